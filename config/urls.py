@@ -1,0 +1,22 @@
+"""Root URLs: one include per app, the admin, sign-in pages and the health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from org import views as org_views
+
+admin.site.site_header = "Keel administration"
+admin.site.site_title = "Keel admin"
+admin.site.index_title = "Organization, schedules and data"
+
+urlpatterns = [
+    path("", org_views.today, name="today"),
+    path("healthz", org_views.healthz, name="healthz"),
+    path("accounts/", include("org.account_urls")),
+    path("org/", include("org.urls")),
+    path("", include("goals.urls")),  # definitions/ and goals/
+    path("metrics/", include("metrics.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("customers/", include("customers.urls")),
+    path("admin/", admin.site.urls),
+]

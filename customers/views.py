@@ -1,0 +1,7 @@
+"""Pages of the customers app."""
+
+from django.shortcuts import render
+
+
+def index(request):
+    return render(request, "customers/index.html")

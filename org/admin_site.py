@@ -1,0 +1,35 @@
+"""Keel's admin site: one sign-in page for everyone (with its throttle), and 403 for people who are not staff."""
+
+from functools import wraps
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class KeelAdminSite(admin.AdminSite):
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied("Administration is for admins (staff) only.")
+            return inner(request, *args, **kwargs)
+
+        return guarded
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return redirect(request.GET.get("next") or reverse("admin:index"))
+            raise PermissionDenied("Administration is for admins (staff) only.")
+        from django.contrib.auth.views import redirect_to_login  # needs the app registry
+
+        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+
+class KeelAdminConfig(AdminConfig):
+    default_site = "org.admin_site.KeelAdminSite"

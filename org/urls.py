@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "org"
+urlpatterns = [
+    path("", views.organization, name="organization"),
+    path("departments/<int:pk>/", views.department, name="department"),
+]
