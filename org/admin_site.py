@@ -15,7 +15,11 @@ class KeelAdminSite(admin.AdminSite):
 
         @wraps(view)
         def guarded(request, *args, **kwargs):
-            if request.user.is_authenticated and not self.has_permission(request):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login  # needs the app registry
+
+                return redirect_to_login(request.get_full_path())
+            if not self.has_permission(request):
                 raise PermissionDenied("Administration is for admins (staff) only.")
             return inner(request, *args, **kwargs)
 

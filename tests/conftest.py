@@ -1,0 +1,47 @@
+"""Shared fixtures: fast, isolated settings and the alice / bob / charlie organization.
+
+    Acme (root)                admin: staff, sees everything
+    ├── Support   alice manages it          bob is a member of Support › Front Line
+    │   └── Front Line
+    └── Sales     charlie manages it (an outsider to Support)
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+
+from config.celery import app as celery_app
+from tests.org.factories import DepartmentFactory, UserFactory
+
+PASSWORD = "s3cret-pass"
+
+
+@pytest.fixture(autouse=True)
+def _fast_isolated_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    cache.clear()
+    # Tasks run inline when their transaction commits, so unit tests see their effects.
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def org(db):
+    acme = DepartmentFactory(name="Acme", code="acme")
+    support = DepartmentFactory(name="Support", code="support", parent=acme)
+    front_line = DepartmentFactory(name="Front Line", code="front-line", parent=support)
+    sales = DepartmentFactory(name="Sales", code="sales", parent=acme)
+    alice = UserFactory(username="alice", first_name="Alice", last_name="Archer", department=support)
+    bob = UserFactory(username="bob", first_name="Bob", last_name="Baker", department=front_line)
+    charlie = UserFactory(username="charlie", first_name="Charlie", last_name="Cole", department=sales)
+    admin = UserFactory(username="root", first_name="Ada", last_name="Admin", department=acme, is_staff=True,
+                        is_superuser=True)
+    support.managers.add(alice)
+    sales.managers.add(charlie)
+    return SimpleNamespace(acme=acme, support=support, front_line=front_line, sales=sales,
+                           alice=alice, bob=bob, charlie=charlie, admin=admin)

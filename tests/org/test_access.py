@@ -1,0 +1,45 @@
+"""Who sees and manages what: one module answers, for every role."""
+
+import pytest
+from django.http import Http404
+
+from org import access
+
+
+def test_admin_manages_everything(org):
+    assert access.role(org.admin) == access.ADMIN
+    assert set(access.managed_departments(org.admin)) == {org.acme, org.support, org.front_line, org.sales}
+
+
+def test_manager_manages_their_department_and_everything_below(org):
+    assert access.role(org.alice) == access.MANAGER
+    assert set(access.managed_departments(org.alice)) == {org.support, org.front_line}
+    assert access.can_manage(org.alice, org.front_line)
+
+
+def test_manager_cannot_manage_another_branch_or_the_parent(org):
+    assert not access.can_manage(org.alice, org.sales)
+    assert not access.can_manage(org.alice, org.acme)
+    with pytest.raises(Http404):
+        access.department_for(org.alice, org.sales.pk)
+
+
+def test_employee_manages_nothing_and_sees_their_own_department(org):
+    assert access.role(org.bob) == access.EMPLOYEE
+    assert list(access.managed_departments(org.bob)) == []
+    assert list(access.visible_departments(org.bob)) == [org.front_line]
+    with pytest.raises(Http404):
+        access.department_for(org.bob, org.support.pk)
+
+
+def test_people_visible_to_a_manager_are_their_subtree_and_themselves(org):
+    assert set(access.visible_people(org.alice)) == {org.alice, org.bob}
+    assert set(access.visible_people(org.bob)) == {org.bob}
+    assert org.charlie not in access.visible_people(org.alice)
+    with pytest.raises(Http404):
+        access.person_for(org.alice, org.charlie.pk)
+
+
+def test_an_inactive_admin_is_not_an_admin(org):
+    org.admin.is_active = False
+    assert not access.is_admin(org.admin)
