@@ -70,6 +70,11 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._sync_path()
+
     def get_absolute_url(self) -> str:
         return reverse("org:department", args=[self.pk])
 
@@ -91,11 +96,6 @@ class Department(models.Model):
                 raise ValidationError(
                     {"parent": f"{self.parent} is below {self.name}; choose a department outside its own branch."}
                 )
-
-    def save(self, *args, **kwargs) -> None:
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            self._sync_path()
 
     def _sync_path(self) -> None:
         """Recompute this department's path and, if it moved, its whole subtree's, in two UPDATEs."""

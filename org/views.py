@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
 
-from . import access, selectors, today as today_sections
+from . import access, selectors
+from . import today as today_sections
 
 log = logging.getLogger(__name__)
 

@@ -51,7 +51,8 @@ def test_a_queued_email_is_sent_by_a_real_worker_after_commit(worker_queue):
     sent = eventually(lambda: OutgoingEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists(),
                       timeout=60)
     assert sent, worker_queue.output[-3000:]
-    assert "Received task: outbox.tasks.send_email" in worker_queue.output
+    assert "Task outbox.tasks.send_email[" in worker_queue.output
+    assert "succeeded" in worker_queue.output
 
 
 def test_nothing_is_enqueued_when_the_transaction_rolls_back(worker_queue):
@@ -60,4 +61,4 @@ def test_nothing_is_enqueued_when_the_transaction_rolls_back(worker_queue):
         raise RuntimeError("the caller failed")
     assert OutgoingEmail.objects.count() == 0
     time.sleep(2)  # room for a wrongly sent message to arrive
-    assert "Received task" not in worker_queue.output
+    assert "Task outbox.tasks.send_email[" not in worker_queue.output

@@ -4,6 +4,7 @@ Every child runs in its own process group and is told to die with this process; 
 them all, so nothing is left running.
 """
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -24,10 +25,8 @@ GRACE_SECONDS = 10
 
 def _die_with_parent() -> None:
     """In the child, before exec: get SIGTERM if the supervisor dies, even by SIGKILL (Linux only)."""
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 class Command(BaseCommand):
@@ -46,7 +45,7 @@ class Command(BaseCommand):
             call_command("seed_demo", stdout=self.stdout)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         children = {
-            "web": manage + ["runserver", f"{host}:{port}"],
+            "web": [*manage, "runserver", f"{host}:{port}"],
             "worker": [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel=INFO",
                        "--concurrency=2", "--hostname=embedded@%h"],
         }
@@ -73,7 +72,7 @@ class Command(BaseCommand):
     def _start(self, name: str, command: list[str]) -> None:
         process = subprocess.Popen(
             command, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            bufsize=1, process_group=0, preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads yet)
+            bufsize=1, process_group=0, preexec_fn=_die_with_parent,
         )
         self.processes[name] = process
         threading.Thread(target=self._relay, args=(name, process), daemon=True).start()
@@ -99,17 +98,13 @@ class Command(BaseCommand):
                 process.terminate()  # the worker finishes its current tasks (warm shutdown)
         deadline = time.monotonic() + GRACE_SECONDS
         for process in self.processes.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                pass
         for process in self.processes.values():
             self._signal_group(process, signal.SIGKILL)  # whatever ignored SIGTERM, and any grandchildren
             process.wait()
 
     @staticmethod
     def _signal_group(process: subprocess.Popen, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            pass
