@@ -93,8 +93,8 @@ def sqlite_database(path: Path) -> dict:
             "timeout": 20,
         },
         # A file, not memory, so that a live server thread and a Celery worker process in the tests see the
-        # same database as the test itself.
-        "TEST": {"NAME": str(path.with_name(path.stem + "-test.sqlite3"))},
+        # same database as the test itself; one per test process, so two runs in one checkout do not collide.
+        "TEST": {"NAME": str(path.with_name(f"{path.stem}-test-{os.getpid()}.sqlite3"))},
     }
 
 

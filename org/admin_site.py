@@ -7,6 +7,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 class KeelAdminSite(admin.AdminSite):
@@ -28,7 +29,10 @@ class KeelAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         if request.user.is_authenticated:
             if self.has_permission(request):
-                return redirect(request.GET.get("next") or reverse("admin:index"))
+                target = request.GET.get("next", "")
+                safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                       require_https=request.is_secure())
+                return redirect(target if safe else reverse("admin:index"))
             raise PermissionDenied("Administration is for admins (staff) only.")
         from django.contrib.auth.views import redirect_to_login  # needs the app registry
 

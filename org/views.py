@@ -26,10 +26,10 @@ def today(request):
 def organization(request):
     departments = selectors.departments_with_figures(access.organization_chart(request.user))
     rows = selectors.flatten(selectors.as_tree(departments))
-    manageable = {d.pk for d in rows if access.can_see(request.user, d)}
+    visible = {d.pk for d in rows if access.can_see(request.user, d)}
     return render(request, "org/organization.html", {
         "rows": rows,
-        "linkable": manageable,
+        "linkable": visible,
         "totals": selectors.organization_totals(),
     })
 

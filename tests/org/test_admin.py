@@ -65,3 +65,11 @@ def test_the_people_admin_filters_by_role(client, org):
     response = client.get(reverse("admin:org_user_changelist") + "?role=manager")
     names = {u.username for u in response.context["cl"].result_list}
     assert names == {"alice", "charlie"}
+
+
+def test_the_admin_login_never_redirects_to_another_site(client, org):
+    client.force_login(org.admin)
+    response = client.get(reverse("admin:login") + "?next=https://evil.example/phish")
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
+    assert client.get(reverse("admin:login") + "?next=/admin/org/").url == "/admin/org/"
