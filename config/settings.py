@@ -188,6 +188,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Default periodic tasks; beat copies them into the database, where admins edit them (Periodic tasks admin).
 CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "outbox.tasks.send_pending_emails", "schedule": 60.0},
+    "metrics-rollup": {"task": "metrics.tasks.run_rollups", "schedule": 120.0},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -1,0 +1,285 @@
+"""Writing readings (one validated path for every source) and the metric rules around them."""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from org import access
+from org.exceptions import RuleViolation
+from org.models import Department, User
+
+from . import periods
+from .models import ClosedPeriod, Metric, Reading, RollupQueue
+
+BATCH = 1000
+
+
+@dataclass
+class ReadingRow:
+    """One reading to record, whatever its source; `line` is its place in the source (a CSV line number)."""
+
+    metric: Metric
+    person: User | None
+    measured_at: datetime
+    value: float
+    denominator: float | None = None
+    note: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+
+@dataclass
+class Recorded:
+    created: int = 0
+    updated: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+
+
+class ReadingsRejected(RuleViolation):
+    def __init__(self, errors: list[RowError]):
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        super().__init__(f"{first}{more}", field=first.field)
+        self.errors = errors
+
+
+def _fmt(metric: Metric, value: float) -> str:
+    return f"{value:,.{metric.decimals}f}{(' ' + metric.unit) if metric.unit and metric.unit != '%' else metric.unit}"
+
+
+class ReadingRules:
+    """The checks every reading passes, with what they need loaded once for a whole batch."""
+
+    def __init__(self, *, recorded_by: User, override_reason: str = "", now: datetime | None = None):
+        self.user = recorded_by
+        self.is_admin = access.is_admin(recorded_by)
+        self.override_reason = override_reason.strip()
+        self.now = now or timezone.now()
+        self._closed: dict[int, list[ClosedPeriod]] | None = None
+
+    def load_closed_periods(self, rows: list[ReadingRow]) -> None:
+        """Closed periods of the rows' departments and everything above them, in one query."""
+        department_paths = {self.department_of(r).path for r in rows if self.department_of(r) is not None}
+        ids = {int(part) for path in department_paths for part in path.strip("/").split("/") if part}
+        days = [periods.local_day(r.measured_at) for r in rows if r.measured_at]
+        self._closed = {}
+        if ids and days:
+            for closed in ClosedPeriod.objects.filter(department_id__in=ids, end__gte=min(days),
+                                                      start__lte=max(days)).select_related("department"):
+                self._closed.setdefault(closed.department_id, []).append(closed)
+
+    @staticmethod
+    def department_of(row: ReadingRow) -> Department | None:
+        if row.metric.per_person:
+            return row.person.department if row.person else None
+        return row.metric.department
+
+    def may_record(self, metric: Metric, person: User | None) -> bool:
+        if self.is_admin:
+            return True
+        if access.can_manage(self.user, metric.department):
+            return person is None or person.department is not None and access.can_manage(self.user,
+                                                                                           person.department)
+        # An employee records their own readings of per-person metrics that apply to them.
+        return person is not None and person.pk == self.user.pk and metric.per_person
+
+    def problems(self, row: ReadingRow) -> list[RowError]:
+        metric, line = row.metric, row.line
+        errors = []
+
+        def fail(where: str, message: str) -> None:
+            errors.append(RowError(line, where, message))
+
+        if metric.is_archived:
+            fail("metric", f"“{metric}” is archived: it no longer takes readings.")
+            return errors
+        if metric.per_person and row.person is None:
+            fail("person", f"Choose whose reading this is: “{metric}” is recorded for each person.")
+            return errors
+        if not metric.per_person and row.person is not None:
+            fail("person", f"“{metric}” belongs to the department, not to one person: leave the person empty.")
+            return errors
+        if row.person is not None:
+            if not row.person.is_active:
+                fail("person", f"{row.person} has left (inactive): readings are no longer accepted for them.")
+            elif row.person.department is None or not row.person.department.is_below(metric.department):
+                fail("person", f"{row.person} is not in {metric.department} or a department below it, so "
+                               f"“{metric}” does not apply to them.")
+                return errors
+        if not self.may_record(metric, row.person):
+            whose = f" for {row.person}" if row.person and row.person.pk != self.user.pk else ""
+            fail("metric", f"You may not record readings of “{metric}”{whose}.")
+            return errors
+        if not isinstance(row.value, int | float) or not math.isfinite(row.value):
+            fail("value", "The value must be a number.")
+        else:
+            if metric.min_value is not None and row.value < metric.min_value:
+                fail("value", f"{_fmt(metric, row.value)} is below the lowest valid value of “{metric}” "
+                              f"({_fmt(metric, metric.min_value)}).")
+            if metric.max_value is not None and row.value > metric.max_value:
+                fail("value", f"{_fmt(metric, row.value)} is above the highest valid value of “{metric}” "
+                              f"({_fmt(metric, metric.max_value)}).")
+        if metric.is_ratio:
+            if row.denominator is None or not math.isfinite(row.denominator) or row.denominator <= 0:
+                label = metric.denominator_label or "the denominator"
+                fail("denominator", f"“{metric}” is a ratio: give {label}, a number above 0.")
+        elif row.denominator is not None:
+            fail("denominator", f"“{metric}” is not a ratio: leave the denominator empty.")
+        if row.measured_at is None or timezone.is_naive(row.measured_at):
+            fail("measured_at", "Give the date and time of the reading.")
+            return errors
+        if row.measured_at > self.now:
+            local = timezone.localtime(row.measured_at, periods.organization_zone())
+            fail("measured_at", f"Readings cannot be in the future ({local:%Y-%m-%d %H:%M} has not happened yet).")
+        closed = self.closed_period_for(row)
+        if closed is not None:
+            if not self.is_admin:
+                fail("measured_at", f"{closed} is closed, so its scorecard is frozen. Ask an admin to record "
+                                    "this reading with a reason.")
+            elif not self.override_reason:
+                fail("measured_at", f"{closed} is closed: give a reason to record a reading in it.")
+        return errors
+
+    def closed_period_for(self, row: ReadingRow) -> ClosedPeriod | None:
+        department = self.department_of(row)
+        if department is None or self._closed is None:
+            return None
+        day = periods.local_day(row.measured_at)
+        for ancestor_id in [*department.ancestor_ids, department.pk]:
+            for closed in self._closed.get(ancestor_id, []):
+                if closed.start <= day <= closed.end:
+                    return closed
+        return None
+
+
+def check_readings(*, rows: list[ReadingRow], recorded_by: User, override_reason: str = "") -> list[RowError]:
+    """Every problem with every row, without writing anything."""
+    rules = ReadingRules(recorded_by=recorded_by, override_reason=override_reason)
+    rules.load_closed_periods(rows)
+    return [error for row in rows for error in rules.problems(row)]
+
+
+def record_readings(*, rows: Iterable[ReadingRow], recorded_by: User, source: str, override_reason: str = "",
+                    valid_only: bool = False) -> Recorded:
+    """Validate and store readings; the same metric, owner and time again updates the earlier reading.
+
+    All or nothing by default: any bad row raises ReadingsRejected (with every row's problems) and nothing is
+    written. With valid_only=True the good rows are stored and the bad ones returned in `rejected`.
+    Touched rollup buckets are queued in the same transaction; a rollup is enqueued after it commits.
+    """
+    rows = list(rows)
+    rules = ReadingRules(recorded_by=recorded_by, override_reason=override_reason)
+    rules.load_closed_periods(rows)
+    result = Recorded()
+    good = []
+    for row in rows:
+        problems = rules.problems(row)
+        if problems:
+            result.rejected.extend(problems)
+        else:
+            good.append(row)
+    if result.rejected and not valid_only:
+        raise ReadingsRejected(result.rejected)
+    if not good:
+        return result
+    with transaction.atomic():
+        metric_ids = {row.metric.pk for row in good}
+        before = Reading.objects.filter(metric_id__in=metric_ids).count()
+        store_rows(good, recorded_by=recorded_by, source=source,
+                   override_reason=override_reason if rules.is_admin else "")
+        after = Reading.objects.filter(metric_id__in=metric_ids).count()
+        result.created = after - before
+        result.updated = len(good) - result.created
+        queue_rollups(good)
+        transaction.on_commit(_enqueue_rollup)
+    return result
+
+
+def _enqueue_rollup() -> None:
+    from .tasks import run_rollups
+
+    run_rollups.delay()
+
+
+def _upsert_sql(*, per_person: bool, rows: int) -> str:
+    columns = ("metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, "
+               "recorded_by_id, override_reason, created_at, updated_at")
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * rows)
+    # Raw SQL because the conflict target is a partial unique index, which Django's bulk_create cannot name.
+    target = ("(metric_id, person_id, measured_at) WHERE person_id IS NOT NULL" if per_person
+              else "(metric_id, department_id, measured_at) WHERE person_id IS NULL")
+    return (f"INSERT INTO metrics_reading ({columns}) VALUES {placeholders} ON CONFLICT {target} DO UPDATE SET "
+            "value = excluded.value, denominator = excluded.denominator, note = excluded.note, "
+            "source = excluded.source, recorded_by_id = excluded.recorded_by_id, "
+            "override_reason = excluded.override_reason, department_id = excluded.department_id, "
+            "day = excluded.day, updated_at = excluded.updated_at")
+
+
+def store_rows(rows: list[ReadingRow], *, recorded_by: User | None, source: str, override_reason: str = "") -> None:
+    """Upsert already-validated rows in batches. Later rows win over earlier ones with the same key."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    latest: dict[tuple, ReadingRow] = {}
+    for row in rows:
+        owner = ("p", row.person.pk) if row.metric.per_person else ("d", row.metric.department_id)
+        latest[(row.metric.pk, *owner, row.measured_at)] = row  # one statement may not touch a row twice
+    for per_person in (True, False):
+        chosen = [row for row in latest.values() if row.metric.per_person == per_person]
+        for offset in range(0, len(chosen), BATCH):
+            batch = chosen[offset:offset + BATCH]
+            params = []
+            for row in batch:
+                department_id = row.person.department_id if per_person else row.metric.department_id
+                params += [row.metric.pk, row.person.pk if per_person else None, department_id,
+                           ops.adapt_datetimefield_value(row.measured_at),
+                           ops.adapt_datefield_value(periods.local_day(row.measured_at)), float(row.value),
+                           None if row.denominator is None else float(row.denominator), row.note[:500], source,
+                           recorded_by.pk if recorded_by else None, override_reason[:500], now, now]
+            with connection.cursor() as cursor:
+                cursor.execute(_upsert_sql(per_person=per_person, rows=len(batch)), params)
+
+
+def queue_rollups(rows: list[ReadingRow]) -> None:
+    """Record which buckets the rows touch: the person's, and the department's and every one above it."""
+    keys = set()
+    for row in rows:
+        day = periods.local_day(row.measured_at)
+        department = row.person.department if row.metric.per_person else row.metric.department
+        if row.metric.per_person:
+            keys.add((row.metric.pk, day, "p", row.person.pk))
+        for department_id in [*department.ancestor_ids, department.pk]:
+            keys.add((row.metric.pk, day, "d", department_id))
+    RollupQueue.objects.bulk_create(
+        [RollupQueue(metric_id=m, day=d, owner_type=t, owner_id=o) for m, d, t, o in keys], batch_size=BATCH
+    )
+
+
+def archive_metric(*, metric: Metric) -> None:
+    """Archive a metric: it keeps its readings and history but takes no new readings."""
+    if metric.archived_at is None:
+        metric.archived_at = timezone.now()
+        metric.save(update_fields=["archived_at"])
+
+
+def delete_metric(*, metric: Metric) -> None:
+    """Delete a metric that has never had a reading; one with readings must be archived instead."""
+    if metric.readings.exists():
+        raise RuleViolation(f"“{metric}” has readings, so it cannot be deleted; archive it instead.")
+    metric.delete()
+
+
+def first_day(*, metric: Metric) -> date | None:
+    return metric.readings.order_by("day").values_list("day", flat=True).first()

@@ -1,0 +1,154 @@
+"""Rollups: day, week and month buckets per person and per department subtree, incremental and rebuildable."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from metrics import rollups
+from metrics.models import Metric, Reading, Rollup, RollupQueue
+from metrics.services import ReadingRow, record_readings
+from tests.metrics.factories import MetricFactory
+
+UTC = ZoneInfo("UTC")
+
+
+def at(day: str, hour: int = 12) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def record(org, metric, *readings, by=None):
+    rows = [ReadingRow(metric=metric, person=person, measured_at=when, value=value, denominator=denominator)
+            for person, when, value, *rest in readings for denominator in [rest[0] if rest else None]]
+    return record_readings(rows=rows, recorded_by=by or org.admin, source=Reading.Source.FORM)
+
+
+def buckets(metric, period, owner_type, owner_id):
+    return {r.start.isoformat(): r.value_for(metric) for r in
+            Rollup.objects.filter(metric=metric, period=period, owner_type=owner_type, owner_id=owner_id)}
+
+
+def snapshot():
+    return sorted(Rollup.objects.values_list("metric_id", "period", "start", "owner_type", "owner_id", "n", "total",
+                                             "minimum", "maximum", "last_value", "denominator"))
+
+
+@pytest.fixture
+def fcr(org):
+    return MetricFactory(department=org.support, name="First-contact resolution", code="fcr")
+
+
+def test_it_rolls_up_a_persons_days_weeks_and_months(org, fcr):
+    record(org, fcr, (org.bob, at("2026-11-02", 9), 80), (org.bob, at("2026-11-02", 15), 90),
+           (org.bob, at("2026-11-04"), 100), (org.bob, at("2026-10-30"), 50))
+    rollups.run()
+    assert buckets(fcr, "day", "p", org.bob.pk) == {"2026-11-02": 85, "2026-11-04": 100, "2026-10-30": 50}
+    assert buckets(fcr, "week", "p", org.bob.pk) == {"2026-11-02": 90, "2026-10-26": 50}
+    assert buckets(fcr, "month", "p", org.bob.pk) == {"2026-11-01": 90, "2026-10-01": 50}
+    assert RollupQueue.objects.count() == 0
+
+
+def test_department_buckets_total_the_whole_subtree(org, fcr):
+    record(org, fcr, (org.bob, at("2026-11-02"), 80), (org.alice, at("2026-11-02"), 100))
+    rollups.run()
+    assert buckets(fcr, "day", "d", org.support.pk) == {"2026-11-02": 90}  # alice (Support) + bob (Front Line)
+    assert buckets(fcr, "day", "d", org.front_line.pk) == {"2026-11-02": 80}
+    assert buckets(fcr, "day", "d", org.acme.pk) == {"2026-11-02": 90}
+    assert buckets(fcr, "day", "d", org.sales.pk) == {}
+
+
+@pytest.mark.parametrize(("aggregation", "expected"), [
+    ("sum", 30), ("mean", 10), ("min", 5), ("max", 15), ("last", 10),
+])
+def test_each_aggregation_gives_its_figure(org, aggregation, expected):
+    metric = MetricFactory(department=org.support, aggregation=aggregation)
+    record(org, metric, (org.bob, at("2026-11-02", 8), 5), (org.bob, at("2026-11-02", 9), 15),
+           (org.bob, at("2026-11-03", 10), 10))
+    rollups.run()
+    assert buckets(metric, "week", "p", org.bob.pk) == {"2026-11-02": expected}
+
+
+def test_a_ratio_divides_the_sums(org):
+    defects = MetricFactory(department=org.support, aggregation=Metric.Aggregation.RATIO, ratio_scale=1000,
+                            direction=Metric.Direction.LOWER)
+    record(org, defects, (org.bob, at("2026-11-02"), 3, 1000), (org.bob, at("2026-11-03"), 1, 3000))
+    rollups.run()
+    assert buckets(defects, "week", "p", org.bob.pk) == {"2026-11-02": 1.0}  # 4 per 4,000 = 1 per 1,000
+
+
+def test_weeks_and_months_follow_the_organization_time_zone(org, fcr, settings):
+    settings.TIME_ZONE = "Pacific/Auckland"  # UTC+13 in November
+    record(org, fcr, (org.bob, datetime(2026, 11, 1, 20, 0, tzinfo=UTC), 70))  # Monday 2 Nov in Auckland
+    rollups.run()
+    assert buckets(fcr, "day", "p", org.bob.pk) == {"2026-11-02": 70}
+    assert buckets(fcr, "week", "p", org.bob.pk) == {"2026-11-02": 70}
+
+
+def test_a_late_reading_updates_only_its_buckets(org, fcr):
+    record(org, fcr, (org.bob, at("2026-11-02"), 80), (org.bob, at("2026-10-05"), 60))
+    rollups.run()
+    october_day = Rollup.objects.get(metric=fcr, period="day", owner_type="p", start="2026-10-05")
+    record(org, fcr, (org.bob, at("2026-11-03"), 100))  # back-dated relative to nothing: a new day
+    result = rollups.run()
+    assert result.queue_rows == 4  # bob's day, and Front Line, Support, Acme
+    assert Rollup.objects.get(pk=october_day.pk).updated_at == october_day.updated_at
+    assert buckets(fcr, "week", "p", org.bob.pk)["2026-11-02"] == 90
+
+
+def test_the_same_reading_twice_updates_it(org, fcr):
+    record(org, fcr, (org.bob, at("2026-11-02"), 80))
+    result = record(org, fcr, (org.bob, at("2026-11-02"), 95))
+    assert (result.created, result.updated) == (0, 1)
+    assert Reading.objects.get().value == 95
+    rollups.run()
+    assert buckets(fcr, "day", "p", org.bob.pk) == {"2026-11-02": 95}
+
+
+def test_a_deleted_reading_leaves_its_bucket(org, fcr):
+    record(org, fcr, (org.bob, at("2026-11-02"), 80))
+    rollups.run()
+    Reading.objects.all().delete()
+    RollupQueue.objects.create(metric=fcr, day="2026-11-02", owner_type="p", owner_id=org.bob.pk)
+    rollups.run()
+    assert buckets(fcr, "day", "p", org.bob.pk) == {}
+    assert buckets(fcr, "month", "p", org.bob.pk) == {}
+
+
+def test_running_twice_changes_nothing(org, fcr):
+    record(org, fcr, (org.bob, at("2026-11-02"), 80), (org.alice, at("2026-11-09"), 70))
+    rollups.run()
+    first = snapshot()
+    RollupQueue.objects.create(metric=fcr, day="2026-11-02", owner_type="p", owner_id=org.bob.pk)  # a re-sent key
+    rollups.run()
+    rollups.run()
+    assert snapshot() == first
+
+
+def test_a_run_killed_midway_leaves_the_queue_for_the_next_run(org, fcr, monkeypatch):
+    record(org, fcr, (org.bob, at("2026-11-02"), 80))
+
+    def die(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(rollups, "_period_select", die)
+    with pytest.raises(SystemExit):
+        rollups.run()
+    assert Rollup.objects.count() == 0 and RollupQueue.objects.count() == 4
+    monkeypatch.undo()
+    rollups.run()
+    assert buckets(fcr, "day", "p", org.bob.pk) == {"2026-11-02": 80}
+
+
+def test_the_full_rebuild_agrees_with_incremental_runs(org, fcr):
+    sum_metric = MetricFactory(department=org.support, aggregation="sum")
+    start = at("2026-09-28")
+    for n in range(40):
+        when = start + timedelta(days=n, hours=n % 5)
+        record(org, fcr, (org.bob, when, 50 + n), (org.alice, when, 90 - n))
+        record(org, sum_metric, (org.bob, when, n))
+        if n % 7 == 0:
+            rollups.run()
+    rollups.run()
+    incremental = snapshot()
+    rollups.run(full=True)
+    assert snapshot() == incremental
