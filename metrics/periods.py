@@ -72,6 +72,17 @@ def label(start: date, period: str) -> str:
     return start.strftime("%b %Y")
 
 
+CURRENT_LABELS = {DAY: ("today", "yesterday"), WEEK: ("this week", "last week"), MONTH: ("this month", "last month")}
+
+
+def current_label(period: str) -> str:
+    return CURRENT_LABELS[period][0]
+
+
+def previous_label(period: str) -> str:
+    return CURRENT_LABELS[period][1]
+
+
 def sql_bucket_start(column: str, period: str, vendor: str) -> str:
     """SQL for the start of the week or month containing a DATE column, for the database in use."""
     if period == DAY:

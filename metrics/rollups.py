@@ -147,5 +147,25 @@ def run(*, full: bool = False) -> RunResult:
     return result
 
 
+def queue_metric(*, metric) -> int:
+    """Queue every bucket of one metric for recomputation (admin "rebuild"); returns the keys queued."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
+            "SELECT DISTINCT metric_id, day, 'p', person_id, %s FROM metrics_reading "
+            "WHERE metric_id = %s AND person_id IS NOT NULL", [connection.ops.adapt_datetimefield_value(
+                timezone.now()), metric.pk])
+        queued = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
+            "SELECT DISTINCT r.metric_id, r.day, 'd', a.id, %s FROM metrics_reading r "
+            "JOIN org_department rd ON rd.id = r.department_id JOIN org_department a ON rd.path LIKE a.path || '%%' "
+            "WHERE r.metric_id = %s", [connection.ops.adapt_datetimefield_value(timezone.now()), metric.pk])
+        queued += cursor.rowcount
+    # Buckets whose readings are all gone would otherwise linger: drop them; the run rebuilds the rest.
+    metric.rollups.all().delete()
+    return queued
+
+
 def pending() -> int:
     return RollupQueue.objects.count()

@@ -91,8 +91,8 @@ class ReadingRules:
         if self.is_admin:
             return True
         if access.can_manage(self.user, metric.department):
-            return person is None or person.department is not None and access.can_manage(self.user,
-                                                                                           person.department)
+            return person is None or (person.department is not None and access.can_manage(self.user,
+                                                                                           person.department))
         # An employee records their own readings of per-person metrics that apply to them.
         return person is not None and person.pk == self.user.pk and metric.per_person
 

@@ -1,7 +1,8 @@
 """Building the demo organization, and the registry through which later apps add their own demo data.
 
 Each step is a function `step(*, rng, size, stdout) -> str` returning a one-line summary; org's step runs
-first. Steps must be deterministic for a given rng and idempotent (a second run changes nothing).
+first. Each step gets a generator of its own, seeded from the command's seed and the step's name. Steps must be
+deterministic for a given rng and idempotent (a second run changes nothing).
 """
 
 import random

@@ -23,9 +23,10 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo adds people whose password is the public demo password; it refuses to "
                                "run with DJANGO_DEBUG=false. Pass --force if this really is a demo installation.")
-        rng = random.Random(seed)
         for step in demo.steps():
-            summary = step.run(rng=rng, size=size, stdout=self.stdout)
+            # Each step draws from its own generator, so a step that finds its data already there (and draws
+            # nothing) leaves every later step's data unchanged.
+            summary = step.run(rng=random.Random(f"{seed}:{step.name}"), size=size, stdout=self.stdout)
             self.stdout.write(f"  {summary}")
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready (size {size}, seed {seed}). Sign in as {', '.join(demo.DEMO_LOGINS)} "

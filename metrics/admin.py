@@ -1,0 +1,97 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count
+
+from . import rollups
+from .models import Award, ClosedPeriod, Metric, Reading, RollupQueue, RollupRun, Target
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+
+
+@admin.register(Metric)
+class MetricAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "department", "aggregation", "owner_kind", "frequency", "pending_buckets",
+                    "archived_at"]
+    list_filter = ["aggregation", "owner_kind", "frequency", "direction", ("archived_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "code", "department__name"]
+    autocomplete_fields = ["department"]
+    inlines = [TargetInline]
+    actions = ["rebuild"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("department")
+
+    @admin.display(description="buckets pending rollup")
+    def pending_buckets(self, obj):
+        return self._pending.get(obj.pk, 0)
+
+    def changelist_view(self, request, extra_context=None):
+        self._pending = dict(RollupQueue.objects.values("metric").annotate(n=Count("id")).values_list("metric", "n"))
+        last = RollupRun.objects.first()
+        extra_context = (extra_context or {}) | {
+            "title": "Metrics",
+            "subtitle": (f"Last rollup {last.finished_at:%Y-%m-%d %H:%M:%S} ({last.seconds:.2f}s, "
+                         f"{last.buckets} buckets); {sum(self._pending.values())} buckets pending")
+            if last else "No rollup has run yet",
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Rebuild rollups of the selected metrics from their readings")
+    def rebuild(self, request, queryset):
+        with transaction.atomic():  # dashboards never see the metric without rollups
+            for metric in queryset:
+                rollups.queue_metric(metric=metric)
+            result = rollups.run()
+        self.message_user(request, f"Rebuilt {result.buckets} buckets in {result.seconds:.2f}s.", messages.SUCCESS)
+
+
+@admin.register(Reading)
+class ReadingAdmin(admin.ModelAdmin):
+    list_display = ["metric", "person", "department", "measured_at", "value", "denominator", "source",
+                    "override_reason"]
+    list_filter = ["source", "metric"]
+    search_fields = ["metric__name", "person__username", "person__last_name", "note"]
+    date_hierarchy = "day"
+    raw_id_fields = ["person", "recorded_by"]
+    autocomplete_fields = ["metric", "department"]
+    list_select_related = ["metric", "person", "department"]
+    readonly_fields = ["day", "created_at", "updated_at"]
+    show_full_result_count = False
+
+
+@admin.register(RollupRun)
+class RollupRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "seconds", "full", "queue_rows", "buckets"]
+    list_filter = ["full"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AwardInline(admin.TabularInline):
+    model = Award
+    extra = 0
+    raw_id_fields = ["person", "created_by"]
+
+
+@admin.register(ClosedPeriod)
+class ClosedPeriodAdmin(admin.ModelAdmin):
+    list_display = ["department", "period", "start", "end", "rule", "closed_by", "closed_at"]
+    list_filter = ["period", "rule"]
+    search_fields = ["department__name"]
+    readonly_fields = ["scorecard", "closed_at"]
+    inlines = [AwardInline]
+
+
+@admin.register(Award)
+class AwardAdmin(admin.ModelAdmin):
+    list_display = ["title", "person", "closed_period", "score", "suggested", "confirmed"]
+    list_filter = ["suggested", "confirmed"]
+    search_fields = ["title", "person__username", "person__last_name"]
+    raw_id_fields = ["person", "created_by"]

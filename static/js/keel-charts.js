@@ -1,0 +1,59 @@
+/* Keel's trend charts: each <canvas data-trend="ID"> draws the JSON in <script id="ID"> with Chart.js.
+   The data comes from metrics.dashboards._trend: labels, values, department, target, unit, decimals. */
+(function () {
+  "use strict";
+  const NAVY = "#1f4a73", TEAL = "#2a9d8f", GREY = "#8a94a6";
+
+  function format(value, data) {
+    if (value === null || value === undefined) return "–";
+    const text = Number(value).toLocaleString(undefined, {
+      minimumFractionDigits: data.decimals, maximumFractionDigits: data.decimals,
+    });
+    return data.unit ? (data.unit === "%" ? text + "%" : text + " " + data.unit) : text;
+  }
+
+  function draw(canvas) {
+    const source = document.getElementById(canvas.dataset.trend);
+    if (!source || typeof Chart === "undefined") return;
+    const data = JSON.parse(source.textContent);
+    const compact = canvas.dataset.compact === "true";
+    const datasets = [{
+      label: canvas.dataset.label || "Value", data: data.values, borderColor: NAVY, backgroundColor: NAVY,
+      tension: 0.3, spanGaps: true, pointRadius: compact ? 0 : 3, borderWidth: 2,
+    }];
+    if (data.department && data.department.length) {
+      datasets.push({
+        label: "Department", data: data.department, borderColor: GREY, backgroundColor: GREY,
+        borderDash: [4, 3], tension: 0.3, spanGaps: true, pointRadius: 0, borderWidth: 1.5,
+      });
+    }
+    if (data.target.some((t) => t !== null)) {
+      datasets.push({
+        label: "Target", data: data.target, borderColor: TEAL, backgroundColor: TEAL, stepped: true,
+        pointRadius: 0, borderWidth: 1.5, borderDash: [2, 2],
+      });
+    }
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: data.labels, datasets: datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { display: !compact, position: "bottom", labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: (item) => item.dataset.label + ": " + format(item.raw, data) } },
+        },
+        scales: {
+          x: { display: !compact, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 } },
+          y: { display: !compact, ticks: { callback: (v) => format(v, data) } },
+        },
+      },
+    });
+  }
+
+  function drawAll(root) {
+    root.querySelectorAll("canvas[data-trend]").forEach(draw);
+  }
+  document.addEventListener("DOMContentLoaded", () => drawAll(document));
+  document.body && document.body.addEventListener("htmx:afterSwap", (event) => drawAll(event.target));
+})();
