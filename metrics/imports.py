@@ -1,0 +1,421 @@
+"""CSV import of readings: a file is streamed, checked row by row through the reading service, then recorded.
+
+The format (also shown, with a template to download, on the upload page):
+
+    metric,person,measured_at,value,denominator,note
+    first-contact-resolution,bob,2026-11-02T14:30,87.5,,after the new greeting
+    first-contact-resolution,bob@example.com,2026-11-03,"1,234.5",,
+    defects-per-1000-units,,2026-11-02T17:00+01:00,3,1250,counted by the line lead
+
+- Column names are case-insensitive and in any order; metric, measured_at and value are required.
+- metric: the metric's code. person: a username or e-mail address, empty for department metrics.
+- measured_at: an ISO 8601 date and time, with an offset (+01:00, Z) or without one, meaning the organization's
+  time zone; or just a date, meaning noon that day in the organization's time zone.
+- value and denominator: numbers with a point for decimals; commas may only group thousands ("1,234.5", which
+  must then be quoted). denominator only for ratio metrics. note: optional, up to 500 characters.
+
+Nothing here decides whether a reading is acceptable (who may record it, its range, closed periods, the future):
+metrics.services does, for every source. This module turns text into ReadingRow objects, reports what cannot be
+read, and spots the same reading twice in one file.
+"""
+
+import csv
+import io
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from itertools import islice
+from typing import BinaryIO
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from org.exceptions import RuleViolation
+from org.models import User
+
+from . import periods
+from .models import Metric, Reading
+from .services import ReadingRow, ReadingsRejected, RowError, check_readings, record_readings
+
+COLUMNS = ("metric", "person", "measured_at", "value", "denominator", "note")
+REQUIRED = ("metric", "measured_at", "value")
+MAX_ROWS = 1_000_000
+MAX_BYTES = 50 * 1024 * 1024
+MAX_NOTE = Reading._meta.get_field("note").max_length
+BATCH = 5_000  # rows resolved, checked and recorded together: a few queries each, a few MB of memory
+SHOWN_PROBLEMS = 200
+PREVIEW_ROWS = 20
+
+TEMPLATE = (
+    "metric,person,measured_at,value,denominator,note\r\n"
+    "first-contact-resolution,bob,2026-11-02T14:30,87.5,,after the new greeting\r\n"
+    "first-contact-resolution,bob@example.com,2026-11-03,91,,\r\n"
+    "defects-per-1000-units,,2026-11-02T17:00+01:00,3,1250,counted by the line lead\r\n"
+)
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class ImportFileError(RuleViolation):
+    """A problem with the file as a whole (empty, not UTF-8, wrong columns, too big): no row is read past it."""
+
+    def __init__(self, message: str):
+        super().__init__(message, field="file")
+
+
+@dataclass
+class ParsedRow:
+    """One line of the file: its text by column, and the reading read from it or the problems that stopped it."""
+
+    line: int
+    values: dict[str, str]
+    reading: ReadingRow | None
+    problems: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """What an import (or a check) found: counts, the first problems and the first rows, for pages and commands."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected_rows: int = 0
+    problem_count: int = 0
+    problems: list[RowError] = field(default_factory=list)
+    preview: list[ParsedRow] = field(default_factory=list)
+    file_error: str | None = None
+    saved: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.file_error is None and self.problem_count == 0
+
+    @property
+    def valid_rows(self) -> int:
+        return self.rows - self.rejected_rows
+
+    @property
+    def unshown_problems(self) -> int:
+        return self.problem_count - len(self.problems)
+
+    def add(self, row: ParsedRow) -> None:
+        if row.problems:
+            self.rejected_rows += 1
+            self.problem_count += len(row.problems)
+            self.problems.extend(row.problems[:SHOWN_PROBLEMS - len(self.problems)])
+        if len(self.preview) < PREVIEW_ROWS:
+            self.preview.append(row)
+
+    def summary(self, name: str = "the file") -> str:
+        """One line for people: what was imported from `name`, or why nothing was."""
+        if self.file_error:
+            return f"Nothing imported from {name}: {self.file_error}"
+        if not self.saved:
+            return (f"Nothing imported from {name}: {self.rejected_rows:,} of {self.rows:,} rows have problems "
+                    f"({self.problem_count:,} in all). Fix them, or import the valid rows only.")
+        return (f"Imported {self.created + self.updated:,} readings from {name}: {self.created:,} new, "
+                f"{self.updated:,} updated, {self.rejected_rows:,} rows rejected.")
+
+
+def check_import(*, file: BinaryIO, recorded_by: User) -> ImportReport:
+    """Read a whole file and check every row as recorded_by, writing nothing.
+
+    file: a binary file object, read in chunks from its current position. Returns the counts, the first
+    SHOWN_PROBLEMS problems and the first PREVIEW_ROWS rows; a problem with the whole file is in file_error.
+    """
+    try:
+        return _run(file=file, recorded_by=recorded_by, write=False)
+    except ImportFileError as error:
+        return ImportReport(file_error=error.message)
+
+
+def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = False,
+                    source: str = Reading.Source.CSV) -> ImportReport:
+    """Record the readings of a CSV file through record_readings(), in one transaction.
+
+    All or nothing by default: every row is checked first (a pass that writes nothing), and if any has a problem
+    nothing is written and the report lists them. With valid_only=True the rows without problems are recorded and
+    the others reported. Either way a crash, or a row that became invalid between the check and the write (a
+    period closed meanwhile), rolls the whole import back. file must be seekable for the all-or-nothing check.
+    The report's `saved` says whether anything was committed.
+    """
+    if not valid_only:
+        start = file.tell()
+        checked = check_import(file=file, recorded_by=recorded_by)
+        if not checked.ok:
+            return checked
+        file.seek(start)
+    try:
+        with transaction.atomic():
+            report = _run(file=file, recorded_by=recorded_by, write=True, valid_only=valid_only, source=source)
+    except ImportFileError as error:
+        return ImportReport(file_error=error.message)
+    except ReadingsRejected as error:  # only all or nothing: something changed since the check
+        return ImportReport(rows=checked.rows, rejected_rows=len({e.line for e in error.errors}),
+                            problem_count=len(error.errors), problems=error.errors[:SHOWN_PROBLEMS],
+                            preview=checked.preview)
+    report.saved = True
+    return report
+
+
+def _run(*, file: BinaryIO, recorded_by: User, write: bool, valid_only: bool = False,
+         source: str = Reading.Source.CSV) -> ImportReport:
+    report = ImportReport()
+    seen = _SeenReadings()
+    rows = parse_readings(stream=file)
+    while batch := list(islice(rows, BATCH)):
+        readings = []
+        for row in batch:
+            if row.reading is None:
+                continue
+            earlier = seen.add(row.reading, row.line)
+            if earlier is None:
+                readings.append(row.reading)
+            else:
+                row.problems.append(RowError(row.line, "measured_at", f"Same reading as line {earlier}: the same "
+                                             "metric, person and time appear twice. Keep one of them."))
+        if write and not valid_only and any(row.problems for row in batch):
+            raise ReadingsRejected([problem for row in batch for problem in row.problems])
+        if write:
+            recorded = record_readings(rows=readings, recorded_by=recorded_by, source=source,
+                                       valid_only=valid_only)
+            report.created += recorded.created
+            report.updated += recorded.updated
+            errors = recorded.rejected
+        else:
+            errors = check_readings(rows=readings, recorded_by=recorded_by)
+        if errors:
+            by_line = defaultdict(list)
+            for error in errors:
+                by_line[error.line].append(error)
+            for row in batch:
+                row.problems.extend(by_line.get(row.line, ()))
+        report.rows += len(batch)
+        for row in batch:
+            report.add(row)
+    return report
+
+
+class _SeenReadings:
+    """The first line of each (metric, owner, time) in a file. One exact integer key and a line number per row:
+    about 110 bytes a row, 110 MB at MAX_ROWS, against several times that to keep the rows themselves."""
+
+    def __init__(self):
+        self.lines: dict[int, int] = {}
+
+    def add(self, reading: ReadingRow, line: int) -> int | None:
+        """The earlier line with the same reading, or None (and remember this one)."""
+        since = reading.measured_at - _EPOCH
+        micros = (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+        owner = reading.person.pk if reading.person is not None else 0
+        key = (((reading.metric.pk << 64) | owner) << 64) | (micros + (1 << 63))
+        earlier = self.lines.get(key)
+        if earlier is None:
+            self.lines[key] = line
+        return earlier
+
+
+def read_header(*, stream: BinaryIO) -> dict[str, int]:
+    """The file's columns ({name: position}) from its first line; raises ImportFileError if they are wrong.
+
+    Reads only as far as the header (a chunk); the caller rewinds the stream if it reads on.
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        return _columns(_records(text))
+    finally:
+        text.detach()  # leave the caller's file open
+
+
+def parse_readings(*, stream: BinaryIO) -> Iterator[ParsedRow]:
+    """The rows of a CSV file as ParsedRow objects, streamed: the file is read in chunks through a text wrapper,
+    and metric codes and people are looked up a batch at a time (two queries at most per BATCH rows).
+
+    Raises ImportFileError when the file as a whole cannot be read: empty, not UTF-8, wrong columns, no rows,
+    more than MAX_ROWS rows.
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    zone = periods.organization_zone()
+    lookup = _Lookup()
+    try:
+        records = _records(text)
+        columns = _columns(records)
+        count = 0
+        while batch := list(islice(records, BATCH)):
+            count += len(batch)
+            if count > MAX_ROWS:
+                raise ImportFileError(f"The file has more than {MAX_ROWS:,} readings. Split it into files of at "
+                                      f"most {MAX_ROWS:,} rows and import them one after the other.")
+            lookup.load(columns=columns, records=batch)
+            for line, fields in batch:
+                yield _parse_row(line, fields, columns=columns, lookup=lookup, zone=zone)
+        if not count:
+            raise ImportFileError("The file has a header but no readings below it.")
+    finally:
+        text.detach()
+
+
+def _records(text: io.TextIOWrapper) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) of each non-blank CSV record, with reading errors turned into ImportFileError."""
+    reader = csv.reader(text)
+    end = 0
+    try:
+        for fields in reader:
+            start, end = end + 1, reader.line_num
+            if fields and any(fields):
+                yield start, fields
+    except UnicodeDecodeError:
+        raise ImportFileError(f"The file is not UTF-8 text (a character near line {end + 1} cannot be read). "
+                              "Save it from your spreadsheet as “CSV UTF-8” and upload it again.") from None
+    except csv.Error as error:
+        raise ImportFileError(f"Line {end + 1} cannot be read as CSV ({error}). Is this a CSV file? Save it from "
+                              "your spreadsheet as “CSV UTF-8”.") from None
+
+
+def _columns(records: Iterator[tuple[int, list[str]]]) -> dict[str, int]:
+    header = next(records, None)
+    if header is None:
+        raise ImportFileError("The file is empty. Choose a CSV file whose first line names the columns: "
+                              f"{','.join(COLUMNS)}.")
+    if any("\x00" in name for name in header[1]):
+        raise ImportFileError("The file is not UTF-8 text (it looks like UTF-16 or a binary file such as a "
+                              "workbook). Save it from your spreadsheet as “CSV UTF-8” and upload it again.")
+    names = [name.strip().lower().replace(" ", "_").replace("-", "_") for name in header[1]]
+    problems = []
+    unknown = [name or "(no name)" for name in names if name not in COLUMNS]
+    if unknown:
+        problems.append(f"unknown column(s) {_quoted(unknown)}")
+    twice = sorted({name for name in names if names.count(name) > 1 and name in COLUMNS})
+    if twice:
+        problems.append(f"column(s) {_quoted(twice)} appear more than once")
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        problems.append(f"missing column(s) {_quoted(missing)}")
+    if problems:
+        raise ImportFileError(f"The first line must name the columns: {'; '.join(problems)}. The columns are "
+                              f"{', '.join(COLUMNS)} (metric, measured_at and value are required).")
+    return {name: position for position, name in enumerate(names)}
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"“{name}”" for name in names)
+
+
+class _Lookup:
+    """Metrics by code and people by lower-cased username or e-mail. What is found is kept for later batches
+    (bounded by the organization's size); what is not found is asked for again, at most once a batch."""
+
+    def __init__(self):
+        self.metrics: dict[str, Metric] = {}
+        self.people: dict[str, User] = {}
+
+    def load(self, *, columns: dict[str, int], records: list[tuple[int, list[str]]]) -> None:
+        codes = self._column(records, columns["metric"]) - self.metrics.keys()
+        if codes:
+            # select_related: the service reads the metric's department for every row.
+            for metric in Metric.objects.filter(code__in=codes).select_related("department"):
+                self.metrics[metric.code] = metric
+        if "person" not in columns:
+            return
+        names = {name.lower() for name in self._column(records, columns["person"])} - self.people.keys()
+        if names:
+            people = (User.objects.annotate(username_ci=Lower("username"), email_ci=Lower("email"))
+                      .filter(Q(username_ci__in=names) | Q(email_ci__in=names)).select_related("department"))
+            by_username = {}
+            for person in people:
+                by_username[person.username.lower()] = person
+                self.people.setdefault(person.email.lower(), person)
+            self.people.update(by_username)  # a username wins over someone else's e-mail address
+
+    @staticmethod
+    def _column(records, position: int) -> set[str]:
+        return {fields[position].strip() for _, fields in records if position < len(fields)} - {""}
+
+
+def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup: _Lookup, zone) -> ParsedRow:
+    values = {name: fields[position].strip() if position < len(fields) else ""
+              for name, position in columns.items()}
+    row = ParsedRow(line, values, None)
+
+    def fail(where: str, message: str) -> None:
+        row.problems.append(RowError(line, where, message))
+
+    if len(fields) > len(columns):
+        fail("file", f"This line has {len(fields)} values but the header names {len(columns)} columns. Put "
+                     "values that contain commas in double quotes (\"1,234.5\", \"late, but counted\").")
+        return row
+    metric = person = measured_at = value = denominator = None
+    if not values["metric"]:
+        fail("metric", "Give the metric's code.")
+    elif (metric := lookup.metrics.get(values["metric"])) is None:
+        fail("metric", f"There is no metric with the code “{values['metric']}”. The import page lists the codes "
+                       "of your metrics.")
+    name = values.get("person", "")
+    if name and (person := lookup.people.get(name.lower())) is None:
+        fail("person", f"Nobody has the username or e-mail address “{name}”.")
+    if not values["measured_at"]:
+        fail("measured_at", "Give the date, or date and time, of the reading, e.g. 2026-11-02T14:30.")
+    else:
+        try:
+            measured_at = parse_moment(values["measured_at"], zone=zone)
+        except ValueError as error:
+            fail("measured_at", str(error))
+    if not values["value"]:
+        fail("value", "Give the value.")
+    else:
+        try:
+            value = parse_number(values["value"])
+        except ValueError as error:
+            fail("value", f"Value: {error}")
+    if values.get("denominator"):
+        try:
+            denominator = parse_number(values["denominator"])
+        except ValueError as error:
+            fail("denominator", f"Denominator: {error}")
+    note = values.get("note", "")
+    if len(note) > MAX_NOTE:
+        fail("note", f"The note has {len(note):,} characters; shorten it to {MAX_NOTE} at most.")
+    elif "\x00" in note:  # PostgreSQL refuses NUL in text
+        fail("note", "The note contains a NUL character, which is not text. Remove it.")
+    if not row.problems:
+        row.reading = ReadingRow(metric=metric, person=person, measured_at=measured_at, value=value,
+                                 denominator=denominator, note=note, line=line)
+    return row
+
+
+def parse_number(text: str) -> float:
+    """A number written with a point for decimals and, optionally, commas grouping thousands ("1,234.5")."""
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            raise ValueError(f"“{text}” is not a number. Use a point for decimals (87.5); commas may only group "
+                             "thousands (1,234.5).")
+        text = text.replace(",", "")
+    try:
+        if "_" in text:
+            raise ValueError
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a number, e.g. 87.5 or 1,234.") from None
+    if not math.isfinite(number):
+        raise ValueError(f"“{text}” is not a number, e.g. 87.5 or 1,234.")
+    return number
+
+
+def parse_moment(text: str, *, zone) -> datetime:
+    """An ISO 8601 date and time (naive means the organization's zone), or a date (noon that day, local)."""
+    try:
+        if "T" in text or " " in text or ":" in text:
+            moment = datetime.fromisoformat(text)
+        else:
+            moment = datetime.combine(date.fromisoformat(text), time(12))
+    except ValueError:
+        raise ValueError(f"“{text}” is not a date and time. Write it as 2026-11-02T14:30 (with an offset such as "
+                         "+01:00 or Z if it is not in the organization's time zone) or just the date, "
+                         "2026-11-02.") from None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment

@@ -1,0 +1,403 @@
+"""CSV import of readings: parsing, every kind of bad input, all or nothing, re-imports, access, queries, streaming."""
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from metrics import imports
+from metrics.imports import check_import, import_readings
+from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
+from tests.metrics.factories import MetricFactory
+
+UTC = ZoneInfo("UTC")
+HEADER = "metric,person,measured_at,value,denominator,note"
+
+
+def csv_file(*lines: str, header: str = HEADER) -> io.BytesIO:
+    return io.BytesIO("\n".join([header, *lines, ""]).encode())
+
+
+def run(org, *lines, by=None, valid_only=False, header=HEADER):
+    return import_readings(file=csv_file(*lines, header=header), recorded_by=by or org.admin, valid_only=valid_only)
+
+
+def problems(report) -> list[tuple[int, str]]:
+    return [(p.line, p.field) for p in report.problems]
+
+
+@pytest.fixture
+def fcr(org):
+    """A per-person metric of Support: alice's and bob's readings."""
+    return MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,
+                         max_value=100)
+
+
+@pytest.fixture
+def calls(org):
+    """A department metric of Support."""
+    return MetricFactory(department=org.support, name="Calls answered", code="calls", unit="calls",
+                         aggregation=Metric.Aggregation.SUM, owner_kind=Metric.Owner.DEPARTMENT)
+
+
+@pytest.fixture
+def defects(org):
+    return MetricFactory(department=org.support, name="Defects", code="defects", aggregation=Metric.Aggregation.RATIO,
+                         ratio_scale=1000, denominator_label="units shipped", direction=Metric.Direction.LOWER)
+
+
+@pytest.fixture
+def deals(org):
+    """A per-person metric of Sales (charlie's department)."""
+    return MetricFactory(department=org.sales, name="Deals closed", code="deals", unit="")
+
+
+def test_it_imports_readings_of_people_and_of_departments(org, fcr, calls, defects):
+    report = run(org, "fcr,bob,2026-10-05T09:30:00+00:00,80,,after the new greeting",
+                 "fcr,alice@example.com,2026-10-05T10:00Z,95,,",
+                 "calls,,2026-10-05T17:00Z,412,,",
+                 "defects,bob,2026-10-05T12:00Z,3,1250,")
+    assert report.saved and report.ok
+    assert (report.rows, report.created, report.updated, report.rejected_rows) == (4, 4, 0, 0)
+    bob = Reading.objects.get(metric=fcr, person=org.bob)
+    assert (bob.value, bob.note, bob.source, bob.recorded_by) == (80, "after the new greeting", "csv", org.admin)
+    assert bob.measured_at == datetime(2026, 10, 5, 9, 30, tzinfo=UTC)
+    assert Reading.objects.get(metric=calls).department == org.support
+    assert Reading.objects.get(metric=defects).denominator == 1250
+    assert RollupQueue.objects.filter(metric=fcr, owner_type="p").count() == 2  # queued by the service
+
+
+def test_column_names_are_case_insensitive_and_in_any_order(org, fcr):
+    report = run(org, "80,2026-10-05T09:30Z,bob,FCR is fine,fcr", header=" Value ,Measured At,PERSON,Note,metric")
+    assert report.saved
+    assert Reading.objects.get().note == "FCR is fine"
+
+
+def test_it_accepts_a_byte_order_mark_and_windows_line_ends(org, fcr):
+    data = ("\ufeff" + HEADER + "\r\nfcr,bob,2026-10-05T09:30Z,80,,\r\n").encode()
+    report = import_readings(file=io.BytesIO(data), recorded_by=org.admin)
+    assert report.saved and report.created == 1
+
+
+def test_optional_columns_may_be_left_out(org, fcr):
+    assert run(org, "fcr,bob,2026-10-05,80", header="metric,person,measured_at,value").saved
+
+
+def test_naive_times_are_in_the_organization_time_zone(org, fcr, settings):
+    settings.TIME_ZONE = "Europe/Paris"  # UTC+2 in early October
+    run(org, "fcr,bob,2026-10-05T09:30,80,,")
+    assert Reading.objects.get().measured_at == datetime(2026, 10, 5, 7, 30, tzinfo=UTC)
+
+
+def test_a_plain_date_means_noon_in_the_organization_time_zone(org, fcr, settings):
+    settings.TIME_ZONE = "America/New_York"  # UTC-4 in early October
+    run(org, "fcr,bob,2026-10-05,80,,")
+    reading = Reading.objects.get()
+    assert reading.measured_at == datetime(2026, 10, 5, 16, 0, tzinfo=UTC)
+    assert reading.day.isoformat() == "2026-10-05"
+
+
+def test_thousands_may_be_grouped_with_commas_in_quotes(org, calls):
+    report = run(org, 'calls,,2026-10-05T17:00Z,"1,234.5",,')
+    assert report.saved
+    assert Reading.objects.get().value == 1234.5
+
+
+def test_importing_the_same_readings_again_updates_them(org, fcr):
+    run(org, "fcr,bob,2026-10-05T09:30Z,80,,", "fcr,alice,2026-10-05T09:30Z,70,,")
+    report = run(org, "fcr,bob,2026-10-05T09:30Z,85,,corrected", "fcr,alice,2026-10-06T09:30Z,75,,")
+    assert (report.created, report.updated) == (1, 1)
+    assert Reading.objects.count() == 3
+    assert Reading.objects.get(person=org.bob).value == 85
+
+
+def test_late_and_back_dated_readings_are_accepted(org, fcr):
+    yesterday = timezone.now() - timedelta(days=1)
+    run(org, f"fcr,bob,{yesterday.isoformat()},80,,")
+    report = run(org, "fcr,bob,2024-01-15T09:00Z,60,,", "fcr,bob,2025-06-30,65,,")
+    assert report.saved and report.created == 2
+
+
+@pytest.mark.parametrize(("header", "named"), [
+    ("metric,person,measured_at,value,score", ["“score”"]),
+    ("metric,person,value", ["“measured_at”"]),
+    ("code,person,when,value", ["“code”", "“when”", "“metric”", "“measured_at”"]),
+    ("metric,person,measured_at,value,value", ["“value”", "more than once"]),
+])
+def test_wrong_columns_are_refused_naming_them(org, fcr, header, named):
+    report = run(org, "fcr,bob,2026-10-05,80", header=header)
+    assert not report.saved
+    assert report.file_error.startswith("The first line must name the columns")
+    for name in named:
+        assert name in report.file_error
+    assert Reading.objects.count() == 0
+
+
+def test_an_empty_file_is_refused(org, fcr):
+    report = import_readings(file=io.BytesIO(b""), recorded_by=org.admin)
+    assert not report.saved and report.file_error.startswith("The file is empty")
+
+
+def test_a_header_without_readings_is_refused(org, fcr):
+    report = import_readings(file=io.BytesIO(HEADER.encode() + b"\n\n"), recorded_by=org.admin)
+    assert report.file_error == "The file has a header but no readings below it."
+
+
+def test_a_file_that_is_not_utf8_is_refused_and_nothing_is_saved(org, fcr):
+    data = (HEADER + "\nfcr,bob,2026-10-05,80,,\nfcr,bob,2026-10-06,80,,café\n").encode("latin-1")
+    report = import_readings(file=io.BytesIO(data), recorded_by=org.admin, valid_only=True)
+    assert not report.saved
+    assert "not UTF-8" in report.file_error and "CSV UTF-8" in report.file_error
+    assert Reading.objects.count() == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_a_utf16_file_is_refused(org, fcr, encoding):
+    data = (HEADER + "\nfcr,bob,2026-10-05,80,,\n").encode(encoding)
+    report = import_readings(file=io.BytesIO(data), recorded_by=org.admin)
+    assert report.file_error.startswith("The file is not UTF-8 text")
+
+
+def test_a_field_too_large_for_csv_is_refused(org, fcr):
+    report = run(org, "fcr,bob,2026-10-05,80,," + "x" * 200_000)
+    assert report.file_error.startswith("Line 2 cannot be read as CSV (field larger than field limit")
+
+
+def test_a_file_with_too_many_rows_is_refused(org, fcr, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(imports, "BATCH", 2)
+    lines = [f"fcr,bob,2026-10-0{day},80,," for day in range(1, 5)]
+    report = run(org, *lines, valid_only=True)
+    assert not report.saved and "more than 3 readings" in report.file_error
+    assert Reading.objects.count() == 0
+    assert run(org, *lines[:3]).saved
+
+
+@pytest.mark.parametrize(("line", "field", "message"), [
+    ("nope,bob,2026-10-05,80,,", "metric", "There is no metric with the code “nope”"),
+    (",bob,2026-10-05,80,,", "metric", "Give the metric's code."),
+    ("fcr,zoe,2026-10-05,80,,", "person", "Nobody has the username or e-mail address “zoe”."),
+    ("fcr,bob,05/10/2026,80,,", "measured_at", "“05/10/2026” is not a date and time"),
+    ("fcr,bob,2026-10-05T25:00,80,,", "measured_at", "is not a date and time"),
+    ("fcr,bob,,80,,", "measured_at", "Give the date"),
+    ("fcr,bob,2026-10-05,eighty,,", "value", "“eighty” is not a number"),
+    ("fcr,bob,2026-10-05,nan,,", "value", "“nan” is not a number"),
+    ("fcr,bob,2026-10-05,1_000,,", "value", "“1_000” is not a number"),
+    ('fcr,bob,2026-10-05,"80,5",,', "value", "Use a point for decimals"),
+    ("fcr,bob,2026-10-05,,,", "value", "Give the value."),
+    ("fcr,bob,2026-10-05,80,x,", "denominator", "“x” is not a number"),
+    ("fcr,bob,2026-10-05,80,,," + "x" * 3, "file", "This line has 7 values but the header names 6 columns"),
+    ("fcr,bob,2026-10-05,80,," + "x" * 501, "note", "The note has 501 characters"),
+    ("fcr,bob,2026-10-05,80,,a\x00b", "note", "The note contains a NUL character"),
+    # From here on the reading service decides, and says why.
+    ("fcr,bob,2026-10-05,101,,", "value", "above the highest valid value"),
+    ("fcr,bob,2026-10-05,-1,,", "value", "below the lowest valid value"),
+    ("fcr,,2026-10-05,80,,", "person", "Choose whose reading this is"),
+    ("calls,bob,2026-10-05,80,,", "person", "leave the person empty"),
+    ("defects,bob,2026-10-05,3,,", "denominator", "give units shipped, a number above 0"),
+    ("fcr,bob,2026-10-05,80,12,", "denominator", "is not a ratio"),
+    ("fcr,charlie,2026-10-05,80,,", "person", "is not in Support"),
+    ("fcr,bob,2999-01-01,80,,", "measured_at", "Readings cannot be in the future"),
+])
+def test_each_bad_row_gets_its_own_message(org, fcr, calls, defects, line, field, message):
+    report = run(org, "fcr,alice,2026-10-04,80,,", line)
+    assert not report.saved
+    assert (report.rows, report.rejected_rows) == (2, 1)
+    [problem] = report.problems
+    assert (problem.line, problem.field) == (3, field)
+    assert message in problem.message
+    assert Reading.objects.count() == 0
+
+
+def test_readings_in_a_closed_period_are_refused(org, fcr):
+    ClosedPeriod.objects.create(department=org.support, period="month", start="2026-09-01", end="2026-09-30",
+                                scorecard={})
+    report = run(org, "fcr,bob,2026-09-15,80,,", "fcr,bob,2026-10-01,80,,", by=org.alice)
+    assert problems(report) == [(2, "measured_at")]
+    assert "is closed" in report.problems[0].message
+
+
+def test_an_archived_metric_takes_no_readings(org, fcr):
+    fcr.archived_at = timezone.now()
+    fcr.save()
+    report = run(org, "fcr,bob,2026-10-05,80,,")
+    assert "is archived" in report.problems[0].message
+
+
+def test_one_row_can_have_several_problems(org, fcr):
+    report = run(org, "nope,zoe,someday,many,,")
+    assert problems(report) == [(2, "metric"), (2, "person"), (2, "measured_at"), (2, "value")]
+    assert (report.rejected_rows, report.problem_count) == (1, 4)
+
+
+def test_the_same_reading_twice_in_a_file_is_a_problem_naming_the_first_line(org, fcr, calls):
+    report = run(org, "fcr,bob,2026-10-05T09:30Z,80,,", "calls,,2026-10-05T09:30Z,5,,",
+                 "fcr,bob,2026-10-05T10:30+01:00,85,,", "calls,,2026-10-05T09:30Z,6,,")
+    assert problems(report) == [(4, "measured_at"), (5, "measured_at")]
+    assert report.problems[0].message.startswith("Same reading as line 2")
+    assert report.problems[1].message.startswith("Same reading as line 3")
+
+
+def test_one_bad_row_saves_nothing(org, fcr):
+    report = run(org, *[f"fcr,bob,2026-10-{day:02d},80,," for day in range(1, 20)], "fcr,bob,2026-10-20,800,,")
+    assert not report.saved
+    assert (report.rows, report.valid_rows, report.rejected_rows) == (20, 19, 1)
+    assert "Fix them, or import the valid rows only" in report.summary()
+    assert Reading.objects.count() == 0 and RollupQueue.objects.count() == 0
+
+
+def test_valid_only_saves_the_good_rows_and_reports_the_others(org, fcr):
+    report = run(org, "fcr,bob,2026-10-05,80,,", "fcr,bob,2026-10-06,800,,", "fcr,zoe,2026-10-06,80,,",
+                 "fcr,bob,2026-10-05,81,,", "fcr,alice,2026-10-06,90,,", valid_only=True)
+    assert report.saved
+    assert (report.rows, report.created, report.rejected_rows) == (5, 2, 3)
+    assert problems(report) == [(3, "value"), (4, "person"), (5, "measured_at")]
+    assert sorted(Reading.objects.values_list("value", flat=True)) == [80, 90]  # the first of the twins
+    assert report.summary("f.csv") == "Imported 2 readings from f.csv: 2 new, 0 updated, 3 rows rejected."
+
+
+def test_a_crash_midway_leaves_nothing(org, fcr, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH", 2)
+    calls = []
+    real = imports.record_readings
+
+    def crash_on_the_second_batch(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real(**kwargs)
+
+    monkeypatch.setattr(imports, "record_readings", crash_on_the_second_batch)
+    with pytest.raises(RuntimeError):
+        run(org, *[f"fcr,bob,2026-10-{day:02d},80,," for day in range(1, 6)], valid_only=True)
+    assert Reading.objects.count() == 0 and RollupQueue.objects.count() == 0
+
+
+def test_a_row_refused_while_writing_rolls_back_the_whole_import(org, fcr, monkeypatch):
+    """A period closed between the check and the write: the service refuses the row, nothing stays."""
+    monkeypatch.setattr(imports, "BATCH", 2)
+    monkeypatch.setattr(imports, "check_readings", lambda **kwargs: [])  # the check saw nothing wrong then
+    report = run(org, "fcr,bob,2026-10-01,80,,", "fcr,bob,2026-10-02,80,,", "fcr,bob,2026-10-03,800,,")
+    assert not report.saved
+    assert problems(report) == [(4, "value")]
+    assert Reading.objects.count() == 0
+
+
+def test_problems_are_all_counted_but_only_the_first_are_kept(org, fcr, monkeypatch):
+    monkeypatch.setattr(imports, "SHOWN_PROBLEMS", 5)
+    report = run(org, *[f"fcr,bob,2026-10-{day:02d},800,," for day in range(1, 13)])
+    assert (report.problem_count, len(report.problems), report.unshown_problems) == (12, 5, 7)
+    assert [p.line for p in report.problems] == [2, 3, 4, 5, 6]
+
+
+def test_the_check_shows_the_first_rows_and_writes_nothing(org, fcr):
+    lines = [f"fcr,bob,2026-10-01T{hour:02d}:{minute:02d}Z,80,," for hour in range(5) for minute in range(0, 60, 10)]
+    report = check_import(file=csv_file(*lines, "fcr,bob,2026-10-02,101,,"), recorded_by=org.alice)
+    assert (report.rows, report.rejected_rows) == (31, 1)
+    assert [row.line for row in report.preview] == list(range(2, 22))
+    assert report.preview[0].values == {"metric": "fcr", "person": "bob", "measured_at": "2026-10-01T00:00Z",
+                                        "value": "80", "denominator": "", "note": ""}
+    assert not report.saved and Reading.objects.count() == 0
+
+
+def test_an_employee_can_import_their_own_readings(org, fcr):
+    report = run(org, "fcr,bob,2026-10-05,80,,", by=org.bob)
+    assert report.saved and Reading.objects.get().recorded_by == org.bob
+
+
+def test_an_employee_cannot_import_someone_elses_readings(org, fcr):
+    alice_in_front_line = run(org, "fcr,bob,2026-10-05,80,,", "fcr,alice,2026-10-05,80,,", by=org.bob)
+    assert problems(alice_in_front_line) == [(3, "metric")]
+    assert "You may not record readings of “First-contact resolution” for Alice Archer" in (
+        alice_in_front_line.problems[0].message)
+    assert Reading.objects.count() == 0
+
+
+def test_an_employee_cannot_import_department_readings(org, calls):
+    report = run(org, "calls,,2026-10-05,80,,", by=org.bob)
+    assert problems(report) == [(2, "metric")]
+
+
+def test_a_manager_can_import_for_their_departments(org, fcr, calls):
+    report = run(org, "fcr,bob,2026-10-05,80,,", "fcr,alice,2026-10-05,80,,", "calls,,2026-10-05,9,,",
+                 by=org.alice)
+    assert report.saved and report.created == 3
+
+
+def test_a_manager_cannot_import_another_departments_metric(org, fcr, deals):
+    report = run(org, "deals,charlie,2026-10-05,2,,", "fcr,bob,2026-10-05,80,,", by=org.alice)
+    assert problems(report) == [(2, "metric")]
+    assert "You may not record readings of “Deals closed”" in report.problems[0].message
+    assert Reading.objects.count() == 0
+
+
+def test_a_manager_cannot_import_for_people_outside_their_departments(org):
+    company_wide = MetricFactory(department=org.acme, name="Courtesy", code="courtesy")
+    report = run(org, "courtesy,bob,2026-10-05,80,,", "courtesy,charlie,2026-10-05,80,,", by=org.alice)
+    assert problems(report) == [(2, "metric"), (3, "metric")]  # alice manages Support, not Acme or Sales
+    assert run(org, "courtesy,charlie,2026-10-05,80,,", by=org.charlie).saved
+    assert Reading.objects.get().metric == company_wide
+
+
+def test_people_are_found_by_username_or_email_in_any_case(org, fcr):
+    report = run(org, "fcr,BOB,2026-10-05,80,,", "fcr,Alice@Example.com,2026-10-05,80,,")
+    assert report.saved and set(Reading.objects.values_list("person__username", flat=True)) == {"alice", "bob"}
+
+
+def test_a_2000_row_import_runs_a_bounded_number_of_queries(org, fcr, calls, django_assert_max_num_queries):
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    lines = []
+    for n in range(1000):
+        when = (start + timedelta(hours=n)).isoformat()
+        lines += [f"fcr,{'bob' if n % 2 else 'alice@example.com'},{when},{n % 100},,", f"calls,,{when},{n},,"]
+    file = csv_file(*lines)
+    # Check pass, writing nothing: metrics by code, people by username or e-mail, closed periods, alice's
+    # managed paths (cached on her after that) = 4.
+    # Write pass, in one transaction (a savepoint here): savepoint, metrics, people, closed periods = 4; then
+    # record_readings in its own savepoint: savepoint, count before, upsert of the person readings, upsert of the
+    # department readings, count after, two inserts of 1,000 rollup-queue keys, release = 8; release = 1.
+    # Every query is per batch of imports.BATCH rows (5,000), none per row.
+    with django_assert_max_num_queries(17):
+        report = import_readings(file=file, recorded_by=org.alice)
+    assert report.saved and report.created == 2000
+
+
+def test_the_file_is_streamed_in_chunks_and_batches(org, fcr, monkeypatch):
+    class ChunksOnly(io.BytesIO):
+        """A file that fails the test if anyone asks for all of it at once."""
+
+        def read(self, size=-1):
+            assert size is not None and size >= 0, "the whole file was read at once"
+            return super().read(size)
+
+        def read1(self, size=-1):
+            return self.read(size)
+
+        def readall(self):
+            raise AssertionError("the whole file was read at once")
+
+        def readlines(self, hint=-1):
+            raise AssertionError("the whole file was read at once")
+
+        def getvalue(self):
+            raise AssertionError("the whole file was taken at once")
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    data = csv_file(*[f"fcr,bob,{(start + timedelta(minutes=n)).isoformat()},{n % 100},," for n in range(3000)])
+    size = len(data.getvalue())
+    file = ChunksOnly(data.getvalue())
+    read_so_far = []
+    real_check = imports.check_readings
+
+    def check_readings(**kwargs):
+        read_so_far.append(file.tell())
+        return real_check(**kwargs)
+
+    monkeypatch.setattr(imports, "BATCH", 500)
+    monkeypatch.setattr(imports, "check_readings", check_readings)
+    report = import_readings(file=file, recorded_by=org.admin)
+    assert report.saved and report.created == 3000
+    assert len(read_so_far) == 6
+    assert read_so_far[0] < size / 3, "the first batch was checked only after most of the file had been read"
