@@ -83,6 +83,13 @@ def previous_label(period: str) -> str:
     return CURRENT_LABELS[period][1]
 
 
+def sql_next_bucket_start(column: str, period: str, vendor: str) -> str:
+    """SQL for the start of the bucket after the one starting on a DATE column (week or month)."""
+    if vendor == "postgresql":
+        return f"CAST({column} + interval '1 {'week' if period == WEEK else 'month'}' AS date)"
+    return f"date({column}, '+7 days')" if period == WEEK else f"date({column}, '+1 month')"
+
+
 def sql_bucket_start(column: str, period: str, vendor: str) -> str:
     """SQL for the start of the week or month containing a DATE column, for the database in use."""
     if period == DAY:

@@ -40,18 +40,26 @@ def _lock(cursor) -> None:
     # SQLite: Keel's transactions are IMMEDIATE, so this transaction already holds the only write lock.
 
 
-def _day_select(*, keys_sql: str, owner_type: str) -> str:
-    """Day-bucket statistics of readings for the keys in keys_sql (columns metric_id, day, owner_id).
+def _day_select(*, keys_sql: str | None, owner_type: str) -> str:
+    """Day-bucket statistics of readings for the keys in keys_sql (columns metric_id, day, owner_id), or of
+    every reading when keys_sql is None (a full rebuild).
 
     Person buckets group a person's readings; department buckets group the readings of the department and of
     every department below it (a reading's department path starts with the bucket department's path).
     The last value comes from a window over each bucket, newest reading first (ties: the larger value, so
     every run picks the same one).
     """
-    if owner_type == "p":
+    if owner_type == "p" and keys_sql is None:
+        source = ("SELECT r.metric_id, r.day, r.person_id AS owner_id, r.value, r.measured_at, r.denominator "
+                  "FROM metrics_reading r WHERE r.person_id IS NOT NULL")
+    elif owner_type == "p":
         source = (f"SELECT r.metric_id, r.day, r.person_id AS owner_id, r.value, r.measured_at, r.denominator "
                   f"FROM metrics_reading r JOIN ({keys_sql}) k ON k.metric_id = r.metric_id AND k.day = r.day "
                   f"AND k.owner_id = r.person_id")
+    elif keys_sql is None:
+        source = ("SELECT r.metric_id, r.day, bucket.id AS owner_id, r.value, r.measured_at, r.denominator "
+                  "FROM metrics_reading r JOIN org_department rd ON rd.id = r.department_id "
+                  "JOIN org_department bucket ON rd.path LIKE bucket.path || '%%'")
     else:
         source = (f"SELECT r.metric_id, r.day, k.owner_id, r.value, r.measured_at, r.denominator "
                   f"FROM ({keys_sql}) k JOIN org_department bucket ON bucket.id = k.owner_id "
@@ -66,16 +74,31 @@ def _day_select(*, keys_sql: str, owner_type: str) -> str:
     )
 
 
-def _period_select(*, period: str, keys_sql: str) -> str:
-    """Week or month buckets from the day buckets inside them, for keys (metric_id, owner_type, owner_id, start)."""
-    bucket = periods.sql_bucket_start("d.start", period, connection.vendor)
+def _period_select(*, period: str, keys_sql: str | None) -> str:
+    """Week or month buckets from the day buckets inside them, for keys (metric_id, owner_type, owner_id, start),
+    or for every day bucket when keys_sql is None (a full rebuild).
+
+    Day rows are found by owner and a start range, which the rollup-by-owner index serves.
+    """
+    if keys_sql is None:
+        bucket = periods.sql_bucket_start("d.start", period, connection.vendor)
+        return (
+            f"SELECT metric_id, '{period}', bucket, owner_type, owner_id, SUM(n), SUM(total), MIN(minimum), "
+            f"MAX(maximum), MAX(newest_value), MAX(last_at), SUM(denominator), %s FROM ("
+            f"SELECT d.*, {bucket} AS bucket, FIRST_VALUE(d.last_value) OVER (PARTITION BY d.metric_id, "
+            f"d.owner_type, d.owner_id, {bucket} ORDER BY d.last_at DESC, d.last_value DESC) AS newest_value "
+            f"FROM metrics_rollup d WHERE d.period = '{periods.DAY}'"
+            f") w GROUP BY metric_id, bucket, owner_type, owner_id"
+        )
+    next_start = periods.sql_next_bucket_start("k.start", period, connection.vendor)
     return (
         f"SELECT metric_id, '{period}', bucket, owner_type, owner_id, SUM(n), SUM(total), MIN(minimum), "
         f"MAX(maximum), MAX(newest_value), MAX(last_at), SUM(denominator), %s FROM ("
-        f"SELECT d.*, {bucket} AS bucket, FIRST_VALUE(d.last_value) OVER (PARTITION BY d.metric_id, d.owner_type, "
-        f"d.owner_id, {bucket} ORDER BY d.last_at DESC, d.last_value DESC) AS newest_value "
-        f"FROM metrics_rollup d JOIN ({keys_sql}) k ON k.metric_id = d.metric_id AND k.owner_type = d.owner_type "
-        f"AND k.owner_id = d.owner_id AND {bucket} = k.start WHERE d.period = '{periods.DAY}'"
+        f"SELECT d.*, k.start AS bucket, FIRST_VALUE(d.last_value) OVER (PARTITION BY d.metric_id, d.owner_type, "
+        f"d.owner_id, k.start ORDER BY d.last_at DESC, d.last_value DESC) AS newest_value "
+        f"FROM ({keys_sql}) k JOIN metrics_rollup d ON d.owner_type = k.owner_type AND d.owner_id = k.owner_id "
+        f"AND d.period = '{periods.DAY}' AND d.start >= k.start AND d.start < {next_start} "
+        f"AND d.metric_id = k.metric_id"
         f") w GROUP BY metric_id, bucket, owner_type, owner_id"
     )
 
@@ -91,17 +114,11 @@ def run(*, full: bool = False) -> RunResult:
         max_id, queue_rows = cursor.fetchone()
         if max_id is None and not full:
             return RunResult(queue_rows=0, buckets=0, seconds=0.0)
+        if vendor == "postgresql" and queue_rows > 100:
+            cursor.execute("ANALYZE metrics_rollupqueue")  # fresh statistics, so the planner uses the indexes
         max_id = max_id or 0
         if full:
-            # Every bucket that has readings, as the key set: same statements as an incremental run.
-            person_keys = "SELECT DISTINCT metric_id, day, person_id AS owner_id FROM metrics_reading " \
-                          "WHERE person_id IS NOT NULL"
-            department_keys = (
-                "SELECT DISTINCT r.metric_id, r.day, a.id AS owner_id FROM "
-                "(SELECT DISTINCT metric_id, day, department_id FROM metrics_reading) r "
-                "JOIN org_department rd ON rd.id = r.department_id "
-                "JOIN org_department a ON rd.path LIKE a.path || '%%'"
-            )
+            person_keys = department_keys = None  # every reading
             cursor.execute("DELETE FROM metrics_rollup")
         else:
             queued = f"FROM metrics_rollupqueue WHERE id <= {int(max_id)}"
@@ -122,9 +139,7 @@ def run(*, full: bool = False) -> RunResult:
             buckets += cursor.rowcount
         for period in (periods.WEEK, periods.MONTH):
             if full:
-                keys = f"SELECT DISTINCT metric_id, owner_type, owner_id, " \
-                       f"{periods.sql_bucket_start('start', period, vendor)} AS start " \
-                       f"FROM metrics_rollup WHERE period = '{periods.DAY}'"
+                keys = None
             else:
                 keys = (f"SELECT DISTINCT metric_id, owner_type, owner_id, "
                         f"{periods.sql_bucket_start('day', period, vendor)} AS start {queued}")
