@@ -189,6 +189,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "outbox.tasks.send_pending_emails", "schedule": 60.0},
     "metrics-rollup": {"task": "metrics.tasks.run_rollups", "schedule": 120.0},
+    "goals-acknowledgement-reminders": {"task": "goals.tasks.send_acknowledgement_reminders", "schedule": 3600.0},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -1,9 +1,7 @@
-from django.urls import path
-
-from . import views
+from django.urls import include, path
 
 app_name = "goals"
 urlpatterns = [
-    path("definitions/", views.definitions, name="definitions"),
-    path("goals/", views.index, name="index"),
+    path("definitions/", include("goals.definition_urls")),
+    path("goals/", include("goals.goal_urls")),
 ]

@@ -1,0 +1,1 @@
+"""Registers the goals' home page section and demo step (imported by GoalsConfig.ready)."""
