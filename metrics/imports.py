@@ -19,6 +19,7 @@ metrics.services does, for every source. This module turns text into ReadingRow 
 read, and spots the same reading twice in one file.
 """
 
+import codecs
 import csv
 import io
 import math
@@ -48,6 +49,7 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_NOTE = Reading._meta.get_field("note").max_length
 BATCH = 5_000  # rows resolved, checked and recorded together: a few queries each, a few MB of memory
 SHOWN_PROBLEMS = 200
+CHUNK = 64 * 1024
 PREVIEW_ROWS = 20
 
 TEMPLATE = (
@@ -228,7 +230,7 @@ def read_header(*, stream: BinaryIO) -> dict[str, int]:
     """
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        return _columns(_records(text))
+        return _columns(_records(text, stream=stream))
     finally:
         text.detach()  # leave the caller's file open
 
@@ -244,7 +246,7 @@ def parse_readings(*, stream: BinaryIO) -> Iterator[ParsedRow]:
     zone = periods.organization_zone()
     lookup = _Lookup()
     try:
-        records = _records(text)
+        records = _records(text, stream=stream)
         columns = _columns(records)
         count = 0
         while batch := list(islice(records, BATCH)):
@@ -261,8 +263,9 @@ def parse_readings(*, stream: BinaryIO) -> Iterator[ParsedRow]:
         text.detach()
 
 
-def _records(text: io.TextIOWrapper) -> Iterator[tuple[int, list[str]]]:
+def _records(text: io.TextIOWrapper, *, stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of each non-blank CSV record, with reading errors turned into ImportFileError."""
+    origin = stream.tell() if stream.seekable() else None
     reader = csv.reader(text)
     end = 0
     try:
@@ -271,11 +274,28 @@ def _records(text: io.TextIOWrapper) -> Iterator[tuple[int, list[str]]]:
             if fields and any(fields):
                 yield start, fields
     except UnicodeDecodeError:
-        raise ImportFileError(f"The file is not UTF-8 text (a character near line {end + 1} cannot be read). "
-                              "Save it from your spreadsheet as “CSV UTF-8” and upload it again.") from None
+        line = _undecodable_line(stream, origin) if origin is not None else None
+        where = f" (line {line} is not)" if line else ""
+        raise ImportFileError(f"The file is not UTF-8 text{where}: save it from your spreadsheet as “CSV UTF-8” "
+                              "and upload it again.") from None
     except csv.Error as error:
         raise ImportFileError(f"Line {end + 1} cannot be read as CSV ({error}). Is this a CSV file? Save it from "
                               "your spreadsheet as “CSV UTF-8”.") from None
+
+
+def _undecodable_line(stream: BinaryIO, origin: int) -> int | None:
+    """The line of the first byte that is not UTF-8. The text wrapper decodes whole chunks, so it cannot say;
+    this second look happens only for a file already refused, reading it again in chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    stream.seek(origin)
+    while chunk := stream.read(CHUNK):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            return line + chunk.count(b"\n", 0, max(error.start, 0))
+        line += chunk.count(b"\n")
+    return None
 
 
 def _columns(records: Iterator[tuple[int, list[str]]]) -> dict[str, int]:

@@ -149,7 +149,16 @@ def test_a_file_that_is_not_utf8_is_refused_and_nothing_is_saved(org, fcr):
     data = (HEADER + "\nfcr,bob,2026-10-05,80,,\nfcr,bob,2026-10-06,80,,café\n").encode("latin-1")
     report = import_readings(file=io.BytesIO(data), recorded_by=org.admin, valid_only=True)
     assert not report.saved
-    assert "not UTF-8" in report.file_error and "CSV UTF-8" in report.file_error
+    assert report.file_error.startswith("The file is not UTF-8 text (line 3 is not): save it from your "
+                                        "spreadsheet as “CSV UTF-8”")
+    assert Reading.objects.count() == 0
+
+
+def test_a_bad_byte_far_into_the_file_is_found_on_its_line(org, fcr):
+    lines = [f"fcr,bob,2026-10-01T00:{n % 60:02d}:{n // 60:02d}Z,80,,a note to fill the file" for n in range(3000)]
+    data = (HEADER + "\n" + "\n".join(lines) + "\n").encode() + "fcr,bob,2026-10-02,80,,café\n".encode("cp1252")
+    report = import_readings(file=io.BytesIO(data), recorded_by=org.admin, valid_only=True)
+    assert "(line 3002 is not)" in report.file_error
     assert Reading.objects.count() == 0
 
 
