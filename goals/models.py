@@ -226,6 +226,9 @@ class Alignment(models.Model):
             models.CheckConstraint(condition=Q(weight__gt=0), name="goals_alignment_weight_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.child} supports {self.parent}"
+
 
 class KeyResult(models.Model):
     """A milestone that measures a goal without a metric."""
@@ -257,6 +260,9 @@ class CheckIn(models.Model):
         constraints = [models.CheckConstraint(condition=Q(confidence__gte=1, confidence__lte=10),
                                               name="goals_check_in_confidence_1_to_10")]
 
+    def __str__(self) -> str:
+        return f"Check-in on {self.goal} ({self.created_at:%Y-%m-%d})"
+
 
 class GoalChange(models.Model):
     """The audit trail: what changed on a goal, who changed it, when, and (after closing) why."""
@@ -269,3 +275,6 @@ class GoalChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"Change to {self.goal} ({self.changed_at:%Y-%m-%d %H:%M})"
