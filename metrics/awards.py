@@ -34,13 +34,13 @@ def suggestions(*, scorecard: dict, rule: str, top_n: int) -> list[dict]:
 
     ALL_ON_TARGET: every person on track on every metric with a target that applies to them (at least one).
     TOP_WEIGHTED: the top_n people by weighted score; a tie at the last place includes everyone tied;
-    people without a score are never ranked.
+    people without a score, or who earned no points at all, are never ranked.
     """
     rows = [r for r in scorecard["rows"] if r["kind"] == "person"]
     if rule == Rule.ALL_ON_TARGET:
         return sorted((r for r in rows if r["on_target"]), key=lambda r: (-(r["score"] or 0), r["name"]))
     if rule == Rule.TOP_WEIGHTED:
-        ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: (-r["score"], r["name"]))
+        ranked = sorted((r for r in rows if r["score"]), key=lambda r: (-r["score"], r["name"]))
         if len(ranked) <= top_n:
             return ranked
         cutoff = ranked[top_n - 1]["score"]

@@ -149,6 +149,7 @@ def test_a_tie_for_the_last_place_includes_everyone_tied(scene):
         {"kind": "person", "id": 3, "name": "C", "score": 0.7, "on_target": False},
         {"kind": "person", "id": 4, "name": "D", "score": 0.5, "on_target": False},
         {"kind": "person", "id": 5, "name": "E", "score": None, "on_target": False},
+        {"kind": "person", "id": 6, "name": "F", "score": 0.0, "on_target": False},
     ]}
     assert [r["id"] for r in awards.suggestions(scorecard=frozen, rule=TOP_WEIGHTED, top_n=2)] == [1, 2, 3]
     assert [r["id"] for r in awards.suggestions(scorecard=frozen, rule=TOP_WEIGHTED, top_n=9)] == [1, 2, 3, 4]
@@ -170,8 +171,9 @@ def test_suggestions_come_from_the_frozen_json_not_live_data(scene, monkeypatch)
     assert suggested(closed) == [("alice", "On target on every metric"), ("bob", "On target on every metric")]
 
 
-def test_nobody_is_suggested_when_nobody_meets_the_rule(scene):
-    closed = close(scene, start=scene.week - timedelta(weeks=4))  # a week without readings
+@pytest.mark.parametrize("rule", [ALL_ON_TARGET, TOP_WEIGHTED])
+def test_nobody_is_suggested_for_a_period_without_readings(scene, rule):
+    closed = close(scene, start=scene.week - timedelta(weeks=4), rule=rule)  # everyone scores 0: no winners
     assert not closed.awards.exists()
 
 
