@@ -38,8 +38,12 @@ class Selection:
         return self.end < periods.today()
 
     @property
-    def previous(self) -> "Selection":
-        return replace(self, start=periods.shift(self.start, self.period, -1), page=1)
+    def previous(self) -> "Selection | None":
+        """The bucket before, unless it would fall before the calendar's first year."""
+        try:
+            return replace(self, start=periods.shift(self.start, self.period, -1), page=1)
+        except (ValueError, OverflowError):
+            return None
 
     @property
     def next(self) -> "Selection | None":

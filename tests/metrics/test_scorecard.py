@@ -265,6 +265,22 @@ def test_switching_to_months_keeps_the_date(client, scene):
     assert month_link["active"]
 
 
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_the_first_day_of_the_calendar_has_no_previous_period(client, scene, period):
+    client.force_login(scene.org.alice)
+    response = client.get(url(scene.org.support, period=period, start="0001-01-01"))
+    assert response.status_code == 200
+    assert response.context["selection"].previous is None and 'rel="prev"' not in response.content.decode()
+
+
+def test_a_department_without_metrics_says_how_to_fill_its_scorecard(client, scene):
+    client.force_login(scene.org.charlie)
+    Metric.objects.filter(pk__in=[scene.metrics.deals.pk, scene.metrics.attendance.pk]).update(
+        archived_at=scene.metrics.deals.created_at)  # Acme's Attendance would apply to Sales too
+    html = client.get(url(scene.org.sales)).content.decode()
+    assert "No active metric applies to Sales yet" in html
+
+
 def test_malformed_filters_fall_back_to_defaults(client, scene):
     client.force_login(scene.org.alice)
     response = client.get(url(scene.org.support, period="year", start="yesterday", rows="cats", page="x"))
