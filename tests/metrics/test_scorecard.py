@@ -362,6 +362,11 @@ def test_anonymous_people_are_sent_to_sign_in(client, scene, name):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
+def test_anonymous_people_are_sent_to_sign_in_from_the_index(client, db):
+    response = client.get(reverse("metrics:scorecards"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
 # Query bounds
 
 def grow(scene, *, people: int, teams: int, extra_metrics: int):
