@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from itertools import islice
 from typing import BinaryIO
 
@@ -60,7 +60,6 @@ TEMPLATE = (
 )
 
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ImportFileError(RuleViolation):
@@ -213,8 +212,8 @@ class _SeenReadings:
 
     def add(self, reading: ReadingRow, line: int) -> int | None:
         """The earlier line with the same reading, or None (and remember this one)."""
-        since = reading.measured_at - _EPOCH
-        micros = (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+        # Exact: a float timestamp is within a quarter of a microsecond for centuries around 1970.
+        micros = round(reading.measured_at.timestamp() * 1_000_000)
         owner = reading.person.pk if reading.person is not None else 0
         key = (((reading.metric.pk << 64) | owner) << 64) | (micros + (1 << 63))
         earlier = self.lines.get(key)
@@ -271,7 +270,7 @@ def _records(text: io.TextIOWrapper, *, stream: BinaryIO) -> Iterator[tuple[int,
     try:
         for fields in reader:
             start, end = end + 1, reader.line_num
-            if fields and any(fields):
+            if any(fields):  # not a blank line, nor one of commas only
                 yield start, fields
     except UnicodeDecodeError:
         line = _undecodable_line(stream, origin) if origin is not None else None
@@ -359,15 +358,17 @@ class _Lookup:
 
 
 def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup: _Lookup, zone) -> ParsedRow:
-    values = {name: fields[position].strip() if position < len(fields) else ""
-              for name, position in columns.items()}
+    width = len(columns)
+    if len(fields) < width:  # trailing empty cells left out
+        fields = fields + [""] * (width - len(fields))
+    values = dict(zip(columns, map(str.strip, fields), strict=False))  # columns are in file order
     row = ParsedRow(line, values, None)
 
     def fail(where: str, message: str) -> None:
         row.problems.append(RowError(line, where, message))
 
-    if len(fields) > len(columns):
-        fail("file", f"This line has {len(fields)} values but the header names {len(columns)} columns. Put "
+    if len(fields) > width:
+        fail("file", f"This line has {len(fields)} values but the header names {width} columns. Put "
                      "values that contain commas in double quotes (\"1,234.5\", \"late, but counted\").")
         return row
     metric = person = measured_at = value = denominator = None
@@ -430,12 +431,11 @@ def parse_number(text: str) -> float:
 def parse_moment(text: str, *, zone) -> datetime:
     """An ISO 8601 date and time (naive means the organization's zone), or a date (noon that day, local)."""
     try:
-        if "T" in text or " " in text or ":" in text:
-            moment = datetime.fromisoformat(text)
-        else:
-            moment = datetime.combine(date.fromisoformat(text), time(12))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"“{text}” is not a date and time. Write it as 2026-11-02T14:30 (with an offset such as "
                          "+01:00 or Z if it is not in the organization's time zone) or just the date, "
                          "2026-11-02.") from None
+    if len(text) <= len("2026-11-02"):  # a date alone: every date-and-time form is longer
+        moment = moment.replace(hour=12)
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
