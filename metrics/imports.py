@@ -118,10 +118,15 @@ class ImportReport:
         if self.file_error:
             return f"Nothing imported from {name}: {self.file_error}"
         if not self.saved:
-            return (f"Nothing imported from {name}: {self.rejected_rows:,} of {self.rows:,} rows have problems "
-                    f"({self.problem_count:,} in all). Fix them, or import the valid rows only.")
-        return (f"Imported {self.created + self.updated:,} readings from {name}: {self.created:,} new, "
-                f"{self.updated:,} updated, {self.rejected_rows:,} rows rejected.")
+            verb = "has" if self.rejected_rows == 1 else "have"
+            return (f"Nothing imported from {name}: {self.rejected_rows:,} of {_count(self.rows, 'row')} {verb} "
+                    f"problems ({self.problem_count:,} in all). Fix them, or import the valid rows only.")
+        return (f"Imported {_count(self.created + self.updated, 'reading')} from {name}: {self.created:,} new, "
+                f"{self.updated:,} updated, {_count(self.rejected_rows, 'row')} rejected.")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def check_import(*, file: BinaryIO, recorded_by: User) -> ImportReport:

@@ -48,7 +48,7 @@ def test_valid_only_imports_the_good_rows(org, fcr, write_csv, capsys):
     path = write_csv("fcr,bob,2026-10-05,80,,", "fcr,bob,2026-10-06,800,,")
     call_command("import_readings", path, "--as", "alice", "--valid-only")
     out, err = capsys.readouterr()
-    assert "1 new, 0 updated, 1 rows rejected." in out and "line 3:" in err
+    assert "1 new, 0 updated, 1 row rejected." in out and "line 3:" in err
     assert Reading.objects.count() == 1
 
 

@@ -100,7 +100,7 @@ def test_a_failed_confirm_shows_the_problems_and_saves_nothing(client, org, fcr)
     response = client.post(preview)  # all or nothing, though the preview offered only the valid rows
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Nothing imported from readings.csv: 1 of 2 rows have problems" in html
+    assert "Nothing imported from readings.csv: 1 of 2 rows has problems" in html
     assert "above the highest valid value" in html
     assert Reading.objects.count() == 0
     assert client.get(preview).status_code == 200  # the file is still there to fix or import in part
@@ -110,7 +110,7 @@ def test_importing_the_valid_rows_only_skips_the_others(client, org, fcr, settin
     client.force_login(org.alice)
     preview = upload(client, "fcr,bob,2026-10-05,80,,", "fcr,bob,2026-10-06,800,,")
     response = client.post(preview, {"valid_only": "on"}, follow=True)
-    assert "Imported 1 readings from readings.csv: 1 new, 0 updated, 1 rows rejected." in response.content.decode()
+    assert "Imported 1 reading from readings.csv: 1 new, 0 updated, 1 row rejected." in response.content.decode()
     assert Reading.objects.get().value == 80
     assert waiting_files(settings) == []
 
