@@ -151,6 +151,7 @@ def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = Fal
     period closed meanwhile), rolls the whole import back. file must be seekable for the all-or-nothing check.
     The report's `saved` says whether anything was committed.
     """
+    checked = ImportReport()
     if not valid_only:
         start = file.tell()
         checked = check_import(file=file, recorded_by=recorded_by)
@@ -210,7 +211,7 @@ def _run(*, file: BinaryIO, recorded_by: User, write: bool, valid_only: bool = F
 
 class _SeenReadings:
     """The first line of each (metric, owner, time) in a file. One exact integer key and a line number per row:
-    about 110 bytes a row, 110 MB at MAX_ROWS, against several times that to keep the rows themselves."""
+    about 120 bytes a row (120 MB at MAX_ROWS), against several times that to keep the rows themselves."""
 
     def __init__(self):
         self.lines: dict[int, int] = {}

@@ -122,6 +122,15 @@ def test_an_employee_sees_why_they_cannot_import_someone_elses_reading(client, o
     assert Reading.objects.count() == 0
 
 
+def test_a_file_too_large_for_memory_is_checked_and_kept_from_its_temporary_file(client, org, fcr, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload goes to a temporary file, as big ones do
+    client.force_login(org.alice)
+    preview = upload(client, "fcr,bob,2026-10-05,80,,")
+    assert client.get(preview).context["report"].rows == 1
+    response = client.post(UPLOAD, {"file": csv_upload("fcr,bob", header="metric,who")})
+    assert "unknown column(s) “who”" in response.context["form"].errors["file"][0]
+
+
 def test_an_empty_file_gets_a_message_on_the_field(client, org):
     client.force_login(org.alice)
     response = client.post(UPLOAD, {"file": SimpleUploadedFile("empty.csv", b"")})
