@@ -202,8 +202,12 @@ class Rollup(models.Model):
             models.UniqueConstraint(fields=["metric", "period", "start", "owner_type", "owner_id"],
                                     name="metrics_rollup_one_per_bucket"),
         ]
-        indexes = [models.Index(fields=["owner_type", "owner_id", "period", "start"],
-                                name="metrics_rollup_by_owner")]
+        indexes = [
+            # Dashboards (these metrics, these owners, recent buckets) and the incremental rollup (one metric's
+            # day buckets of one owner within a week or month) both read through it.
+            models.Index(fields=["metric", "owner_type", "owner_id", "period", "start"],
+                         name="metrics_rollup_by_metric_owner"),
+        ]
 
     def value_for(self, metric: Metric) -> float | None:
         return aggregate_value(metric.aggregation, n=self.n, total=self.total, minimum=self.minimum,

@@ -103,6 +103,16 @@ def _period_select(*, period: str, keys_sql: str | None) -> str:
     )
 
 
+def _delete_buckets(*, period: str, keys_sql: str) -> str:
+    """Delete the buckets named by keys (metric_id, start, owner_type, owner_id), found from the keys through the
+    one-per-bucket unique index, so the cost follows the keys and not the size of the rollup table."""
+    return (
+        f"DELETE FROM metrics_rollup WHERE id IN (SELECT r.id FROM ({keys_sql}) k JOIN metrics_rollup r "
+        f"ON r.metric_id = k.metric_id AND r.period = '{period}' AND r.start = k.start "
+        f"AND r.owner_type = k.owner_type AND r.owner_id = k.owner_id)"
+    )
+
+
 def run(*, full: bool = False) -> RunResult:
     """Bring rollups up to date with readings; full=True recomputes every bucket from all readings."""
     started = timezone.now()
@@ -125,13 +135,8 @@ def run(*, full: bool = False) -> RunResult:
             person_keys = f"SELECT DISTINCT metric_id, day, owner_id {queued} AND owner_type = 'p'"
             department_keys = f"SELECT DISTINCT metric_id, day, owner_id {queued} AND owner_type = 'd'"
             # Day buckets: remove the touched ones, then insert what the readings say now.
-            cursor.execute(
-                f"DELETE FROM metrics_rollup WHERE period = '{periods.DAY}' AND EXISTS (SELECT 1 {queued} "
-                f"AND metrics_rollupqueue.metric_id = metrics_rollup.metric_id "
-                f"AND metrics_rollupqueue.day = metrics_rollup.start "
-                f"AND metrics_rollupqueue.owner_type = metrics_rollup.owner_type "
-                f"AND metrics_rollupqueue.owner_id = metrics_rollup.owner_id)"
-            )
+            day_keys = f"SELECT DISTINCT metric_id, day AS start, owner_type, owner_id {queued}"
+            cursor.execute(_delete_buckets(period=periods.DAY, keys_sql=day_keys))
         buckets = 0
         for owner_type, keys in (("p", person_keys), ("d", department_keys)):
             cursor.execute(f"INSERT INTO metrics_rollup ({ROLLUP_COLUMNS}) "
@@ -143,11 +148,7 @@ def run(*, full: bool = False) -> RunResult:
             else:
                 keys = (f"SELECT DISTINCT metric_id, owner_type, owner_id, "
                         f"{periods.sql_bucket_start('day', period, vendor)} AS start {queued}")
-                cursor.execute(
-                    f"DELETE FROM metrics_rollup WHERE period = '{period}' AND EXISTS (SELECT 1 FROM ({keys}) k "
-                    f"WHERE k.metric_id = metrics_rollup.metric_id AND k.owner_type = metrics_rollup.owner_type "
-                    f"AND k.owner_id = metrics_rollup.owner_id AND k.start = metrics_rollup.start)"
-                )
+                cursor.execute(_delete_buckets(period=period, keys_sql=keys))
             cursor.execute(f"INSERT INTO metrics_rollup ({ROLLUP_COLUMNS}) "
                            f"{_period_select(period=period, keys_sql=keys)}", [now])
             buckets += cursor.rowcount
