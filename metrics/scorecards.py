@@ -9,6 +9,8 @@ What applies to whom (kept deliberately simple):
   - A sub-department row (a direct child of the department) has its subtree's figure (Rollup owner type "d") for
     the metrics on its line: those of departments above it (per-person ones) and those inside its subtree.
   - The total row is the department's own subtree figure for every column.
+  - People are the active members of the department and those below it at the time the matrix is built; a
+    person's figure is every reading of theirs in the period (person rollups), wherever they sat then.
 Status compares the figure with the metric's target in force on the first day of the period.
 
 The weighted score of a row (see SCORING): each applicable metric with a target counts with its weight: on track
