@@ -66,9 +66,10 @@ class DefinitionForm(forms.Form):
 
 
 class CriterionForm(forms.Form):
-    text = forms.CharField(label="Criterion", max_length=300, required=False,
+    text = forms.CharField(label="Description", max_length=300, required=False,
                            help_text="Measurable, e.g. “First reply within 4 business hours, 95% of tickets”.")
-    metric = forms.ModelChoiceField(queryset=None, required=False, help_text="Optional: the metric that measures it.")
+    metric = forms.ModelChoiceField(label="Metric (optional)", queryset=None, required=False,
+                                    empty_label="No metric")
     threshold = forms.FloatField(required=False, help_text="The metric value that meets it.")
 
     def __init__(self, *args, metrics, **kwargs):

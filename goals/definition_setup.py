@@ -56,7 +56,7 @@ class DemoDefinition:
 
 
 DEMO_DEFINITIONS = [
-    DemoDefinition("customer-service", "Support tickets", "Customers who contact us by phone, e-mail or chat", (),
+    DemoDefinition("customer-service", "Support tickets", "customers who contact us by phone, e-mail or chat", (),
                    False, [
         DemoVersion(160, True, "", "Every customer who contacts us gets a first reply within one working day and "
                     "an answer that solves their problem.", [
@@ -84,7 +84,7 @@ DEMO_DEFINITIONS = [
             ("Outages acknowledged within 15 minutes", None, None),
         ]),
     ]),
-    DemoDefinition("operations", "Order delivery", "Online shoppers and business customers", (), False, [
+    DemoDefinition("operations", "Order delivery", "online shoppers and business customers", (), False, [
         DemoVersion(200, True, "", "Orders arrive complete, undamaged and on the day we promised.", [
             ("Delivered on the promised day", "on-time-delivery", 92),
             ("Fewer than 3 defective units per 1,000 shipped", "defects-per-1000", 3),
@@ -97,7 +97,7 @@ DEMO_DEFINITIONS = [
             ("Customers told within an hour when a delivery will be late", None, None),
         ]),
     ]),
-    DemoDefinition("finance", "Invoicing", "Business customers", (), False, [
+    DemoDefinition("finance", "Invoicing", "business customers", (), False, [
         DemoVersion(90, True, "", "Every invoice is correct, clear and on time.", [
             ("Invoices needing no correction", "invoice-accuracy", 99),
         ]),

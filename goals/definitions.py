@@ -421,7 +421,7 @@ def diff_versions(old: DefinitionVersion, new: DefinitionVersion) -> VersionDiff
 class DepartmentCoverage:
     department_id: int | None
     name: str
-    depth: int
+    level: int  # depth below the highest department listed, for indenting the tree
     asked: int
     acknowledged: int
 
@@ -446,9 +446,11 @@ def coverage(*, definition: QualityDefinition, major: int) -> list[DepartmentCov
         .annotate(asked=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
         .order_by("person__department__path")
     )
+    rows = list(rows)
+    top = min((r["person__department__depth"] or 0 for r in rows), default=0)
     return [DepartmentCoverage(department_id=r["person__department"],
                                name=r["person__department__name"] or "No department",
-                               depth=r["person__department__depth"] or 0,
+                               level=(r["person__department__depth"] or 0) - top,
                                asked=r["asked"], acknowledged=r["acknowledged"]) for r in rows]
 
 
