@@ -10,8 +10,8 @@ from django.utils import timezone
 from org import demo
 from org.models import Department, User
 
-from . import periods, rollups
-from .models import Metric, Reading, Target
+from . import awards, periods, rollups
+from .models import ClosedPeriod, Metric, Reading, Target
 from .services import ReadingRow, queue_rollups, store_rows
 
 # division code -> [(code, name, unit, direction, aggregation, owner, frequency, target, warning, base, spread,
@@ -126,9 +126,29 @@ def seed_metrics(*, rng: random.Random, size: str, stdout=None) -> str:
                         value = max(0.0, round(value))
                     rows.append(ReadingRow(metric=metric, person=person, measured_at=when,
                                            value=round(value, 2), denominator=denominator))
-    if rows:
-        store_rows(rows, recorded_by=None, source=Reading.Source.DEMO)
-        queue_rollups(rows)
-    result = rollups.run() if rows else None
-    return (f"metrics: {Metric.objects.count()} metrics ({created_metrics} new), {len(rows)} new readings"
-            + (f", {result.buckets} rollup buckets" if result else ""))
+    if not rows:
+        return f"metrics: {Metric.objects.count()} metrics (0 new), 0 new readings"
+    store_rows(rows, recorded_by=None, source=Reading.Source.DEMO)
+    queue_rollups(rows)
+    result = rollups.run()
+    closed = _close_recent_months(division=divisions.get("customer-service"), last_day=last_day)
+    return (f"metrics: {Metric.objects.count()} metrics ({created_metrics} new), {len(rows)} new readings, "
+            f"{result.buckets} rollup buckets, {closed} closed months with awards")
+
+
+def _close_recent_months(*, division, last_day) -> int:
+    """Close Customer Service's last two complete months and confirm the suggested awards, as a manager would."""
+    if division is None:
+        return 0
+    closer = division.managers.first() or User.objects.filter(is_superuser=True).first()
+    this_month = periods.bucket_start(last_day + timedelta(days=1), periods.MONTH)
+    closed = 0
+    for steps, rule in ((-2, ClosedPeriod.Rule.TOP_WEIGHTED), (-1, ClosedPeriod.Rule.ALL_ON_TARGET)):
+        start = periods.shift(this_month, periods.MONTH, steps)
+        period = awards.close_period(department=division, period=periods.MONTH, start=start, rule=rule, top_n=3,
+                                     closed_by=closer)
+        for award in period.awards.all():
+            awards.confirm_award(award=award, confirmed_by=closer,
+                                 note="Thank you: your results kept our promise to customers this month.")
+        closed += 1
+    return closed

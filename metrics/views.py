@@ -12,6 +12,7 @@ from org.exceptions import RuleViolation
 from org.models import User
 
 from . import dashboards, periods, selectors, services
+from .awards import awards_for
 from .forms import MetricForm, ReadingForm, TargetFormSet
 from .models import Metric, Reading
 
@@ -26,6 +27,7 @@ def index(request):
     period = _period(request)
     return render(request, "metrics/my_metrics.html", {
         "cards": dashboards.personal_cards(user=request.user, period=period),
+        "my_awards": awards_for(request.user)[:5],
         "period": period,
         "periods": periods.PERIOD_CHOICES,
         "period_label": periods.current_label(period),
