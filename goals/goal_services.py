@@ -107,8 +107,8 @@ def _validate(goal: Goal, data: GoalData, *, descendant_ids=()) -> None:
     for letter in letters:
         if letter.blocking:
             raise RuleViolation(f"{letter.name}: {letter.message}", field=letter.field)
-    try:
-        goal.full_clean(exclude=["parents"])
+    try:  # only what the person decides: created_by may be empty on old goals whose author has left
+        goal.full_clean(exclude=[f.name for f in Goal._meta.get_fields() if f.name not in EDITABLE])
     except ValidationError as error:
         name, messages = next(iter(error.message_dict.items()))
         raise RuleViolation(messages[0], field=None if name == "__all__" else name) from None

@@ -30,6 +30,7 @@ class Progress:
     """Where a goal stands: percent done (0..100), the share of its time gone, and the one status."""
 
     percent: float | None = None
+    own_percent: float | None = None  # from the goal's own metric or milestones, whatever its children say
     expected: float | None = None
     state: str = status_rules.NO_DATA
     source: str | None = None
@@ -282,6 +283,7 @@ def compute(goals: Iterable[Goal], *, graph: Graph, cycle: GoalCycle, on: date,
     results = {}
     for pk, goal in goals.items():
         result = own[pk]
+        result.own_percent = result.percent
         result.percent, result.source = resolve(pk)
         result.expected = expected_share(start=cycle.start, due=goal.due_date, on=on_day)
         result.state = status_for(result.percent, result.expected)
@@ -309,17 +311,54 @@ def for_cycle(cycle: GoalCycle, *, on: date | None = None, goals=None) -> CycleP
     on = on or periods.today()
     fetched = list(goals if goals is not None else cycle_goals(cycle))
     graph = Graph.load(cycle.pk)
-    series = {} if cycle.is_closed else load_series(fetched, cycle=cycle, until=min(on, cycle.end))
+    series = load_series(fetched, cycle=cycle, until=min(on, cycle.end))
     progress = compute(fetched, graph=graph, cycle=cycle, on=on, series=series)
     return CycleProgress(cycle=cycle, goals={g.pk: g for g in fetched}, graph=graph, series=series,
                          progress=progress)
 
 
-def history(goal: Goal, *, cycle: GoalCycle, points: list[tuple[date, float]], check_ins: Iterable,
-            key_results: Iterable[KeyResult], progress: Progress, on: date | None = None) -> dict:
-    """The goal page's chart: per bucket from the cycle's start to the due date, the progress reached, the
-    share of time gone, check-in snapshots and (for metric goals) the forecast. No queries."""
+def milestones_of(goal_ids: Iterable[int]) -> dict[int, list[tuple[date | None, float]]]:
+    """{goal id: [(done_at, weight), ...]} for some goals: one query."""
+    found: dict[int, list[tuple[date | None, float]]] = defaultdict(list)
+    for goal_id, done_at, weight in KeyResult.objects.filter(goal_id__in=list(goal_ids)).values_list(
+            "goal_id", "done_at", "weight"):
+        found[goal_id].append((done_at, weight))
+    return found
+
+
+def percent_on(goal_id: int, day: date, *, computed: CycleProgress,
+               milestones: dict[int, list[tuple[date | None, float]]]) -> float | None:
+    """Progress a goal had reached by a day, the way compute() weighs it now: its metric's last figure by then,
+    its milestones done by then, or its children's progress by then, weighted. No queries."""
+    goals, graph = computed.goals, computed.graph
+
+    def own(pk: int) -> float | None:
+        goal = goals[pk]
+        if goal.metric_id:
+            known = [value for start, value in computed.series.get(pk, ()) if start <= day]
+            return percent_between(known[-1] if known else None, goal.baseline, goal.target)
+        weights = milestones.get(pk, ())
+        total = sum(w for _d, w in weights)
+        return sum(w for d, w in weights if d and d <= day) / total * 100 if total else None
+
+    def at(pk: int, visiting: frozenset) -> float | None:
+        weighed = [(at(child, visiting | {pk}), weight) for child, weight in graph.children.get(pk, ())
+                   if child in goals and child not in visiting]
+        weighed = [(p, w) for p, w in weighed if p is not None]
+        if weighed:
+            return sum(p * w for p, w in weighed) / sum(w for _p, w in weighed)
+        return own(pk)
+
+    return at(goal_id, frozenset())
+
+
+def history(goal: Goal, *, computed: CycleProgress, milestones: dict[int, list[tuple[date | None, float]]],
+            check_ins: Iterable = (), on: date | None = None) -> dict:
+    """The goal page's chart: per bucket from the cycle's start to the due date, the progress reached by the
+    bucket's end, the share of time gone, check-in snapshots and (for goals measured by their metric) the
+    forecast. `milestones` must cover the goal and its descendants (milestones_of). No queries."""
     on = on or periods.today()
+    cycle, result = computed.cycle, computed.progress[goal.pk]
     period = period_of(goal.metric) if goal.metric_id else periods.WEEK
     due = goal.due_date or cycle.end
     starts, start = [], periods.bucket_start(cycle.start, period)
@@ -327,9 +366,6 @@ def history(goal: Goal, *, cycle: GoalCycle, points: list[tuple[date, float]], c
         starts.append(start)
         start = periods.shift(start, period, 1)
     current = periods.bucket_start(min(on, due), period)
-    by_start = dict(points)
-    done = [(kr.done_at, kr.weight) for kr in key_results if kr.done_at]
-    milestone_total = sum(kr.weight for kr in key_results)
     snapshots: dict[date, float] = {}
     for check_in in sorted(check_ins, key=lambda c: c.created_at):
         if check_in.progress is not None:
@@ -338,20 +374,16 @@ def history(goal: Goal, *, cycle: GoalCycle, points: list[tuple[date, float]], c
     for start in starts:
         end = min(periods.bucket_end(start, period), due)
         value = None
-        if start > current:
-            pass
-        elif goal.metric_id and progress.source in (METRIC, FINAL):
-            value = percent_between(by_start.get(start), goal.baseline, goal.target)
-        elif progress.source == MILESTONES and milestone_total:
-            value = sum(w for day, w in done if day <= end) / milestone_total * 100
-        if start == current and value is None and progress.percent is not None:
-            value = progress.percent
+        if start == current and result.percent is not None:
+            value = result.percent  # what the page says now, frozen or live
+        elif start < current:
+            value = percent_on(goal.pk, end, computed=computed, milestones=milestones)
         reached.append(None if value is None else round(value, 1))
-        if goal.metric_id and progress.forecast_percent is not None and start >= current:
+        if result.source == METRIC and result.forecast_percent is not None and start >= current:
             span = max((due - current).days, 1)
             share = min(1.0, max(0.0, (end - current).days / span))
-            now = progress.percent if progress.percent is not None else 0
-            forecast.append(round(now + (progress.forecast_percent - now) * share, 1))
+            now = result.percent if result.percent is not None else 0
+            forecast.append(round(now + (result.forecast_percent - now) * share, 1))
         else:
             forecast.append(None)
     return {
@@ -363,4 +395,3 @@ def history(goal: Goal, *, cycle: GoalCycle, points: list[tuple[date, float]], c
         "checkIns": [snapshots.get(s) for s in starts],
         "forecast": forecast,
     }
-

@@ -183,8 +183,23 @@ def test_the_chart_shows_milestones_reached_week_by_week(org, cycle):
     goal = GoalFactory(cycle=cycle, due_date=date(2025, 2, 2),
                        milestones=[("a", 1, date(2025, 1, 8)), ("b", 1, date(2025, 1, 20)), ("c", 2, None)])
     computed = progress.for_cycle(cycle, on=date(2025, 1, 22))
-    chart = progress.history(goal, cycle=cycle, points=[], check_ins=[], key_results=list(goal.key_results.all()),
-                             progress=computed.progress[goal.pk], on=date(2025, 1, 22))
+    chart = progress.history(goal, computed=computed, milestones=progress.milestones_of([goal.pk]),
+                             on=date(2025, 1, 22))
     assert chart["starts"] == ["2024-12-30", "2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27"]
     assert chart["progress"] == [0, 25, 25, 50, None]
     assert chart["expected"][-1] == 100
+
+
+def test_a_parents_chart_weighs_its_childrens_history(org, cycle, fcr):
+    record_weekly(org, fcr, [70, 75, 80], first=MONDAY)
+    top = GoalFactory(cycle=cycle, due_date=date(2025, 2, 9))
+    GoalFactory(cycle=cycle, department=org.support, parents=[top], metric=fcr, baseline=70, target=80,
+                direction="increase")
+    GoalFactory(cycle=cycle, department=org.sales, parents=[top], milestones=[("a", 1, date(2025, 1, 7))])
+    computed = progress.for_cycle(cycle, on=date(2025, 1, 29))
+    chart = progress.history(top, computed=computed, milestones=progress.milestones_of(computed.goals),
+                             on=date(2025, 1, 29))
+    # weeks of 30 Dec (nothing yet: the milestone alone, 0%), 6 Jan (fcr 70: 0%, milestone done), 13 Jan
+    # (fcr 75: 50%), 20 Jan (fcr 80: 100%), 27 Jan (now), 3 Feb (future)
+    assert chart["progress"] == [0, 50, 75, 100, 100, None]
+    assert chart["forecast"] == [None] * 6  # a forecast belongs to goals measured by their own metric
