@@ -1,1 +1,251 @@
 """Registers the goals' home page section and demo step (imported by GoalsConfig.ready)."""
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from metrics import periods
+from metrics.models import Metric, Rollup
+from org import demo, today
+from org.models import Department, User
+
+from . import goal_services, progress, smart
+from .goal_services import GoalData, KeyResultData
+from .models import CheckIn, Goal, GoalCycle
+
+CHECK_IN_EVERY = timedelta(days=14)
+
+
+def your_goals(request) -> dict | None:
+    """Goals the person owns in a cycle running today, and which of them had no check-in for two weeks. One
+    query; nothing to say for someone who owns no current goal."""
+    day = periods.today()
+    goals = list(Goal.objects.filter(owner=request.user, cycle__closed_at__isnull=True, cycle__start__lte=day,
+                                     cycle__end__gte=day)
+                 .annotate(last_check_in=Max("check_ins__created_at")).order_by("due_date", "title"))
+    if not goals:
+        return None
+    since = timezone.now() - CHECK_IN_EVERY
+    due = [g for g in goals if g.last_check_in is None or g.last_check_in < since]
+    return {"due": due, "count": len(goals)}
+
+
+today.register(key="goals", title="Your goals", order=40, template="goals/_goal_today.html", context=your_goals)
+
+
+# The demo cycle: organization goals, division goals aligned to them, team goals aligned to those.
+# key -> (level: department code or None, title, description, measure, parents [(key, weight)], due (month, day),
+#         owner: "head" (the department's manager), "admin" or a username)
+# measure: ("metric", code, direction, aim: the share of the way the figures have come so far, so progress varies)
+#          or ("milestones", [titles], how many are done)
+PLAN = {
+    "customers": (None, "Customers rate us higher",
+                  "Customers feel the difference in every contact: satisfaction rises across the organization.",
+                  ("metric", "csat", "increase", 0.95), [], (12, 31), "admin"),
+    "promises": (None, "Deliver on every promise",
+                 "What we promise on delivery dates and service levels is what customers get, first time.",
+                 ("metric", "on-time-delivery", "increase", 0.7), [], (12, 31), "admin"),
+    "built-in": (None, "Build quality in, not inspect it in",
+                 "Defects are prevented at the source instead of caught at the end, in every division.",
+                 ("milestones", ["Map the ten most costly failure modes", "Root-cause review for every escaped defect",
+                                 "Quality gates in every release and shipping process",
+                                 "Quality agreements signed with key suppliers"], 3), [], (12, 31), "admin"),
+    "culture": (None, "Make quality everybody's job",
+                "Every team knows its customers' definition of quality and checks itself against it.",
+                ("milestones", ["Every team has a published quality definition",
+                                "Refresher training held twice this year", "A quality champion in every division"], 2),
+                [], (12, 31), "admin"),
+    "cs-fcr": ("customer-service", "Resolve more on the first contact",
+               "Customers get their answer without calling back: first-contact resolution rises in every team.",
+               ("metric", "first-contact-resolution", "increase", 0.8), [("customers", 2), ("promises", 1)], (12, 31),
+               "head"),
+    "ops-on-time": ("operations", "Ship on time, every time",
+                    "Orders leave the warehouse when we said they would, including the peak season.",
+                    ("metric", "on-time-delivery", "increase", 1.0), [("promises", 1)], (12, 31), "head"),
+    "ops-defects": ("operations", "Cut shipping defects",
+                    "Fewer damaged or wrong items reach customers, so fewer returns and complaints.",
+                    ("metric", "defects-per-1000", "decrease", 0.75), [("promises", 1), ("built-in", 1)], (9, 30),
+                    "head"),
+    "eng-escaped": ("engineering", "Fewer defects reach customers",
+                    "Releases break less for customers: escaped defects fall week on week.",
+                    ("metric", "escaped-defects", "decrease", 0.9), [("built-in", 2)], (12, 31), "head"),
+    "it-sla": ("it", "Fix internal tickets within the SLA",
+               "Colleagues get their tools back quickly, so they can serve customers without waiting.",
+               ("metric", "ticket-resolution-sla", "increase", 0.7), [("customers", 1)], (12, 31), "head"),
+    "hr-hire": ("hr", "Hire faster without lowering the bar",
+                "Teams are fully staffed sooner, and new colleagues pass probation as often as before.",
+                ("metric", "time-to-hire", "decrease", 0.5), [("culture", 1)], (12, 31), "head"),
+    "fin-invoices": ("finance", "Invoices right the first time",
+                     "Customers receive correct invoices, so billing disputes and credit notes become rare.",
+                     ("metric", "invoice-accuracy", "increase", 0.85), [("customers", 1)], (12, 31), "head"),
+    "fac-safety": ("facilities", "A safer workplace everywhere",
+                   "Every site passes its safety inspection and near misses are reported and acted on.",
+                   ("milestones", ["Safety walk at every site", "Near-miss reporting live", "All sites inspected"], 2),
+                   [("culture", 1)], (10, 31), "head"),
+    "sales-promise": ("sales-marketing", "Promise only what we can keep",
+                      "Delivery dates offered to customers match what operations can really do.",
+                      ("metric", "promise-kept-rate", "increase", 0.6), [("promises", 1)], (12, 31), "head"),
+    "fl-reply": ("customer-service-front-line", "Answer every customer within four hours",
+                 "No customer waits more than half a day for a first reply, on any channel.",
+                 ("metric", "first-reply-time", "decrease", 0.9), [("cs-fcr", 1)], (12, 31), "head"),
+    "fl-faq": ("customer-service-front-line", "Publish answers to the top twenty questions",
+               "Customers and advisors find the same clear answers to the questions asked most often.",
+               ("milestones", ["Collect the top twenty questions", "Write and review the answers",
+                               "Publish them on the help centre", "Train the team on them"], 2),
+               [("cs-fcr", 1), ("culture", 1)], (12, 31), "employee"),
+    "esc-playbook": ("customer-service-escalations", "An escalation playbook everyone uses",
+                     "Escalated cases follow one path with clear owners, so none is lost between teams.",
+                     ("milestones", ["Draft the playbook", "Pilot it for a month", "Roll it out to every shift"], 3),
+                     [("cs-fcr", 1)], (8, 31), "head"),
+    "qa-calibration": ("customer-service-quality-assurance", "Calibrate quality reviews every month",
+                       "Reviewers score the same contact the same way, so feedback to advisors is fair.",
+                       ("milestones", ["Agree the scoring guide", "Monthly calibration sessions running",
+                                       "Scores within 5 points between reviewers"], 2),
+                       [("cs-fcr", 1), ("culture", 2)], (12, 31), "head"),
+    "ful-defects": ("operations-fulfilment", "Pick and pack without errors",
+                    "The right items, undamaged, in every parcel that leaves fulfilment.",
+                    ("metric", "defects-per-1000", "decrease", 1.0), [("ops-defects", 1)], (9, 30), "head"),
+    "ret-fast": ("operations-returns", "Process returns within two days",
+                 "Customers get their refund or replacement quickly, and we learn why items come back.",
+                 ("milestones", ["Returns triage at the dock", "Reason codes on every return",
+                                 "Weekly review of the top return reasons"], 2), [("ops-on-time", 1)], (12, 31),
+                 "head"),
+    "test-journeys": ("engineering-testing", "Automated tests for every critical journey",
+                      "Every journey customers depend on is tested automatically before each release.",
+                      ("milestones", ["List the critical journeys", "Tests for checkout and sign-in",
+                                      "Tests for every remaining journey", "Tests run on every release"], 3),
+                      [("eng-escaped", 1)], (12, 31), "head"),
+    "desk-sla": ("it-service-desk", "Service desk tickets within the SLA",
+                 "The service desk resolves colleagues' tickets in time, first time.",
+                 ("metric", "ticket-resolution-sla", "increase", 0.8), [("it-sla", 1)], (12, 31), "head"),
+    "rec-hire": ("hr-recruiting", "Shorter time to hire",
+                 "Candidates hear back quickly and hiring managers fill roles sooner.",
+                 ("metric", "time-to-hire", "decrease", 0.6), [("hr-hire", 1)], (12, 31), "head"),
+}
+NOTES = ["Steady week: the trend holds.", "Reviewed the figures with the team; two actions agreed.",
+         "Good progress after the process change.", "Slower than hoped: holidays and a backlog.",
+         "Back on course after the retrospective.", "Numbers improving; keeping the focus."]
+BLOCKERS = ["", "", "", "Waiting for the new reporting tool.", "Two people short until the new hires start."]
+
+
+def _figures(metric: Metric, department_id: int, cycle: GoalCycle, day: date) -> list[float]:
+    """The goal's figures bucket by bucket since the cycle's start, or the last four months early in a cycle
+    (its department's figures, else the metric's department's)."""
+    period = progress.period_of(metric)
+    since = periods.bucket_start(min(cycle.start, day - timedelta(days=120)), period)
+    for owner in (department_id, metric.department_id):
+        rows = Rollup.objects.filter(metric=metric, owner_type=Rollup.DEPARTMENT, owner_id=owner, period=period,
+                                     start__gte=since, start__lte=day)
+        values = [v for v in (r.value_for(metric) for r in rows.order_by("start")) if v is not None]
+        if len(values) >= 4:
+            return values
+    return []
+
+
+def _baseline_and_target(metric: Metric, figures: list[float], direction: str, aim: float) -> tuple[float, float]:
+    """Baseline: the mean of the first four buckets. Target: where the figures would be if the way they have come
+    so far were `aim` of the whole way, or a 2% change when they have not moved the right way."""
+    places = max(metric.decimals, 1)
+    sign = 1 if direction == Goal.Direction.INCREASE else -1
+    baseline = sum(figures[:4]) / 4
+    gain = sign * (sum(figures[-3:]) / len(figures[-3:]) - baseline)
+    change = gain / aim if gain > 0.02 * abs(baseline) else 0.02 * abs(baseline) or 10 ** -places
+    target = baseline + sign * change
+    if metric.max_value is not None:
+        target = min(target, metric.max_value)
+    if metric.min_value is not None:
+        target = max(target, metric.min_value)
+    return round(baseline, places), round(target, places)
+
+
+def _data(spec, *, cycle: GoalCycle, department, owner: User, metrics: dict, made: dict, rng: random.Random,
+          day: date) -> GoalData | None:
+    _level, title, description, measure, parents, (month, dom), _owner = spec
+    data = GoalData(title=title, description=description, owner=owner, confidence=rng.randint(5, 9),
+                    due_date=date(cycle.start.year, month, dom),
+                    parents=[(made[key], float(weight)) for key, weight in parents if key in made])
+    if measure[0] == "metric":
+        _kind, code, direction, aim = measure
+        metric = metrics.get(code)
+        figures = _figures(metric, department.pk if department else metric.department_id, cycle, day) if metric else []
+        if not figures:
+            return None
+        data.metric, data.direction = metric, direction
+        data.baseline, data.target = _baseline_and_target(metric, figures, direction, aim)
+        if data.target == data.baseline:
+            return None
+        probe = Goal(metric=metric, target=data.target, direction=direction)
+        data.stretch_acknowledged = smart.stretch_beyond(probe, smart.best_reached(metric, direction))
+    else:
+        _kind, titles, done = measure
+        elapsed = max(1, (day - cycle.start).days)
+        data.key_results = [
+            KeyResultData(title=t, weight=1.0,
+                          done_at=cycle.start + timedelta(days=elapsed * (i + 1) // (done + 1)) if i < done else None)
+            for i, t in enumerate(titles)]
+    return data
+
+
+def _check_ins(cycle: GoalCycle, computed: progress.CycleProgress, goals: dict, rng: random.Random, day: date):
+    """Two to five check-ins per goal across the cycle so far, each with the progress it had then."""
+    rows = []
+    milestones = progress.milestones_of(computed.goals)
+    for key, goal in goals.items():
+        chart = progress.history(goal, computed=computed, milestones=milestones, on=day)
+        count = rng.randint(2, 5)
+        last = day - timedelta(days=20 if PLAN[key][6] == "employee" else rng.randint(2, 12))
+        step = max(7, (last - cycle.start).days // count)
+        for n in range(count):
+            when = last - timedelta(days=step * n)
+            if when < cycle.start + timedelta(days=7):
+                break
+            upto = sum(1 for start in chart["starts"] if start <= when.isoformat())
+            reached = next((v for v in reversed(chart["progress"][:upto]) if v is not None), None)
+            rows.append((CheckIn(goal=goal, author=goal.owner, note=rng.choice(NOTES), confidence=rng.randint(4, 9),
+                                 blockers=rng.choice(BLOCKERS), progress=reached), when))
+    CheckIn.objects.bulk_create([row for row, _when in rows])
+    zone = periods.organization_zone()
+    for row, when in rows:  # created_at is set on insert; the demo back-dates it
+        CheckIn.objects.filter(pk=row.pk).update(
+            created_at=timezone.make_aware(datetime.combine(when, time(16, 30)), zone))
+    return len(rows)
+
+
+@demo.register(name="goals", order=30)
+@transaction.atomic
+def seed_goals(*, rng: random.Random, size: str, stdout=None) -> str:
+    """A cycle for the current year: organization goals, division and team goals aligned to them (on demo
+    metrics or milestones), owners, confidence and check-ins, so progress varies from goal to goal."""
+    day = periods.today()
+    name = str(day.year)
+    if GoalCycle.objects.filter(name=name).exists():
+        return f"goals: cycle {name} already there"
+    admin = User.objects.filter(username="admin").first()
+    if admin is None:
+        return "goals: no demo organization yet"
+    cycle = GoalCycle.objects.create(name=name, start=date(day.year, 1, 1), end=date(day.year, 12, 31))
+    codes = {spec[0] for spec in PLAN.values() if spec[0]}
+    departments = {d.code: d for d in Department.objects.filter(code__in=codes).prefetch_related("managers")}
+    metrics = {m.code: m for m in Metric.objects.select_related("department")}
+    people = {u.username: u for u in User.objects.filter(username__in=["admin", "employee"])}
+    made: dict[str, Goal] = {}
+    for key, spec in PLAN.items():
+        level, owner_kind = spec[0], spec[6]
+        department = departments.get(level) if level else None
+        if level and department is None:
+            continue
+        heads = sorted(department.managers.all(), key=lambda u: u.username) if department else []
+        author = heads[0] if heads else admin
+        owner = people.get(owner_kind) or author
+        data = _data(spec, cycle=cycle, department=department, owner=owner, metrics=metrics, made=made, rng=rng,
+                     day=day)
+        if data is None or (department is not None and not data.parents):
+            continue
+        made[key] = goal_services.create_goal(by=author, cycle=cycle, department=department, data=data)
+    computed = progress.for_cycle(cycle, on=day)
+    goals = {key: computed.goals[goal.pk] for key, goal in made.items()}
+    check_ins = _check_ins(cycle, computed, goals, rng, day)
+    return f"goals: cycle {name} with {len(made)} goals and {check_ins} check-ins"
