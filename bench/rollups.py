@@ -57,7 +57,7 @@ def main() -> None:
 
         from metrics import rollups
         from metrics.models import Metric, Reading
-        from metrics.services import ReadingRow, queue_rollups, store_rows
+        from metrics.services import ReadingRow, store_rows
         from org import demo
         from org.models import Department, User
 
@@ -118,8 +118,7 @@ def main() -> None:
             person = User.objects.select_related("department").get(pk=people[metric.department_id][k % 3])
             rows.append(ReadingRow(metric=metric, person=person, value=rng.uniform(0, 100),
                                    measured_at=latest - timedelta(minutes=rng.randint(0, 60 * 24 * 3))))
-        store_rows(rows, recorded_by=admin, source="command")
-        queue_rollups(rows)
+        store_rows(rows, recorded_by=admin, source="command")  # queues the touched buckets too
         t0 = time.perf_counter()
         incremental = rollups.run()
         incremental_time = time.perf_counter() - t0

@@ -12,7 +12,7 @@ from org.models import Department, User
 
 from . import awards, periods, rollups
 from .models import ClosedPeriod, Metric, Reading, Target
-from .services import ReadingRow, queue_rollups, store_rows
+from .services import ReadingRow, store_rows
 
 # division code -> [(code, name, unit, direction, aggregation, owner, frequency, target, warning, base, spread,
 #                    (min, max), extra)]
@@ -128,8 +128,7 @@ def seed_metrics(*, rng: random.Random, size: str, stdout=None) -> str:
                                            value=round(value, 2), denominator=denominator))
     if not rows:
         return f"metrics: {Metric.objects.count()} metrics (0 new), 0 new readings"
-    store_rows(rows, recorded_by=None, source=Reading.Source.DEMO)
-    queue_rollups(rows)
+    store_rows(rows, recorded_by=None, source=Reading.Source.DEMO)  # also queues the touched rollup buckets
     result = rollups.run()
     closed = _close_recent_months(division=divisions.get("customer-service"), last_day=last_day)
     return (f"metrics: {Metric.objects.count()} metrics ({created_metrics} new), {len(rows)} new readings, "

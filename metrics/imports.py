@@ -141,32 +141,34 @@ def check_import(*, file: BinaryIO, recorded_by: User) -> ImportReport:
         return ImportReport(file_error=error.message)
 
 
+class _NothingSaved(Exception):
+    """Raised inside the import's transaction to roll it back; carries the report of what was wrong."""
+
+    def __init__(self, report: "ImportReport"):
+        super().__init__("the import had problems and was rolled back")
+        self.report = report
+
+
 def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = False,
                     source: str = Reading.Source.CSV) -> ImportReport:
-    """Record the readings of a CSV file through record_readings(), in one transaction.
+    """Record the readings of a CSV file through record_readings(), in one transaction and one pass.
 
-    All or nothing by default: every row is checked first (a pass that writes nothing), and if any has a problem
-    nothing is written and the report lists them. With valid_only=True the rows without problems are recorded and
-    the others reported. Either way a crash, or a row that became invalid between the check and the write (a
-    period closed meanwhile), rolls the whole import back. file must be seekable for the all-or-nothing check.
-    The report's `saved` says whether anything was committed.
+    All or nothing by default: the rows are checked and written batch by batch inside one transaction, and if
+    any row had a problem the transaction is rolled back at the end, so nothing is saved and the report lists
+    every problem. With valid_only=True the rows without problems are kept and the others reported. A crash
+    rolls everything back either way. The report's `saved` says whether anything was committed.
     """
-    checked = ImportReport()
-    if not valid_only:
-        start = file.tell()
-        checked = check_import(file=file, recorded_by=recorded_by)
-        if not checked.ok:
-            return checked
-        file.seek(start)
     try:
         with transaction.atomic():
-            report = _run(file=file, recorded_by=recorded_by, write=True, valid_only=valid_only, source=source)
+            report = _run(file=file, recorded_by=recorded_by, write=True, valid_only=True, source=source)
+            if not valid_only and not report.ok:
+                raise _NothingSaved(report)
     except ImportFileError as error:
         return ImportReport(file_error=error.message)
-    except ReadingsRejected as error:  # only all or nothing: something changed since the check
-        return ImportReport(rows=checked.rows, rejected_rows=len({e.line for e in error.errors}),
-                            problem_count=len(error.errors), problems=error.errors[:SHOWN_PROBLEMS],
-                            preview=checked.preview)
+    except _NothingSaved as rolled_back:
+        report = rolled_back.report
+        report.created = report.updated = 0
+        return report
     report.saved = True
     return report
 

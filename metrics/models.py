@@ -127,11 +127,13 @@ class Reading(models.Model):
         REALITY_CHECK = "reality_check", "Customer reality check"
         DEMO = "demo", "Demo data"
 
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings")
+    # Indexes: every write pays for each one, so only those a query needs. The metric is the first column of
+    # both unique indexes and of (metric, day); no page looks readings up by department or recorder.
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings", db_index=False)
     person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="readings", help_text="Set for per-person metrics.")
     # The owning department: the metric's for department metrics, the person's (when read) for per-person ones.
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="readings")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="readings", db_index=False)
     measured_at = models.DateTimeField()
     day = models.DateField(help_text="measured_at's day in the organization's time zone.")
     value = models.FloatField()
@@ -139,7 +141,7 @@ class Reading(models.Model):
     note = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     override_reason = models.CharField(max_length=500, blank=True,
                                        help_text="Why an admin recorded this in a closed period.")
     created_at = models.DateTimeField(auto_now_add=True)

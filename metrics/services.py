@@ -1,5 +1,6 @@
 """Writing readings (one validated path for every source) and the metric rules around them."""
 
+import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from . import periods
 from .models import ClosedPeriod, Metric, Reading, RollupQueue
 
 BATCH = 1000
+NOTE_LENGTH = 500  # Reading.note's max_length
 
 
 @dataclass
@@ -29,6 +31,14 @@ class ReadingRow:
     denominator: float | None = None
     note: str = ""
     line: int | None = None
+    _day: date | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def day(self) -> date:
+        """measured_at's day in the organization's zone (computed once: every check and write needs it)."""
+        if self._day is None:
+            self._day = periods.local_day(self.measured_at)
+        return self._day
 
 
 @dataclass(frozen=True)
@@ -69,12 +79,13 @@ class ReadingRules:
         self.override_reason = override_reason.strip()
         self.now = now or timezone.now()
         self._closed: dict[int, list[ClosedPeriod]] | None = None
+        self._may_record: dict[tuple, bool] = {}
 
     def load_closed_periods(self, rows: list[ReadingRow]) -> None:
         """Closed periods of the rows' departments and everything above them, in one query."""
         department_paths = {self.department_of(r).path for r in rows if self.department_of(r) is not None}
         ids = {int(part) for path in department_paths for part in path.strip("/").split("/") if part}
-        days = [periods.local_day(r.measured_at) for r in rows if r.measured_at]
+        days = [r.day for r in rows if r.measured_at and timezone.is_aware(r.measured_at)]
         self._closed = {}
         if ids and days:
             for closed in ClosedPeriod.objects.filter(department_id__in=ids, end__gte=min(days),
@@ -88,6 +99,12 @@ class ReadingRules:
         return row.metric.department
 
     def may_record(self, metric: Metric, person: User | None) -> bool:
+        key = (metric.pk, person.pk == self.user.pk if person else None, person.department_id if person else None)
+        if key not in self._may_record:
+            self._may_record[key] = self._decide_may_record(metric, person)
+        return self._may_record[key]
+
+    def _decide_may_record(self, metric: Metric, person: User | None) -> bool:
         if self.is_admin:
             return True
         if access.can_manage(self.user, metric.department):
@@ -132,6 +149,10 @@ class ReadingRules:
             if metric.max_value is not None and row.value > metric.max_value:
                 fail("value", f"{_fmt(metric, row.value)} is above the highest valid value of “{metric}” "
                               f"({_fmt(metric, metric.max_value)}).")
+        if len(row.note) > NOTE_LENGTH:
+            fail("note", f"Keep the note to {NOTE_LENGTH} characters (it has {len(row.note)}).")
+        elif "\x00" in row.note:
+            fail("note", "The note contains a NUL character; remove it.")
         if metric.is_ratio:
             if row.denominator is None or not math.isfinite(row.denominator) or row.denominator <= 0:
                 label = metric.denominator_label or "the denominator"
@@ -154,10 +175,12 @@ class ReadingRules:
         return errors
 
     def closed_period_for(self, row: ReadingRow) -> ClosedPeriod | None:
-        department = self.department_of(row)
-        if department is None or self._closed is None:
+        if not self._closed:
             return None
-        day = periods.local_day(row.measured_at)
+        department = self.department_of(row)
+        if department is None:
+            return None
+        day = row.day
         for ancestor_id in [*department.ancestor_ids, department.pk]:
             for closed in self._closed.get(ancestor_id, []):
                 if closed.start <= day <= closed.end:
@@ -196,16 +219,18 @@ def record_readings(*, rows: Iterable[ReadingRow], recorded_by: User, source: st
     if not good:
         return result
     with transaction.atomic():
-        metric_ids = {row.metric.pk for row in good}
-        before = Reading.objects.filter(metric_id__in=metric_ids).count()
-        store_rows(good, recorded_by=recorded_by, source=source,
-                   override_reason=override_reason if rules.is_admin else "")
-        after = Reading.objects.filter(metric_id__in=metric_ids).count()
-        result.created = after - before
+        result.created = store_rows(good, recorded_by=recorded_by, source=source,
+                                    override_reason=override_reason if rules.is_admin else "")
         result.updated = len(good) - result.created
-        queue_rollups(good)
-        transaction.on_commit(_enqueue_rollup)
+        _enqueue_rollup_on_commit()
     return result
+
+
+def _enqueue_rollup_on_commit() -> None:
+    """Nudge a rollup once the transaction commits; once per transaction however many batches it wrote."""
+    pending = connection.run_on_commit if connection.in_atomic_block else []
+    if not any(callback is _enqueue_rollup for _sids, callback, *_rest in pending):
+        transaction.on_commit(_enqueue_rollup)
 
 
 def _enqueue_rollup() -> None:
@@ -214,30 +239,52 @@ def _enqueue_rollup() -> None:
     run_rollups.delay()
 
 
-def _upsert_sql(*, per_person: bool, rows: int) -> str:
-    columns = ("metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, "
-               "recorded_by_id, override_reason, created_at, updated_at")
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * rows)
-    # Raw SQL because the conflict target is a partial unique index, which Django's bulk_create cannot name.
-    target = ("(metric_id, person_id, measured_at) WHERE person_id IS NOT NULL" if per_person
-              else "(metric_id, department_id, measured_at) WHERE person_id IS NULL")
-    return (f"INSERT INTO metrics_reading ({columns}) VALUES {placeholders} ON CONFLICT {target} DO UPDATE SET "
-            "value = excluded.value, denominator = excluded.denominator, note = excluded.note, "
-            "source = excluded.source, recorded_by_id = excluded.recorded_by_id, "
-            "override_reason = excluded.override_reason, department_id = excluded.department_id, "
-            "day = excluded.day, updated_at = excluded.updated_at")
+COLUMNS = ("metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, recorded_by_id, "
+           "override_reason, created_at, updated_at")
+# Raw SQL because the conflict targets are partial unique indexes, which Django's bulk_create cannot name.
+CONFLICT = {
+    True: "(metric_id, person_id, measured_at) WHERE person_id IS NOT NULL",
+    False: "(metric_id, department_id, measured_at) WHERE person_id IS NULL",
+}
+UPDATE = ("DO UPDATE SET value = excluded.value, denominator = excluded.denominator, note = excluded.note, "
+          "source = excluded.source, recorded_by_id = excluded.recorded_by_id, "
+          "override_reason = excluded.override_reason, department_id = excluded.department_id, "
+          "day = excluded.day, updated_at = excluded.updated_at")
 
 
-def store_rows(rows: list[ReadingRow], *, recorded_by: User | None, source: str, override_reason: str = "") -> None:
-    """Upsert already-validated rows in batches. Later rows win over earlier ones with the same key."""
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
+def _latest_per_key(rows: list[ReadingRow]) -> list[ReadingRow]:
+    """One row per (metric, owner, time), the last one given: one statement may not touch a row twice."""
     latest: dict[tuple, ReadingRow] = {}
     for row in rows:
         owner = ("p", row.person.pk) if row.metric.per_person else ("d", row.metric.department_id)
-        latest[(row.metric.pk, *owner, row.measured_at)] = row  # one statement may not touch a row twice
+        latest[(row.metric.pk, *owner, row.measured_at)] = row
+    return list(latest.values())
+
+
+def store_rows(rows: list[ReadingRow], *, recorded_by: User | None, source: str, override_reason: str = "") -> int:
+    """Upsert already-validated rows and queue the rollup buckets they touch; returns how many were new.
+
+    Later rows win over earlier ones with the same key. PostgreSQL copies the rows into a staging table and
+    upserts and queues from there in set statements; SQLite uses multi-row INSERTs.
+    """
+    rows = _latest_per_key(rows)
+    if not rows:
+        return 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            return _store_rows_postgresql(rows, recorded_by=recorded_by, source=source,
+                                          override_reason=override_reason)
+        created = _store_rows_portable(rows, recorded_by=recorded_by, source=source, override_reason=override_reason)
+        queue_rollups(rows)
+        return created
+
+
+def _store_rows_portable(rows, *, recorded_by, source, override_reason) -> int:
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    created = 0
     for per_person in (True, False):
-        chosen = [row for row in latest.values() if row.metric.per_person == per_person]
+        chosen = [row for row in rows if row.metric.per_person == per_person]
         for offset in range(0, len(chosen), BATCH):
             batch = chosen[offset:offset + BATCH]
             params = []
@@ -245,18 +292,82 @@ def store_rows(rows: list[ReadingRow], *, recorded_by: User | None, source: str,
                 department_id = row.person.department_id if per_person else row.metric.department_id
                 params += [row.metric.pk, row.person.pk if per_person else None, department_id,
                            ops.adapt_datetimefield_value(row.measured_at),
-                           ops.adapt_datefield_value(periods.local_day(row.measured_at)), float(row.value),
-                           None if row.denominator is None else float(row.denominator), row.note[:500], source,
-                           recorded_by.pk if recorded_by else None, override_reason[:500], now, now]
+                           ops.adapt_datefield_value(row.day), float(row.value),
+                           None if row.denominator is None else float(row.denominator), row.note, source,
+                           recorded_by.pk if recorded_by else None, override_reason, now, now]
+            owner = "person_id" if per_person else "department_id"
+            keys = [[row.metric.pk, row.person.pk if per_person else row.metric.department_id,
+                     ops.adapt_datetimefield_value(row.measured_at)] for row in batch]
             with connection.cursor() as cursor:
-                cursor.execute(_upsert_sql(per_person=per_person, rows=len(batch)), params)
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM metrics_reading WHERE (metric_id, {owner}, measured_at) IN "
+                    f"(VALUES {', '.join(['(%s, %s, %s)'] * len(batch))})"
+                    f"{' AND person_id IS NULL' if not per_person else ''}", [v for key in keys for v in key])
+                existing = cursor.fetchone()[0]
+                placeholders = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(batch))
+                cursor.execute(f"INSERT INTO metrics_reading ({COLUMNS}) VALUES {placeholders} "
+                               f"ON CONFLICT {CONFLICT[per_person]} {UPDATE}", params)
+            created += len(batch) - existing
+    return created
+
+
+def _copy_text(value) -> str:
+    """A value in PostgreSQL COPY text format."""
+    if value is None:
+        return "\\N"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _store_rows_postgresql(rows, *, recorded_by, source, override_reason) -> int:
+    buffer = io.StringIO()
+    # Only the free texts can hold tabs, newlines or backslashes; ids, times and numbers are written as they are.
+    tail = f"{_copy_text(source)}\t{_copy_text(recorded_by.pk if recorded_by else None)}\t{_copy_text(override_reason)}"
+    for row in rows:
+        if row.metric.per_person:
+            owner = f"{row.person.pk}\t{row.person.department_id}"
+        else:
+            owner = f"\\N\t{row.metric.department_id}"
+        denominator = "\\N" if row.denominator is None else repr(float(row.denominator))
+        note = _copy_text(row.note) if row.note else ""
+        buffer.write(f"{row.metric.pk}\t{owner}\t{row.measured_at.isoformat()}\t{row.day.isoformat()}\t"
+                     f"{float(row.value)!r}\t{denominator}\t{note}\t{tail}\n")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS keel_reading_stage (metric_id bigint, person_id bigint, "
+            "department_id bigint, measured_at timestamptz, day date, value double precision, "
+            "denominator double precision, note text, source varchar(20), recorded_by_id bigint, "
+            "override_reason text) ON COMMIT DELETE ROWS")
+        cursor.execute("TRUNCATE keel_reading_stage")
+        cursor.cursor.copy_expert("COPY keel_reading_stage FROM STDIN", buffer)
+        created = 0
+        for per_person in (True, False):
+            cursor.execute(
+                f"WITH written AS (INSERT INTO metrics_reading ({COLUMNS}) "
+                f"SELECT metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, "
+                f"recorded_by_id, override_reason, now(), now() FROM keel_reading_stage "
+                f"WHERE person_id IS {'NOT ' if per_person else ''}NULL "
+                f"ON CONFLICT {CONFLICT[per_person]} {UPDATE} RETURNING (xmax = 0) AS inserted) "
+                f"SELECT COUNT(*) FILTER (WHERE inserted) FROM written")
+            created += cursor.fetchone()[0]
+        # The touched buckets: each person's, and each department's with every department above it.
+        cursor.execute(
+            "INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
+            "SELECT DISTINCT metric_id, day, 'p', person_id, now() FROM keel_reading_stage "
+            "WHERE person_id IS NOT NULL UNION ALL "
+            "SELECT DISTINCT s.metric_id, s.day, 'd', a.id, now() FROM "
+            "(SELECT DISTINCT metric_id, day, department_id FROM keel_reading_stage) s "
+            "JOIN org_department d ON d.id = s.department_id JOIN org_department a ON d.path LIKE a.path || '%%'")
+        cursor.execute("TRUNCATE keel_reading_stage")
+    return created
 
 
 def queue_rollups(rows: list[ReadingRow]) -> None:
     """Record which buckets the rows touch: the person's, and the department's and every one above it."""
     keys = set()
     for row in rows:
-        day = periods.local_day(row.measured_at)
+        day = row.day
         department = row.person.department if row.metric.per_person else row.metric.department
         if row.metric.per_person:
             keys.add((row.metric.pk, day, "p", row.person.pk))
