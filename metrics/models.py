@@ -175,6 +175,9 @@ class RollupQueue(models.Model):
     class Meta:
         indexes = [models.Index(fields=["metric", "day"], name="metrics_queue_by_metric_day")]
 
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.day} {self.owner_type}{self.owner_id}"
+
 
 class Rollup(models.Model):
     """Aggregates of one metric for one owner and one day, ISO week or month; derived from readings.
@@ -210,6 +213,9 @@ class Rollup(models.Model):
             models.Index(fields=["metric", "owner_type", "owner_id", "period", "start"],
                          name="metrics_rollup_by_metric_owner"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.period} {self.start} {self.owner_type}{self.owner_id}"
 
     def value_for(self, metric: Metric) -> float | None:
         return aggregate_value(metric.aggregation, n=self.n, total=self.total, minimum=self.minimum,
@@ -248,6 +254,9 @@ class RollupRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
         get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"Rollup at {self.started_at:%Y-%m-%d %H:%M:%S}"
 
     @property
     def seconds(self) -> float:

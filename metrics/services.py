@@ -14,7 +14,7 @@ from org.exceptions import RuleViolation
 from org.models import Department, User
 
 from . import periods
-from .models import ClosedPeriod, Metric, Reading, RollupQueue
+from .models import ClosedPeriod, Metric, RollupQueue
 
 BATCH = 1000
 NOTE_LENGTH = 500  # Reading.note's max_length
