@@ -154,6 +154,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How often the outbox tries a message before it is reported as failed in the admin.
 OUTBOX_MAX_ATTEMPTS = env.integer("KEEL_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 
+# Quality definitions: first reminder to acknowledge after this many days, then at most once per interval.
+KEEL_ACK_REMINDER_DAYS = env.integer("KEEL_ACK_REMINDER_DAYS", 3, minimum=0)
+KEEL_ACK_REMINDER_INTERVAL_DAYS = env.integer("KEEL_ACK_REMINDER_INTERVAL_DAYS", 7, minimum=1)
+
 # Celery: the database is the queue of truth; broker messages are only nudges (see ARCHITECTURE.md).
 BROKER_DIR = DATA_DIR / "broker"
 if REDIS_URL:
