@@ -55,6 +55,16 @@ def word_list(name: str, default: list[str] | None = None, *, required_because: 
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def integer_list(name: str, default: list[int]) -> list[int]:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return list(default)
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise EnvError(f"{name} must be comma-separated whole numbers, e.g. 7,1 (got {raw!r}).") from None
+
+
 def database(name: str, *, default_sqlite: Path) -> dict:
     """DATABASE_URL as Django's DATABASES entry: PostgreSQL or SQLite, nothing else."""
     import dj_database_url

@@ -158,6 +158,11 @@ OUTBOX_MAX_ATTEMPTS = env.integer("KEEL_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 KEEL_ACK_REMINDER_DAYS = env.integer("KEEL_ACK_REMINDER_DAYS", 3, minimum=0)
 KEEL_ACK_REMINDER_INTERVAL_DAYS = env.integer("KEEL_ACK_REMINDER_INTERVAL_DAYS", 7, minimum=1)
 
+# Review sessions: reminders this many days before a session (comma-separated), and how far ahead a recurring
+# series creates its occurrences.
+KEEL_REVIEW_REMINDER_DAYS = env.integer_list("KEEL_REVIEW_REMINDER_DAYS", [7, 1])
+KEEL_REVIEW_SERIES_HORIZON_DAYS = env.integer("KEEL_REVIEW_SERIES_HORIZON_DAYS", 120, minimum=7)
+
 # Celery: the database is the queue of truth; broker messages are only nudges (see ARCHITECTURE.md).
 BROKER_DIR = DATA_DIR / "broker"
 if REDIS_URL:
@@ -194,6 +199,9 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "outbox.tasks.send_pending_emails", "schedule": 60.0},
     "metrics-rollup": {"task": "metrics.tasks.run_rollups", "schedule": 120.0},
     "goals-acknowledgement-reminders": {"task": "goals.tasks.send_acknowledgement_reminders", "schedule": 3600.0},
+    "reviews-invitations-and-reminders": {"task": "reviews.tasks.send_invitations_and_reminders", "schedule": 900.0},
+    "reviews-extend-series": {"task": "reviews.tasks.extend_series", "schedule": 6 * 3600.0},
+    "reviews-invite-due-people": {"task": "reviews.training.invite_due_people", "schedule": 6 * 3600.0},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -1,8 +1,7 @@
-from django.urls import path
-
-from . import views
+from django.urls import include, path
 
 app_name = "reviews"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", include("reviews.session_urls")),
+    path("training/", include("reviews.training_urls")),
 ]

@@ -1,4 +1,4 @@
-"""Pages of the reviews app."""
+"""Pages of review sessions: scheduling, invitations, attendance, minutes and action items."""
 
 from django.shortcuts import render
 
