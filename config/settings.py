@@ -201,6 +201,9 @@ CELERY_BEAT_SCHEDULE = {
     "goals-acknowledgement-reminders": {"task": "goals.tasks.send_acknowledgement_reminders", "schedule": 3600.0},
     "reviews-invitations-and-reminders": {"task": "reviews.tasks.send_invitations_and_reminders", "schedule": 900.0},
     "reviews-extend-series": {"task": "reviews.tasks.extend_series", "schedule": 6 * 3600.0},
+    "customers-invitations-and-reminders": {"task": "customers.tasks.send_invitations_and_reminders",
+                                            "schedule": 900.0},
+    "customers-close-ended-campaigns": {"task": "customers.tasks.close_ended_campaigns", "schedule": 3600.0},
     "reviews-invite-due-people": {"task": "reviews.training.invite_due_people", "schedule": 6 * 3600.0},
 }
 

@@ -18,5 +18,6 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("reviews/", include("reviews.urls")),
     path("customers/", include("customers.urls")),
+    path("r/", include("customers.public_urls")),  # customers answer here, without an account
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,8 @@
-from django.urls import path
-
-from . import views
+from django.urls import include, path
 
 app_name = "customers"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", include("customers.customer_urls")),
+    path("campaigns/", include("customers.campaign_urls")),
+    path("results/", include("customers.result_urls")),
 ]

@@ -1,4 +1,4 @@
-"""Pages of the customers app."""
+"""Pages of the customer list."""
 
 from django.shortcuts import render
 

@@ -1,0 +1,213 @@
+"""Customers (external people, or internal departments), reality-check campaigns, samples, answers, follow-ups."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from goals.models import AcceptanceCriterion, DefinitionVersion, QualityDefinition
+from org.models import Department
+
+
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        EXTERNAL = "external", "External customer"
+        INTERNAL = "internal", "Internal customer (a department)"
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="customers",
+                                   help_text="The supplier: the department whose customer this is.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EXTERNAL)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    segment = models.CharField(max_length=60, blank=True, help_text="e.g. retail, wholesale, public sector.")
+    products = models.CharField(max_length=300, blank=True, help_text="Products or services they use.")
+    internal_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE,
+                                            related_name="as_internal_customer",
+                                            help_text="For internal customers: the department served.")
+    last_contacted_at = models.DateTimeField(null=True, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True, help_text="Never asked again once set.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "department", condition=~Q(email=""),
+                                    name="customers_customer_email_once_per_department"),
+            models.UniqueConstraint(fields=["department", "internal_department"],
+                                    condition=Q(internal_department__isnull=False),
+                                    name="customers_internal_customer_once"),
+            models.CheckConstraint(condition=Q(kind="external", internal_department__isnull=True)
+                                   | Q(kind="internal", internal_department__isnull=False),
+                                   name="customers_customer_kind_matches"),
+        ]
+        indexes = [
+            models.Index(fields=["department", "segment"], name="customers_by_dept_segment",
+                         condition=Q(opted_out_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent"
+        CLOSED = "closed", "Closed"
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="campaigns")
+    definition = models.ForeignKey(QualityDefinition, on_delete=models.PROTECT, related_name="campaigns")
+    version = models.ForeignKey(DefinitionVersion, on_delete=models.PROTECT, related_name="campaigns",
+                                help_text="The published version whose promise customers are asked about.")
+    title = models.CharField(max_length=200)
+    audience = models.CharField(max_length=10, choices=Customer.Kind.choices, default=Customer.Kind.EXTERNAL)
+    sample_size = models.PositiveIntegerField(null=True, blank=True)
+    sample_percent = models.FloatField(null=True, blank=True)
+    stratify_by_segment = models.BooleanField(default=False)
+    exclude_days = models.PositiveIntegerField(default=90, help_text="Skip customers asked in the last N days.")
+    seed = models.BigIntegerField(null=True, blank=True, help_text="Stored with the draw, so it can be repeated.")
+    draw_audit = models.JSONField(null=True, blank=True,
+                                  help_text="Eligible, excluded (and why) and drawn counts, per segment.")
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    include_nps = models.BooleanField(default=False)
+    include_csat = models.BooleanField(default=False)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="customers_campaign_dates"),
+            models.CheckConstraint(condition=Q(sample_percent__isnull=True)
+                                   | Q(sample_percent__gt=0, sample_percent__lte=100),
+                                   name="customers_campaign_percent_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:campaign", args=[self.pk])
+
+
+class CampaignQuestion(models.Model):
+    """One acceptance criterion turned into a question: the promise in its own words, then how it compared."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    criterion = models.ForeignKey(AcceptanceCriterion, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    promise = models.CharField(max_length=300, help_text="What we promised, in the promise's own words.")
+    prompt = models.CharField(max_length=300, help_text="How did your experience compare?")
+
+    class Meta:
+        ordering = ["campaign", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.promise
+
+
+class Recipient(models.Model):
+    """A sampled customer (or, for internal campaigns, a member of a customer department) and their link.
+
+    Only a hash of the link's token is stored; the link works once (submitted_at) and until expires_at.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="recipients")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", help_text="Internal campaigns: the colleague asked.")
+    segment = models.CharField(max_length=60, blank=True, help_text="The customer's segment when drawn.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.PositiveSmallIntegerField(default=0)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    draft = models.JSONField(default=dict, blank=True, help_text="Answers saved before submission.")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "customer"], condition=Q(person__isnull=True),
+                                    name="customers_recipient_once"),
+            models.UniqueConstraint(fields=["campaign", "person"], condition=Q(person__isnull=False),
+                                    name="customers_internal_recipient_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.campaign}"
+
+
+class Response(models.Model):
+    recipient = models.OneToOneField(Recipient, on_delete=models.CASCADE, related_name="response")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses")
+    comment = models.TextField(blank=True)
+    nps = models.PositiveSmallIntegerField(null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(null=True, blank=True)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(nps__isnull=True) | Q(nps__lte=10), name="customers_nps_0_10"),
+            models.CheckConstraint(condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5),
+                                   name="customers_csat_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response to {self.campaign}"
+
+
+class Answer(models.Model):
+    class Comparison(models.TextChoices):
+        WORSE = "worse", "Worse than promised"
+        AS_PROMISED = "as_promised", "As promised"
+        BETTER = "better", "Better than promised"
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(CampaignQuestion, on_delete=models.CASCADE, related_name="answers")
+    comparison = models.CharField(max_length=12, choices=Comparison.choices)
+    rating = models.PositiveSmallIntegerField(help_text="1 (far worse) to 7 (far better).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="customers_answer_once"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=7), name="customers_rating_1_7"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.comparison}"
+
+
+class FollowUp(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="follow_ups")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="follow_ups")
+    question = models.ForeignKey(CampaignQuestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="follow_ups")
+    reason = models.CharField(max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="follow_ups")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    resolution = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_date", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], condition=Q(question__isnull=False),
+                                    name="customers_follow_up_once_per_answer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reason

@@ -1,0 +1,1 @@
+"""Registers customers' home page sections and demo steps (imported by CustomersConfig.ready)."""
