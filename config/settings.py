@@ -150,6 +150,8 @@ elif env.text("EMAIL_BACKEND", "console") == "file":
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Keel <keel@localhost>")
+# Where people reach Keel: links in e-mails (reminders, invitations, customers' answer links) start with it.
+KEEL_SITE_URL = env.text("KEEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How often the outbox tries a message before it is reported as failed in the admin.
 OUTBOX_MAX_ATTEMPTS = env.integer("KEEL_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
