@@ -7,10 +7,19 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from metrics import periods
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
 from tests.metrics.factories import MetricFactory, TargetFactory
 
 pytestmark = pytest.mark.browser
+
+
+def look_at(page, name: str) -> None:
+    """Screenshot the page at both widths, and check that at phone width nothing but its tables scrolls sideways."""
+    screenshot(page, name)
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    page.set_viewport_size(DESKTOP)
+    assert overflow <= 0, f"{name} is {overflow}px wider than a {PHONE['width']}px phone"
 
 HEADER = "metric,person,measured_at,value,denominator,note"
 
@@ -67,7 +76,7 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
     expect(page.locator('[data-problems-of="5"]')).to_contain_text("Nobody has the username or e-mail address “bobb”")
     expect(page.locator('[data-problems-of="2"]')).to_have_count(0)
     expect(page.get_by_role("button", name="Import the 2 valid rows only")).to_be_visible()
-    screenshot(page, "import-preview-with-problems")
+    look_at(page, "import-preview-with-problems")
 
     page.get_by_role("link", name="Upload a corrected file").click()
     page.get_by_label("CSV file").set_input_files(csv_file(
@@ -90,16 +99,16 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
     expect(readings).to_have_count(4)
     expect(readings.filter(has_text="after the new greeting")).to_contain_text("Bob Baker")
     expect(readings.filter(has_text="typed one digit too many")).to_contain_text("78.0")
-    screenshot(page, "metric-detail")
+    look_at(page, "metric-detail")
     page.get_by_role("link", name="Record a reading").click()
     expect(page.get_by_label("Metric")).to_have_value(str(fcr.pk))
-    screenshot(page, "reading-form")
+    look_at(page, "reading-form")
 
     page.goto(f"/metrics/departments/{org.support.pk}/?period=day")
     card = page.locator('[data-metric="fcr"]')
     expect(card.locator('[data-role="figure"]')).to_have_text("88.5%")  # bob's 92 and alice's 85 today
     expect(card.locator(".keel-status")).to_contain_text("On track")
-    screenshot(page, "department-dashboard")
+    look_at(page, "department-dashboard")
     page.get_by_role("link", name="New metric").click()
     expect(page.get_by_role("heading", name="New metric")).to_be_visible()
-    screenshot(page, "metric-form")
+    look_at(page, "metric-form")

@@ -9,11 +9,20 @@ from playwright.sync_api import expect
 from metrics import periods, rollups
 from metrics.models import Metric, Reading
 from metrics.services import ReadingRow, record_readings
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
 from tests.metrics.factories import MetricFactory, TargetFactory
 from tests.org.factories import UserFactory
 
 pytestmark = pytest.mark.browser
+
+
+def look_at(page, name: str) -> None:
+    """Screenshot the page at both widths, and check that at phone width nothing but its tables scrolls sideways."""
+    screenshot(page, name)
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    page.set_viewport_size(DESKTOP)
+    assert overflow <= 0, f"{name} is {overflow}px wider than a {PHONE['width']}px phone"
 
 
 def last_month() -> date:
@@ -27,7 +36,7 @@ def month(org):
     erin = UserFactory(username="erin", first_name="Erin", last_name="Ellis", department=org.front_line)
     fcr = MetricFactory(department=org.support, name="First-contact resolution", code="fcr", weight=2)
     TargetFactory(metric=fcr, target=80, warning=70)
-    aht = MetricFactory(department=org.support, name="Average handle time", code="aht", unit=" min",
+    aht = MetricFactory(department=org.support, name="Average handle time", code="aht", unit="min",
                         direction=Metric.Direction.LOWER)
     TargetFactory(metric=aht, target=5, warning=7)
     csat = MetricFactory(department=org.support, name="Customer satisfaction", code="csat", unit="",
@@ -65,7 +74,7 @@ def test_a_manager_closes_last_month_and_the_employee_sees_the_confirmed_award(p
     alice = page.locator(f'[data-row="person-{org.alice.pk}"]')
     expect(alice.locator('td[data-state="on_track"]')).to_have_count(2)
     expect(page.locator('[data-row="total"]')).to_contain_text("4.6")
-    screenshot(page, "scorecard-matrix")
+    look_at(page, "scorecard-matrix")
 
     close = page.locator("#close")
     close.get_by_label("Top N by weighted score").check()
@@ -87,7 +96,7 @@ def test_a_manager_closes_last_month_and_the_employee_sees_the_confirmed_award(p
     bobs_award = page.locator("[data-award]").filter(has_text="Bob Baker")
     expect(bobs_award.get_by_text("Confirmed")).to_be_visible()
     expect(bobs_award).to_contain_text("Most first contacts resolved")
-    screenshot(page, "scorecard-closed-with-awards")
+    look_at(page, "scorecard-closed-with-awards")
 
     page.context.clear_cookies()
     sign_in(page, "bob")
@@ -96,4 +105,4 @@ def test_a_manager_closes_last_month_and_the_employee_sees_the_confirmed_award(p
     expect(my_awards).to_contain_text("Top 2 by weighted score")
     expect(my_awards).to_contain_text("Most first contacts resolved on the team in the second half.")
     expect(my_awards.get_by_role("listitem")).to_have_count(1)
-    screenshot(page, "my-metrics-with-award")
+    look_at(page, "my-metrics-with-award")
