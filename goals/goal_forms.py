@@ -59,6 +59,7 @@ class GoalForm(forms.ModelForm):
         labels = {"stretch_acknowledged": "I accept this stretch target", "quality_definition": "Quality definition",
                   "confidence": "Confidence (1–10)"}
         help_texts = {"title": "The outcome in a few words.", "baseline": "Where the metric stands now.",
+                      "stretch_acknowledged": "",
                       "quality_definition": "Optional: the promise to customers this goal serves."}
         field_classes = {"owner": PersonChoiceField, "metric": MetricChoiceField}
 

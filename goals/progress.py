@@ -23,6 +23,8 @@ SOURCE_LABELS = {METRIC: "from the metric", MILESTONES: "from milestones", CHILD
                  FINAL: "frozen when the cycle closed"}
 # Points behind the time elapsed that still count as on track, and as at risk.
 ON_TRACK_SLACK, AT_RISK_SLACK = 10, 25
+# Fewer figures than this make no trend worth extending to the due date.
+MIN_FORECAST_POINTS = 3
 
 
 @dataclass
@@ -238,8 +240,11 @@ def _own(goal: Goal, points: list[tuple[date, float]], *, cycle: GoalCycle) -> P
             result.percent = percent_between(result.value, goal.baseline, goal.target)
         due = goal.due_date or cycle.end
         forecast = linear_forecast([((start - cycle.start).days, value) for start, value in points],
-                                   (due - cycle.start).days)
+                                   (due - cycle.start).days) if len(points) >= MIN_FORECAST_POINTS else None
         if forecast is not None:
+            low, high = goal.metric.min_value, goal.metric.max_value  # a line can run past what is possible
+            forecast = max(forecast, low) if low is not None else forecast
+            forecast = min(forecast, high) if high is not None else forecast
             result.forecast = forecast
             result.forecast_percent = percent_between(forecast, goal.baseline, goal.target)
         return result

@@ -62,6 +62,13 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _with_unit(value: float, unit: str) -> str:
+    """As the metrics pages write figures: '95%' but '4.5 h'."""
+    if not unit:
+        return _number(value)
+    return f"{_number(value)}{unit}" if unit == "%" else f"{_number(value)} {unit}"
+
+
 def _day(value) -> str:
     return date_format(value, "j M Y")
 
@@ -160,10 +167,10 @@ def achievable(goal: Goal, *, best: float | None = None) -> Letter:
         return _letter("A", FAIL, text[0].upper() + text[1:] + ".", missing[0][0])
     if stretch_beyond(goal, best):
         unit = goal.metric.unit if goal.metric_id else ""
-        history = f"the best {goal.metric.name} ever reached is {_number(best)}{unit}"
+        history = f"the best {goal.metric.name} ever reached is {_with_unit(best, unit)}"
         if goal.stretch_acknowledged:
             return _letter("A", PASS, f"Stretch target accepted: {history}.")
-        return _letter("A", WARN, f"A target of {_number(goal.target)}{unit} is far beyond anything so far "
+        return _letter("A", WARN, f"A target of {_with_unit(goal.target, unit)} is far beyond anything so far "
                                   f"({history}). Tick “I accept this stretch target” to keep it, or choose a "
                                   "nearer target.",
                        "stretch_acknowledged")

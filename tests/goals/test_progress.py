@@ -148,11 +148,19 @@ def test_the_forecast_extends_the_weekly_trend_to_the_due_date(org, cycle, fcr):
     assert result.forecast_percent == pytest.approx(70)
 
 
-def test_there_is_no_forecast_from_a_single_figure(org, cycle, fcr):
-    record_weekly(org, fcr, [70], first=MONDAY)
+def test_there_is_no_forecast_from_fewer_than_three_figures(org, cycle, fcr):
+    record_weekly(org, fcr, [70, 72], first=MONDAY)
     goal = GoalFactory(cycle=cycle, department=org.support, metric=fcr, baseline=60, target=90,
                        direction="increase")
     assert progress_of(cycle, goal, date(2025, 2, 1)).forecast is None
+
+
+def test_the_forecast_stays_within_the_metrics_valid_range(org, cycle):
+    reply_time = MetricFactory(department=org.support, unit="h", direction="lower", min_value=0)
+    record_weekly(org, reply_time, [6, 4, 2], first=MONDAY)  # -2 hours a week
+    goal = GoalFactory(cycle=cycle, department=org.support, metric=reply_time, baseline=6, target=1,
+                       direction="decrease")
+    assert progress_of(cycle, goal, date(2025, 2, 1)).forecast == 0
 
 
 def test_a_closed_cycle_shows_the_frozen_progress(org, cycle, fcr):
