@@ -12,7 +12,7 @@ from org.models import Department, User
 from . import smart
 from .goal_services import GoalData, KeyResultData
 from .models import Goal, GoalCycle, KeyResult
-from .progress import Graph
+from .progress import ORGANIZATION_FIRST, Graph
 from .selectors import visible_definitions, visible_goals
 
 
@@ -98,7 +98,7 @@ class GoalForm(forms.ModelForm):
         the person can see, so a wrong one gets the Relevant letter's message rather than a bare refusal."""
         above = Q(department__isnull=True) | Q(department_id__in=self.department.ancestor_ids)
         self.candidates = list(Goal.objects.filter(above, cycle=self.cycle).exclude(pk=self.instance.pk)
-                               .select_related("department").order_by("department__path", "title"))
+                               .select_related("department").order_by(ORGANIZATION_FIRST, "title"))
         field = self.fields["parents"]
         field.queryset = visible_goals(self.user).select_related("cycle", "department")
         field.widget.choices = [(g.pk, g.title) for g in self.candidates]

@@ -156,8 +156,8 @@ def update_goal(*, goal: Goal, by: User, data: GoalData, reason: str = "") -> Go
 
     Once the cycle is closed only an admin may, and only with a reason. Raises RuleViolation.
     """
-    current = (Goal.objects.select_for_update().select_related("cycle", "department", "owner", "metric",
-                                                                "quality_definition").get(pk=goal.pk))
+    current = (Goal.objects.select_for_update(of=("self",))  # not the nullable joined rows (PostgreSQL refuses)
+               .select_related("cycle", "department", "owner", "metric", "quality_definition").get(pk=goal.pk))
     if not may_edit(by, current):
         raise RuleViolation("Only the managers of this goal's department may change it." if not
                             current.cycle.is_closed else f"Cycle {current.cycle} is closed; only an admin may "

@@ -282,7 +282,7 @@ def carry_over(request, pk):
     mine = manageable_goals(request.user).filter(cycle=cycle)
     if not access.is_admin(request.user):
         mine = mine.filter(department__isnull=False)
-    mine = mine.select_related("department", "owner").order_by("department__path", "title")
+    mine = mine.select_related("department", "owner").order_by(progress.ORGANIZATION_FIRST, "title")
     initial = {"goals": [g for g in request.GET.getlist("goal") if g.isdigit()]}
     form = CarryOverForm(request.POST or None, cycle=cycle, goals=mine, initial=initial)
     if request.method == "POST" and form.is_valid():

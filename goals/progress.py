@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import FloatField, OuterRef, Subquery, Sum
+from django.db.models import F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from metrics import periods
@@ -23,6 +23,8 @@ SOURCE_LABELS = {METRIC: "from the metric", MILESTONES: "from milestones", CHILD
                  FINAL: "frozen when the cycle closed"}
 # Points behind the time elapsed that still count as on track, and as at risk.
 ON_TRACK_SLACK, AT_RISK_SLACK = 10, 25
+# Organization goals (no department) first on every database: PostgreSQL sorts NULL last, SQLite first.
+ORGANIZATION_FIRST = F("department__path").asc(nulls_first=True)
 # Fewer figures than this make no trend worth extending to the due date.
 MIN_FORECAST_POINTS = 3
 
@@ -196,7 +198,7 @@ def cycle_goals(cycle: GoalCycle):
     """Every goal of a cycle with what the cascade, register and progress need: one query."""
     return with_milestones(
         Goal.objects.filter(cycle=cycle).select_related("department", "owner", "metric", "quality_definition")
-    ).order_by("department__path", "title", "pk")
+    ).order_by(ORGANIZATION_FIRST, "title", "pk")
 
 
 def load_series(goals: Iterable[Goal], *, cycle: GoalCycle, until: date) -> dict[int, list[tuple[date, float]]]:
