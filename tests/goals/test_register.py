@@ -105,3 +105,12 @@ def test_the_register_takes_a_bounded_number_of_queries(client, org, cycle, goal
         assert client.get(reverse("goals:register")).status_code == 200
     with django_assert_max_num_queries(9):
         assert client.get(reverse("goals:register_xlsx")).status_code == 200
+
+
+def test_the_exports_leave_out_goals_the_person_may_not_see(client, org, cycle, goals):
+    client.force_login(org.charlie)
+    sheet = load_workbook(io.BytesIO(client.get(reverse("goals:register_xlsx")).content)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Delight customers",
+                                                                                "Promise what we keep"]
+    text = client.get(reverse("goals:register_csv")).content.decode("utf-8-sig")
+    assert "Resolve first time" not in text and "Promise what we keep" in text
