@@ -59,6 +59,8 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
     page.goto("/metrics/")
     page.get_by_role("link", name="Import readings").click()
     expect(page).to_have_title("Import readings · Keel")
+    expect(page.get_by_role("cell", name="fcr", exact=True)).to_be_visible()  # the codes to write in the file
+    look_at(page, "import-upload")
 
     page.get_by_label("CSV file").set_input_files(csv_file(
         "support-week.csv",

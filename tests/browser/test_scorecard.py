@@ -61,6 +61,7 @@ def test_a_manager_closes_last_month_and_the_employee_sees_the_confirmed_award(p
     sign_in(page, "alice")
     page.goto("/metrics/")
     page.get_by_role("link", name="Scorecards and awards").click()
+    look_at(page, "scorecard-index")
     page.get_by_role("link", name="Open the scorecard of Support").click()
     expect(page.get_by_role("heading", name="Support scorecard")).to_be_visible()
     page.get_by_role("group", name="Period").get_by_role("link", name="Month").click()
