@@ -1,0 +1,86 @@
+"""Factories and one-line helpers for refresher programmes, quizzes, attempts and completions."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from goals.models import DefinitionVersion
+from reviews import quizzes
+from reviews.models import Completion, Question, QuizAttempt, RefresherProgramme
+from reviews.quizzes import QuestionRow
+from tests.goals.factories import QualityDefinitionFactory
+
+
+class RefresherProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RefresherProgramme
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Programme {n}")
+    every_months = 6
+
+    @factory.post_generation
+    def definitions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.definitions.add(*extracted)
+
+    @factory.post_generation
+    def departments(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.departments.add(*extracted)
+
+
+def started(programme: RefresherProgramme, days_ago: int) -> RefresherProgramme:
+    """Pretend the programme began `days_ago` days ago (created_at is set on insert)."""
+    RefresherProgramme.objects.filter(pk=programme.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+    programme.refresh_from_db()
+    return programme
+
+
+def publish_version(definition, *, major: int, minor: int = 0, days_ago: int = 0) -> DefinitionVersion:
+    return DefinitionVersion.objects.create(definition=definition, major=major, minor=minor, promise="A promise.",
+                                            published_at=timezone.now() - timedelta(days=days_ago))
+
+
+def complete(person, definition, *, days_ago: int, score: float | None = None) -> Completion:
+    return Completion.objects.create(person=person, definition=definition, source=Completion.Source.ADMIN,
+                                     completed_at=timezone.now() - timedelta(days=days_ago), score=score)
+
+
+QUESTIONS = [
+    QuestionRow(kind=Question.Kind.MULTIPLE_CHOICE, text="How fast is the first reply?",
+                explanation="The promise says four business hours.",
+                options=[("Within 4 business hours", True), ("Within a week", False), ("Whenever", False)]),
+    QuestionRow(kind=Question.Kind.TRUE_FALSE, text="Most problems are solved in the first contact.",
+                explanation="That is what first-contact resolution measures.",
+                options=[("True", True), ("False", False)]),
+    QuestionRow(kind=Question.Kind.MULTIPLE_CHOICE, text="Who measures satisfaction?",
+                explanation="Customers answer the CSAT survey.",
+                options=[("Customers", True), ("Managers", False)]),
+    QuestionRow(kind=Question.Kind.TRUE_FALSE, text="Tickets may wait until Monday.",
+                explanation="Four business hours applies every working day.",
+                options=[("True", False), ("False", True)]),
+]
+
+
+def make_quiz(definition=None, *, pass_mark: int = 75, published: bool = True, questions=None):
+    definition = definition or QualityDefinitionFactory()
+    rows = [QuestionRow(kind=q.kind, text=q.text, explanation=q.explanation, options=list(q.options))
+            for q in (questions or QUESTIONS)]
+    return quizzes.save_quiz(definition=definition, pass_mark=pass_mark, published=published, questions=rows)
+
+
+def answers_for(quiz, *, wrong: int = 0) -> dict[int, int]:
+    """Answers to every question, right except the first `wrong` ones (in the quiz's own order)."""
+    chosen = {}
+    for n, question in enumerate(quiz.questions.prefetch_related("options")):
+        options = list(question.options.all())
+        pick = next(o for o in options if o.correct != (n < wrong))
+        chosen[question.pk] = pick.pk
+    return chosen
+
+
+def take(quiz, person, *, wrong: int = 0) -> QuizAttempt:
+    attempt = quizzes.start_attempt(quiz=quiz, person=person)
+    return quizzes.submit_attempt(nonce=attempt.nonce, person=person, answers=answers_for(quiz, wrong=wrong))
