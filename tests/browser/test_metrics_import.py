@@ -114,3 +114,7 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
     page.get_by_role("link", name="New metric").click()
     expect(page.get_by_role("heading", name="New metric")).to_be_visible()
     look_at(page, "metric-form")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Metrics you define")).to_be_visible()
+    expect(page.get_by_role("row", name="First-contact resolution")).to_contain_text("80.0%")
+    look_at(page, "metric-list")
