@@ -50,6 +50,11 @@ class Report:
     def total(self) -> int:
         return len(self.rows)
 
+    @property
+    def totals(self) -> list[tuple[str, object, int]]:
+        """(state, look, count) for each state, current first."""
+        return [(state, training.LOOKS[state], self.counts[state]) for state in training.STATES]
+
     def weak_by_definition(self) -> list[tuple[str, list[WeakQuestion]]]:
         return [(self.definitions.get(d, ""), qs) for d, qs in sorted(
             self.weak.items(), key=lambda item: self.definitions.get(item[0], "").lower())]
