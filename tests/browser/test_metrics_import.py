@@ -12,6 +12,8 @@ from tests.metrics.factories import MetricFactory, TargetFactory
 
 pytestmark = pytest.mark.browser
 
+HEADER = "metric,person,measured_at,value,denominator,note"
+
 
 def look_at(page, name: str) -> None:
     """Screenshot the page at both widths, and check that at phone width nothing but its tables scrolls sideways."""
@@ -20,8 +22,6 @@ def look_at(page, name: str) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     page.set_viewport_size(DESKTOP)
     assert overflow <= 0, f"{name} is {overflow}px wider than a {PHONE['width']}px phone"
-
-HEADER = "metric,person,measured_at,value,denominator,note"
 
 
 @pytest.fixture(autouse=True)
