@@ -6,7 +6,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -33,11 +33,18 @@ def _require_manager(user) -> None:
         raise PermissionDenied("The compliance report is for managers of departments and administrators.")
 
 
+def _open_quizzes(user):
+    """Open checks the user may take: of definitions they may see, or that a programme asks of them."""
+    chain = [*user.department.ancestor_ids, user.department_id] if user.department_id else []
+    assigned = RefresherProgramme.objects.filter(active=True, departments__in=chain).values("definitions")
+    return Quiz.objects.select_related("definition").filter(
+        Q(definition__in=visible_definitions(user).values("pk")) | Q(definition__in=assigned),
+        published=True, definition__retired_at__isnull=True)
+
+
 def _quiz_for(user, definition_pk) -> Quiz:
-    """The open quiz of a definition the user may see; 404 otherwise."""
-    return get_object_or_404(Quiz.objects.select_related("definition").filter(
-        published=True, definition__retired_at__isnull=True,
-        definition__in=visible_definitions(user).values("pk")), definition_id=definition_pk)
+    """The open quiz of a definition the user may take; 404 otherwise."""
+    return get_object_or_404(_open_quizzes(user), definition_id=definition_pk)
 
 
 def _attempt_for(user, nonce) -> QuizAttempt:
@@ -48,10 +55,7 @@ def _attempt_for(user, nonce) -> QuizAttempt:
 def my_training(request):
     user = request.user
     states = training.due_states(person_id=user.pk)
-    open_quizzes = {q.definition_id: q for q in Quiz.objects.filter(
-        published=True, definition__retired_at__isnull=True,
-        definition__in=visible_definitions(user).values("pk")).select_related("definition")
-        .order_by("definition__title")}
+    open_quizzes = {q.definition_id: q for q in _open_quizzes(user).order_by("definition__title")}
     attempts = (QuizAttempt.objects.filter(person=user, submitted_at__isnull=False)
                 .select_related("quiz__definition").order_by("-submitted_at")[:10])
     return render(request, "reviews/training_my.html", {
