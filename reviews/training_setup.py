@@ -1,6 +1,8 @@
 """Registers refresher training's home page section, demo step and tasks (imported by ReviewsConfig.ready)."""
 
-from org import today
+from django.db import transaction
+
+from org import demo, today
 
 from . import training  # also registers the beat task reviews.training.invite_due_people
 from .models import Quiz
@@ -19,3 +21,174 @@ def refreshers_due(request) -> dict | None:
 
 today.register(key="training", title="Refresher training", order=35, template="reviews/_training_today.html",
                context=refreshers_due)
+
+
+# --- demo data ---------------------------------------------------------------------------------------------------
+
+TF, MC = "true_false", "choice"
+# definition title -> [(kind, text, explanation, [(option, correct)])]; true/false options are True, False.
+DEMO_QUIZZES = {
+    "Support tickets": [
+        (MC, "How soon must a customer get a first reply?", "Since version 2 the promise is four business hours, "
+         "for 95% of tickets.", [("Within 4 business hours", True), ("Within one working day", False),
+                                 ("Within 8 business hours", False)]),
+        (TF, "A first reply that only says “we received your message” keeps the promise.", "The promise asks for "
+         "a helpful first reply, one that moves the problem forward.", [("True", False), ("False", True)]),
+        (MC, "What does first-contact resolution measure?", "Problems solved in that first contact, without the "
+         "customer having to come back.", [("Problems solved in the first contact", True),
+                                           ("Tickets answered on the first day", False),
+                                           ("Customers who contact us only once a year", False)]),
+        (TF, "Customer satisfaction is part of the definition since version 2.", "Version 2 added customer "
+         "satisfaction with the answer (CSAT, target 85%).", [("True", True), ("False", False)]),
+        (MC, "Which tickets does the 4-hour promise cover?", "Phone, e-mail and chat alike: every customer who "
+         "contacts us.", [("Phone, e-mail and chat", True), ("Only e-mail", False), ("Only urgent tickets", False)]),
+    ],
+    "Service desk": [
+        (MC, "What does the service desk promise when a tool you need breaks?", "You are working again the same "
+         "day, and told what happens next.", [("Working again the same day", True), ("A reply within a week", False),
+                                              ("A replacement next month", False)]),
+        (TF, "Outages must be acknowledged within 15 minutes.", "It is one of the acceptance criteria.",
+         [("True", True), ("False", False)]),
+        (MC, "Who are the service desk's internal customers?", "Customer Service and Operations are named as the "
+         "departments it serves.", [("Customer Service and Operations", True), ("Only IT", False),
+                                    ("External shoppers", False)]),
+        (TF, "The person reporting a problem needs to chase the desk for news.", "The desk tells you what happens "
+         "next; nobody should have to chase.", [("True", False), ("False", True)]),
+    ],
+    "Order delivery": [
+        (MC, "What share of orders must arrive on the promised day?", "Version 2 tightened it to 95%.",
+         [("95%", True), ("90%", False), ("80%", False)]),
+        (TF, "A customer whose delivery will be late hears it from us first.", "Since version 2, within an hour.",
+         [("True", True), ("False", False)]),
+        (MC, "How many defective units per 1,000 shipped are acceptable?", "Fewer than 2 since version 2.",
+         [("Fewer than 2", True), ("Fewer than 5", False), ("Up to 10", False)]),
+        (TF, "An order that arrives complete but a day late keeps the promise.", "The promise is complete, "
+         "undamaged and on the day we promised.", [("True", False), ("False", True)]),
+    ],
+    "Invoicing": [
+        (MC, "What makes an invoice correct for the customer?", "Correct the first time: no correction needed.",
+         [("It needs no correction", True), ("It is sent by post", False), ("It has a logo", False)]),
+        (TF, "An invoice corrected after the customer called still counts as accurate.", "Accuracy counts invoices "
+         "needing no correction.", [("True", False), ("False", True)]),
+        (MC, "What is the accuracy target?", "99% of invoices need no correction.",
+         [("99%", True), ("90%", False), ("75%", False)]),
+        (TF, "Invoices must be easy to read.", "Version 1.1 says so in plain words.",
+         [("True", True), ("False", False)]),
+    ],
+}
+# name, division code, definition titles, every months, window, fixed date (month, day) or None
+DEMO_PROGRAMMES = [
+    ("Customer service: every 6 months", "customer-service", ["Support tickets", "Service desk"], 6, "rolling", None),
+    ("IT: yearly, by the end of January", "it", ["Service desk"], 12, "fixed", (1, 31)),
+]
+
+
+def _demo_quiz(definition, spec) -> None:
+    from . import quizzes
+
+    rows = [quizzes.QuestionRow(kind=kind, text=text, explanation=why, options=list(options))
+            for kind, text, why, options in spec]
+    quizzes.save_quiz(definition=definition, pass_mark=75, published=True, questions=rows)
+
+
+def _demo_history(*, programme, definitions, rng, now) -> tuple[int, int]:
+    """Attempts (some failed) and completions of various ages, so people are in every state; the demo employee
+    failed the first definition's check a few days ago, so a refresher is due. Bulk writes: thousands of people."""
+    from datetime import timedelta
+
+    from org.models import User
+
+    from .models import Answer, Completion, QuizAttempt
+
+    paths = list(programme.departments.values_list("path", flat=True))
+    people = list(User.objects.filter(is_active=True, department__path__startswith=paths[0]).order_by("username"))
+    quizzes_ = {d.pk: d.quiz for d in definitions if hasattr(d, "quiz")}
+    questions = {q: list(quiz.questions.prefetch_related("options")) for q, quiz in quizzes_.items()}
+    attempts, answers, completions = [], [], []
+    for person in people:
+        for definition in definitions:
+            draw = rng.random()
+            if person.username == "employee" and definition == definitions[0]:
+                draw = 0.95
+            if draw < 0.15:
+                continue  # never completed: due or overdue from the programme's start
+            days = (rng.randint(1, 10) if draw < 0.45 else rng.randint(150, 178) if draw < 0.6
+                    else rng.randint(190, 420) if draw < 0.8 else rng.randint(2, 9))
+            at = now - timedelta(days=days, hours=rng.randint(0, 8))
+            fail = draw >= 0.8
+            quiz_questions = questions.get(definition.pk)
+            if not quiz_questions or (not fail and draw >= 0.6):
+                completions.append(Completion(person=person, definition=definition, completed_at=at,
+                                              source=Completion.Source.SESSION))
+                continue
+            # The second question is the one people miss most, so the report has a weak question to show.
+            weights = [3 if n == 1 else 1 for n in range(len(quiz_questions))]
+            wrong = set()
+            for _ in range(rng.randint(2, 3) if fail else rng.choice([0, 0, 1])):
+                wrong.add(rng.choices(range(len(quiz_questions)), weights)[0])
+            score = round(100 * (len(quiz_questions) - len(wrong)) / len(quiz_questions), 1)
+            attempt = QuizAttempt(quiz=quizzes_[definition.pk], person=person, nonce=f"demo-{rng.getrandbits(96):x}",
+                                  submitted_at=at, score=score, passed=score >= 75)
+            attempts.append(attempt)
+            for n, question in enumerate(quiz_questions):
+                options = list(question.options.all())
+                pick = next(o for o in options if o.correct != (n in wrong))
+                answers.append((attempt, Answer(question=question, option=pick, correct=pick.correct)))
+            if attempt.passed:
+                completions.append(Completion(person=person, definition=definition, completed_at=at,
+                                              source=Completion.Source.QUIZ, score=score, attempt=attempt))
+    QuizAttempt.objects.bulk_create(attempts, batch_size=1000)
+    for attempt in attempts:  # started_at is set on insert; the demo's attempts began minutes before submission
+        attempt.started_at = attempt.submitted_at - timedelta(minutes=rng.randint(3, 12))
+    QuizAttempt.objects.bulk_update(attempts, ["started_at"], batch_size=1000)
+    for attempt, answer in answers:
+        answer.attempt = attempt
+    Answer.objects.bulk_create([a for _attempt, a in answers], batch_size=2000)
+    for completion in completions:
+        completion.attempt_id = completion.attempt.pk if completion.attempt else None
+    Completion.objects.bulk_create(completions, batch_size=1000)
+    return len(attempts), len(completions)
+
+
+@demo.register(name="refresher-training", order=45)
+@transaction.atomic
+def seed_refresher_training(*, rng, size: str, stdout=None) -> str:
+    """Quizzes for the demo definitions, two programmes, and attempts and completions in every state."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from goals.models import QualityDefinition
+    from org.models import Department
+
+    from .models import RefresherProgramme
+
+    by_title = {d.title: d for d in QualityDefinition.objects.active().filter(title__in=DEMO_QUIZZES)
+                .select_related("department")}
+    for title, spec in DEMO_QUIZZES.items():
+        if title in by_title and not Quiz.objects.filter(definition=by_title[title]).exists():
+            _demo_quiz(by_title[title], spec)
+    now = timezone.now()
+    new_programmes = attempts = completions = 0
+    for name, code, titles, every, window, fixed in DEMO_PROGRAMMES:
+        division = Department.objects.filter(code=code).first()
+        definitions = [by_title[t] for t in titles if t in by_title]
+        if division is None or not definitions or RefresherProgramme.objects.filter(name=name).exists():
+            continue
+        fixed_date = date(now.year, *fixed) if fixed else None
+        programme = RefresherProgramme.objects.create(name=name, every_months=every, window=window,
+                                                      fixed_date=fixed_date)
+        RefresherProgramme.objects.filter(pk=programme.pk).update(created_at=now - timedelta(days=400))
+        programme.departments.add(division)
+        programme.definitions.add(*definitions)
+        definitions = list(QualityDefinition.objects.filter(pk__in=[d.pk for d in definitions])
+                           .select_related("quiz").order_by("title"))
+        definitions.sort(key=lambda d: titles.index(d.title))
+        made = _demo_history(programme=programme, definitions=definitions, rng=rng, now=now)
+        attempts, completions = attempts + made[0], completions + made[1]
+        new_programmes += 1
+    states = training.due_states()
+    counts = {s: sum(1 for row in states if row.state == s) for s in training.STATES}
+    return (f"refresher-training: {RefresherProgramme.objects.count()} programmes ({new_programmes} new), "
+            f"{Quiz.objects.count()} quizzes, {attempts} attempts and {completions} completions added; "
+            f"{counts['current']} current, {counts['due']} due, {counts['overdue']} overdue")

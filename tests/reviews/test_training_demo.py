@@ -1,0 +1,53 @@
+"""The demo's refresher training: programmes, quizzes, failed and passed attempts, people in every state."""
+
+import random
+
+import pytest
+
+from goals.definition_setup import seed_definitions
+from org.demo import seed_organization
+from reviews import training
+from reviews.models import Completion, Quiz, QuizAttempt, RefresherProgramme
+from reviews.training_setup import seed_refresher_training
+
+
+@pytest.fixture
+def demo(db):
+    seed_organization(rng=random.Random("7:organization"), size="small")
+    seed_definitions(rng=random.Random("7:definitions"), size="small")
+    return seed_refresher_training(rng=random.Random("7:refresher-training"), size="small")
+
+
+def snapshot():
+    return (list(RefresherProgramme.objects.order_by("pk").values_list("name", "every_months", "window")),
+            list(QuizAttempt.objects.order_by("pk").values_list("person__username", "score", "submitted_at")),
+            list(Completion.objects.order_by("pk").values_list("person__username", "definition__title",
+                                                               "completed_at")))
+
+
+def test_it_adds_programmes_quizzes_and_people_in_every_state(demo):
+    assert demo.startswith("refresher-training: 2 programmes (2 new), 4 quizzes")
+    states = {s.state for s in training.due_states()}
+    assert states == {training.CURRENT, training.DUE, training.OVERDUE}
+    assert QuizAttempt.objects.filter(passed=False).exists()
+    assert all(q.questions.count() in (4, 5) for q in Quiz.objects.all())
+
+
+def test_the_demo_employee_is_due_on_at_least_one_definition(demo):
+    from org.models import User
+
+    employee = User.objects.get(username="employee")
+    assert any(s.is_due for s in training.due_states(person_id=employee.pk))
+
+
+def test_a_second_run_changes_nothing(demo):
+    before = snapshot()
+    summary = seed_refresher_training(rng=random.Random("7:refresher-training"), size="small")
+    assert "(0 new)" in summary
+    assert snapshot() == before
+
+
+def test_it_skips_gracefully_without_the_demo_definitions(db):
+    seed_organization(rng=random.Random("7:organization"), size="small")
+    assert seed_refresher_training(rng=random.Random("x"), size="small").startswith(
+        "refresher-training: 0 programmes (0 new), 0 quizzes")
