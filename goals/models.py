@@ -180,21 +180,23 @@ class Goal(models.Model):
     due_date = models.DateField(null=True, blank=True)
     quality_definition = models.ForeignKey(QualityDefinition, null=True, blank=True, on_delete=models.SET_NULL,
                                            related_name="goals")
-    parents = models.ManyToManyField("self", through="Alignment", symmetrical=False, related_name="children",
-                                     blank=True)
+    parents = models.ManyToManyField("self", through="Alignment", through_fields=("child", "parent"),
+                                     symmetrical=False, related_name="children", blank=True)
     stretch_acknowledged = models.BooleanField(
         default=False, help_text="The owner accepted a target beyond anything the metric has reached.")
     final_progress = models.FloatField(null=True, blank=True, help_text="Frozen when the cycle closed.")
     carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="carried_to")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = GoalQuerySet.as_manager()
 
     class Meta:
-        ordering = ["cycle", "department__path", "title"]
+        # Organization goals (no department) first on every database.
+        ordering = ["cycle", F("department__path").asc(nulls_first=True), "title"]
         constraints = [
             models.CheckConstraint(condition=Q(confidence__isnull=True) | Q(confidence__gte=1, confidence__lte=10),
                                    name="goals_goal_confidence_1_to_10"),
