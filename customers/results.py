@@ -234,9 +234,11 @@ def score_metric(department, key: str) -> Metric:
     return metric
 
 
-def measured_at(campaign: Campaign) -> datetime:
-    """A campaign's scores are measured at the end of its last day, in the organization's zone."""
-    return datetime.combine(campaign.ends_on, time(23, 59), tzinfo=periods.organization_zone())
+def measured_at(campaign: Campaign, *, now: datetime | None = None) -> datetime:
+    """A campaign's scores are measured at the end of its last day in the organization's zone, or now if that is
+    still ahead (scores recorded before the end are interim: the closing records the final ones)."""
+    end = datetime.combine(campaign.ends_on, time(23, 59), tzinfo=periods.organization_zone())
+    return min(end, (now or timezone.now()).replace(microsecond=0))
 
 
 def record_campaign_scores(*, campaign: Campaign, by: User) -> int:

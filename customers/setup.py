@@ -1,1 +1,148 @@
 """Registers customers' home page sections and demo steps (imported by CustomersConfig.ready)."""
+
+
+# --- results: follow-ups on Today, and the reality-check demo (appended) --------------------------------------------
+
+import logging
+import random
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from org import demo as org_demo
+from org import today as org_today
+
+_log = logging.getLogger(__name__)
+FOLLOW_UPS_ON_TODAY = 6
+
+
+def follow_ups_today(request) -> dict | None:
+    """Today's "Follow-ups": open ones the person owns or that are open in departments they manage, soonest due
+    first. Two queries (the list and, when it overflows, the count); None when there are none."""
+    from .models import FollowUp
+    from .selectors import visible_follow_ups
+
+    open_ones = visible_follow_ups(request.user).exclude(status=FollowUp.Status.CLOSED)
+    rows = list(open_ones.select_related("campaign").order_by("due_date", "pk")[:FOLLOW_UPS_ON_TODAY + 1])
+    if not rows:
+        return None
+    count = open_ones.count() if len(rows) > FOLLOW_UPS_ON_TODAY else len(rows)
+    return {"rows": rows[:FOLLOW_UPS_ON_TODAY], "count": count, "today": timezone.localdate()}
+
+
+org_today.register(key="follow-ups", title="Follow-ups", order=50, template="customers/follow_up_today.html",
+                   context=follow_ups_today)
+
+DEMO_CAMPAIGNS = [
+    # title, days before today it ended, share of answers worse than promised, share better
+    ("Support tickets reality check, spring", 95, 0.34, 0.12),
+    ("Support tickets reality check, summer", 25, 0.20, 0.22),
+]
+DEMO_COMMENTS = ["The first reply came quickly, but the fix took three more days.", "Friendly and clear.",
+                 "I had to explain the problem twice.", "Solved on the first call, thank you!",
+                 "Nobody told me my ticket was closed.", "Better than I expected.", ""]
+
+
+def _demo_campaign(*, definition, version, customers, title, starts_on, ends_on, status, by):
+    from .models import Campaign, CampaignQuestion
+
+    campaign = Campaign.objects.create(department=definition.department, definition=definition, version=version,
+                                       title=title, include_nps=True, include_csat=True, starts_on=starts_on,
+                                       ends_on=ends_on, status=Campaign.Status.SENT, created_by=by,
+                                       sample_size=len(customers), drawn_at=timezone.now())
+    CampaignQuestion.objects.bulk_create([
+        CampaignQuestion(campaign=campaign, position=n, criterion=c, promise=c.text[:300],
+                         prompt="How did your experience compare with this promise?")
+        for n, c in enumerate(version.criteria.order_by("position", "pk"))])
+    return campaign
+
+
+def _demo_recipients(campaign, customers, *, expires_at, sent_at):
+    from .models import Recipient
+    from .tokens import new_token
+
+    return Recipient.objects.bulk_create([
+        Recipient(campaign=campaign, customer=c, segment=c.segment, token_hash=new_token()[1], expires_at=expires_at,
+                  sent_at=sent_at) for c in customers])
+
+
+@org_demo.register(name="customer-campaigns", order=55)
+@transaction.atomic
+def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> str:
+    """Two closed reality checks of Customer Service's "Support tickets" with about 40 answers each (some worse
+    than promised, with follow-ups, some closed), their scores recorded as readings, and one open campaign."""
+    from goals.definitions import current_version
+    from goals.models import QualityDefinition
+
+    from . import answers, results
+    from .models import Answer, Campaign, Customer, FollowUp
+
+    definition = (QualityDefinition.objects.select_related("department")
+                  .filter(department__code="customer-service", title="Support tickets").first())
+    version = current_version(definition) if definition else None
+    customers = list(Customer.objects.filter(department__code="customer-service", kind=Customer.Kind.EXTERNAL,
+                                             opted_out_at__isnull=True).order_by("pk")[:120])
+    if version is None or not customers:
+        return "customer campaigns: skipped (no “Support tickets” definition or no Customer Service customers)"
+    if Campaign.objects.filter(definition=definition, title=DEMO_CAMPAIGNS[0][0]).exists():
+        return f"customer campaigns: {Campaign.objects.filter(definition=definition).count()} campaigns (0 new)"
+    manager = definition.department.managers.order_by("username").first()
+    today = timezone.localdate()
+    zone = timezone.get_current_timezone()
+    recorded = responses = 0
+    for title, ended_days_ago, worse, better in DEMO_CAMPAIGNS:
+        ends_on = today - timedelta(days=ended_days_ago)
+        starts_on = ends_on - timedelta(days=21)
+        chosen = rng.sample(customers, min(len(customers), 40 + rng.randint(0, 4)))
+        campaign = _demo_campaign(definition=definition, version=version, customers=chosen, title=title,
+                                  starts_on=starts_on, ends_on=ends_on, status=Campaign.Status.SENT, by=manager)
+        sent_at = datetime.combine(starts_on, time(9), tzinfo=zone)
+        questions = list(campaign.questions.all())
+        for recipient in _demo_recipients(campaign, chosen, expires_at=datetime.combine(ends_on, time(23, 59),
+                                                                                        tzinfo=zone),
+                                          sent_at=sent_at):
+            if rng.random() < 0.12:
+                continue  # did not answer
+            rows = []
+            for question in questions:
+                draw = rng.random()
+                comparison = (Answer.Comparison.WORSE if draw < worse else Answer.Comparison.BETTER
+                              if draw > 1 - better else Answer.Comparison.AS_PROMISED)
+                rating = {"worse": rng.randint(1, 3), "as_promised": 4, "better": rng.randint(5, 7)}[comparison]
+                rows.append(answers.AnswerRow(question=question, comparison=comparison, rating=rating))
+            unhappy = sum(r.comparison == Answer.Comparison.WORSE for r in rows)
+            nps = max(0, min(10, rng.randint(7, 10) - 3 * unhappy))
+            csat = max(1, min(5, rng.randint(4, 5) - unhappy))
+            answered_at = sent_at + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8))
+            answers.submit(recipient=recipient, answers=rows, comment=rng.choice(DEMO_COMMENTS), nps=nps, csat=csat,
+                           now=answered_at)
+            responses += 1
+        closed_at = datetime.combine(ends_on, time(23, 59), tzinfo=zone)
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED, closed_at=closed_at)
+        campaign.status, campaign.closed_at = Campaign.Status.CLOSED, closed_at
+        # The older campaign's follow-ups were mostly dealt with; the newer one's partly.
+        share_closed = 0.8 if ended_days_ago > 60 else 0.4
+        for follow_up in FollowUp.objects.filter(campaign=campaign).order_by("pk"):
+            if rng.random() < share_closed:
+                done = follow_up.created_at + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
+                FollowUp.objects.filter(pk=follow_up.pk).update(
+                    status=FollowUp.Status.CLOSED, closed_at=min(done, timezone.now()),
+                    resolution=rng.choice(["Called the customer back and fixed it.", "Apologised; process changed.",
+                                           "Refund sent and explained."]))
+        try:
+            recorded += results.on_campaign_closed(campaign)
+        except Exception as error:  # a closed scorecard period refuses readings; the demo goes on without them
+            _log.warning("Demo scores of %s not recorded: %s", campaign, error)
+    # Follow-ups were stamped "now" on creation; date them from their answers so times to close are realistic.
+    for follow_up in FollowUp.objects.filter(campaign__definition=definition).select_related("response"):
+        FollowUp.objects.filter(pk=follow_up.pk).update(created_at=follow_up.response.submitted_at)
+    open_campaign = _demo_campaign(definition=definition, version=version,
+                                   customers=customers[:8], title="Support tickets reality check, now",
+                                   starts_on=today - timedelta(days=3), ends_on=today + timedelta(days=18),
+                                   status=Campaign.Status.SENT, by=manager)
+    _demo_recipients(open_campaign, customers[:8], expires_at=timezone.now() + timedelta(days=18),
+                     sent_at=timezone.now() - timedelta(days=3))
+    follow_ups = FollowUp.objects.filter(campaign__definition=definition)
+    return (f"customer campaigns: 3 new ({responses} responses, {follow_ups.count()} follow-ups, "
+            f"{follow_ups.exclude(status=FollowUp.Status.CLOSED).count()} open, {recorded} score readings)")
