@@ -169,11 +169,14 @@ def _programme_due(*, every_months: int, window: str, fixed_date: date | None, s
         reason = f"completed {periods.local_day(last):%-d %b %Y}"
     else:
         due, reason = periods.local_day(started) + at_once, "not completed yet"
-    if failed and (last is None or failed > last) and periods.local_day(failed) + at_once < due:
-        due, reason = periods.local_day(failed) + at_once, f"failed the check on {periods.local_day(failed):%-d %b %Y}"
-    if last and major_at and major_at > last and periods.local_day(major_at) + at_once < due:
-        due, reason = (periods.local_day(major_at) + at_once,
-                       f"new major version on {periods.local_day(major_at):%-d %b %Y}")
+    # An event since the last completion makes the person due at once; it is then the reason given, even when
+    # the regular due date was sooner.
+    if last and major_at and major_at > last:
+        due = min(due, periods.local_day(major_at) + at_once)
+        reason = f"new major version on {periods.local_day(major_at):%-d %b %Y}"
+    if failed and (last is None or failed > last):
+        due = min(due, periods.local_day(failed) + at_once)
+        reason = f"failed the check on {periods.local_day(failed):%-d %b %Y}"
     return due, reason
 
 
