@@ -7,10 +7,11 @@ under the deepest customer department they belong to, and "asked recently" means
 the window.
 
 Order: every unit gets a seeded hash of its id, so the same seed on the same data draws the same people and the
-draw is not predictable without the seed: md5(seed:id) on PostgreSQL, an integer mixing function on SQLite (which
-has no md5). Stratified draws give every segment a proportional quota (largest remainder, ties by segment name)
-and take the first `quota` of each segment with ROW_NUMBER() OVER (PARTITION BY segment ORDER BY hash). The
-recipients are written by one INSERT … SELECT.
+draw is not predictable without the seed: PostgreSQL's seeded hashint8extended(id, seed), an integer mixing
+function on SQLite. Stratified draws give every segment a proportional quota (largest remainder, ties by segment
+name) and take the first `quota` of each segment with ROW_NUMBER() OVER (PARTITION BY segment ORDER BY hash),
+ranking only the rows below a per-segment hash cut-off (see _insert_stratified). The recipients are written by
+one INSERT … SELECT.
 """
 
 import math
@@ -32,7 +33,9 @@ REASONS = ("opted_out", "no_email", "recently_asked")
 def _hash_sql(unit: str) -> str:
     """SQL for a seeded pseudo-random sort key of the integer expression `unit` (the seed is the `seed` param)."""
     if connection.vendor == "postgresql":
-        return f"md5(CAST(%(seed)s AS text) || ':' || CAST({unit} AS text))"
+        # hashint8extended: PostgreSQL's seeded 64-bit hash (the one hash partitioning uses). An integer sorts
+        # several times faster than md5 text under a linguistic collation, which kept 1,000,000 rows over 2 s.
+        return f"hashint8extended(CAST({unit} AS bigint), %(seed)s)"
     # SQLite has no md5 and no XOR: a multiply-xorshift mix on 32 bits, XOR written as (a | b) - (a & b).
     x = f"(({unit}) * 2654435761 + %(seed)s) %% 4294967296"
     x = f"((((({x}) >> 15) | ({x})) - ((({x}) >> 15) & ({x}))) * 73244475) %% 4294967296"
@@ -73,6 +76,56 @@ def _base_sql(campaign: Campaign) -> str:
         ) people
         WHERE nearest = 1
     """
+
+
+def _hash_range() -> tuple[int, int]:
+    """(lowest value, number of values) of _hash_sql on this database."""
+    return (-(2**63), 2**64) if connection.vendor == "postgresql" else (0, 2**32)
+
+
+def _drawn_by_segment(cursor, params) -> list[tuple[str, int]]:
+    cursor.execute("SELECT segment, COUNT(*) FROM customers_recipient WHERE campaign_id = %(campaign)s "
+                   "GROUP BY segment", params)
+    return cursor.fetchall()
+
+
+def _insert_stratified(columns: str, values: str, *, base: str, hash_sql: str, params: dict,
+                       quotas: dict[str, int], eligible: dict[str, int]) -> list[tuple[str, int]]:
+    """Insert the first `quota` units of each segment in hash order, with ROW_NUMBER() OVER (PARTITION BY segment).
+
+    Ranking every eligible row means sorting them all (3.5 s for 880,000 rows on PostgreSQL). The hashes are
+    uniform, so a segment's first `quota` rows all lie below a cut-off near quota/eligible of the hash range:
+    only rows below a generous cut-off (five standard deviations above the expected count) are ranked. The result
+    is exactly the full ranking's whenever every segment keeps at least its quota below its cut-off, which is
+    checked; otherwise (about never) the draw is redone without cut-offs.
+    """
+    low, span = _hash_range()
+    rows = []
+    for i, (segment, quota) in enumerate(sorted(quotas.items())):
+        share = min(1.0, (quota + 5 * math.sqrt(quota) + 20) / eligible[segment])
+        params[f"s{i}"], params[f"q{i}"] = segment, quota
+        params[f"c{i}"] = low + span - 1 if share >= 1 else low + int(span * share)
+        rows.append(f"SELECT CAST(%(s{i})s AS varchar(60)) AS segment, %(q{i})s AS quota, %(c{i})s AS cutoff")
+    values = values.replace("segment, 'drawn:'", "ranked.segment, 'drawn:'")
+    quota_rows = " UNION ALL ".join(rows)
+
+    def insert(cursor, cutoffs: bool):
+        below = "AND candidates.h <= quotas.cutoff" if cutoffs else ""
+        cursor.execute(
+            f"{columns}{values} FROM ("  # noqa: S608  (fixed fragments; every value is a parameter)
+            f"  SELECT candidates.*, quotas.quota,"
+            f"         ROW_NUMBER() OVER (PARTITION BY candidates.segment ORDER BY candidates.h) AS rn"
+            f"  FROM (SELECT base.*, {hash_sql} AS h FROM ({base}) base WHERE reason = '') candidates"
+            f"  JOIN ({quota_rows}) quotas ON quotas.segment = candidates.segment {below}"
+            f") ranked WHERE ranked.rn <= ranked.quota", params)
+        return _drawn_by_segment(cursor, params)
+
+    with connection.cursor() as cursor:
+        drawn = insert(cursor, cutoffs=True)
+        if dict(drawn) != {s: q for s, q in quotas.items() if q}:
+            cursor.execute("DELETE FROM customers_recipient WHERE campaign_id = %(campaign)s", params)
+            drawn = insert(cursor, cutoffs=False)
+    return drawn
 
 
 def largest_remainder(*, counts: dict[str, int], total: int) -> dict[str, int]:
@@ -154,24 +207,15 @@ def draw_sample(*, campaign: Campaign, seed: int | None = None) -> dict:
               "%(expires)s, NULL, 0, NULL, '{}', NULL ")
     if campaign.stratify_by_segment:
         quotas = largest_remainder(counts={s: v["eligible"] for s, v in by_segment.items()}, total=size)
-        quota_rows = " UNION ALL ".join(f"SELECT %(s{i})s AS segment, %(q{i})s AS quota"
-                                        for i in range(len(quotas)))
-        for i, (segment, quota) in enumerate(sorted(quotas.items())):
-            params[f"s{i}"], params[f"q{i}"] = segment, quota
-        values = values.replace("segment, 'drawn:'", "ranked.segment, 'drawn:'")
-        sql = (f"{columns}{values} FROM ("  # noqa: S608  (fixed fragments; values are parameters)
-               f"  SELECT base.*, ROW_NUMBER() OVER (PARTITION BY segment ORDER BY {hash_sql}) AS rn"
-               f"  FROM ({base}) base WHERE reason = ''"
-               f") ranked JOIN ({quota_rows}) quotas ON quotas.segment = ranked.segment "
-               f"WHERE ranked.rn <= quotas.quota")
+        drawn_rows = _insert_stratified(columns, values, base=base, hash_sql=hash_sql, params=params,
+                                        quotas=quotas, eligible={s: v["eligible"] for s, v in by_segment.items()})
     else:
-        sql = f"{columns}{values} FROM ({base}) base WHERE reason = '' ORDER BY {hash_sql} LIMIT %(size)s"
         params["size"] = size
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        cursor.execute("SELECT segment, COUNT(*) FROM customers_recipient WHERE campaign_id = %(campaign)s "
-                       "GROUP BY segment", params)
-        drawn_rows = cursor.fetchall()
+        with connection.cursor() as cursor:
+            # ORDER BY … LIMIT: a top-N heap sort, no full sort of the eligible rows.
+            cursor.execute(f"{columns}{values} FROM ({base}) base WHERE reason = '' "
+                           f"ORDER BY {hash_sql} LIMIT %(size)s", params)
+            drawn_rows = _drawn_by_segment(cursor, params)
     for segment, count in drawn_rows:
         by_segment.setdefault(segment, {"eligible": 0, "drawn": 0})["drawn"] = count
     audit = {"eligible": eligible, "excluded": excluded, "drawn": sum(n for _s, n in drawn_rows),
