@@ -77,6 +77,14 @@ class Cell:
     def display(self) -> str:
         return format_value(self.metric, self.value)
 
+    @property
+    def target_display(self) -> str:
+        """The target in force, with its direction: '≥ 80.0%', '≤ 4.0 h'."""
+        if self.target is None:
+            return "–"
+        sign = "≤" if self.metric.direction == Metric.Direction.LOWER else "≥"
+        return f"{sign} {format_value(self.metric, self.target.target)}"
+
 
 def cell(metric: Metric, value: float | None, day: date) -> Cell:
     target = metric.target_on(day, list(metric.targets.all()))

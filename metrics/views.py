@@ -54,10 +54,10 @@ def metric_list(request):
         raise Http404("Only managers define metrics.")
     show_archived = request.GET.get("archived") == "1"
     metrics = manageable if show_archived else manageable.active()
-    return render(request, "metrics/metric_list.html", {
-        "metrics": selectors.with_targets(metrics).order_by("department__path", "name"),
-        "show_archived": show_archived,
-    })
+    today = periods.today()
+    rows = [(metric, selectors.cell(metric, None, today))
+            for metric in selectors.with_targets(metrics).order_by("department__path", "name")]
+    return render(request, "metrics/metric_list.html", {"rows": rows, "show_archived": show_archived})
 
 
 def _metric_for(user, pk, *, manage: bool) -> Metric:

@@ -44,8 +44,11 @@
           tooltip: { callbacks: { label: (item) => item.dataset.label + ": " + format(item.raw, data) } },
         },
         scales: {
-          x: { display: !compact, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 } },
-          y: { display: !compact, ticks: { callback: (v) => format(v, data) } },
+          x: { display: !compact, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12,
+                                            maxTicksLimit: window.innerWidth < 576 ? 4 : 6 } },
+          // precision keeps ticks at the metric's decimals, so no two ticks print the same label
+          y: { display: !compact, ticks: { precision: data.decimals, maxTicksLimit: 6,
+                                            callback: (v) => format(v, data) } },
         },
       },
     });

@@ -222,3 +222,12 @@ def test_today_lists_readings_due(client, org, fcr):
     record_now(org, fcr, org.bob, 80)
     section = next(s for s in client.get("/").context["sections"] if s["key"] == "metrics")
     assert section["data"]["due"] == []
+
+
+def test_the_metric_list_shows_the_target_in_force_today(client, org, fcr):
+    Target.objects.create(metric=fcr, valid_from=timezone.localdate() + timedelta(days=30), target=95, warning=90)
+    client.force_login(org.alice)
+    response = client.get(reverse("metrics:metric_list"))
+    assert response.status_code == 200
+    [(metric, today)] = response.context["rows"]
+    assert today.target_display == "≥ 80.0%"  # not next month's 95
