@@ -19,7 +19,11 @@ RATE_WINDOW = 600  # seconds
 
 
 def public_page(view):
-    """No sign-in, no caching, no search engines, and no link in the Referer of anything the page loads."""
+    """No sign-in, no caching, no search engines, and no link in the Referer sent to other sites.
+
+    "same-origin", not "no-referrer": with no-referrer browsers send `Origin: null` on the form's POST, which
+    Django's CSRF check rightly refuses.
+    """
 
     @login_not_required
     @never_cache
@@ -28,7 +32,7 @@ def public_page(view):
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapped
