@@ -161,11 +161,16 @@ def _letters_for(form: GoalForm) -> list[smart.Letter]:
     return form.letters if form.is_bound else []
 
 
+PREFILLABLE = ("title", "description", "quality_definition", "metric", "baseline", "target")
+
+
 def _goal_form_page(request, *, cycle: GoalCycle, department, goal: Goal | None):
     instance = goal or Goal(cycle=cycle, department=department)
     key_results = KeyResultFormSet(request.POST or None, instance=instance, prefix="milestones")
+    # A new goal may arrive pre-filled from a link (e.g. "create a goal from this gap" on reality-check results).
+    prefill = {} if goal else {name: request.GET[name] for name in PREFILLABLE if request.GET.get(name)}
     form = GoalForm(request.POST or None, instance=instance, user=request.user, cycle=cycle, department=department,
-                    key_results=key_results)
+                    key_results=key_results, initial=prefill)
     if request.method == "POST":
         valid = key_results.is_valid() & form.is_valid()
         if valid:
@@ -193,7 +198,8 @@ def goal_create(request):
         raise Http404("Only managers and admins set goals.")
     if "cycle" not in request.GET or "department" not in request.GET:
         start = StartForm(request.GET or None, user=request.user)
-        return render(request, "goals/goal_start.html", {"form": start})
+        prefill = {name: request.GET[name] for name in PREFILLABLE if request.GET.get(name)}
+        return render(request, "goals/goal_start.html", {"form": start, "prefill": prefill})
     cycle = get_object_or_404(GoalCycle, pk=request.GET["cycle"]) if request.GET["cycle"].isdigit() else None
     if cycle is None:
         raise Http404("No such goal cycle.")

@@ -507,3 +507,15 @@ def test_an_employee_cannot_carry_goals_over(client, org, cycle, cascade, next_c
 def test_every_goal_page_needs_a_sign_in(client, db, name, args):
     response = client.get(reverse(f"goals:{name}", args=args))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_a_new_goal_can_arrive_pre_filled_from_a_link(client, org):
+    from goals.models import GoalCycle
+
+    cycle = GoalCycle.objects.create(name="Prefill", start="2026-01-01", end="2026-12-31")
+    client.force_login(org.alice)
+    start = client.get(reverse("goals:goal_create"), {"title": "Close the reply-time gap", "description": "Customers said"})
+    assert 'name="title" value="Close the reply-time gap"' in start.content.decode()  # carried through step one
+    form = client.get(reverse("goals:goal_create"), {"cycle": cycle.pk, "department": org.support.pk,
+                                            "title": "Close the reply-time gap", "description": "Customers said"})
+    assert form.context["form"].initial["title"] == "Close the reply-time gap"
