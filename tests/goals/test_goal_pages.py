@@ -514,7 +514,8 @@ def test_a_new_goal_can_arrive_pre_filled_from_a_link(client, org):
 
     cycle = GoalCycle.objects.create(name="Prefill", start="2026-01-01", end="2026-12-31")
     client.force_login(org.alice)
-    start = client.get(reverse("goals:goal_create"), {"title": "Close the reply-time gap", "description": "Customers said"})
+    gap = {"title": "Close the reply-time gap", "description": "Customers said"}
+    start = client.get(reverse("goals:goal_create"), gap)
     assert 'name="title" value="Close the reply-time gap"' in start.content.decode()  # carried through step one
     form = client.get(reverse("goals:goal_create"), {"cycle": cycle.pk, "department": org.support.pk,
                                             "title": "Close the reply-time gap", "description": "Customers said"})
