@@ -146,3 +146,65 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
     follow_ups = FollowUp.objects.filter(campaign__definition=definition)
     return (f"customer campaigns: 3 new ({responses} responses, {follow_ups.count()} follow-ups, "
             f"{follow_ups.exclude(status=FollowUp.Status.CLOSED).count()} open, {recorded} score readings)")
+
+
+# --- customer lists: Customer Service's external customers and IT's internal ones (appended) ------------------------
+
+DEMO_SEGMENTS = [("retail", 0.45), ("online", 0.25), ("wholesale", 0.2), ("public sector", 0.1)]
+DEMO_PRODUCTS = {
+    "retail": ["store support", "returns", "loyalty card"], "online": ["web shop", "delivery", "returns"],
+    "wholesale": ["bulk orders", "account management", "invoicing"],
+    "public sector": ["framework contract", "service desk", "invoicing"],
+}
+DEMO_COMPANY_WORDS = ["Harbour", "Summit", "Lakeside", "Northwind", "Bluebell", "Granite", "Maple", "Riverside",
+                      "Copper", "Oakridge", "Silverline", "Meadow", "Pioneer", "Beacon", "Cedar", "Falcon"]
+DEMO_COMPANY_KINDS = {"retail": ["Books", "Outfitters", "Grocers", "Pharmacy", "Hardware"],
+                      "online": ["Online", "Direct", "Shop", "Marketplace"],
+                      "wholesale": ["Trading", "Supplies", "Distribution", "Wholesale"],
+                      "public sector": ["City Council", "School District", "Health Trust", "Library Service"]}
+DEMO_CUSTOMERS = 300
+
+
+@org_demo.register(name="customers", order=50)
+@transaction.atomic
+def seed_customers(*, rng: random.Random, size: str, stdout=None) -> str:
+    """About 300 external customers of Customer Service in four segments (a few opted out, some asked in the last
+    month), and the other divisions as IT's internal customers. Idempotent: e-mail addresses and internal
+    departments are unique per list, so a second run adds nothing."""
+    from org.models import Department
+
+    from .models import Customer
+
+    service = Department.objects.filter(code="customer-service").first()
+    it = Department.objects.filter(code="it").first()
+    if service is None:
+        return "customers: skipped (no Customer Service department)"
+    now = timezone.now()
+    rows = []
+    for n in range(DEMO_CUSTOMERS):
+        draw, segment = rng.random(), DEMO_SEGMENTS[-1][0]
+        for name, share in DEMO_SEGMENTS:
+            if draw < share:
+                segment = name
+                break
+            draw -= share
+        company = f"{rng.choice(DEMO_COMPANY_WORDS)} {rng.choice(DEMO_COMPANY_KINDS[segment])} {n + 1}"
+        contacted = now - timedelta(days=rng.randint(3, 40)) if rng.random() < 0.12 else None
+        opted_out = now - timedelta(days=rng.randint(30, 300)) if rng.random() < 0.03 else None
+        rows.append(Customer(department=service, kind=Customer.Kind.EXTERNAL, name=company,
+                             email=f"contact{n + 1}@customer{n + 1}.example", segment=segment,
+                             products=", ".join(rng.sample(DEMO_PRODUCTS[segment], 2)), last_contacted_at=contacted,
+                             opted_out_at=opted_out))
+    before = Customer.objects.count()
+    Customer.objects.bulk_create(rows, ignore_conflicts=True)
+    external = Customer.objects.count() - before
+    internal = 0
+    if it is not None:
+        divisions = Department.objects.filter(parent=it.parent).exclude(pk=it.pk).order_by("name")
+        before = Customer.objects.count()
+        Customer.objects.bulk_create([
+            Customer(department=it, kind=Customer.Kind.INTERNAL, name=d.name, segment=d.name.lower()[:60],
+                     internal_department=d) for d in divisions], ignore_conflicts=True)
+        internal = Customer.objects.count() - before
+    return (f"customers: {Customer.objects.filter(department=service).count()} for Customer Service "
+            f"({external} new), {internal} new internal customers of IT")
