@@ -73,3 +73,14 @@ def test_an_outsider_cannot_record_scores(org, campaign):
 def test_recording_needs_post(client, org, campaign):
     client.force_login(org.alice)
     assert client.get(reverse("customers:record_scores", args=[campaign.pk])).status_code == 405
+
+
+def test_scores_of_a_campaign_closing_after_its_period_are_recorded_by_an_admin_with_a_reason(org, campaign):
+    from metrics.models import ClosedPeriod
+
+    ClosedPeriod.objects.create(department=org.support, period="month", start=campaign.ends_on.replace(day=1),
+                                end=campaign.ends_on, scorecard={})
+    assert results.on_campaign_closed(campaign) == 3
+    reading = Reading.objects.get(metric__name="Reality-check gap")
+    assert reading.recorded_by == org.admin
+    assert "closed after the period did" in reading.override_reason
