@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from . import answers
+from . import answers, services
 from .answers import LinkRefused
 from .public_forms import AnswerForm
 from .tokens import hash_token
@@ -77,6 +77,11 @@ def answer(request, token):
         return _refused(request, refused.reason)
     campaign = recipient.campaign
     questions = list(campaign.questions.all())
+    if request.method == "POST" and "opt_out" in request.POST and recipient.person_id is None:
+        # An external customer may ask never to be asked again; an internal customer is a whole department,
+        # which one colleague cannot opt out for everyone.
+        services.opt_out(customer=recipient.customer)
+        return render(request, "customers/answer_opted_out.html")
     if request.method == "POST":
         saving = "save" in request.POST
         form = AnswerForm(request.POST, campaign=campaign, questions=questions, partial=saving)

@@ -212,3 +212,28 @@ def test_two_simultaneous_submits_store_exactly_one_response(org):
     assert sorted(outcomes) == ["stored", "used"]
     assert Response.objects.filter(recipient=recipient).count() == 1
     assert FollowUp.objects.filter(campaign=campaign).count() == 2
+
+
+def test_an_external_customer_can_opt_out_from_the_page(client, org):
+    from customers.models import Customer
+    from tests.customers.result_factories import make_campaign, make_recipient
+
+    campaign = make_campaign(org.support)
+    recipient, token = make_recipient(campaign)
+    response = client.post(f"/r/{token}/", {"opt_out": "1"})
+    assert "You will not be asked again" in response.content.decode()
+    assert Customer.objects.get(pk=recipient.customer_id).opted_out_at is not None
+
+
+def test_a_colleague_answering_for_an_internal_customer_cannot_opt_out_the_whole_department(client, org):
+    from customers.models import Customer
+    from tests.customers.result_factories import make_campaign, make_customer, make_recipient
+
+    campaign = make_campaign(org.sales, audience=Customer.Kind.INTERNAL)
+    customer = make_customer(org.sales, internal_department=org.support)
+    recipient, token = make_recipient(campaign, customer=customer, person=org.bob)
+    page = client.get(f"/r/{token}/").content.decode()
+    assert "Don’t ask me again" not in page
+    client.post(f"/r/{token}/", {"opt_out": "1"})
+    customer.refresh_from_db()
+    assert customer.opted_out_at is None
