@@ -231,7 +231,7 @@ def test_a_colleague_answering_for_an_internal_customer_cannot_opt_out_the_whole
 
     campaign = make_campaign(org.sales, audience=Customer.Kind.INTERNAL)
     customer = make_customer(org.sales, internal_department=org.support)
-    recipient, token = make_recipient(campaign, customer=customer, person=org.bob)
+    _recipient, token = make_recipient(campaign, customer=customer, person=org.bob)
     page = client.get(f"/r/{token}/").content.decode()
     assert "Don’t ask me again" not in page
     client.post(f"/r/{token}/", {"opt_out": "1"})

@@ -229,5 +229,5 @@ def test_the_metric_list_shows_the_target_in_force_today(client, org, fcr):
     client.force_login(org.alice)
     response = client.get(reverse("metrics:metric_list"))
     assert response.status_code == 200
-    [(metric, today)] = response.context["rows"]
+    [(_metric, today)] = response.context["rows"]
     assert today.target_display == "≥ 80.0%"  # not next month's 95
