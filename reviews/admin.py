@@ -47,6 +47,12 @@ class ReviewSessionAdmin(admin.ModelAdmin):
     filter_horizontal = ["definitions"]
     inlines = [InvitationInline, ActionItemInline]
 
+    def save_model(self, request, obj, form, change):
+        # An occurrence edited on its own keeps its changes when its series is edited later.
+        if change and obj.series_id and form.has_changed():
+            obj.detached = True
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
