@@ -1,7 +1,6 @@
 """Pages of S.M.A.R.T. goals: the cascade of a cycle, a goal, its forms and check-ins, cycles, the register."""
 
 import csv
-import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,6 +14,7 @@ from metrics import periods
 from metrics.selectors import format_value
 from org import access
 from org.exceptions import RuleViolation
+from org.spreadsheets import csv_cell, workbook_bytes
 
 from . import goal_services, progress, smart
 from .goal_forms import CarryOverForm, CheckInForm, CycleForm, GoalForm, KeyResultFormSet, StartForm
@@ -358,8 +358,7 @@ def register_csv(request):
     writer = csv.writer(response)
     writer.writerow(REGISTER_COLUMNS)
     for row in rows:
-        writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v)
-                         for v in _cells(row)])
+        writer.writerow([csv_cell(v) for v in _cells(row)])
     return response
 
 
@@ -382,9 +381,7 @@ def register_xlsx(request):
     for cell in sheet["H"][1:]:
         cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return HttpResponse(buffer.getvalue(),
+    return HttpResponse(workbook_bytes(book),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{_filename(cycle, "xlsx")}"'})
 

@@ -23,11 +23,11 @@ A Scorecard is plain data, so the very same structure is frozen as JSON when a p
 import csv
 from dataclasses import asdict, dataclass
 from datetime import date
-from io import BytesIO
 
 from django.db.models import Q
 
 from org.models import Department, User
+from org.spreadsheets import csv_cell, workbook_bytes
 
 from . import periods
 from . import status as status_rules
@@ -286,11 +286,6 @@ def sort_rows(rows: list[Row], columns: list[Column], sort: str) -> list[Row]:
 FILLS = {status_rules.ON_TRACK: "D1E7DD", status_rules.AT_RISK: "FFF3CD", status_rules.OFF_TRACK: "F8D7DA"}
 
 
-def _safe_text(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (names are typed by people)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_header(scorecard: Scorecard) -> list[str]:
     header = ["Name", "Department"]
     for column in scorecard.columns:
@@ -312,7 +307,7 @@ def export_rows(scorecard: Scorecard, rows: list[Row]) -> list[list]:
 def write_csv(out, scorecard: Scorecard, rows: list[Row]) -> None:
     writer = csv.writer(out)
     for line in export_rows(scorecard, rows):
-        writer.writerow(["" if v is None else _safe_text(v) if isinstance(v, str) else v for v in line])
+        writer.writerow([csv_cell(v) for v in line])
 
 
 def xlsx_bytes(scorecard: Scorecard, rows: list[Row]) -> bytes:
@@ -340,12 +335,4 @@ def xlsx_bytes(scorecard: Scorecard, rows: list[Row]) -> bytes:
     for index in range(1, len(table[0]) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 24 if index <= 2 else 16
     sheet.freeze_panes = "C2"
-    # Text stays text even when it looks like a formula (openpyxl would store "=..." as one): names are typed
-    # by people.
-    for line in sheet.iter_rows():
-        for cell_ in line:
-            if isinstance(cell_.value, str):
-                cell_.data_type = "s"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)

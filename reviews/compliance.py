@@ -2,12 +2,12 @@
 
 import csv
 from dataclasses import dataclass
-from io import BytesIO
 
 from django.db.models import Count, Q
 
 from org import access
 from org.models import Department
+from org.spreadsheets import csv_cell, workbook_bytes
 
 from . import training
 from .models import Question
@@ -100,11 +100,6 @@ def build_report(*, user, department: Department | None = None, definition_id: i
 
 # Exports: the same rows as the page (all of them, not one page), statuses in words.
 
-def _safe_text(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (names are typed by people)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_rows(report: Report) -> list[list]:
     table = [EXPORT_HEADER]
     for row in report.rows:
@@ -117,7 +112,7 @@ def export_rows(report: Report) -> list[list]:
 def write_csv(out, report: Report) -> None:
     writer = csv.writer(out)
     for line in export_rows(report):
-        writer.writerow(["" if v is None else _safe_text(v) if isinstance(v, str) else v for v in line])
+        writer.writerow([csv_cell(v) for v in line])
 
 
 FILLS = {training.CURRENT: "D1E7DD", training.DUE: "FFF3CD", training.OVERDUE: "F8D7DA"}
@@ -146,11 +141,4 @@ def xlsx_bytes(report: Report) -> bytes:
     for ws in (sheet, weak):
         for cell_ in ws[1]:
             cell_.font = Font(bold=True)
-        # Text stays text even when it looks like a formula: names and questions are typed by people.
-        for line in ws.iter_rows():
-            for cell_ in line:
-                if isinstance(cell_.value, str):
-                    cell_.data_type = "s"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
