@@ -24,6 +24,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from metrics.imports import ImportFileError
+from org.import_reports import ImportReport as BaseImportReport
 from org.models import Department
 
 from .models import Customer
@@ -34,8 +35,6 @@ REQUIRED = ("name", "email")
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
 BATCH = 2_000
-PREVIEW_ROWS = 20
-SHOWN_PROBLEMS = 200
 LIMITS = {"name": 200, "segment": 60, "products": 300}
 TEMPLATE = (
     "name,email,segment,products\r\n"
@@ -58,38 +57,7 @@ class ParsedRow:
     problems: list[RowError] = field(default_factory=list)
 
 
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    rejected_rows: int = 0
-    problem_count: int = 0
-    problems: list[RowError] = field(default_factory=list)
-    preview: list[ParsedRow] = field(default_factory=list)
-    file_error: str | None = None
-    saved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.file_error is None and self.problem_count == 0
-
-    @property
-    def valid_rows(self) -> int:
-        return self.rows - self.rejected_rows
-
-    @property
-    def unshown_problems(self) -> int:
-        return self.problem_count - len(self.problems)
-
-    def add(self, row: ParsedRow) -> None:
-        self.rows += 1
-        if row.problems:
-            self.rejected_rows += 1
-            self.problem_count += len(row.problems)
-            self.problems.extend(row.problems[:SHOWN_PROBLEMS - len(self.problems)])
-        if len(self.preview) < PREVIEW_ROWS:
-            self.preview.append(row)
-
+class ImportReport(BaseImportReport):
     def summary(self, name: str = "the file") -> str:
         if self.file_error:
             return f"Nothing imported from {name}: {self.file_error}"

@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from org.exceptions import RuleViolation
+from org.import_reports import ImportReport as BaseImportReport
 from org.models import User
 
 from . import periods
@@ -48,9 +49,7 @@ MAX_ROWS = 1_000_000
 MAX_BYTES = 50 * 1024 * 1024
 MAX_NOTE = Reading._meta.get_field("note").max_length
 BATCH = 5_000  # rows resolved, checked and recorded together: a few queries each, a few MB of memory
-SHOWN_PROBLEMS = 200
 CHUNK = 64 * 1024
-PREVIEW_ROWS = 20
 
 TEMPLATE = (
     "metric,person,measured_at,value,denominator,note\r\n"
@@ -80,38 +79,10 @@ class ParsedRow:
 
 
 @dataclass
-class ImportReport:
-    """What an import (or a check) found: counts, the first problems and the first rows, for pages and commands."""
+class ImportReport(BaseImportReport):
+    """What a readings import (or a check) found, for pages and commands; `updated` counts replaced readings."""
 
-    rows: int = 0
-    created: int = 0
     updated: int = 0
-    rejected_rows: int = 0
-    problem_count: int = 0
-    problems: list[RowError] = field(default_factory=list)
-    preview: list[ParsedRow] = field(default_factory=list)
-    file_error: str | None = None
-    saved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.file_error is None and self.problem_count == 0
-
-    @property
-    def valid_rows(self) -> int:
-        return self.rows - self.rejected_rows
-
-    @property
-    def unshown_problems(self) -> int:
-        return self.problem_count - len(self.problems)
-
-    def add(self, row: ParsedRow) -> None:
-        if row.problems:
-            self.rejected_rows += 1
-            self.problem_count += len(row.problems)
-            self.problems.extend(row.problems[:SHOWN_PROBLEMS - len(self.problems)])
-        if len(self.preview) < PREVIEW_ROWS:
-            self.preview.append(row)
 
     def summary(self, name: str = "the file") -> str:
         """One line for people: what was imported from `name`, or why nothing was."""
@@ -133,7 +104,7 @@ def check_import(*, file: BinaryIO, recorded_by: User) -> ImportReport:
     """Read a whole file and check every row as recorded_by, writing nothing.
 
     file: a binary file object, read in chunks from its current position. Returns the counts, the first
-    SHOWN_PROBLEMS problems and the first PREVIEW_ROWS rows; a problem with the whole file is in file_error.
+    problems and the first rows (org.import_reports); a problem with the whole file is in file_error.
     """
     try:
         return _run(file=file, recorded_by=recorded_by, write=False)
@@ -205,7 +176,6 @@ def _run(*, file: BinaryIO, recorded_by: User, write: bool, valid_only: bool = F
                 by_line[error.line].append(error)
             for row in batch:
                 row.problems.extend(by_line.get(row.line, ()))
-        report.rows += len(batch)
         for row in batch:
             report.add(row)
     return report

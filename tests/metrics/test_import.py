@@ -10,6 +10,7 @@ from django.utils import timezone
 from metrics import imports
 from metrics.imports import check_import, import_readings
 from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
+from org import import_reports
 from tests.metrics.factories import MetricFactory
 
 UTC = ZoneInfo("UTC")
@@ -295,7 +296,7 @@ def test_a_row_refused_while_writing_rolls_back_the_whole_import(org, fcr, monke
 
 
 def test_problems_are_all_counted_but_only_the_first_are_kept(org, fcr, monkeypatch):
-    monkeypatch.setattr(imports, "SHOWN_PROBLEMS", 5)
+    monkeypatch.setattr(import_reports, "SHOWN_PROBLEMS", 5)
     report = run(org, *[f"fcr,bob,2026-10-{day:02d},800,," for day in range(1, 13)])
     assert (report.problem_count, len(report.problems), report.unshown_problems) == (12, 5, 7)
     assert [p.line for p in report.problems] == [2, 3, 4, 5, 6]
