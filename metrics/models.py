@@ -166,14 +166,12 @@ class Reading(models.Model):
 class RollupQueue(models.Model):
     """Buckets touched by readings since the last rollup run: written with the readings, consumed by the run."""
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    # No index but the key: every reading written adds rows here, and a run reads the queue whole, by id.
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     owner_type = models.CharField(max_length=1)  # "p" person, "d" department (subtree total)
     owner_id = models.BigIntegerField()
     queued_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["metric", "day"], name="metrics_queue_by_metric_day")]
 
     def __str__(self) -> str:
         return f"{self.metric_id} {self.day} {self.owner_type}{self.owner_id}"
@@ -188,7 +186,7 @@ class Rollup(models.Model):
 
     PERSON, DEPARTMENT = "p", "d"
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="rollups")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="rollups", db_index=False)
     period = models.CharField(max_length=5, choices=periods.PERIOD_CHOICES)
     start = models.DateField()
     owner_type = models.CharField(max_length=1)
@@ -204,14 +202,11 @@ class Rollup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["metric", "period", "start", "owner_type", "owner_id"],
+            # One index, in this column order, serves uniqueness, the rollup's upsert and its stale-bucket delete,
+            # dashboards (these metrics, these owners, recent buckets) and the incremental rollup (one metric's
+            # day buckets of one owner within a week or month). Every write pays for each index, so no second one.
+            models.UniqueConstraint(fields=["metric", "owner_type", "owner_id", "period", "start"],
                                     name="metrics_rollup_one_per_bucket"),
-        ]
-        indexes = [
-            # Dashboards (these metrics, these owners, recent buckets) and the incremental rollup (one metric's
-            # day buckets of one owner within a week or month) both read through it.
-            models.Index(fields=["metric", "owner_type", "owner_id", "period", "start"],
-                         name="metrics_rollup_by_metric_owner"),
         ]
 
     def __str__(self) -> str:

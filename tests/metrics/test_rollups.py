@@ -114,6 +114,26 @@ def test_a_deleted_reading_leaves_its_bucket(org, fcr):
     assert buckets(fcr, "month", "p", org.bob.pk) == {}
 
 
+def test_a_deleted_last_reading_gives_its_week_and_month_the_days_before(org):
+    """The week and month take the last value of their latest remaining day, and the emptied day's buckets go,
+    for the person and every department above them."""
+    last = MetricFactory(department=org.support, aggregation="last")
+    record(org, last, (org.bob, at("2026-11-02"), 10), (org.bob, at("2026-11-04"), 99))
+    rollups.run()
+    assert buckets(last, "week", "d", org.acme.pk) == {"2026-11-02": 99}
+    Reading.objects.filter(value=99).delete()
+    for owner_type, owner in (("p", org.bob), ("d", org.front_line), ("d", org.support), ("d", org.acme)):
+        RollupQueue.objects.create(metric=last, day="2026-11-04", owner_type=owner_type, owner_id=owner.pk)
+    rollups.run()
+    for owner_type, owner in (("p", org.bob), ("d", org.front_line), ("d", org.acme)):
+        assert buckets(last, "day", owner_type, owner.pk) == {"2026-11-02": 10}
+        assert buckets(last, "week", owner_type, owner.pk) == {"2026-11-02": 10}
+        assert buckets(last, "month", owner_type, owner.pk) == {"2026-11-01": 10}
+    incremental = snapshot()
+    rollups.run(full=True)
+    assert snapshot() == incremental
+
+
 def test_running_twice_changes_nothing(org, fcr):
     record(org, fcr, (org.bob, at("2026-11-02"), 80), (org.alice, at("2026-11-09"), 70))
     rollups.run()
@@ -130,7 +150,7 @@ def test_a_run_killed_midway_leaves_the_queue_for_the_next_run(org, fcr, monkeyp
     def die(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(rollups, "_period_select", die)
+    monkeypatch.setattr(rollups, "_period_insert", die)
     with pytest.raises(SystemExit):
         rollups.run()
     assert Rollup.objects.count() == 0 and RollupQueue.objects.count() == 4
