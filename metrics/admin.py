@@ -91,7 +91,10 @@ class ClosedPeriodAdmin(admin.ModelAdmin):
 
 @admin.register(Award)
 class AwardAdmin(admin.ModelAdmin):
-    list_display = ["title", "person", "closed_period", "score", "suggested", "confirmed"]
+    list_display = ["title", "person", "closed_period", "score", "suggested", "confirmed", "confirmed_by",
+                    "confirmed_at"]
     list_filter = ["suggested", "confirmed"]
+    list_select_related = ["person", "closed_period__department", "confirmed_by"]
     search_fields = ["title", "person__username", "person__last_name"]
-    raw_id_fields = ["person", "created_by"]
+    raw_id_fields = ["person", "created_by", "confirmed_by"]
+    readonly_fields = ["confirmed_by", "confirmed_at"]

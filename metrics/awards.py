@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 
 from org import access
 from org.exceptions import RuleViolation
@@ -128,7 +129,8 @@ def confirm_award(*, award: Award, confirmed_by: User, title: str | None = None,
         award.title = title.strip()
     if note is not None:
         award.note = note.strip()
-    award.confirmed = True
+    if not award.confirmed:  # the first confirmation is the decision on record; later edits keep it
+        award.confirmed, award.confirmed_by, award.confirmed_at = True, confirmed_by, timezone.now()
     return _save(award)
 
 
@@ -141,7 +143,8 @@ def add_award(*, closed_period: ClosedPeriod, person: User, title: str, note: st
         raise RuleViolation(f"{person} is not on the frozen scorecard of {closed_period}: awards go to people "
                             "who were in the department when the period closed.", field="person")
     award = Award(closed_period=closed_period, person=person, title=title.strip(), note=note.strip(),
-                  score=frozen[person.pk]["score"], suggested=False, confirmed=True, created_by=added_by)
+                  score=frozen[person.pk]["score"], suggested=False, confirmed=True, created_by=added_by,
+                  confirmed_by=added_by, confirmed_at=timezone.now())
     return _save(award)
 
 

@@ -295,6 +295,10 @@ class Award(models.Model):
     score = models.FloatField(null=True, blank=True, help_text="The frozen score the suggestion came from.")
     suggested = models.BooleanField(default=False, help_text="Suggested by Keel's rule (not added by hand).")
     confirmed = models.BooleanField(default=False)
+    # Who made it an award and when: awards are the basis of rewards, so the decision is on record.
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -155,8 +155,8 @@ def _render_closed(request, closed, *, add_form=None, failed_award=None, status=
     selection = Selection(period=card.period, start=card.start, rows=scorecards.PEOPLE, sort=selection.sort)
     rows = scorecards.sort_rows(card.people, card.columns, _valid_sort(card, selection.sort))
     award_rows = []
-    ordered = closed.awards.select_related("person").order_by("-confirmed", F("score").desc(nulls_last=True),
-                                                                "person__last_name", "title")
+    ordered = closed.awards.select_related("person", "confirmed_by").order_by(
+        "-confirmed", F("score").desc(nulls_last=True), "person__last_name", "title")
     for award in ordered:
         form = failed_award if failed_award is not None and failed_award.instance.pk == award.pk else None
         award_rows.append({"award": award, "form": form or AwardForm(instance=award, prefix=f"award-{award.pk}"),

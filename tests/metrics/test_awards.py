@@ -194,6 +194,22 @@ def test_confirming_can_change_the_title_and_note(scene):
     assert (award.title, award.note, award.confirmed) == ("Star of the week", "Every call.", True)
 
 
+def test_the_confirmation_is_on_record_and_a_later_edit_keeps_it(scene, client):
+    award = close(scene).awards.get()
+    assert (award.confirmed_by, award.confirmed_at) == (None, None)
+    awards.confirm_award(award=award, confirmed_by=scene.org.alice)
+    award.refresh_from_db()
+    confirmed_at = award.confirmed_at
+    assert award.confirmed_by == scene.org.alice and confirmed_at is not None
+    awards.confirm_award(award=award, confirmed_by=scene.org.admin, note="Every call answered.")
+    award.refresh_from_db()
+    assert (award.confirmed_by, award.confirmed_at, award.note) == (scene.org.alice, confirmed_at,
+                                                                     "Every call answered.")
+    client.force_login(scene.org.alice)
+    page = client.get(reverse("metrics:closed_period", args=[award.closed_period_id])).content.decode()
+    assert f"Confirmed by {scene.org.alice.display_name} on" in page
+
+
 def test_an_award_needs_a_title(scene):
     award = close(scene).awards.get()
     with pytest.raises(RuleViolation, match="Title: This field cannot be blank"):
@@ -205,6 +221,7 @@ def test_adding_an_award_by_hand_confirms_it_with_the_frozen_score(scene):
     award = awards.add_award(closed_period=closed, person=scene.org.bob, title="Most improved",
                              note="Handle time down all week.", added_by=scene.org.alice)
     assert (award.confirmed, award.suggested, award.score) == (True, False, 0.5)
+    assert award.confirmed_by == scene.org.alice and award.confirmed_at is not None
     assert list(awards.awards_for(scene.org.bob)) == [award]
 
 
