@@ -3,8 +3,10 @@
 Builds a division (a manager, teams, people, per-person, ratio and department metrics), writes a CSV file of
 --rows valid readings, then times metrics.imports.import_readings() as the division's manager (all or nothing:
 the checking pass and the writing pass, rollup keys queued) against `COPY ... FROM STDIN (FORMAT csv)` of the
-same file into a plain table with typed columns. Then imports once more under tracemalloc for the peak memory.
-Prints both times, the memory, and last `ratio=<import/COPY>`.
+same file into a plain table with typed columns. On PostgreSQL it also times two floors in the same run: the
+same writes by set-based SQL with no checks, and the write alone (the rows already resolved to ids, inserted
+into metrics_reading by one statement), which no import of these rows can beat. Then imports once more under
+tracemalloc for the peak memory. Prints the times, the memory, and last `ratio=<import/COPY>`.
 """
 
 import argparse
@@ -176,7 +178,26 @@ def main() -> None:
                 cursor.execute(SET_BASED_QUEUE)
             assert Reading.objects.count() == args.rows
 
-        keel_times, service_times, copy_times, set_based_times = [], [], [], []
+        def write_only() -> tuple[float, float]:
+            """The readings alone, already resolved to ids, written into metrics_reading by one INSERT … SELECT
+            (its indexes, and its foreign keys checked at commit): the floor under any import of these rows.
+            Returns (total, commit) seconds."""
+            from django.db import transaction
+
+            columns = ("metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, "
+                       "recorded_by_id, override_reason, created_at, updated_at")
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS bench_resolved AS SELECT {columns} FROM metrics_reading")
+                cursor.execute("TRUNCATE metrics_reading")
+            started = time.perf_counter()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"INSERT INTO metrics_reading ({columns}) SELECT {columns} FROM bench_resolved")
+                committing = time.perf_counter()
+            finished = time.perf_counter()
+            assert Reading.objects.count() == args.rows
+            return finished - started, finished - committing
+
+        keel_times, service_times, copy_times, set_based_times, write_times, commit_times = [], [], [], [], [], []
         for _ in range(args.runs):
             clear(Reading._meta.db_table)
             clear(RollupQueue._meta.db_table)
@@ -195,6 +216,9 @@ def main() -> None:
                 started = time.perf_counter()
                 set_based()
                 set_based_times.append(time.perf_counter() - started)
+                total, commit = write_only()
+                write_times.append(total)
+                commit_times.append(commit)
 
         clear(Reading._meta.db_table)
         clear(RollupQueue._meta.db_table)
@@ -213,6 +237,10 @@ def main() -> None:
             set_based_time = statistics.median(set_based_times)
             print(f"set-based SQL of the same writes, no checks (COPY, INSERT … SELECT … ON CONFLICT, rollup keys): "
                   f"{set_based_time:.2f} s, import/set-based = {keel_time / set_based_time:.2f}")
+            write_time = statistics.median(write_times)
+            print(f"the write alone (the same rows already resolved to ids, one INSERT … SELECT into metrics_reading): "
+                  f"{write_time:.2f} s = {write_time / copy_time:.1f} × COPY, of which "
+                  f"{statistics.median(commit_times):.2f} s checking its four foreign keys at commit")
         print(f"import peak memory: {peak / 1e6:.1f} MB traced (tracemalloc), process max RSS {max_rss:.0f} MiB")
         print(f"ratio={keel_time / copy_time:.2f}")
 
