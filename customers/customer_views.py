@@ -3,11 +3,6 @@
 Every customer is fetched through customers.selectors (the departments the user manages); anything else is a 404.
 """
 
-import re
-import secrets
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -15,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from org import access
+from org import access, uploads
 from org.exceptions import RuleViolation
 
 from . import imports, selectors, services
@@ -23,8 +18,6 @@ from .customer_forms import CustomerForm, InternalCustomersForm, UploadCustomers
 from .models import Customer
 
 PAGE_SIZE = 50
-SESSION_KEY = "customer_import_uploads"
-TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 def _require_manager(user) -> None:
@@ -118,25 +111,16 @@ def internal(request, department_pk):
 
 # --- CSV import --------------------------------------------------------------------------------------------------
 
-def _folder() -> Path:
-    folder = Path(settings.DATA_DIR) / "customer-imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+UPLOAD_KIND = "customers"
 
 
 def customer_import(request):
     _require_manager(request.user)
     form = UploadCustomersForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        token = secrets.token_hex(16)
-        with (_folder() / f"{token}.csv").open("xb") as out:
-            for chunk in form.cleaned_data["file"].chunks():
-                out.write(chunk)
-        uploads = request.session.get(SESSION_KEY, {})
-        uploads[token] = {"user": request.user.pk, "name": Path(form.cleaned_data["file"].name).name[:200],
-                          "department": form.cleaned_data["department"].pk}
-        request.session[SESSION_KEY] = dict(list(uploads.items())[-5:])
-        return redirect("customers:import_preview", token=token)
+        pending = uploads.keep(user=request.user, upload=form.cleaned_data["file"], kind=UPLOAD_KIND,
+                               data={"department": form.cleaned_data["department"].pk})
+        return redirect("customers:import_preview", token=pending.token)
     return render(request, "customers/customer_import.html", {
         "form": form, "columns": imports.COLUMNS, "template_csv": imports.TEMPLATE,
         "segments": services.DEFAULT_SEGMENTS,
@@ -144,44 +128,35 @@ def customer_import(request):
 
 
 def _upload_for(request, token):
-    entry = request.session.get(SESSION_KEY, {}).get(token)
-    if not TOKEN.fullmatch(token) or entry is None or entry["user"] != request.user.pk:
-        raise Http404("No such upload.")
-    path = _folder() / f"{token}.csv"
-    if not path.exists():
-        raise Http404("This upload has expired. Upload the file again.")
-    department = access.department_for(request.user, entry["department"], manage=True)
-    return path, entry["name"], department
-
-
-def _forget(request, token):
-    uploads = request.session.get(SESSION_KEY, {})
-    uploads.pop(token, None)
-    request.session[SESSION_KEY] = uploads
-    (_folder() / f"{token}.csv").unlink(missing_ok=True)
+    """The user's waiting file, and the department it is for (which they must still manage); 404 otherwise."""
+    pending = uploads.find(user=request.user, token=token, kind=UPLOAD_KIND)
+    if pending is None:
+        raise Http404("No such upload: it was imported, discarded or has expired. Upload the file again.")
+    department = access.department_for(request.user, pending.data.get("department"), manage=True)
+    return pending, department
 
 
 def customer_import_preview(request, token):
-    path, name, department = _upload_for(request, token)
+    pending, department = _upload_for(request, token)
     error = None
-    with path.open("rb") as file:
+    with uploads.open_upload(pending) as file:
         if request.method == "POST":
             report = imports.import_customers(file=file, department=department,
                                               valid_only=request.POST.get("valid_only") == "on")
             if report.saved:
-                _forget(request, token)
-                messages.success(request, report.summary(name))
+                uploads.forget(pending)
+                messages.success(request, report.summary(pending.name))
                 return redirect("customers:index")
-            error = report.summary(name)
+            error = report.summary(pending.name)
         else:
             report = imports.check_import(file=file, department=department)
     return render(request, "customers/customer_import_preview.html", {
-        "report": report, "name": name, "token": token, "department": department, "error": error})
+        "report": report, "name": pending.name, "token": token, "department": department, "error": error})
 
 
 @require_POST
 def customer_import_discard(request, token):
-    _upload_for(request, token)
-    _forget(request, token)
+    pending, _department = _upload_for(request, token)
+    uploads.forget(pending)
     messages.info(request, "The uploaded file was discarded; nothing was imported.")
     return redirect("customers:import")

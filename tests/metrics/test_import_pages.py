@@ -1,13 +1,16 @@
 """The import pages: upload, preview with per-row problems, confirm or discard; the waiting file is private."""
 
+from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics import imports
 from metrics.models import Reading
+from org.models import PendingUpload
 from tests.metrics.factories import MetricFactory
 
 HEADER = "metric,person,measured_at,value,denominator,note"
@@ -36,8 +39,9 @@ def upload(client, *lines, **kwargs):
     return response.url
 
 
-def waiting_files(settings) -> list:
-    return sorted((settings.DATA_DIR / "imports").glob("*"))
+def waiting_files(settings=None) -> list:
+    """The tokens of the files waiting in the database for their confirmation."""
+    return sorted(PendingUpload.objects.values_list("token", flat=True))
 
 
 def test_anonymous_people_are_sent_to_sign_in(client, db):
@@ -145,7 +149,7 @@ def test_wrong_columns_get_a_message_on_the_field(client, org, settings):
     [message] = response.context["form"].errors["file"]
     assert "unknown column(s) “who”" in message and "missing column(s) “measured_at”, “value”" in message
     assert "is-invalid" in response.content.decode()
-    assert not (settings.DATA_DIR / "imports").exists() or waiting_files(settings) == []
+    assert waiting_files() == []
 
 
 def test_a_file_over_the_size_limit_is_refused(client, org, monkeypatch):
@@ -199,7 +203,7 @@ def test_discarding_deletes_the_waiting_file(client, org, fcr, settings):
     assert waiting_files(settings) == [] and client.get(preview).status_code == 404
 
 
-def test_only_the_latest_uploads_of_a_session_are_kept(client, org, fcr, settings):
+def test_only_a_persons_latest_uploads_are_kept(client, org, fcr, settings):
     client.force_login(org.alice)
     previews = [upload(client, f"fcr,bob,2026-10-{day:02d},80,,") for day in range(1, 8)]
     assert len(waiting_files(settings)) == 5
@@ -210,9 +214,7 @@ def test_abandoned_uploads_are_removed_by_the_next_upload(client, org, fcr, sett
     client.force_login(org.alice)
     upload(client, "fcr,bob,2026-10-05,80,,")
     [old] = waiting_files(settings)
-    import os
-
-    os.utime(old, (0, 0))
+    PendingUpload.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
     upload(client, "fcr,bob,2026-10-06,80,,")
     assert old not in waiting_files(settings) and len(waiting_files(settings)) == 1
 
@@ -220,6 +222,7 @@ def test_abandoned_uploads_are_removed_by_the_next_upload(client, org, fcr, sett
 def test_the_preview_runs_a_bounded_number_of_queries(client, org, fcr, django_assert_max_num_queries):
     client.force_login(org.alice)
     preview = upload(client, *[f"fcr,bob,2026-10-{day % 28 + 1:02d}T{day % 24:02d}:00Z,80,," for day in range(500)])
-    # session, user, metrics by code, people, closed periods, alice's managed paths, her department (menu)
-    with django_assert_max_num_queries(7):
+    # session, user, the waiting file, its one piece, metrics by code, people, closed periods, alice's managed
+    # paths, her department (menu)
+    with django_assert_max_num_queries(9):
         assert client.get(preview).status_code == 200
