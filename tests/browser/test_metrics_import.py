@@ -24,12 +24,6 @@ def look_at(page, name: str) -> None:
     assert overflow <= 0, f"{name} is {overflow}px wider than a {PHONE['width']}px phone"
 
 
-@pytest.fixture(autouse=True)
-def _private_data_dir(settings, tmp_path):
-    """Uploads wait for confirmation under DATA_DIR/imports: keep them out of the shared one."""
-    settings.DATA_DIR = tmp_path
-
-
 @pytest.fixture
 def fcr(org):
     metric = MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,

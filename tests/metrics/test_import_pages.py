@@ -21,11 +21,6 @@ def csv_upload(*lines: str, header: str = HEADER, name: str = "readings.csv") ->
     return SimpleUploadedFile(name, "\n".join([header, *lines, ""]).encode(), content_type="text/csv")
 
 
-@pytest.fixture(autouse=True)
-def _private_data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-
-
 @pytest.fixture
 def fcr(org):
     return MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,
