@@ -95,7 +95,8 @@ def test_a_manager_closes_last_month_and_the_employee_sees_the_confirmed_award(p
 
     expect(page.locator(".alert-success")).to_contain_text("confirmed for Bob Baker")
     bobs_award = page.locator("[data-award]").filter(has_text="Bob Baker")
-    expect(bobs_award.get_by_text("Confirmed")).to_be_visible()
+    expect(bobs_award.get_by_text("Confirmed", exact=True)).to_be_visible()
+    expect(bobs_award.locator("[data-confirmed]")).to_contain_text("Confirmed by Alice Archer on")
     expect(bobs_award).to_contain_text("Most first contacts resolved")
     look_at(page, "scorecard-closed-with-awards")
 
