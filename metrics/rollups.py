@@ -71,7 +71,9 @@ def _day_insert(*, keys_sql: str | None, owner_type: str, upsert: bool) -> str:
         # The readings of the touched (metric, day) pairs, each with its department's path, are gathered first
         # (one index scan per pair), then matched to the touched buckets above them. Left to itself the planner
         # pairs every bucket with every department below it first and scans the readings once per pair.
-        prefix = (f"WITH touched AS MATERIALIZED (SELECT r.metric_id, r.day, r.value, r.measured_at, "
+        # (MATERIALIZED is PostgreSQL's fence; SQLite only knows the word from 3.35, and Django runs on 3.31.)
+        fence = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+        prefix = (f"WITH touched AS {fence}(SELECT r.metric_id, r.day, r.value, r.measured_at, "
                   f"r.denominator, rd.path FROM (SELECT DISTINCT metric_id, day FROM ({keys_sql}) kk) p "
                   f"JOIN metrics_reading r ON r.metric_id = p.metric_id AND r.day = p.day "
                   f"JOIN org_department rd ON rd.id = r.department_id) ")
