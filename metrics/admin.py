@@ -3,7 +3,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from . import rollups
-from .models import Award, ClosedPeriod, Metric, Reading, RollupQueue, RollupRun, Target
+from .models import Award, ClosedPeriod, Metric, Reading, ReadingImport, RollupQueue, RollupRun, Target
 
 
 class TargetInline(admin.TabularInline):
@@ -66,6 +66,23 @@ class ReadingAdmin(admin.ModelAdmin):
 class RollupRunAdmin(admin.ModelAdmin):
     list_display = ["started_at", "seconds", "full", "queue_rows", "buckets"]
     list_filter = ["full"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReadingImport)
+class ReadingImportAdmin(admin.ModelAdmin):
+    """CSV checks and imports run as jobs: what is waiting, what failed and why (metrics.import_jobs)."""
+
+    list_display = ["name", "user", "action", "status", "attempts", "created_at", "finished_at"]
+    list_filter = ["status", "action"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username"]
+    exclude = ["report"]
 
     def has_add_permission(self, request):
         return False

@@ -1,13 +1,15 @@
 """Pages of the CSV import: upload a file, preview it with every row's problems, confirm (or discard) it.
 
 Between the preview and the confirmation the file waits in the database (org.uploads), under a random token
-that only its uploader can use: anyone else's token, or an unknown one, is a 404.
+that only its uploader can use: anyone else's token, or an unknown one, is a 404. Checking and importing are
+jobs (metrics.import_jobs): done in the request for a small file; for a large one a worker does them while the
+page shows their progress and polls until they finish.
 """
 
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -15,17 +17,19 @@ from django.views.decorators.http import require_POST
 
 from org import uploads
 
-from . import imports, periods, selectors
+from . import import_jobs, imports, periods, selectors
 from .import_forms import ConfirmImportForm, UploadReadingsForm
-from .models import Reading
+from .models import ReadingImport
 
-UPLOAD_KIND = "readings"
+UPLOAD_KIND = import_jobs.UPLOAD_KIND
+POLL_SECONDS = 2
 
 
 def upload(request):
     form = UploadReadingsForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         pending = uploads.keep(user=request.user, upload=form.cleaned_data["file"], kind=UPLOAD_KIND)
+        import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
         return redirect("metrics:import_preview", token=pending.token)
     metrics = selectors.visible_metrics(request.user).active().select_related("department")
     return render(request, "metrics/import_upload.html", {
@@ -39,29 +43,67 @@ def upload(request):
 
 
 def preview(request, token):
-    pending = _upload_for(request, token)
+    """The file's check (or the outcome of its import); POST imports it."""
+    job = import_jobs.latest(user=request.user, token=token)
+    if job is None:
+        raise Http404("No such upload.")
     form = ConfirmImportForm(request.POST if request.method == "POST" else None)  # the plain button posts no field
-    if request.method == "POST" and form.is_valid():
-        with uploads.open_upload(pending) as file:
-            report = imports.import_readings(file=file, recorded_by=request.user, source=Reading.Source.CSV,
-                                             valid_only=form.cleaned_data["valid_only"])
-        if report.saved:
-            uploads.forget(pending)
-            messages.success(request, format_html('{} <a class="alert-link" href="{}">Back to my metrics</a>',
-                                                  report.summary(pending.name), reverse("metrics:index")))
-            return redirect("metrics:import")
-        form.add_error(None, report.summary(pending.name))
+    if request.method == "POST":
+        pending = _upload_for(request, token)
+        if job.pending:
+            messages.info(request, "This file is still being checked or imported; wait for it to finish.")
+            return redirect("metrics:import_preview", token=token)
+        if form.is_valid():
+            job = import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.IMPORT,
+                                    valid_only=form.cleaned_data["valid_only"])
+            if job.pending:
+                return redirect("metrics:import_preview", token=token)
+    if job.pending:
+        return _render_running(request, job)
+    problem, report = None, None
+    if job.status == ReadingImport.Status.FAILED:
+        problem = f"The {job.get_action_display().lower()} of {job.name} stopped. {job.error}"
     else:
-        with uploads.open_upload(pending) as file:
-            report = imports.check_import(file=file, recorded_by=request.user)
+        report = import_jobs.report_from_json(job.report)
+        if report.saved and import_jobs.announce(job):  # said once; then the address is used up
+            messages.success(request, format_html('{} <a class="alert-link" href="{}">Back to my metrics</a>',
+                                                  report.summary(job.name), reverse("metrics:index")))
+            return _go(request, reverse("metrics:import"))
+        if job.action == ReadingImport.Action.IMPORT:
+            problem = report.summary(job.name)
+    if job.upload_id is None:  # imported (and said so) or discarded
+        raise Http404("This file was imported or discarded. Upload it again if needed.")
+    if request.headers.get("HX-Request"):  # a poll that found the job finished: show the whole page
+        return _go(request, request.path)
     return render(request, "metrics/import_preview.html", {
-        "form": form, "report": report, "name": pending.name, "token": token,
+        "form": form, "report": report, "problem": problem, "name": job.name, "token": token,
+    }, status=200)
+
+
+def _render_running(request, job: ReadingImport):
+    return render(request, "metrics/import_running.html", {
+        "job": job, "name": job.name, "token": job.token, "poll_seconds": POLL_SECONDS,
+        "checking": job.action == ReadingImport.Action.CHECK,
     })
+
+
+def _go(request, url: str):
+    """A redirect, or for htmx (a poll) the header that makes the browser load the page itself."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 @require_POST
 def discard(request, token):
-    uploads.forget(_upload_for(request, token))
+    pending = _upload_for(request, token)
+    job = import_jobs.latest(user=request.user, token=token)
+    if job is not None and job.pending and job.action == ReadingImport.Action.IMPORT:
+        messages.info(request, "This file is being imported; it cannot be discarded now.")
+        return redirect("metrics:import_preview", token=token)
+    uploads.forget(pending)
     messages.info(request, "The uploaded file was discarded; nothing was imported.")
     return redirect("metrics:import")
 

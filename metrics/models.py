@@ -310,3 +310,46 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}: {self.person}"
+
+
+class ReadingImport(models.Model):
+    """One check or import of a waiting CSV file (metrics.import_jobs): run in the request for a small file and
+    by a Celery worker for a large one, while the page polls it. Its report is kept for the page to show."""
+
+    class Action(models.TextChoices):
+        CHECK = "check", "Check"
+        IMPORT = "import", "Import"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    upload = models.ForeignKey("org.PendingUpload", null=True, on_delete=models.SET_NULL, related_name="+")
+    token = models.CharField(max_length=32, help_text="The upload's token, kept when the file is gone.")
+    name = models.CharField(max_length=200)
+    action = models.CharField(max_length=6, choices=Action.choices)
+    valid_only = models.BooleanField(default=False)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    report = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    announced_at = models.DateTimeField(null=True, blank=True, help_text="When its page said it was imported.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["token", "user"], name="metrics_import_by_token"),
+            models.Index(fields=["status", "created_at"], name="metrics_import_by_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.name} ({self.status})"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import rollups
+from . import import_jobs, rollups
 
 
 @shared_task
@@ -14,3 +14,18 @@ def run_rollups() -> int:
 @shared_task(time_limit=60 * 60, soft_time_limit=60 * 60 - 30)
 def rebuild_rollups() -> int:
     return rollups.run(full=True).buckets
+
+
+@shared_task(bind=True, max_retries=5)
+def run_reading_import(self, job_id: int) -> bool:
+    """Check or import a large waiting CSV file (metrics.import_jobs); a claimed job runs once."""
+    try:
+        return import_jobs.run(job_id=job_id)
+    except import_jobs.Retry as error:
+        raise self.retry(exc=error, countdown=min(30 * 2 ** self.request.retries, 600)) from error
+
+
+@shared_task
+def recover_reading_imports() -> int:
+    """Beat's catch-up for import jobs whose message was lost or whose worker was killed."""
+    return import_jobs.recover_stalled()

@@ -112,3 +112,31 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
     expect(page.get_by_role("heading", name="Metrics you define")).to_be_visible()
     expect(page.get_by_role("row", name="First-contact resolution")).to_contain_text("80.0%")
     look_at(page, "metric-list")
+
+
+def test_a_large_file_shows_its_progress_and_the_page_moves_on_when_a_worker_is_done(page, org, fcr, monkeypatch):
+    from metrics import import_jobs, tasks
+    from metrics.models import ReadingImport
+
+    sent = []
+    monkeypatch.setattr(import_jobs, "INLINE_BYTES", 0)  # every file is large: it goes to a worker
+    monkeypatch.setattr(tasks.run_reading_import, "delay", sent.append)  # the worker is this test, below
+    sign_in(page, "alice")
+    page.goto("/metrics/import/")
+    page.get_by_label("CSV file").set_input_files(csv_file("year.csv", f"fcr,bob,{days_ago(2)},92,,",
+                                                           f"fcr,alice,{days_ago(2)},85,,"))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="Checking")).to_contain_text("year.csv")
+    expect(page.get_by_role("status")).to_contain_text("Waiting for a free worker")
+    look_at(page, "import-running")
+
+    assert len(sent) == 1
+    import_jobs.run(job_id=sent[0])  # the worker checks the file; the page's next poll moves on
+    expect(page.get_by_text("Every row can be imported.")).to_be_visible(timeout=10_000)
+    page.get_by_role("button", name="Import 2 readings").click()
+    expect(page.get_by_role("heading", name="Importing")).to_be_visible()
+
+    import_jobs.run(job_id=sent[1])
+    expect(page.locator(".alert-success")).to_contain_text("Imported 2 readings from year.csv",
+                                                           timeout=10_000)
+    assert ReadingImport.objects.filter(status="done").count() == 2
