@@ -62,3 +62,24 @@ def test_nothing_is_enqueued_when_the_transaction_rolls_back(worker_queue):
     assert OutgoingEmail.objects.count() == 0
     time.sleep(2)  # room for a wrongly sent message to arrive
     assert "Task outbox.tasks.send_email[" not in worker_queue.output
+
+
+def test_a_large_csv_import_is_done_by_a_real_worker(worker_queue, org, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from metrics import import_jobs
+    from metrics.models import Reading, ReadingImport
+    from org import uploads
+    from tests.metrics.factories import MetricFactory
+
+    MetricFactory(department=org.support, code="fcr")
+    monkeypatch.setattr(import_jobs, "INLINE_BYTES", 0)
+    body = b"metric,person,measured_at,value\n" + b"".join(
+        f"fcr,bob,2026-10-{day:02d}T09:00Z,{day}\n".encode() for day in range(1, 29))
+    with transaction.atomic():
+        pending = uploads.keep(user=org.alice, upload=SimpleUploadedFile("october.csv", body), kind="readings")
+        job = import_jobs.start(user=org.alice, upload=pending, action=ReadingImport.Action.IMPORT)
+    done = eventually(lambda: ReadingImport.objects.filter(pk=job.pk, status="done").exists(), timeout=60)
+    assert done, worker_queue.output[-3000:]
+    assert "Task metrics.tasks.run_reading_import[" in worker_queue.output
+    assert Reading.objects.filter(person=org.bob).count() == 28
