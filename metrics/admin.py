@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
 
+from org.admin_site import RecordAdmin
+
 from . import rollups
 from .models import Award, ClosedPeriod, Metric, Reading, ReadingImport, RollupQueue, RollupRun, Target
 
@@ -63,19 +65,13 @@ class ReadingAdmin(admin.ModelAdmin):
 
 
 @admin.register(RollupRun)
-class RollupRunAdmin(admin.ModelAdmin):
+class RollupRunAdmin(RecordAdmin):
     list_display = ["started_at", "seconds", "full", "queue_rows", "buckets"]
     list_filter = ["full"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReadingImport)
-class ReadingImportAdmin(admin.ModelAdmin):
+class ReadingImportAdmin(RecordAdmin):
     """CSV checks and imports run as jobs: what is waiting, what failed and why (metrics.import_jobs)."""
 
     list_display = ["name", "user", "action", "status", "attempts", "created_at", "finished_at"]
@@ -83,12 +79,6 @@ class ReadingImportAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name", "user__username"]
     exclude = ["report"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class AwardInline(admin.TabularInline):

@@ -41,3 +41,13 @@ class KeelAdminSite(admin.AdminSite):
 
 class KeelAdminConfig(AdminConfig):
     default_site = "org.admin_site.KeelAdminSite"
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """For rows the application writes and the admin only shows (runs, jobs): no adding, no editing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
