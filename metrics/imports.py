@@ -192,8 +192,8 @@ class _SeenReadings:
         """The earlier line with the same reading, or None (and remember this one)."""
         # Exact: a float timestamp is within a quarter of a microsecond for centuries around 1970.
         micros = round(reading.measured_at.timestamp() * 1_000_000)
-        owner = reading.person.pk if reading.person is not None else 0
-        key = (((reading.metric.pk << 64) | owner) << 64) | (micros + (1 << 63))
+        owner = reading.person.id if reading.person is not None else 0
+        key = (((reading.metric.id << 64) | owner) << 64) | (micros + (1 << 63))
         earlier = self.lines.get(key)
         if earlier is None:
             self.lines[key] = line

@@ -90,7 +90,7 @@ class Metric(models.Model):
 
     @property
     def per_person(self) -> bool:
-        return self.owner_kind == self.Owner.PERSON
+        return self.owner_kind == "person"  # Owner.PERSON without the enum lookups: checks ask several times a row
 
     def target_on(self, day, targets=None):
         """The target in force on a day: the latest one starting on or before it (targets: prefetched list)."""

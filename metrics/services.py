@@ -99,7 +99,7 @@ class ReadingRules:
         return row.metric.department
 
     def may_record(self, metric: Metric, person: User | None) -> bool:
-        key = (metric.pk, person.pk == self.user.pk if person else None, person.department_id if person else None)
+        key = (metric.id, person.id == self.user.id if person else None, person.department_id if person else None)
         if key not in self._may_record:
             self._may_record[key] = self._decide_may_record(metric, person)
         return self._may_record[key]
@@ -256,8 +256,9 @@ def _latest_per_key(rows: list[ReadingRow]) -> list[ReadingRow]:
     """One row per (metric, owner, time), the last one given: one statement may not touch a row twice."""
     latest: dict[tuple, ReadingRow] = {}
     for row in rows:
-        owner = ("p", row.person.pk) if row.metric.per_person else ("d", row.metric.department_id)
-        latest[(row.metric.pk, *owner, row.measured_at)] = row
+        metric = row.metric
+        owner = ("p", row.person.id) if metric.per_person else ("d", metric.department_id)
+        latest[(metric.id, *owner, row.measured_at)] = row
     return list(latest.values())
 
 
@@ -324,13 +325,11 @@ def _store_rows_postgresql(rows, *, recorded_by, source, override_reason) -> int
     # Only the free texts can hold tabs, newlines or backslashes; ids, times and numbers are written as they are.
     tail = f"{_copy_text(source)}\t{_copy_text(recorded_by.pk if recorded_by else None)}\t{_copy_text(override_reason)}"
     for row in rows:
-        if row.metric.per_person:
-            owner = f"{row.person.pk}\t{row.person.department_id}"
-        else:
-            owner = f"\\N\t{row.metric.department_id}"
+        metric, person = row.metric, row.person
+        owner = f"{person.id}\t{person.department_id}" if metric.per_person else f"\\N\t{metric.department_id}"
         denominator = "\\N" if row.denominator is None else repr(float(row.denominator))
         note = _copy_text(row.note) if row.note else ""
-        buffer.write(f"{row.metric.pk}\t{owner}\t{row.measured_at.isoformat()}\t{row.day.isoformat()}\t"
+        buffer.write(f"{metric.id}\t{owner}\t{row.measured_at.isoformat()}\t{row.day.isoformat()}\t"
                      f"{float(row.value)!r}\t{denominator}\t{note}\t{tail}\n")
     buffer.seek(0)
     with connection.cursor() as cursor:
