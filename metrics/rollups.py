@@ -2,10 +2,10 @@
 
 Readings are the truth; rollups are derived and can always be rebuilt. A run:
   1. takes the rollup lock (one run at a time; a second one waits, then does what is left),
-  2. reads the queue of touched (metric, day, owner) keys written with the readings,
+  2. takes the queue of touched (metric, day, owner) keys written with the readings (_claim_queue),
   3. recomputes those day buckets from readings (GROUP BY), then the weeks and months containing them from
      the day buckets, writing each with an upsert, and deletes touched buckets left with no readings,
-  4. deletes the queue rows it consumed, all in one transaction.
+  4. records the run; all of it in one transaction, the same that took the keys off the queue.
 A worker killed mid-run rolls the transaction back: the queue rows are still there for the next run, and
 running twice recomputes the same buckets to the same values.
 """
@@ -22,6 +22,7 @@ from .models import RollupQueue, RollupRun
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 7_301_001  # pg_advisory_xact_lock key of the rollup
+CLAIMED = "keel_rollup_claimed"  # a temporary table: the queued keys this run took
 
 STATS = "n, total, minimum, maximum, last_value, last_at, denominator, updated_at"
 ROLLUP_COLUMNS = f"metric_id, period, start, owner_type, owner_id, {STATS}"
@@ -130,6 +131,30 @@ def _delete_stale(*, period: str, keys_sql: str) -> str:
     )
 
 
+def _claim_queue(cursor) -> int:
+    """Take the queued keys into CLAIMED, removing them from the queue; returns how many distinct keys.
+
+    Every statement of the run reads the claimed keys, never the queue itself: on PostgreSQL, a transaction
+    that wrote readings may commit while the run goes on, and its keys (even with lower ids) must wait whole
+    for the next run rather than be half seen by this one. DELETE … RETURNING claims exactly the rows it
+    removes. SQLite needs no such care: the run's transaction holds its only write lock.
+    """
+    columns = "metric_id, day, owner_type, owner_id"
+    if connection.vendor == "postgresql":
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (metric_id bigint, day date, "
+                       f"owner_type varchar(1), owner_id bigint) ON COMMIT DELETE ROWS")
+        cursor.execute(f"WITH taken AS (DELETE FROM metrics_rollupqueue RETURNING {columns}) "
+                       f"INSERT INTO {CLAIMED} ({columns}) SELECT DISTINCT {columns} FROM taken")
+        return cursor.rowcount
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (metric_id integer, day date, "
+                   f"owner_type varchar(1), owner_id integer)")
+    cursor.execute(f"DELETE FROM {CLAIMED}")
+    cursor.execute(f"INSERT INTO {CLAIMED} ({columns}) SELECT DISTINCT {columns} FROM metrics_rollupqueue")
+    claimed = cursor.rowcount
+    cursor.execute("DELETE FROM metrics_rollupqueue")
+    return claimed
+
+
 def run(*, full: bool = False) -> RunResult:
     """Bring rollups up to date with readings; full=True recomputes every bucket from all readings.
 
@@ -142,16 +167,14 @@ def run(*, full: bool = False) -> RunResult:
     now = connection.ops.adapt_datetimefield_value(started)
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor)
-        cursor.execute("SELECT MAX(id), COUNT(*) FROM metrics_rollupqueue")
-        max_id, queue_rows = cursor.fetchone()
-        if max_id is None and not full:
+        queue_rows = _claim_queue(cursor)
+        if not queue_rows and not full:
             return RunResult(queue_rows=0, buckets=0, seconds=0.0)
         if vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '64MB'")  # sorts and hashes of a run stay in memory
             if queue_rows > 100:
-                cursor.execute("ANALYZE metrics_rollupqueue")  # fresh row estimates for the planner
-        max_id = max_id or 0
-        queued = f"FROM metrics_rollupqueue WHERE id <= {int(max_id)}"
+                cursor.execute(f"ANALYZE {CLAIMED}")  # fresh row estimates for the planner
+        queued = f"FROM {CLAIMED} WHERE 1 = 1"
         keys = {periods.DAY: f"SELECT DISTINCT metric_id, owner_type, owner_id, day AS start {queued}"}
         for period in (periods.WEEK, periods.MONTH):
             # In index order, so that the day buckets come out of the index grouped by period, with no sort.
@@ -181,8 +204,7 @@ def run(*, full: bool = False) -> RunResult:
             buckets += cursor.rowcount
             if cursor.rowcount < expected.get(period, 0):
                 cursor.execute(_delete_stale(period=period, keys_sql=keys[period]), [now])
-        if max_id:
-            cursor.execute("DELETE FROM metrics_rollupqueue WHERE id <= %s", [max_id])
+        cursor.execute(f"DELETE FROM {CLAIMED}")
         finished = timezone.now()
         RollupRun.objects.create(started_at=started, finished_at=finished, full=full, queue_rows=queue_rows,
                                  buckets=buckets)

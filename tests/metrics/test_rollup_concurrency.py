@@ -47,3 +47,61 @@ def test_concurrent_runs_agree_with_a_full_rebuild(org):
     rollups.run(full=True)
     assert snapshot() == concurrent
     assert len(concurrent) > 0
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=ZoneInfo("UTC"))
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite serializes writers; the race needs PostgreSQL")
+@pytest.mark.parametrize("pause_before", ["_day_insert", "_period_insert"])
+def test_readings_committed_during_a_run_wait_whole_for_the_next(org, monkeypatch, pause_before):
+    """A transaction that queued keys (with lower ids) commits while a run is under way: the run neither half
+    sees those keys nor drops them, and its stale-bucket check is not fooled by them."""
+    from metrics import services
+
+    monkeypatch.setattr(services, "_enqueue_rollup", lambda: None)  # this test runs the rollups itself
+    metric = MetricFactory(department=org.support, aggregation="sum")
+    record_readings(rows=[ReadingRow(metric=metric, person=org.bob, measured_at=at("2026-11-02"), value=5)],
+                    recorded_by=org.admin, source=Reading.Source.FORM)
+    rollups.run()
+    go, ready, done = threading.Event(), threading.Event(), threading.Event()
+
+    def writer():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                record_readings(rows=[ReadingRow(metric=metric, person=org.alice, measured_at=at(f"2026-11-{d}"),
+                                                 value=1) for d in ("10", "11", "12")],
+                                recorded_by=org.admin, source=Reading.Source.FORM)
+                ready.set()
+                go.wait(20)
+        finally:
+            done.set()
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert ready.wait(20)
+    Reading.objects.filter(person=org.bob).delete()  # bob's bucket must go: its keys are queued by hand
+    for owner_type, owner in (("p", org.bob), ("d", org.front_line), ("d", org.support), ("d", org.acme)):
+        RollupQueue.objects.create(metric=metric, day="2026-11-02", owner_type=owner_type, owner_id=owner.pk)
+    real = getattr(rollups, pause_before)
+
+    def paused(*args, **kwargs):
+        if not go.is_set():  # the writer commits now, in the middle of the run
+            go.set()
+            assert done.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rollups, pause_before, paused)
+    rollups.run()
+    thread.join()
+    monkeypatch.undo()
+    assert not Rollup.objects.filter(owner_type="p", owner_id=org.bob.pk).exists()
+    assert RollupQueue.objects.exists()  # the writer's keys, left whole for the next run
+    rollups.run()
+    incremental = snapshot()
+    rollups.run(full=True)
+    assert snapshot() == incremental
