@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -34,6 +34,8 @@ LOST_AFTER = timedelta(minutes=2)  # a queued job no worker took by then gets an
 MAX_ATTEMPTS = 3
 KEPT_FOR = timedelta(days=7)  # finished jobs, for their pages
 UPLOAD_KIND = "readings"
+GONE = ("The file is no longer waiting: it was imported, discarded, or replaced by newer uploads. Upload it "
+        "again.")
 
 Status = ReadingImport.Status
 
@@ -85,7 +87,7 @@ def run(*, job_id: int) -> bool:
                    "split the file.")
         return True
     if job.upload is None:
-        _fail(job, "The file is no longer waiting (it was imported or discarded). Upload it again.")
+        _fail(job, GONE)
         return True
     try:
         with transaction.atomic():
@@ -98,7 +100,9 @@ def run(*, job_id: int) -> bool:
             job.save(update_fields=["report", "status", "finished_at"])
             if report.saved:
                 uploads.forget(job.upload)
-    except DatabaseError as error:
+    except uploads.UploadGone:
+        _fail(job, GONE)
+    except (OperationalError, InterfaceError) as error:  # the database went away: worth another try
         log.warning("reading import %s: database error, queued again: %s", job.pk, error)
         ReadingImport.objects.filter(pk=job.pk, status=Status.RUNNING).update(status=Status.QUEUED)
         raise Retry(str(error)) from error
@@ -130,15 +134,23 @@ def recover_stalled() -> int:
 
 # The report, kept as JSON for the page
 
+def _text(value: str) -> str:
+    """A string PostgreSQL's JSON can store: a NUL (which the file may hold, and a message may quote) is shown
+    as the replacement character."""
+    return value.replace("\x00", "\ufffd")
+
+
 def report_to_json(report: imports.ImportReport) -> dict:
     def problems(items) -> list[dict]:
-        return [{"line": p.line, "field": p.field, "message": p.message} for p in items]
+        return [{"line": p.line, "field": p.field, "message": _text(p.message)} for p in items]
 
     return {
         "rows": report.rows, "created": report.created, "updated": report.updated,
         "rejected_rows": report.rejected_rows, "problem_count": report.problem_count,
-        "file_error": report.file_error, "saved": report.saved, "problems": problems(report.problems),
-        "preview": [{"line": row.line, "values": row.values, "problems": problems(row.problems),
+        "file_error": report.file_error and _text(report.file_error), "saved": report.saved,
+        "problems": problems(report.problems),
+        "preview": [{"line": row.line, "values": {name: _text(text) for name, text in row.values.items()},
+                     "problems": problems(row.problems),
                      "measured_at": row.reading.measured_at.isoformat() if row.reading else None}
                     for row in report.preview],
     }

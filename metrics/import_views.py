@@ -9,6 +9,7 @@ page shows their progress and polls until they finish.
 from urllib.parse import quote
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,15 +50,17 @@ def preview(request, token):
         raise Http404("No such upload.")
     form = ConfirmImportForm(request.POST if request.method == "POST" else None)  # the plain button posts no field
     if request.method == "POST":
-        pending = _upload_for(request, token)
-        if job.pending:
-            messages.info(request, "This file is still being checked or imported; wait for it to finish.")
-            return redirect("metrics:import_preview", token=token)
-        if form.is_valid():
-            job = import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.IMPORT,
-                                    valid_only=form.cleaned_data["valid_only"])
+        with transaction.atomic():  # the file's row is locked: a double click starts one import
+            pending = _upload_for(request, token, lock=True)
+            job = import_jobs.latest(user=request.user, token=token)
             if job.pending:
+                messages.info(request, "This file is still being checked or imported; wait for it to finish.")
                 return redirect("metrics:import_preview", token=token)
+            if form.is_valid():
+                job = import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.IMPORT,
+                                        valid_only=form.cleaned_data["valid_only"])
+        if job.pending:
+            return redirect("metrics:import_preview", token=token)
     if job.pending:
         return _render_running(request, job)
     problem, report = None, None
@@ -65,19 +68,25 @@ def preview(request, token):
         problem = f"The {job.get_action_display().lower()} of {job.name} stopped. {job.error}"
     else:
         report = import_jobs.report_from_json(job.report)
-        if report.saved and import_jobs.announce(job):  # said once; then the address is used up
-            messages.success(request, format_html('{} <a class="alert-link" href="{}">Back to my metrics</a>',
-                                                  report.summary(job.name), reverse("metrics:index")))
+        if report.saved:  # said once; a later visit (another tab) only says it was imported
+            if import_jobs.announce(job):
+                messages.success(request, format_html('{} <a class="alert-link" href="{}">Back to my metrics</a>',
+                                                      report.summary(job.name), reverse("metrics:index")))
+            else:
+                messages.info(request, f"{job.name} was imported already.")
             return _go(request, reverse("metrics:import"))
         if job.action == ReadingImport.Action.IMPORT:
             problem = report.summary(job.name)
-    if job.upload_id is None:  # imported (and said so) or discarded
-        raise Http404("This file was imported or discarded. Upload it again if needed.")
+        if job.upload_id is None:  # discarded or replaced: there is nothing left to show or import
+            if request.headers.get("HX-Request"):
+                return _go(request, reverse("metrics:import"))
+            raise Http404("This file was discarded or replaced by newer uploads. Upload it again if needed.")
     if request.headers.get("HX-Request"):  # a poll that found the job finished: show the whole page
         return _go(request, request.path)
     return render(request, "metrics/import_preview.html", {
         "form": form, "report": report, "problem": problem, "name": job.name, "token": token,
-    }, status=200)
+        "waiting": job.upload_id is not None,
+    })
 
 
 def _render_running(request, job: ReadingImport):
@@ -97,19 +106,21 @@ def _go(request, url: str):
 
 
 @require_POST
+@transaction.atomic
 def discard(request, token):
-    pending = _upload_for(request, token)
+    pending = _upload_for(request, token, lock=True)
     job = import_jobs.latest(user=request.user, token=token)
-    if job is not None and job.pending and job.action == ReadingImport.Action.IMPORT:
-        messages.info(request, "This file is being imported; it cannot be discarded now.")
+    if job is not None and job.pending:
+        doing = "checked" if job.action == ReadingImport.Action.CHECK else "imported"
+        messages.info(request, f"This file is being {doing}; it cannot be discarded until that is done.")
         return redirect("metrics:import_preview", token=token)
     uploads.forget(pending)
     messages.info(request, "The uploaded file was discarded; nothing was imported.")
     return redirect("metrics:import")
 
 
-def _upload_for(request, token: str):
-    pending = uploads.find(user=request.user, token=token, kind=UPLOAD_KIND)
+def _upload_for(request, token: str, *, lock: bool = False):
+    pending = uploads.find(user=request.user, token=token, kind=UPLOAD_KIND, lock=lock)
     if pending is None:
         raise Http404("No such upload: it was imported, discarded or has expired. Upload the file again.")
     return pending

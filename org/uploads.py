@@ -28,6 +28,10 @@ ABANDONED_AFTER = timedelta(days=1)
 TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
+class UploadGone(Exception):
+    """The waiting file was removed (discarded, replaced, expired) while it was being read."""
+
+
 def keep(*, user: User, upload: UploadedFile, kind: str, data: dict | None = None) -> PendingUpload:
     """Store an uploaded file for `user` until it is confirmed or discarded; `data` is kept with it."""
     remove_abandoned()
@@ -51,11 +55,13 @@ def keep(*, user: User, upload: UploadedFile, kind: str, data: dict | None = Non
     return pending
 
 
-def find(*, user: User, token: str, kind: str) -> PendingUpload | None:
-    """The user's waiting file of this kind with this token, or None."""
+def find(*, user: User, token: str, kind: str, lock: bool = False) -> PendingUpload | None:
+    """The user's waiting file of this kind with this token, or None; lock=True holds its row until the
+    transaction ends (one confirmation at a time)."""
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
         return None
-    return PendingUpload.objects.filter(token=token, user=user, kind=kind).first()
+    found = PendingUpload.objects.filter(token=token, user=user, kind=kind)
+    return (found.select_for_update() if lock else found).first()
 
 
 def forget(pending: PendingUpload) -> None:
@@ -117,6 +123,8 @@ class _ChunkReader(io.RawIOBase):
     def _piece(self, seq: int) -> bytes:
         if self._cached is None or self._cached[0] != seq:
             data = PendingUploadChunk.objects.filter(upload_id=self._upload_id, seq=seq) \
-                .values_list("data", flat=True).get()
+                .values_list("data", flat=True).first()
+            if data is None:
+                raise UploadGone("the waiting file was removed while it was being read")
             self._cached = (seq, bytes(data))
         return self._cached[1]

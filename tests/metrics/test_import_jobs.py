@@ -80,7 +80,9 @@ def test_a_large_import_runs_once_in_a_worker_and_says_so_once(client, org, fcr,
     poll = client.get(preview, headers=POLL)
     assert poll.status_code == 204 and poll["HX-Redirect"] == UPLOAD
     assert "Imported 2 readings from readings.csv" in client.get(UPLOAD).content.decode()
-    assert client.get(preview).status_code == 404  # said once; the address is used up
+    again = client.get(preview, follow=True)  # said once; a later visit (another tab) is told it is done
+    assert again.redirect_chain == [(UPLOAD, 302)] and "readings.csv was imported already." in again.content.decode()
+    assert "Imported 2 readings" not in again.content.decode()
 
 
 def test_an_import_is_not_discarded_while_it_runs(client, org, fcr, large, django_capture_on_commit_callbacks):
@@ -90,7 +92,7 @@ def test_an_import_is_not_discarded_while_it_runs(client, org, fcr, large, djang
     with django_capture_on_commit_callbacks():
         client.post(preview)
     response = client.post(preview + "discard/", follow=True)
-    assert "cannot be discarded now" in response.content.decode()
+    assert "This file is being imported; it cannot be discarded until that is done." in response.content.decode()
     assert uploads.PendingUpload.objects.exists()
 
 
@@ -182,3 +184,50 @@ def test_the_running_page_runs_a_bounded_number_of_queries(client, org, fcr, lar
     # session, user, the job, alice's managed paths, her department (menu)
     with django_assert_max_num_queries(5):
         assert client.get(preview, headers=POLL).status_code == 200
+
+
+def test_a_nul_in_the_file_is_reported_not_retried(client, org, fcr):
+    client.force_login(org.alice)
+    response = client.post(UPLOAD, {"file": csv_upload("fcr,bob,2026-10-05,80,,bad\x00note")}, follow=True)
+    job = ReadingImport.objects.get()
+    assert (job.status, job.attempts) == ("done", 1)  # PostgreSQL's JSON takes no NUL: it is replaced
+    assert "The note contains a NUL character" in response.content.decode()
+
+
+def test_a_check_whose_file_was_replaced_says_so_and_stops_polling(client, org, fcr, large,
+                                                                     django_capture_on_commit_callbacks):
+    client.force_login(org.alice)
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = upload_large(client, "fcr,bob,2026-10-05,80,,")
+        for day in range(1, uploads.KEPT_PER_PERSON + 1):  # newer uploads push the first one out
+            upload_large(client, f"fcr,bob,2026-10-{day:02d},80,,")
+    callbacks[0]()  # the worker finally gets to the first file, which is gone
+    poll = client.get(first, headers=POLL)
+    assert poll.status_code == 204 and poll["HX-Redirect"] == first  # not a 404 htmx would poll forever
+    page = client.get(first)
+    assert page.status_code == 200 and "The check of readings.csv stopped. The file is no longer waiting" in \
+        page.content.decode()
+
+
+def test_a_file_is_not_discarded_while_it_is_checked(client, org, fcr, large, django_capture_on_commit_callbacks):
+    client.force_login(org.alice)
+    with django_capture_on_commit_callbacks():
+        preview = upload_large(client, "fcr,bob,2026-10-05,80,,")
+    response = client.post(preview + "discard/", follow=True)
+    assert "being checked; it cannot be discarded until that is done" in response.content.decode()
+    assert uploads.PendingUpload.objects.count() == 1
+
+
+def test_a_file_removed_while_it_is_read_fails_the_job_with_a_message(org, fcr, monkeypatch):
+    job = start(org)
+    real = uploads.open_upload
+
+    def removed_meanwhile(pending):
+        stream = real(pending)
+        uploads.PendingUploadChunk.objects.all().delete()
+        return stream
+
+    monkeypatch.setattr(uploads, "open_upload", removed_meanwhile)
+    import_jobs.run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error == import_jobs.GONE and Reading.objects.count() == 0

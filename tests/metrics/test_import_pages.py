@@ -76,7 +76,7 @@ def test_it_uploads_previews_and_imports(client, org, fcr, settings):
     assert "Imported 2 readings from readings.csv: 2 new, 0 updated, 0 rows rejected." in response.content.decode()
     assert Reading.objects.filter(source=Reading.Source.CSV, recorded_by=org.alice).count() == 2
     assert waiting_files(settings) == []
-    assert client.get(preview).status_code == 404  # used up
+    assert client.get(preview).url == UPLOAD  # used up: "was imported already"
 
 
 def test_the_preview_shows_each_rows_problems_and_the_totals(client, org, fcr):
