@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from org.admin_site import RecordAdmin
 
-from . import rollups
+from . import rollups, services
 from .models import Award, ClosedPeriod, Metric, Reading, ReadingImport, RollupQueue, RollupRun, Target
 
 
@@ -63,6 +63,20 @@ class ReadingAdmin(admin.ModelAdmin):
     readonly_fields = ["day", "created_at", "updated_at"]
     show_full_result_count = False
 
+    # Readings are written through metrics.services (the form, the import), which checks them and queues their
+    # rollups; here they are shown, and wrong ones deleted through the service so their buckets follow.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.delete_readings(readings=Reading.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.delete_readings(readings=queryset)
+
 
 @admin.register(RollupRun)
 class RollupRunAdmin(RecordAdmin):
@@ -104,4 +118,4 @@ class AwardAdmin(admin.ModelAdmin):
     list_select_related = ["person", "closed_period__department", "confirmed_by"]
     search_fields = ["title", "person__username", "person__last_name"]
     raw_id_fields = ["person", "created_by", "confirmed_by"]
-    readonly_fields = ["confirmed_by", "confirmed_at"]
+    readonly_fields = ["confirmed", "confirmed_by", "confirmed_at"]  # confirming is the manager's act, on the page

@@ -214,21 +214,27 @@ def run(*, full: bool = False) -> RunResult:
     return result
 
 
-def queue_metric(*, metric) -> int:
-    """Queue every bucket of one metric for recomputation (admin "rebuild"); returns the keys queued."""
+def queue_readings(*, where: str, params: list) -> int:
+    """Queue the buckets of the readings matching `where` (SQL on metrics_reading r): each person's, and each
+    department's with every department above it. Returns the keys queued."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
-            "SELECT DISTINCT metric_id, day, 'p', person_id, %s FROM metrics_reading "
-            "WHERE metric_id = %s AND person_id IS NOT NULL", [connection.ops.adapt_datetimefield_value(
-                timezone.now()), metric.pk])
+            f"INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
+            f"SELECT DISTINCT r.metric_id, r.day, 'p', r.person_id, %s FROM metrics_reading r "
+            f"WHERE r.person_id IS NOT NULL AND ({where})", [now, *params])
         queued = cursor.rowcount
         cursor.execute(
-            "INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
-            "SELECT DISTINCT r.metric_id, r.day, 'd', a.id, %s FROM metrics_reading r "
-            "JOIN org_department rd ON rd.id = r.department_id JOIN org_department a ON rd.path LIKE a.path || '%%' "
-            "WHERE r.metric_id = %s", [connection.ops.adapt_datetimefield_value(timezone.now()), metric.pk])
-        queued += cursor.rowcount
+            f"INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
+            f"SELECT DISTINCT r.metric_id, r.day, 'd', a.id, %s FROM metrics_reading r "
+            f"JOIN org_department rd ON rd.id = r.department_id JOIN org_department a ON rd.path LIKE a.path || '%%' "
+            f"WHERE {where}", [now, *params])
+        return queued + cursor.rowcount
+
+
+def queue_metric(*, metric) -> int:
+    """Queue every bucket of one metric for recomputation (admin "rebuild"); returns the keys queued."""
+    queued = queue_readings(where="r.metric_id = %s", params=[metric.pk])
     # Buckets whose readings are all gone would otherwise linger: drop them; the run rebuilds the rest.
     metric.rollups.all().delete()
     return queued

@@ -14,7 +14,7 @@ from org.exceptions import RuleViolation
 from org.models import Department, User
 
 from . import periods
-from .models import ClosedPeriod, Metric, RollupQueue
+from .models import ClosedPeriod, Metric, Reading, RollupQueue
 
 BATCH = 1000
 NOTE_LENGTH = 500  # Reading.note's max_length
@@ -375,6 +375,21 @@ def queue_rollups(rows: list[ReadingRow]) -> None:
     RollupQueue.objects.bulk_create(
         [RollupQueue(metric_id=m, day=d, owner_type=t, owner_id=o) for m, d, t, o in keys], batch_size=BATCH
     )
+
+
+def delete_readings(*, readings) -> int:
+    """Delete readings (a queryset; the admin's way to remove wrong ones), queueing the buckets they were in so
+    the next rollup drops them; a rollup is enqueued after the commit. Returns how many were deleted."""
+    from . import rollups
+
+    ids = list(readings.values_list("id", flat=True))
+    with transaction.atomic():
+        for offset in range(0, len(ids), BATCH):
+            chunk = ids[offset:offset + BATCH]
+            rollups.queue_readings(where=f"r.id IN ({', '.join(['%s'] * len(chunk))})", params=chunk)
+        Reading.objects.filter(id__in=ids).delete()
+        _enqueue_rollup_on_commit()
+    return len(ids)
 
 
 def archive_metric(*, metric: Metric) -> None:

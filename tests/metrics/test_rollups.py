@@ -172,3 +172,25 @@ def test_the_full_rebuild_agrees_with_incremental_runs(org, fcr):
     incremental = snapshot()
     rollups.run(full=True)
     assert snapshot() == incremental
+
+
+def test_readings_deleted_in_the_admin_take_their_buckets_with_them(client, org, fcr):
+    from django.urls import reverse
+
+    record(org, fcr, (org.bob, at("2026-11-02"), 80), (org.alice, at("2026-11-02"), 100))
+    rollups.run()
+    client.force_login(org.admin)
+    changelist = reverse("admin:metrics_reading_changelist")
+    assert client.get(changelist).status_code == 200
+    bobs = Reading.objects.get(person=org.bob)
+    assert client.get(reverse("admin:metrics_reading_change", args=[bobs.pk])).status_code == 200  # view only
+    assert client.post(reverse("admin:metrics_reading_change", args=[bobs.pk]), {"value": 1}).status_code == 403
+    response = client.post(changelist, {"action": "delete_selected", "_selected_action": [bobs.pk], "post": "yes"})
+    assert response.status_code == 302 and not Reading.objects.filter(person=org.bob).exists()
+    assert RollupQueue.objects.filter(owner_type="p", owner_id=org.bob.pk).exists()
+    rollups.run()
+    assert buckets(fcr, "day", "p", org.bob.pk) == {}
+    assert buckets(fcr, "month", "d", org.support.pk) == {"2026-11-01": 100}  # alice's alone now
+    incremental = snapshot()
+    rollups.run(full=True)
+    assert snapshot() == incremental
