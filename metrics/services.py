@@ -246,10 +246,11 @@ CONFLICT = {
     True: "(metric_id, person_id, measured_at) WHERE person_id IS NOT NULL",
     False: "(metric_id, department_id, measured_at) WHERE person_id IS NULL",
 }
+# A corrected reading keeps the department it was recorded in (a person who has moved since corrects a figure of
+# their old department), so department_id is not updated; the rollup keys are queued from what was stored.
 UPDATE = ("DO UPDATE SET value = excluded.value, denominator = excluded.denominator, note = excluded.note, "
           "source = excluded.source, recorded_by_id = excluded.recorded_by_id, "
-          "override_reason = excluded.override_reason, department_id = excluded.department_id, "
-          "day = excluded.day, updated_at = excluded.updated_at")
+          "override_reason = excluded.override_reason, day = excluded.day, updated_at = excluded.updated_at")
 
 
 def _latest_per_key(rows: list[ReadingRow]) -> list[ReadingRow]:
@@ -275,15 +276,18 @@ def store_rows(rows: list[ReadingRow], *, recorded_by: User | None, source: str,
         if connection.vendor == "postgresql":
             return _store_rows_postgresql(rows, recorded_by=recorded_by, source=source,
                                           override_reason=override_reason)
-        created = _store_rows_portable(rows, recorded_by=recorded_by, source=source, override_reason=override_reason)
-        queue_rollups(rows)
+        created, stored = _store_rows_portable(rows, recorded_by=recorded_by, source=source,
+                                               override_reason=override_reason)
+        queue_rollups(rows, stored_departments=stored)
         return created
 
 
-def _store_rows_portable(rows, *, recorded_by, source, override_reason) -> int:
+def _store_rows_portable(rows, *, recorded_by, source, override_reason) -> tuple[int, set]:
+    """Returns how many rows were new, and the (metric, day, department) of the readings they updated."""
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     created = 0
+    stored = set()
     for per_person in (True, False):
         chosen = [row for row in rows if row.metric.per_person == per_person]
         for offset in range(0, len(chosen), BATCH):
@@ -301,15 +305,18 @@ def _store_rows_portable(rows, *, recorded_by, source, override_reason) -> int:
                      ops.adapt_datetimefield_value(row.measured_at)] for row in batch]
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT COUNT(*) FROM metrics_reading WHERE (metric_id, {owner}, measured_at) IN "
-                    f"(VALUES {', '.join(['(%s, %s, %s)'] * len(batch))})"
+                    f"SELECT metric_id, day, department_id FROM metrics_reading WHERE (metric_id, {owner}, "
+                    f"measured_at) IN (VALUES {', '.join(['(%s, %s, %s)'] * len(batch))})"
                     f"{' AND person_id IS NULL' if not per_person else ''}", [v for key in keys for v in key])
-                existing = cursor.fetchone()[0]
+                found = cursor.fetchall()
+                existing = len(found)
+                stored.update((metric_id, date.fromisoformat(day) if isinstance(day, str) else day, department_id)
+                              for metric_id, day, department_id in found)
                 placeholders = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(batch))
                 cursor.execute(f"INSERT INTO metrics_reading ({COLUMNS}) VALUES {placeholders} "
                                f"ON CONFLICT {CONFLICT[per_person]} {UPDATE}", params)
             created += len(batch) - existing
-    return created
+    return created, stored
 
 
 def _copy_text(value) -> str:
@@ -342,28 +349,29 @@ def _store_rows_postgresql(rows, *, recorded_by, source, override_reason) -> int
         cursor.cursor.copy_expert("COPY keel_reading_stage FROM STDIN", buffer)
         created = 0
         for per_person in (True, False):
+            # Upsert, and queue the touched buckets from what was stored (a corrected reading keeps its
+            # department): each person's, and each department's with every department above it.
             cursor.execute(
                 f"WITH written AS (INSERT INTO metrics_reading ({COLUMNS}) "
                 f"SELECT metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, "
                 f"recorded_by_id, override_reason, now(), now() FROM keel_reading_stage "
                 f"WHERE person_id IS {'NOT ' if per_person else ''}NULL "
-                f"ON CONFLICT {CONFLICT[per_person]} {UPDATE} RETURNING (xmax = 0) AS inserted) "
+                f"ON CONFLICT {CONFLICT[per_person]} {UPDATE} "
+                f"RETURNING metric_id, day, person_id, department_id, (xmax = 0) AS inserted), "
+                f"queued AS (INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
+                f"SELECT DISTINCT metric_id, day, 'p', person_id, now() FROM written WHERE person_id IS NOT NULL "
+                f"UNION ALL SELECT DISTINCT w.metric_id, w.day, 'd', a.id, now() FROM "
+                f"(SELECT DISTINCT metric_id, day, department_id FROM written) w "
+                f"JOIN org_department d ON d.id = w.department_id JOIN org_department a ON d.path LIKE a.path || '%%') "
                 f"SELECT COUNT(*) FILTER (WHERE inserted) FROM written")
             created += cursor.fetchone()[0]
-        # The touched buckets: each person's, and each department's with every department above it.
-        cursor.execute(
-            "INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
-            "SELECT DISTINCT metric_id, day, 'p', person_id, now() FROM keel_reading_stage "
-            "WHERE person_id IS NOT NULL UNION ALL "
-            "SELECT DISTINCT s.metric_id, s.day, 'd', a.id, now() FROM "
-            "(SELECT DISTINCT metric_id, day, department_id FROM keel_reading_stage) s "
-            "JOIN org_department d ON d.id = s.department_id JOIN org_department a ON d.path LIKE a.path || '%%'")
         cursor.execute("TRUNCATE keel_reading_stage")
     return created
 
 
-def queue_rollups(rows: list[ReadingRow]) -> None:
-    """Record which buckets the rows touch: the person's, and the department's and every one above it."""
+def queue_rollups(rows: list[ReadingRow], *, stored_departments: set = frozenset()) -> None:
+    """Record which buckets the rows touch: the person's, and the department's and every one above it; also
+    those of stored_departments, the (metric, day, department) of readings the rows updated."""
     keys = set()
     for row in rows:
         day = row.day
@@ -372,6 +380,11 @@ def queue_rollups(rows: list[ReadingRow]) -> None:
             keys.add((row.metric.pk, day, "p", row.person.pk))
         for department_id in [*department.ancestor_ids, department.pk]:
             keys.add((row.metric.pk, day, "d", department_id))
+    departments = Department.objects.in_bulk({department_id for _m, _d, department_id in stored_departments})
+    for metric_id, day, department_id in stored_departments:
+        department = departments[department_id]
+        for above_id in [*department.ancestor_ids, department.pk]:
+            keys.add((metric_id, day, "d", above_id))
     RollupQueue.objects.bulk_create(
         [RollupQueue(metric_id=m, day=d, owner_type=t, owner_id=o) for m, d, t, o in keys], batch_size=BATCH
     )

@@ -194,3 +194,20 @@ def test_readings_deleted_in_the_admin_take_their_buckets_with_them(client, org,
     incremental = snapshot()
     rollups.run(full=True)
     assert snapshot() == incremental
+
+
+def test_a_person_who_moved_corrects_a_reading_of_their_old_department(org):
+    """The corrected reading stays with the department it was recorded in, and every bucket follows."""
+    total = MetricFactory(department=org.support, aggregation="sum")
+    record(org, total, (org.bob, at("2026-11-02"), 5))
+    rollups.run()
+    org.bob.department = org.support  # bob moves up from Front Line
+    org.bob.save()
+    record(org, total, (org.bob, at("2026-11-02"), 6))  # same metric, person and time: a correction
+    rollups.run()
+    assert Reading.objects.get().department == org.front_line
+    assert buckets(total, "day", "d", org.front_line.pk) == {"2026-11-02": 6}
+    assert buckets(total, "day", "d", org.support.pk) == {"2026-11-02": 6}
+    incremental = snapshot()
+    rollups.run(full=True)
+    assert snapshot() == incremental
