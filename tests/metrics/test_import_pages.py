@@ -217,7 +217,6 @@ def test_abandoned_uploads_are_removed_by_the_next_upload(client, org, fcr, sett
 def test_the_preview_runs_a_bounded_number_of_queries(client, org, fcr, django_assert_max_num_queries):
     client.force_login(org.alice)
     preview = upload(client, *[f"fcr,bob,2026-10-{day % 28 + 1:02d}T{day % 24:02d}:00Z,80,," for day in range(500)])
-    # session, user, the waiting file, its one piece, metrics by code, people, closed periods, alice's managed
-    # paths, her department (menu)
-    with django_assert_max_num_queries(9):
+    # session, user, the check's job (its report was made at the upload), alice's managed paths, her department
+    with django_assert_max_num_queries(5):
         assert client.get(preview).status_code == 200
