@@ -9,12 +9,30 @@
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.core.cache import cache
 
 from config.celery import app as celery_app
+from tests.helpers import TEST_NOW
 from tests.org.factories import DepartmentFactory, UserFactory
 
 PASSWORD = "s3cret-pass"
+
+
+
+@pytest.fixture(autouse=True)
+def _controlled_clock(request):
+    """Travel to TEST_NOW for the test, except where real processes or a real browser share the clock.
+
+    Browser tests (Chromium keeps its own clock and would drop cookies that expire in its past) and tests that
+    start other processes (a Celery worker, the embedded runner) run on the real clock; those mark it.
+    """
+    node = request.node
+    if any(node.get_closest_marker(name) for name in ("browser", "slow", "wall_clock")):
+        yield None
+        return
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from goals import definitions, tasks
 from goals.definitions import CriterionRow
 from goals.models import Acknowledgement
 from outbox.models import OutgoingEmail
+from tests.helpers import TEST_NOW as NOW
 from tests.org.factories import UserFactory
 
-NOW = timezone.now()
 
 
 def published(org, title="Support tickets", *, days_ago=5, **details):

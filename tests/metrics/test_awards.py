@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from metrics import awards, periods, rollups
@@ -10,7 +11,7 @@ from metrics.models import Award, ClosedPeriod, Reading
 from metrics.scorecards import Scorecard
 from metrics.services import ReadingsRejected
 from org.exceptions import RuleViolation
-from tests.metrics.test_scorecard import make_scene, record
+from tests.metrics.test_scorecard import at, make_scene, record
 from tests.org.factories import UserFactory
 
 ALL_ON_TARGET, TOP_WEIGHTED = ClosedPeriod.Rule.ALL_ON_TARGET, ClosedPeriod.Rule.TOP_WEIGHTED
@@ -93,8 +94,10 @@ def test_a_reading_after_closing_is_refused_with_a_clear_message(scene):
     close(scene)
     with pytest.raises(ReadingsRejected, match=r"is closed, so its scorecard is frozen\. Ask an admin"):
         record(scene.metrics.fcr, (scene.org.bob, scene.week + timedelta(days=3), 100), by=scene.org.alice)
-    # Departments below the closed one are frozen too; the week after is open.
-    record(scene.metrics.fcr, (scene.org.bob, scene.week + timedelta(days=7), 100), by=scene.org.alice)
+    # Departments below the closed one are frozen too; the week after is open (seen once its Monday noon has
+    # passed, whatever moment the suite runs at).
+    with time_machine.travel(at(scene.week + timedelta(days=9)), tick=False):
+        record(scene.metrics.fcr, (scene.org.bob, scene.week + timedelta(days=7), 100), by=scene.org.alice)
 
 
 def test_an_admin_with_a_reason_gets_through_and_the_frozen_scorecard_does_not_change(client, scene):
