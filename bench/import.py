@@ -1,7 +1,7 @@
 """CSV import of readings against PostgreSQL's COPY of the same file, in the same run.
 
 Builds a division (a manager, teams, people, per-person, ratio and department metrics), writes a CSV file of
---rows valid readings, then times metrics.imports.import_readings() as the division's manager (all or nothing:
+--rows valid readings, then times metrics.services.imports.import_readings() as the division's manager (all or nothing:
 the checking pass and the writing pass, rollup keys queued) against `COPY ... FROM STDIN (FORMAT csv)` of the
 same file into a plain table with typed columns. On PostgreSQL it also times two floors in the same run: the
 same writes by set-based SQL with no checks, and the write alone (the rows already resolved to ids, inserted
@@ -127,8 +127,8 @@ def main() -> None:
         from django.conf import settings
 
         from config.celery import app as celery_app
-        from metrics import imports
         from metrics.models import Reading, RollupQueue
+        from metrics.services import imports
 
         settings.DEBUG = False  # as in production: with DEBUG on, Django keeps every (large) INSERT in memory
         celery_app.conf.broker_url = "memory://"  # the rollup nudge goes nowhere: no worker runs on this database
@@ -168,7 +168,7 @@ def main() -> None:
             """The same readings and rollup keys written by SQL alone from the COPY: no checks, no Python per row."""
             from django.db import transaction
 
-            from metrics import periods
+            from core import periods
 
             with transaction.atomic(), connection.cursor() as cursor, open(path, "rb") as file:
                 cursor.copy_expert("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)", file)

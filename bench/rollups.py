@@ -55,9 +55,9 @@ def main() -> None:
     with scratch_database("rollups") as connection:
         from django.utils import timezone
 
-        from metrics import rollups
         from metrics.models import Metric, Reading
-        from metrics.services import ReadingRow, store_rows
+        from metrics.services import rollups
+        from metrics.services.readings import ReadingRow, store_rows
         from org import demo
         from org.models import Department, User
 

@@ -2,8 +2,9 @@
 
 Builds one department with --customers external customers in four segments (2% opted out, 10% asked in the last
 90 days) with generate_series on PostgreSQL (a recursive CTE on SQLite), then times
-customers.sampling.draw_sample() for a stratified sample of --size (each run a new campaign and seed: a campaign
-is drawn once) against `SELECT id FROM customers_customer WHERE department_id = … ORDER BY random() LIMIT n` on
+customers.services.sampling.draw_sample() for a stratified sample of --size (each run a new campaign and seed:
+a campaign is drawn once) against
+`SELECT id FROM customers_customer WHERE department_id = … ORDER BY random() LIMIT n` on
 the same table. Last line: `time=<draw seconds> ratio=<draw/random>`.
 """
 
@@ -25,7 +26,7 @@ def main() -> None:
         from django.utils import timezone
 
         from customers.models import Campaign, Customer
-        from customers.sampling import draw_sample
+        from customers.services.sampling import draw_sample
         from goals.models import AcceptanceCriterion, DefinitionVersion, QualityDefinition
         from org.models import Department
 

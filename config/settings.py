@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from . import env
+from config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything the embedded mode writes (SQLite, broker folders, e-mail files, screenshots) lives here; ignored.
@@ -31,7 +31,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env.word_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "org.admin_site.KeelAdminConfig",
+    "core.admin_site.KeelAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "core",
     "outbox",
     "org",
     "metrics",
@@ -207,7 +208,7 @@ CELERY_BEAT_SCHEDULE = {
     "customers-invitations-and-reminders": {"task": "customers.tasks.send_invitations_and_reminders",
                                             "schedule": 900.0},
     "customers-close-ended-campaigns": {"task": "customers.tasks.close_ended_campaigns", "schedule": 3600.0},
-    "reviews-invite-due-people": {"task": "reviews.training.invite_due_people", "schedule": 6 * 3600.0},
+    "reviews-invite-due-people": {"task": "reviews.services.training.invite_due_people", "schedule": 6 * 3600.0},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

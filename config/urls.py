@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from customers.urls import public_urlpatterns
 from org import views as org_views
 
 admin.site.site_header = "Keel administration"
@@ -18,6 +19,6 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("reviews/", include("reviews.urls")),
     path("customers/", include("customers.urls")),
-    path("r/", include("customers.public_urls")),  # customers answer here, without an account
+    path("r/", include((public_urlpatterns, "respond"))),  # customers answer here, without an account
     path("admin/", admin.site.urls),
 ]

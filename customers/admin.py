@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Answer, Campaign, CampaignQuestion, Customer, FollowUp, Recipient, Response
+from customers.models import Answer, Campaign, CampaignQuestion, Customer, FollowUp, Recipient, Response
 
 
 @admin.register(Customer)

@@ -10,8 +10,8 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from org import demo as org_demo
-from org import today as org_today
+from core import demo as org_demo
+from core import today as org_today
 
 _log = logging.getLogger(__name__)
 FOLLOW_UPS_ON_TODAY = 6
@@ -20,8 +20,8 @@ FOLLOW_UPS_ON_TODAY = 6
 def follow_ups_today(request) -> dict | None:
     """Today's "Follow-ups": open ones the person owns or that are open in departments they manage, soonest due
     first. Two queries (the list and, when it overflows, the count); None when there are none."""
-    from .models import FollowUp
-    from .selectors import visible_follow_ups
+    from customers.models import FollowUp
+    from customers.selectors.visibility import visible_follow_ups
 
     open_ones = visible_follow_ups(request.user).exclude(status=FollowUp.Status.CLOSED)
     rows = list(open_ones.select_related("campaign").order_by("due_date", "pk")[:FOLLOW_UPS_ON_TODAY + 1])
@@ -45,7 +45,7 @@ DEMO_COMMENTS = ["The first reply came quickly, but the fix took three more days
 
 
 def _demo_campaign(*, definition, version, customers, title, starts_on, ends_on, status, by):
-    from .models import Campaign, CampaignQuestion
+    from customers.models import Campaign, CampaignQuestion
 
     campaign = Campaign.objects.create(department=definition.department, definition=definition, version=version,
                                        title=title, include_nps=True, include_csat=True, starts_on=starts_on,
@@ -59,8 +59,8 @@ def _demo_campaign(*, definition, version, customers, title, starts_on, ends_on,
 
 
 def _demo_recipients(campaign, customers, *, expires_at, sent_at):
-    from .models import Recipient
-    from .tokens import new_token
+    from customers.models import Recipient
+    from customers.tokens import new_token
 
     return Recipient.objects.bulk_create([
         Recipient(campaign=campaign, customer=c, segment=c.segment, token_hash=new_token()[1], expires_at=expires_at,
@@ -72,11 +72,11 @@ def _demo_recipients(campaign, customers, *, expires_at, sent_at):
 def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> str:
     """Two closed reality checks of Customer Service's "Support tickets" with about 40 answers each (some worse
     than promised, with follow-ups, some closed), their scores recorded as readings, and one open campaign."""
-    from goals.definitions import current_version
+    from customers.models import Answer, Campaign, Customer, FollowUp
+    from customers.selectors import results
+    from customers.services import answers
     from goals.models import QualityDefinition
-
-    from . import answers, results
-    from .models import Answer, Campaign, Customer, FollowUp
+    from goals.services.definitions import current_version
 
     definition = (QualityDefinition.objects.select_related("department")
                   .filter(department__code="customer-service", title="Support tickets").first())
@@ -171,9 +171,8 @@ def seed_customers(*, rng: random.Random, size: str, stdout=None) -> str:
     """About 300 external customers of Customer Service in four segments (a few opted out, some asked in the last
     month), and the other divisions as IT's internal customers. Idempotent: e-mail addresses and internal
     departments are unique per list, so a second run adds nothing."""
+    from customers.models import Customer
     from org.models import Department
-
-    from .models import Customer
 
     service = Department.objects.filter(code="customer-service").first()
     it = Department.objects.filter(code="it").first()

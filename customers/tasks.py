@@ -11,11 +11,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from metrics import periods
+from core import periods
+from customers.models import Campaign, Customer, Recipient
+from customers.tokens import new_token
 from outbox.services import queue_email
-
-from .models import Campaign, Customer, Recipient
-from .tokens import new_token
 
 # Days after the invitation when the first and the second reminder go out; never more than these two.
 REMINDER_DAYS = (3, 7)

@@ -7,13 +7,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core import demo, today
+from goals.models import Acknowledgement, QualityDefinition
+from goals.services import definitions
+from goals.services.definitions import CriterionRow
 from metrics.models import Metric
-from org import demo, today
 from org.models import Department, User
-
-from . import definitions
-from .definitions import CriterionRow
-from .models import Acknowledgement, QualityDefinition
 
 TODAY_LIMIT = 8
 

@@ -7,14 +7,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from metrics import periods
+from core import demo, periods, today
+from goals import smart
+from goals.models import CheckIn, Goal, GoalCycle
+from goals.selectors import progress
+from goals.services import goals as goal_services
+from goals.services.goals import GoalData, KeyResultData
 from metrics.models import Metric, Rollup
-from org import demo, today
 from org.models import Department, User
-
-from . import goal_services, progress, smart
-from .goal_services import GoalData, KeyResultData
-from .models import CheckIn, Goal, GoalCycle
 
 CHECK_IN_EVERY = timedelta(days=14)
 

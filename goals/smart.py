@@ -9,10 +9,9 @@ from django.db.models import F, FloatField, Max, Min
 from django.db.models.functions import NullIf
 from django.utils.formats import date_format
 
+from goals.models import Goal
+from goals.selectors.progress import period_of
 from metrics.models import Metric, Rollup
-
-from .models import Goal
-from .progress import period_of
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 LETTERS = (("S", "Specific"), ("M", "Measurable"), ("A", "Achievable"), ("R", "Relevant"), ("T", "Time-bound"))

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import definitions
+from goals.services import definitions
 
 
 @shared_task

@@ -2,10 +2,10 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
 
-from org.admin_site import RecordAdmin
-
-from . import rollups, services
-from .models import Award, ClosedPeriod, Metric, Reading, ReadingImport, RollupQueue, RollupRun, Target
+from core.admin_site import RecordAdmin
+from metrics.models import Award, ClosedPeriod, Metric, Reading, ReadingImport, RollupQueue, RollupRun, Target
+from metrics.services import readings as services
+from metrics.services import rollups
 
 
 class TargetInline(admin.TabularInline):
@@ -86,7 +86,7 @@ class RollupRunAdmin(RecordAdmin):
 
 @admin.register(ReadingImport)
 class ReadingImportAdmin(RecordAdmin):
-    """CSV checks and imports run as jobs: what is waiting, what failed and why (metrics.import_jobs)."""
+    """CSV checks and imports run as jobs: what is waiting, what failed and why (metrics.services.import_jobs)."""
 
     list_display = ["name", "user", "action", "status", "attempts", "created_at", "finished_at"]
     list_filter = ["status", "action"]

@@ -7,12 +7,11 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from org import demo
+from core import demo, periods
+from metrics.models import ClosedPeriod, Metric, Reading, Target
+from metrics.services import awards, rollups
+from metrics.services.readings import ReadingRow, store_rows
 from org.models import Department, User
-
-from . import awards, periods, rollups
-from .models import ClosedPeriod, Metric, Reading, Target
-from .services import ReadingRow, store_rows
 
 # division code -> [(code, name, unit, direction, aggregation, owner, frequency, target, warning, base, spread,
 #                    (min, max), extra)]

@@ -6,9 +6,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from core import periods
 from org.models import Department
-
-from . import periods
 
 
 class MetricQuerySet(models.QuerySet):
@@ -313,7 +312,7 @@ class Award(models.Model):
 
 
 class ReadingImport(models.Model):
-    """One check or import of a waiting CSV file (metrics.import_jobs): run in the request for a small file and
+    """One check or import of a waiting CSV file (metrics.services.import_jobs): run in the request for a small file and
     by a Celery worker for a large one, while the page polls it. Its report is kept for the page to show."""
 
     class Action(models.TextChoices):
@@ -327,7 +326,7 @@ class ReadingImport(models.Model):
         FAILED = "failed", "Failed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    upload = models.ForeignKey("org.PendingUpload", null=True, on_delete=models.SET_NULL, related_name="+")
+    upload = models.ForeignKey("core.PendingUpload", null=True, on_delete=models.SET_NULL, related_name="+")
     token = models.CharField(max_length=32, help_text="The upload's token, kept when the file is gone.")
     name = models.CharField(max_length=200)
     action = models.CharField(max_length=6, choices=Action.choices)

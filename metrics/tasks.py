@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import import_jobs, rollups
+from metrics.services import import_jobs, rollups
 
 
 @shared_task
@@ -18,7 +18,7 @@ def rebuild_rollups() -> int:
 
 @shared_task(bind=True, max_retries=5)
 def run_reading_import(self, job_id: int) -> bool:
-    """Check or import a large waiting CSV file (metrics.import_jobs); a claimed job runs once."""
+    """Check or import a large waiting CSV file (metrics.services.import_jobs); a claimed job runs once."""
     try:
         return import_jobs.run(job_id=job_id)
     except import_jobs.Retry as error:

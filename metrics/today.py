@@ -2,10 +2,9 @@
 
 from django.db.models import Max
 
-from org import today
-
-from . import periods, selectors
-from .models import Metric, Reading
+from core import periods, today
+from metrics.models import Metric, Reading
+from metrics.selectors import figures as selectors
 
 FREQUENCY_PERIOD = {Metric.Frequency.DAILY: periods.DAY, Metric.Frequency.WEEKLY: periods.WEEK,
                     Metric.Frequency.MONTHLY: periods.MONTH}

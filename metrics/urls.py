@@ -1,17 +1,33 @@
-from django.urls import include, path
+"""URLs of metrics: dashboards, metric definitions, readings, the CSV import and scorecards (namespace metrics)."""
 
-from . import views
+from django.urls import path
+
+from metrics.views import imports, metrics, scorecards
 
 app_name = "metrics"
+
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("departments/<int:pk>/", views.department, name="department"),
-    path("manage/", views.metric_list, name="metric_list"),
-    path("new/", views.metric_create, name="metric_create"),
-    path("<int:pk>/", views.metric_detail, name="metric"),
-    path("<int:pk>/edit/", views.metric_edit, name="metric_edit"),
-    path("<int:pk>/archive/", views.metric_archive, name="metric_archive"),
-    path("readings/new/", views.reading_create, name="reading_create"),
-    path("import/", include("metrics.import_urls")),
-    path("scorecards/", include("metrics.scorecard_urls")),
+    # Dashboards, metric definitions, recording a reading
+    path("", metrics.index, name="index"),
+    path("departments/<int:pk>/", metrics.department, name="department"),
+    path("manage/", metrics.metric_list, name="metric_list"),
+    path("new/", metrics.metric_create, name="metric_create"),
+    path("<int:pk>/", metrics.metric_detail, name="metric"),
+    path("<int:pk>/edit/", metrics.metric_edit, name="metric_edit"),
+    path("<int:pk>/archive/", metrics.metric_archive, name="metric_archive"),
+    path("readings/new/", metrics.reading_create, name="reading_create"),
+    # CSV import of readings
+    path("import/", imports.upload, name="import"),
+    path("import/<slug:token>/", imports.preview, name="import_preview"),
+    path("import/<slug:token>/discard/", imports.discard, name="import_discard"),
+    # Scorecards, closing a period, awards
+    path("scorecards/", scorecards.index, name="scorecards"),
+    path("scorecards/<int:pk>/", scorecards.scorecard, name="scorecard"),
+    path("scorecards/<int:pk>/export.csv", scorecards.export_csv, name="scorecard_csv"),
+    path("scorecards/<int:pk>/export.xlsx", scorecards.export_xlsx, name="scorecard_xlsx"),
+    path("scorecards/<int:pk>/close/", scorecards.close, name="scorecard_close"),
+    path("scorecards/closed/<int:pk>/", scorecards.closed_period, name="closed_period"),
+    path("scorecards/closed/<int:pk>/awards/", scorecards.award_add, name="award_add"),
+    path("scorecards/closed/<int:pk>/awards/<int:award_pk>/confirm/", scorecards.award_confirm, name="award_confirm"),
+    path("scorecards/closed/<int:pk>/awards/<int:award_pk>/remove/", scorecards.award_remove, name="award_remove"),
 ]

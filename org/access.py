@@ -8,7 +8,7 @@
 from django.db.models import Q
 from django.http import Http404
 
-from .models import Department, User
+from org.models import Department, User
 
 ADMIN, MANAGER, EMPLOYEE = "admin", "manager", "employee"
 ROLE_LABELS = {ADMIN: "Admin", MANAGER: "Manager", EMPLOYEE: "Employee"}

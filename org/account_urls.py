@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .forms import OutboxPasswordResetForm, SignInForm
+from org.forms import OutboxPasswordResetForm, SignInForm
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True),

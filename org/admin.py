@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Department, User
+from org.models import Department, User
 
 
 class RoleFilter(admin.SimpleListFilter):

@@ -6,7 +6,6 @@ class OrgConfig(AppConfig):
     verbose_name = "Organization"
 
     def ready(self) -> None:
-        from . import today  # registers the org section of the home page
+        from org import demo, today  # noqa: F401  (demo registers its step on import)
 
-        today.register_defaults()
-
+        today.register()

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from . import access
+from org import access
 
 AREAS = [
     ("definitions", "Definitions", "goals:definitions"),

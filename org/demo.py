@@ -1,4 +1,4 @@
-"""Building the demo organization, and the registry through which later apps add their own demo data.
+"""Building the demo organization: departments in three levels, their managers and members, the demo logins.
 
 Each step is a function `step(*, rng, size, stdout) -> str` returning a one-line summary; org's step runs
 first. Each step gets a generator of its own, seeded from the command's seed and the step's name. Steps must be
@@ -6,17 +6,14 @@ deterministic for a given rng and idempotent (a second run changes nothing).
 """
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.text import slugify
 
-from .models import Department, User
+from core.demo import DEMO_LOGINS, DEMO_PASSWORD, register
+from org.models import Department, User
 
-DEMO_PASSWORD = "keel-demo"  # noqa: S105  (the documented demo password, refused outside DEBUG)
-DEMO_LOGINS = ("admin", "manager", "employee")
 ORGANIZATION = "Meridian Services"
 
 # Division name -> team names; the last four are support departments that serve the others.
@@ -56,30 +53,6 @@ SIZES = {
     "small": {"regional_teams": 0, "people_per_team": (5, 9)},
     "large": {"regional_teams": 9, "people_per_team": (46, 58)},
 }
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    order: int
-    run: Callable[..., str]
-
-
-_steps: dict[str, Step] = {}
-
-
-def register(*, name: str, order: int):
-    """Decorator adding a demo step; org's own step has order 0, later apps use 10, 20, ..."""
-
-    def decorate(function):
-        _steps[name] = Step(name=name, order=order, run=function)
-        return function
-
-    return decorate
-
-
-def steps() -> list[Step]:
-    return sorted(_steps.values(), key=lambda s: (s.order, s.name))
 
 
 def _department(*, name: str, code: str, parent: Department | None, description: str = "") -> tuple[Department,

@@ -4,9 +4,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
+from core import throttle
 from outbox.services import queue_email
-
-from . import throttle
 
 
 def client_address(request) -> str:

@@ -162,38 +162,3 @@ class User(AbstractUser):
             clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
             if clash.exists():
                 raise ValidationError({"email": "Another person already uses this e-mail address."})
-
-
-class PendingUpload(models.Model):
-    """An uploaded file waiting between its preview and its confirmation (org.uploads), owned by its uploader.
-
-    Kept in the database, not on a web machine's disk: the confirmation may reach another machine.
-    """
-
-    token = models.CharField(max_length=32, unique=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=40, help_text="Which import it is for, e.g. “readings”.")
-    name = models.CharField(max_length=200, help_text="The file's name on the uploader's computer.")
-    size = models.PositiveBigIntegerField(default=0)
-    data = models.JSONField(default=dict, blank=True, help_text="What the import needs besides the file.")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["user", "kind", "created_at"], name="org_upload_by_user_kind")]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.kind}, {self.user_id})"
-
-
-class PendingUploadChunk(models.Model):
-    """One piece of a pending upload, in order; every piece but the last has org.uploads.CHUNK bytes."""
-
-    upload = models.ForeignKey(PendingUpload, on_delete=models.CASCADE, related_name="+", db_index=False)
-    seq = models.PositiveIntegerField()
-    data = models.BinaryField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["upload", "seq"], name="org_upload_chunk_once")]
-
-    def __str__(self) -> str:
-        return f"{self.upload_id}#{self.seq}"

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from . import access
-from .models import Department, User
+from org import access
+from org.models import Department, User
 
 
 def people_in_subtree_count():

@@ -1,48 +1,8 @@
-"""The home page ("Today") as sections contributed by each app, so the page knows none of their models.
+"""The home page section of org: the person's team."""
 
-An app registers a section in its AppConfig.ready():
-
-    today.register(key="metrics", title="Readings due", order=20, template="metrics/_today.html",
-                   context=readings_due_context)
-
-`context(request)` returns the template's context, or None when the section has nothing to say today.
-"""
-
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.http import HttpRequest
+from core import today
+from org.selectors import team_overview
 
 
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    order: int
-    template: str
-    context: Callable[[HttpRequest], dict | None]
-
-
-_sections: dict[str, Section] = {}
-
-
-def register(*, key: str, title: str, order: int, template: str,
-             context: Callable[[HttpRequest], dict | None]) -> None:
-    _sections[key] = Section(key=key, title=title, order=order, template=template, context=context)
-
-
-def sections_for(request: HttpRequest) -> list[dict]:
-    """The sections with something to show this person, in order, each with its own context."""
-    shown = []
-    for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
-        data = section.context(request)
-        if data is not None:
-            shown.append({"key": section.key, "title": section.title, "template": section.template,
-                          "data": data})
-    return shown
-
-
-def register_defaults() -> None:
-    from .selectors import team_overview
-
-    register(key="org", title="Your team", order=90, template="org/_today_team.html", context=team_overview)
+def register() -> None:
+    today.register(key="org", title="Your team", order=90, template="org/_today_team.html", context=team_overview)

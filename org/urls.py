@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from org import views
 
 app_name = "org"
 urlpatterns = [

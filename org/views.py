@@ -2,6 +2,7 @@
 
 import logging
 
+from celery import current_app as celery_app
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
@@ -11,10 +12,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config.celery import app as celery_app
-
-from . import access, selectors
-from . import today as today_sections
+from core import today as today_sections
+from org import access, selectors
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from . import services
-from .models import OutgoingEmail
+from outbox import services
+from outbox.models import OutgoingEmail
 
 
 class StatusFilter(admin.SimpleListFilter):

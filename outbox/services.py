@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import OutgoingEmail
+from outbox.models import OutgoingEmail
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def queue_email(*, to: str, subject: str, body: str, html_body: str = "", attach
 
     With a dedup_key, queueing the same message twice returns the existing row and sends nothing more.
     """
-    from .tasks import send_email
+    from outbox.tasks import send_email
 
     defaults = {"to": to, "subject": subject[:255], "body": body, "html_body": html_body,
                 "attachments": list(attachments)}
@@ -93,7 +93,7 @@ def pending_ids(*, limit: int = 500) -> list[int]:
 
 def retry_failed(*, email_ids) -> int:
     """Give failed messages a fresh set of attempts (admin action); returns how many were re-queued."""
-    from .tasks import send_email
+    from outbox.tasks import send_email
 
     ids = list(OutgoingEmail.objects.filter(pk__in=email_ids, failed_at__isnull=False).values_list("pk", flat=True))
     OutgoingEmail.objects.filter(pk__in=ids).update(failed_at=None, attempts=0, claimed_until=None)

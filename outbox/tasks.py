@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from outbox import services
 
 
 @shared_task(bind=True, max_retries=None)

@@ -6,14 +6,12 @@ from datetime import date, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core import demo, periods, today
 from goals.models import QualityDefinition
-from metrics import periods
-from org import demo, today
 from org.models import Department, User
-
-from . import scheduling
-from .models import ActionItem, Invitation, ReviewSeries, ReviewSession
-from .scheduling import Details, Pattern
+from reviews.models import ActionItem, Invitation, ReviewSeries, ReviewSession
+from reviews.services import sessions as scheduling
+from reviews.services.sessions import Details, Pattern
 
 TODAY_LIMIT = 6
 

@@ -1,8 +1,8 @@
-"""Celery beat tasks of review sessions: thin wrappers around reviews.scheduling, each safe to run twice."""
+"""Celery beat tasks of review sessions: thin wrappers around reviews.services.sessions, each safe to run twice."""
 
 from celery import shared_task
 
-from . import scheduling
+from reviews.services import sessions as scheduling
 
 
 @shared_task

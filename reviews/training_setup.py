@@ -2,10 +2,9 @@
 
 from django.db import transaction
 
-from org import demo, today
-
-from . import training  # also registers the beat task reviews.training.invite_due_people
-from .models import Quiz
+from core import demo, today
+from reviews.models import Quiz
+from reviews.services import training  # also registers the beat task reviews.training.invite_due_people
 
 
 def refreshers_due(request) -> dict | None:
@@ -84,7 +83,7 @@ DEMO_PROGRAMMES = [
 
 
 def _demo_quiz(definition, spec) -> None:
-    from . import quizzes
+    from reviews.services import quizzes
 
     rows = [quizzes.QuestionRow(kind=kind, text=text, explanation=why, options=list(options))
             for kind, text, why, options in spec]
@@ -97,8 +96,7 @@ def _demo_history(*, programme, definitions, rng, now) -> tuple[int, int]:
     from datetime import timedelta
 
     from org.models import User
-
-    from .models import Answer, Completion, QuizAttempt
+    from reviews.models import Answer, Completion, QuizAttempt
 
     paths = list(programme.departments.values_list("path", flat=True))
     people = list(User.objects.filter(is_active=True, department__path__startswith=paths[0]).order_by("username"))
@@ -160,8 +158,7 @@ def seed_refresher_training(*, rng, size: str, stdout=None) -> str:
 
     from goals.models import QualityDefinition
     from org.models import Department
-
-    from .models import RefresherProgramme
+    from reviews.models import RefresherProgramme
 
     by_title = {d.title: d for d in QualityDefinition.objects.active().filter(title__in=DEMO_QUIZZES)
                 .select_related("department")}

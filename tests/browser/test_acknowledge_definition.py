@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from goals import definitions
-from goals.definitions import CriterionRow
 from goals.models import Acknowledgement
+from goals.services import definitions
+from goals.services.definitions import CriterionRow
 from tests.browser.conftest import DESKTOP, TIMEOUT_MS, screenshot, sign_in
 from tests.metrics.factories import MetricFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from metrics import periods
+from core import periods
 from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
 from tests.metrics.factories import MetricFactory, TargetFactory
 
@@ -115,8 +115,9 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
 
 
 def test_a_large_file_shows_its_progress_and_the_page_moves_on_when_a_worker_is_done(page, org, fcr, monkeypatch):
-    from metrics import import_jobs, tasks
+    from metrics import tasks
     from metrics.models import ReadingImport
+    from metrics.services import import_jobs
 
     sent = []
     monkeypatch.setattr(import_jobs, "INLINE_BYTES", 0)  # every file is large: it goes to a worker

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from metrics import rollups
 from metrics.models import Reading
-from metrics.services import ReadingRow, record_readings
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.browser.conftest import screenshot, sign_in
 from tests.metrics.factories import MetricFactory, TargetFactory
 

@@ -6,9 +6,10 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from metrics import periods, rollups
+from core import periods
 from metrics.models import Metric, Reading
-from metrics.services import ReadingRow, record_readings
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
 from tests.metrics.factories import MetricFactory, TargetFactory
 from tests.org.factories import UserFactory

@@ -67,9 +67,9 @@ def test_nothing_is_enqueued_when_the_transaction_rolls_back(worker_queue):
 def test_a_large_csv_import_is_done_by_a_real_worker(worker_queue, org, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from metrics import import_jobs
+    from core import uploads
     from metrics.models import Reading, ReadingImport
-    from org import uploads
+    from metrics.services import import_jobs
     from tests.metrics.factories import MetricFactory
 
     MetricFactory(department=org.support, code="fcr")

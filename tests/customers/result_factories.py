@@ -5,8 +5,8 @@ from itertools import count
 
 from django.utils import timezone
 
-from customers import answers
 from customers.models import Campaign, CampaignQuestion, Customer, Recipient
+from customers.services import answers
 from customers.tokens import new_token
 from tests.goals.factories import AcceptanceCriterionFactory, DefinitionVersionFactory, QualityDefinitionFactory
 

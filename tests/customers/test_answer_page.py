@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import answers
 from customers.models import Answer, Campaign, FollowUp, Recipient, Response
-from customers.public_views import RATE_LIMIT
+from customers.services import answers
+from customers.views.public import RATE_LIMIT
 from tests.customers.result_factories import make_campaign, make_recipient
 
 

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from customers import services
+from core import periods
+from core.exceptions import RuleViolation
 from customers.models import Campaign
-from customers.sampling import draw_sample
-from metrics import periods
-from org.exceptions import RuleViolation
+from customers.services import campaigns as services
+from customers.services.sampling import draw_sample
 from tests.customers.factories import CustomerFactory, published_definition
 from tests.goals.factories import QualityDefinitionFactory
 

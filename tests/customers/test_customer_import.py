@@ -2,8 +2,8 @@
 
 import io
 
-from customers import imports
 from customers.models import Customer
+from customers.services import imports
 from tests.customers.factories import CustomerFactory
 
 

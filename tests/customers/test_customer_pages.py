@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from customers.models import Campaign, Customer
-from customers.sampling import draw_sample
+from customers.services.sampling import draw_sample
 from outbox.models import OutgoingEmail
 from tests.customers.factories import CampaignFactory, CustomerFactory, published_definition
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import results
 from customers.models import FollowUp
+from customers.selectors import results
 from tests.customers.result_factories import make_campaign, respond
 
 

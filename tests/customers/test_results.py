@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from customers import results
 from customers.models import Campaign, Customer
+from customers.selectors import results
 from tests.customers.result_factories import make_campaign, make_customer, respond
 from tests.org.factories import UserFactory
 

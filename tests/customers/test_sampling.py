@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.exceptions import RuleViolation
 from customers.models import Customer
-from customers.sampling import draw_sample, largest_remainder
-from org.exceptions import RuleViolation
+from customers.services.sampling import draw_sample, largest_remainder
 from tests.customers.factories import CampaignFactory, CustomerFactory
 from tests.org.factories import UserFactory
 

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import results
+from core.exceptions import RuleViolation
 from customers.models import Campaign, Customer
+from customers.selectors import results
 from metrics.models import Metric, Reading
-from org.exceptions import RuleViolation
 from tests.customers.result_factories import make_campaign, respond
 
 

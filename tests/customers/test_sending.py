@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from customers import services, tasks
+from customers import tasks
 from customers.models import Campaign
-from customers.sampling import draw_sample
+from customers.services import campaigns as services
+from customers.services.sampling import draw_sample
 from customers.tokens import hash_token
 from outbox.models import OutgoingEmail
 from tests.customers.factories import CampaignFactory, CustomerFactory

@@ -5,11 +5,12 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from goals.goal_services import GoalData, KeyResultData
+from core import periods
 from goals.models import Alignment, CheckIn, Goal, GoalCycle, KeyResult
-from metrics import periods, rollups
+from goals.services.goals import GoalData, KeyResultData
 from metrics.models import Reading
-from metrics.services import ReadingRow, record_readings
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 
 UTC = ZoneInfo("UTC")
 

@@ -6,15 +6,14 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
-from django.utils import timezone
 
-from goals import definitions, tasks
-from goals.definitions import CriterionRow
+from goals import tasks
 from goals.models import Acknowledgement
+from goals.services import definitions
+from goals.services.definitions import CriterionRow
 from outbox.models import OutgoingEmail
 from tests.helpers import TEST_NOW as NOW
 from tests.org.factories import UserFactory
-
 
 
 def published(org, title="Support tickets", *, days_ago=5, **details):

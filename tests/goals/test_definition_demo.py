@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from goals import definitions
 from goals.definition_setup import seed_definitions
 from goals.models import AcceptanceCriterion, Acknowledgement, DefinitionVersion, QualityDefinition
+from goals.services import definitions
 from org.demo import seed_organization
 from org.models import Department, User
 from tests.metrics.factories import MetricFactory

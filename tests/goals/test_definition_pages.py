@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from goals import definition_setup, definitions
-from goals.definitions import CriterionRow
+from goals import definition_setup
 from goals.models import Acknowledgement, DefinitionVersion, QualityDefinition
+from goals.services import definitions
+from goals.services.definitions import CriterionRow
 from tests.metrics.factories import MetricFactory
 from tests.org.factories import DepartmentFactory, UserFactory
 

@@ -3,10 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from goals import definitions
-from goals.definitions import CriterionRow
+from core.exceptions import RuleViolation
 from goals.models import Acknowledgement, DefinitionVersion, QualityDefinition
-from org.exceptions import RuleViolation
+from goals.services import definitions
+from goals.services.definitions import CriterionRow
 from tests.goals.factories import AcceptanceCriterionFactory, DefinitionVersionFactory
 from tests.metrics.factories import MetricFactory
 from tests.org.factories import DepartmentFactory, UserFactory

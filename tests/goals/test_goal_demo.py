@@ -6,11 +6,12 @@ import random
 import pytest
 from django.core.management import call_command
 
-from goals import progress, smart
+from core import periods
+from goals import smart
 from goals.goal_setup import seed_goals
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
-from goals.selectors import visible_goals
-from metrics import periods
+from goals.selectors import progress
+from goals.selectors.visibility import visible_goals
 from org.models import User
 
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from goals import goal_services
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
+from goals.services import goals as goal_services
 from tests.goals.goal_factories import CheckInFactory, GoalCycleFactory, GoalFactory, record_weekly, this_year
 from tests.metrics.factories import MetricFactory
 

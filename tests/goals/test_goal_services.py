@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from goals import goal_services
-from goals.goal_services import KeyResultData
+from core.exceptions import RuleViolation
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
-from org.exceptions import RuleViolation
+from goals.services import goals as goal_services
+from goals.services.goals import KeyResultData
 from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, goal_data, this_year
 
 

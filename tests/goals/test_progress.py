@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from goals import progress
 from goals.models import Alignment, GoalCycle
+from goals.selectors import progress
 from metrics import status
 from metrics.models import Metric
 from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, record_weekly

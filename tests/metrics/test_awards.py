@@ -6,11 +6,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from metrics import awards, periods, rollups
+from core import periods
+from core.exceptions import RuleViolation
 from metrics.models import Award, ClosedPeriod, Reading
-from metrics.scorecards import Scorecard
-from metrics.services import ReadingsRejected
-from org.exceptions import RuleViolation
+from metrics.selectors.scorecards import Scorecard
+from metrics.services import awards, rollups
+from metrics.services.readings import ReadingsRejected
 from tests.metrics.test_scorecard import at, make_scene, record
 from tests.org.factories import UserFactory
 
@@ -159,7 +160,7 @@ def test_a_tie_for_the_last_place_includes_everyone_tied(scene):
 
 
 def test_suggestions_come_from_the_frozen_json_not_live_data(scene, monkeypatch):
-    from metrics import scorecards
+    from metrics.selectors import scorecards
 
     real = scorecards.build_scorecard
 

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from metrics import imports
-from metrics.imports import check_import, import_readings
+from core import import_reports
 from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
-from org import import_reports
+from metrics.services import imports
+from metrics.services.imports import check_import, import_readings
 from tests.metrics.factories import MetricFactory
 
 UTC = ZoneInfo("UTC")

@@ -7,10 +7,10 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import import_jobs, imports
+from core import uploads
 from metrics.models import Reading, ReadingImport
+from metrics.services import import_jobs, imports
 from metrics.tasks import recover_reading_imports, run_reading_import
-from org import uploads
 from tests.metrics.factories import MetricFactory
 from tests.metrics.test_import_pages import csv_upload
 

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import imports
+from core.models import PendingUpload
 from metrics.models import Reading
-from org.models import PendingUpload
+from metrics.services import imports
 from tests.metrics.factories import MetricFactory
 
 HEADER = "metric,person,measured_at,value,denominator,note"

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import periods, rollups
+from core import periods
 from metrics.models import Metric, Reading, Target
-from metrics.services import ReadingRow, record_readings
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.metrics.factories import MetricFactory, TargetFactory
 from tests.org.factories import UserFactory
 

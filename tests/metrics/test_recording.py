@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
-from metrics.services import ReadingRow, ReadingsRejected, check_readings, record_readings
+from metrics.services.readings import ReadingRow, ReadingsRejected, check_readings, record_readings
 from tests.metrics.factories import MetricFactory
 
 UTC = ZoneInfo("UTC")

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
-from metrics import rollups
 from metrics.models import Reading, Rollup, RollupQueue
-from metrics.services import ReadingRow, record_readings
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.metrics.factories import MetricFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,7 +58,7 @@ def at(day: str) -> datetime:
 def test_readings_committed_during_a_run_wait_whole_for_the_next(org, monkeypatch, pause_before):
     """A transaction that queued keys (with lower ids) commits while a run is under way: the run neither half
     sees those keys nor drops them, and its stale-bucket check is not fooled by them."""
-    from metrics import services
+    from metrics.services import readings as services
 
     monkeypatch.setattr(services, "_enqueue_rollup", lambda: None)  # this test runs the rollups itself
     metric = MetricFactory(department=org.support, aggregation="sum")

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from metrics import rollups
 from metrics.models import Metric, Reading, Rollup, RollupQueue
-from metrics.services import ReadingRow, record_readings
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.metrics.factories import MetricFactory
 
 UTC = ZoneInfo("UTC")

@@ -7,17 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from metrics import periods, rollups
+from core import periods
 from metrics import status as status_rules
 from metrics.models import Metric, Reading, Rollup
-from metrics.scorecards import (
-    DEPARTMENTS,
-    NOT_APPLICABLE,
-    Scorecard,
-    build_scorecard,
-    sort_rows,
-)
-from metrics.services import ReadingRow, record_readings
+from metrics.selectors.scorecards import DEPARTMENTS, NOT_APPLICABLE, Scorecard, build_scorecard, sort_rows
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.metrics.factories import MetricFactory, TargetFactory
 from tests.org.factories import DepartmentFactory, UserFactory
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from metrics import awards, rollups
 from metrics.models import ClosedPeriod
+from metrics.services import awards, rollups
 from tests.metrics.test_scorecard import make_scene, record
 from tests.org.factories import UserFactory
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from openpyxl import Workbook, load_workbook
 
-from org.spreadsheets import csv_cell, workbook_bytes
+from core.spreadsheets import csv_cell, workbook_bytes
 
 
 def test_text_that_looks_like_a_formula_is_guarded_in_csv():

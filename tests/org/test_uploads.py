@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from metrics import imports
-from org import uploads
-from org.models import PendingUpload, PendingUploadChunk
+from core import uploads
+from core.models import PendingUpload, PendingUploadChunk
+from metrics.services import imports
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from datetime import date, time, timedelta
 import factory
 from django.utils import timezone
 
-from reviews import scheduling
 from reviews.models import ActionItem, Invitation, ReviewSession
-from reviews.scheduling import Details, Pattern
+from reviews.services import sessions as scheduling
+from reviews.services.sessions import Details, Pattern
 from tests.goals.factories import QualityDefinitionFactory
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reviews import calendar as ics
+from reviews import ics
 from tests.reviews.session_factories import ReviewSessionFactory
 
 pytestmark = pytest.mark.django_db

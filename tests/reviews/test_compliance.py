@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reviews import compliance, training
+from reviews.selectors import compliance
+from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
 from tests.org.factories import DepartmentFactory, UserFactory
 from tests.reviews.training_factories import RefresherProgrammeFactory, complete, make_quiz, take

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from metrics import periods
-from reviews import training
+from core import periods
 from reviews.models import Invitation, RefresherProgramme, ReviewSession
+from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
 from tests.org.factories import DepartmentFactory, UserFactory
 from tests.reviews.training_factories import (
@@ -213,4 +213,4 @@ def test_invite_due_people_leaves_people_already_invited_to_an_upcoming_session(
 def test_the_task_is_registered_under_the_beat_entrys_name():
     from config.celery import app
 
-    assert "reviews.training.invite_due_people" in app.tasks
+    assert "reviews.services.training.invite_due_people" in app.tasks

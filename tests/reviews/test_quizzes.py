@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from org.exceptions import RuleViolation
-from reviews import quizzes, training
+from core.exceptions import RuleViolation
 from reviews.models import Answer, Completion, Option, Question, Quiz
-from reviews.quizzes import QuestionRow
+from reviews.services import quizzes, training
+from reviews.services.quizzes import QuestionRow
 from tests.goals.factories import QualityDefinitionFactory
 from tests.reviews.training_factories import (
     QUESTIONS,

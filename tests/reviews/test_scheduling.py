@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from outbox.models import OutgoingEmail
-from reviews import scheduling
 from reviews.models import ActionItem, Completion, Invitation, ReviewSeries, ReviewSession
-from reviews.scheduling import RuleViolation
+from reviews.services import sessions as scheduling
+from reviews.services.sessions import RuleViolation
 from tests.org.factories import UserFactory
 from tests.reviews.session_factories import (
     ActionItemFactory,

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from org import today
-from reviews import scheduling
+from core import today
 from reviews.models import ActionItem, Invitation, ReviewSeries, ReviewSession
+from reviews.services import sessions as scheduling
 from tests.goals.factories import QualityDefinitionFactory
 from tests.org.factories import UserFactory
 from tests.reviews.session_factories import ActionItemFactory, ReviewSessionFactory, past

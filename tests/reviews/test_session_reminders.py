@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from outbox.models import OutgoingEmail
-from reviews import scheduling, tasks
+from reviews import tasks
 from reviews.models import Invitation, Reminder, ReviewSession
+from reviews.services import sessions as scheduling
 from tests.config.test_celery_worker import database_url
 from tests.processes import Watched, eventually
 from tests.reviews.session_factories import details, quarterly, schedule

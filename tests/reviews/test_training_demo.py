@@ -6,8 +6,8 @@ import pytest
 
 from goals.definition_setup import seed_definitions
 from org.demo import seed_organization
-from reviews import training
 from reviews.models import Completion, Quiz, QuizAttempt, RefresherProgramme
+from reviews.services import training
 from reviews.training_setup import seed_refresher_training
 
 

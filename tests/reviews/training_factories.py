@@ -6,9 +6,9 @@ import factory
 from django.utils import timezone
 
 from goals.models import DefinitionVersion
-from reviews import quizzes
 from reviews.models import Completion, Question, QuizAttempt, RefresherProgramme
-from reviews.quizzes import QuestionRow
+from reviews.services import quizzes
+from reviews.services.quizzes import QuestionRow
 from tests.goals.factories import QualityDefinitionFactory
 
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics import imports
 from metrics.models import Reading
+from metrics.services import imports
 from org.models import User
 
 

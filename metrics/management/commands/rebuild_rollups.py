@@ -3,8 +3,9 @@
 from django.core.management.base import BaseCommand
 from django.db.models.functions import TruncDate
 
-from metrics import periods, rollups
+from core import periods
 from metrics.models import Reading
+from metrics.services import rollups
 
 
 class Command(BaseCommand):

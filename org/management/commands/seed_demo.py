@@ -5,14 +5,15 @@ import random
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from org import demo
+from core import demo
+from org.demo import SIZES
 
 
 class Command(BaseCommand):
     help = "Create a believable demo organization with data for every part of Keel. Idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=sorted(demo.SIZES), default="small",
+        parser.add_argument("--size", choices=sorted(SIZES), default="small",
                             help="small: about 30 departments and 180 people; large: 100+ departments, 5,000+ "
                                  "people.")
         parser.add_argument("--seed", type=int, default=42, help="Random seed; the same seed gives the same data.")

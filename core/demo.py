@@ -1,0 +1,36 @@
+"""The registry of demo data: each app adds its steps, and `seed_demo` runs them in order.
+
+Each step is a function `step(*, rng, size, stdout) -> str` returning a one-line summary; org's step runs
+first. Each step gets a generator of its own, seeded from the command's seed and the step's name. Steps must be
+deterministic for a given rng and idempotent (a second run changes nothing).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEMO_PASSWORD = "keel-demo"  # noqa: S105  (the documented demo password, refused outside DEBUG)
+DEMO_LOGINS = ("admin", "manager", "employee")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    order: int
+    run: Callable[..., str]
+
+
+_steps: dict[str, Step] = {}
+
+
+def register(*, name: str, order: int):
+    """Decorator adding a demo step; org's own step has order 0, later apps use 10, 20, ..."""
+
+    def decorate(function):
+        _steps[name] = Step(name=name, order=order, run=function)
+        return function
+
+    return decorate
+
+
+def steps() -> list[Step]:
+    return sorted(_steps.values(), key=lambda s: (s.order, s.name))

@@ -1,0 +1,412 @@
+"""What campaigns found: the gap between promise and experience per criterion, NPS, CSAT, comments, trends, the
+internal customer map, and the scores recorded as metric readings.
+
+Gap score: share of answers worse than promised minus share better than promised, in percentage points, over all
+of a campaign's answers: +100 means every answer was worse than promised, 0 balanced, -100 all better. Lower is
+better. It reads directly as "how many more people were let down than pleasantly surprised".
+"""
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from django.db.models import Avg, Count, DurationField, F, Q
+from django.utils import timezone
+
+from core import periods
+from core.exceptions import RuleViolation
+from customers.models import Answer, Campaign, Customer, FollowUp, Response
+from metrics.models import Metric, Reading
+from metrics.services.readings import ReadingRow, record_readings
+from org import access
+from org.models import User
+
+log = logging.getLogger(__name__)
+
+INTERNAL_MINIMUM = 5  # internal campaigns show results only from this many responses on, to keep answers anonymous
+FEW_ANSWERS = 30  # below this, results carry a margin-of-error note
+COMMENTS_SHOWN = 200
+TREND_CAMPAIGNS = 12
+
+WORSE, AS_PROMISED, BETTER = (Answer.Comparison.WORSE, Answer.Comparison.AS_PROMISED, Answer.Comparison.BETTER)
+
+
+def margin_points(n: int) -> int:
+    """The 95% margin of error of a share from n answers, at its widest (a share of 50%), in points."""
+    return round(100 * 1.96 * math.sqrt(0.25 / n)) if n else 100
+
+
+def confidence_note(n: int) -> str:
+    if n == 0:
+        return "No answers yet."
+    if n < FEW_ANSWERS:
+        return f"Few answers ({n}): shares are uncertain by about ±{margin_points(n)} points."
+    return ""
+
+
+def _share(part: int, n: int) -> float | None:
+    return round(100 * part / n, 1) if n else None
+
+
+@dataclass
+class QuestionResult:
+    question_id: int
+    promise: str
+    criterion_id: int | None
+    n: int
+    worse: int
+    as_promised: int
+    better: int
+    mean_rating: float | None
+
+    @property
+    def share_worse(self):
+        return _share(self.worse, self.n)
+
+    @property
+    def share_as_promised(self):
+        return _share(self.as_promised, self.n)
+
+    @property
+    def share_better(self):
+        return _share(self.better, self.n)
+
+    @property
+    def gap(self) -> float | None:
+        """Share worse minus share better, in points (lower is better)."""
+        return round(100 * (self.worse - self.better) / self.n, 1) if self.n else None
+
+    @property
+    def confidence_note(self) -> str:
+        return confidence_note(self.n)
+
+
+@dataclass
+class TrendPoint:
+    campaign_id: int
+    title: str
+    ends_on: object
+    gap: float | None
+    nps: float | None
+    csat: float | None
+    responses: int
+
+
+@dataclass
+class CampaignResults:
+    campaign: Campaign
+    responses: int
+    hidden: bool  # internal campaign with too few responses to show anything
+    questions: list[QuestionResult] = field(default_factory=list)
+    gap: float | None = None
+    nps: float | None = None
+    nps_n: int = 0
+    promoters: int = 0
+    detractors: int = 0
+    csat: float | None = None
+    csat_n: int = 0
+    comments: list[str] = field(default_factory=list)
+    trend: list[TrendPoint] = field(default_factory=list)
+    open_follow_ups: int = 0
+
+    @property
+    def confidence_note(self) -> str:
+        return confidence_note(self.responses)
+
+    @property
+    def minimum(self) -> int:
+        return INTERNAL_MINIMUM
+
+    @property
+    def worst(self) -> QuestionResult | None:
+        answered = [q for q in self.questions if q.n]
+        return max(answered, key=lambda q: (q.gap, -q.question_id), default=None)
+
+
+def _comparison_counts(prefix: str = "") -> dict:
+    column = f"{prefix}comparison"
+    return {"n": Count("pk"), "worse": Count("pk", filter=Q(**{column: WORSE})),
+            "as_promised": Count("pk", filter=Q(**{column: AS_PROMISED})),
+            "better": Count("pk", filter=Q(**{column: BETTER}))}
+
+
+def _response_scores():
+    return {"responses": Count("pk"), "nps_n": Count("nps"), "promoters": Count("pk", filter=Q(nps__gte=9)),
+            "detractors": Count("pk", filter=Q(nps__lte=6)), "csat_mean": Avg("csat"), "csat_n": Count("csat")}
+
+
+def _nps(promoters: int, detractors: int, n: int) -> float | None:
+    """Net promoter score: share of promoters (9-10) minus share of detractors (0-6), in points."""
+    return round(100 * (promoters - detractors) / n, 1) if n else None
+
+
+def _gap(worse: int, better: int, n: int) -> float | None:
+    return round(100 * (worse - better) / n, 1) if n else None
+
+
+def campaign_results(campaign: Campaign, *, with_trend: bool = True) -> CampaignResults:
+    """Everything the results page shows, in at most six queries whatever the number of responses:
+    response scores, per-question counts, open follow-ups, comments, and (trend) answers and scores per campaign.
+    """
+    scores = Response.objects.filter(campaign=campaign).aggregate(**_response_scores())
+    n = scores["responses"]
+    hidden = campaign.audience == Customer.Kind.INTERNAL and n < INTERNAL_MINIMUM
+    results = CampaignResults(campaign=campaign, responses=n, hidden=hidden)
+    if hidden:
+        return results
+    rows = (campaign.questions.order_by("position", "pk")
+            .annotate(n=Count("answers"), worse=Count("answers", filter=Q(answers__comparison=WORSE)),
+                      as_promised=Count("answers", filter=Q(answers__comparison=AS_PROMISED)),
+                      better=Count("answers", filter=Q(answers__comparison=BETTER)),
+                      mean_rating=Avg("answers__rating")))
+    results.questions = [QuestionResult(question_id=q.pk, promise=q.promise, criterion_id=q.criterion_id, n=q.n,
+                                        worse=q.worse, as_promised=q.as_promised, better=q.better,
+                                        mean_rating=round(q.mean_rating, 2) if q.mean_rating is not None else None)
+                         for q in rows]
+    total = sum(q.n for q in results.questions)
+    results.gap = _gap(sum(q.worse for q in results.questions), sum(q.better for q in results.questions), total)
+    results.nps_n, results.promoters, results.detractors = scores["nps_n"], scores["promoters"], scores["detractors"]
+    results.nps = _nps(scores["promoters"], scores["detractors"], scores["nps_n"])
+    results.csat_n = scores["csat_n"]
+    results.csat = round(scores["csat_mean"], 2) if scores["csat_mean"] is not None else None
+    results.open_follow_ups = FollowUp.objects.filter(campaign=campaign).exclude(status=FollowUp.Status.CLOSED).count()
+    # Comments carry no name or date, and internal ones are shown in text order, so none can be traced back.
+    comments = Response.objects.filter(campaign=campaign).exclude(comment="")
+    comments = comments.order_by("comment") if campaign.audience == Customer.Kind.INTERNAL else comments.order_by(
+        "-submitted_at")
+    results.comments = list(comments.values_list("comment", flat=True)[:COMMENTS_SHOWN])
+    if with_trend:
+        results.trend = definition_trend(campaign)
+    return results
+
+
+def definition_trend(campaign: Campaign) -> list[TrendPoint]:
+    """Gap, NPS and CSAT of the definition's latest campaigns for the same department and audience, oldest first
+    (three queries). Internal campaigns with too few responses appear without figures."""
+    recent = list(Campaign.objects.filter(definition_id=campaign.definition_id, department_id=campaign.department_id,
+                                          audience=campaign.audience)
+                  .exclude(status=Campaign.Status.DRAFT).order_by("-ends_on", "-pk")
+                  .values("pk", "title", "ends_on")[:TREND_CAMPAIGNS])
+    ids = [c["pk"] for c in recent]
+    scores = {row["campaign"]: row for row in Response.objects.filter(campaign__in=ids).values("campaign")
+              .annotate(**_response_scores())}
+    counts = {row["question__campaign"]: row for row in Answer.objects.filter(question__campaign__in=ids)
+              .values("question__campaign").annotate(**_comparison_counts())}
+    points = []
+    for c in reversed(recent):
+        score = scores.get(c["pk"], {"responses": 0})
+        count = counts.get(c["pk"])
+        n = score["responses"]
+        if not n or (campaign.audience == Customer.Kind.INTERNAL and n < INTERNAL_MINIMUM):
+            points.append(TrendPoint(c["pk"], c["title"], c["ends_on"], None, None, None, n))
+            continue
+        points.append(TrendPoint(
+            c["pk"], c["title"], c["ends_on"],
+            gap=_gap(count["worse"], count["better"], count["n"]) if count else None,
+            nps=_nps(score["promoters"], score["detractors"], score["nps_n"]),
+            csat=round(score["csat_mean"], 2) if score["csat_mean"] is not None else None, responses=n))
+    return points
+
+
+# --- scores feed metrics -----------------------------------------------------------------------------------------
+
+SCORE_METRICS = {
+    # key: (name, unit, direction, min, max, decimals)
+    "gap": ("Reality-check gap", "points", Metric.Direction.LOWER, -100, 100, 0),
+    "nps": ("Reality-check NPS", "", Metric.Direction.HIGHER, -100, 100, 0),
+    "csat": ("Reality-check CSAT", "of 5", Metric.Direction.HIGHER, 1, 5, 2),
+}
+
+
+def score_metric(department, key: str) -> Metric:
+    """The department's metric for one reality-check score, created on first use (a department-level metric whose
+    latest reading is its value)."""
+    name, unit, direction, low, high, decimals = SCORE_METRICS[key]
+    metric, _created = Metric.objects.get_or_create(
+        code=f"reality-check-{key}-{department.pk}",
+        defaults={"department": department, "name": name, "unit": unit, "direction": direction,
+                  "aggregation": Metric.Aggregation.LAST, "owner_kind": Metric.Owner.DEPARTMENT,
+                  "frequency": Metric.Frequency.MONTHLY, "min_value": low, "max_value": high, "decimals": decimals,
+                  "description": "Recorded from customer reality checks when a campaign closes. " + (
+                      "Share of answers worse than promised minus share better, in points." if key == "gap" else "")})
+    return metric
+
+
+def measured_at(campaign: Campaign, *, now: datetime | None = None) -> datetime:
+    """A campaign's scores are measured at the end of its last day in the organization's zone, or now if that is
+    still ahead (scores recorded before the end are interim: the closing records the final ones)."""
+    end = datetime.combine(campaign.ends_on, time(23, 59), tzinfo=periods.organization_zone())
+    return min(end, (now or timezone.now()).replace(microsecond=0))
+
+
+def record_campaign_scores(*, campaign: Campaign, by: User, override_reason: str = "") -> int:
+    """Record the campaign's gap score, NPS and CSAT as readings of its department's score metrics, through
+    metrics.services.readings.record_readings (source "reality check"); recording again updates the same readings.
+
+    Internal campaigns below INTERNAL_MINIMUM responses, and scores nobody gave, are not recorded. Returns how many
+    readings were written. Raises RuleViolation (ReadingsRejected) when `by` may not record them or the period is
+    closed.
+    """
+    results = campaign_results(campaign, with_trend=False)
+    if results.hidden or not results.responses:
+        return 0
+    note = f"{campaign.title}: {results.responses} responses"
+    values = {"gap": results.gap, "nps": results.nps, "csat": results.csat}
+    rows = [ReadingRow(metric=score_metric(campaign.department, key), person=None, measured_at=measured_at(campaign),
+                       value=float(value), note=note)
+            for key, value in values.items() if value is not None]
+    if not rows:
+        return 0
+    record_readings(rows=rows, recorded_by=by, source=Reading.Source.REALITY_CHECK, override_reason=override_reason)
+    return len(rows)
+
+
+def on_campaign_closed(campaign: Campaign) -> int:
+    """Call when a campaign closes: records its scores on behalf of whoever created it, or else a manager of its
+    department, or else an admin. Safe to call twice (the readings are updated, not duplicated)."""
+    candidates = [campaign.created_by] if campaign.created_by else []
+    candidates += list(campaign.department.managers.filter(is_active=True).order_by("username")[:1])
+    candidates += list(User.objects.filter(is_staff=True, is_active=True).order_by("username")[:1])
+    by = next((u for u in candidates if u.is_active and access.can_manage(u, campaign.department)), None)
+    if by is None:
+        log.warning("No one may record the scores of campaign %s; skipped.", campaign.pk)
+        return 0
+    try:
+        return record_campaign_scores(campaign=campaign, by=by)
+    except RuleViolation:
+        # Usually a scorecard period closed before the campaign did. The scores still belong to that period:
+        # an admin records them, with the reason kept on each reading.
+        admin = User.objects.filter(is_staff=True, is_active=True).order_by("username").first()
+        if admin is None:
+            raise
+        return record_campaign_scores(campaign=campaign, by=admin,
+                                      override_reason=f"Scores of “{campaign}”, which closed after the period did")
+
+
+# --- from a gap to a goal or a revision ------------------------------------------------------------------------
+
+def gap_summary(results: CampaignResults, question: QuestionResult | None = None) -> str:
+    """One sentence on the gap, for a goal's description or a revision note."""
+    q = question or results.worst
+    c = results.campaign
+    if q is None:
+        return f"Reality check “{c.title}” ({c.ends_on:%d %b %Y}): {results.responses} responses."
+    return (f"Reality check “{c.title}” ({c.ends_on:%d %b %Y}): on “{q.promise}”, {q.share_worse:g}% of {q.n} "
+            f"answers were worse than promised and {q.share_better:g}% better (gap {q.gap:+g} points, mean rating "
+            f"{q.mean_rating:g} of 7).")
+
+
+def propose_revision(*, campaign: Campaign, by: User):
+    """Start a revision draft of the campaign's definition, a copy of its current version for the manager to edit
+    (an existing draft is kept as it is). Returns the draft. Raises RuleViolation when `by` may not change the
+    definition or it is retired."""
+    from goals.services import definitions  # customers sits above goals; imported here to keep module import light
+
+    definition = campaign.definition
+    draft = definitions.draft_of(definition)
+    if draft is not None:
+        return draft
+    current = definitions.current_version(definition) or campaign.version
+    criteria = [definitions.CriterionRow(text=c.text, metric=c.metric, threshold=c.threshold)
+                for c in current.criteria.select_related("metric").order_by("position", "pk")]
+    return definitions.save_draft(definition=definition, by=by, promise=current.promise, criteria=criteria,
+                                  keep_if_unchanged=True)
+
+
+# --- follow-ups --------------------------------------------------------------------------------------------------
+
+def follow_up_stats(queryset) -> dict:
+    """Open, overdue and closed counts and the mean days to close, in one query."""
+    today = timezone.localdate()
+    stats = queryset.aggregate(
+        open=Count("pk", filter=~Q(status=FollowUp.Status.CLOSED)),
+        overdue=Count("pk", filter=~Q(status=FollowUp.Status.CLOSED) & Q(due_date__lt=today)),
+        closed=Count("pk", filter=Q(status=FollowUp.Status.CLOSED)),
+        closed_on_time=Count("pk", filter=Q(status=FollowUp.Status.CLOSED, closed_at__date__lte=F("due_date"))),
+        time_to_close=Avg(F("closed_at") - F("created_at"), output_field=DurationField(),
+                          filter=Q(status=FollowUp.Status.CLOSED, closed_at__isnull=False)),
+    )
+    duration = stats.pop("time_to_close")
+    stats["days_to_close"] = round(duration.total_seconds() / 86400, 1) if duration is not None else None
+    return stats
+
+
+def update_follow_up(*, follow_up: FollowUp, by: User, owner: User | None, due_date, status: str,
+                     resolution: str) -> FollowUp:
+    """Change who owns a follow-up, when it is due, its status and resolution note. Closing needs a resolution
+    and stamps closed_at (kept when it was already closed); reopening clears it.
+
+    Raises RuleViolation when `by` neither manages the follow-up's department nor owns it, or a close has no note.
+    """
+    if not (access.can_manage(by, follow_up.department) or follow_up.owner_id == by.pk):
+        raise RuleViolation("Only the owner or a manager of the department may change this follow-up.")
+    resolution = resolution.strip()
+    if status == FollowUp.Status.CLOSED and not resolution:
+        raise RuleViolation("Say in a sentence what was done before closing it, e.g. “Called back; refund sent.”",
+                            field="resolution")
+    if owner is not None and not (owner.department and owner.department.is_below(follow_up.department)):
+        raise RuleViolation(f"Choose an owner in {follow_up.department} or a department below it.", field="owner")
+    if status == FollowUp.Status.CLOSED:
+        follow_up.closed_at = follow_up.closed_at or timezone.now()
+    else:
+        follow_up.closed_at = None
+    follow_up.owner, follow_up.due_date, follow_up.status, follow_up.resolution = owner, due_date, status, resolution
+    follow_up.save(update_fields=["owner", "due_date", "status", "resolution", "closed_at"])
+    return follow_up
+
+
+# --- internal customer map ---------------------------------------------------------------------------------------
+
+@dataclass
+class Edge:
+    customer_id: int
+    supplier: object
+    served: object
+    score: float | None  # mean rating 1-7 of the latest campaign the served department answered (4 = as promised)
+    gap: float | None
+    responses: int
+    campaign_title: str = ""
+    ends_on: object = None
+
+    @property
+    def too_few(self) -> bool:
+        return 0 < self.responses < INTERNAL_MINIMUM
+
+    @property
+    def bar(self) -> int:
+        """The score as a share of the 1-7 scale, for the bar's width."""
+        return round(100 * (self.score - 1) / 6) if self.score is not None else 0
+
+
+def internal_map(user) -> list[Edge]:
+    """Which departments serve which (internal Customer rows: supplier -> customer department), each with the
+    latest satisfaction score; weakest first, unscored last. Edges where the user may see either end; two queries.
+
+    A score shows only when at least INTERNAL_MINIMUM people of the served department answered that campaign.
+    """
+    visible = access.visible_departments(user)
+    customers = list(Customer.objects.filter(kind=Customer.Kind.INTERNAL)
+                     .filter(Q(department__in=visible) | Q(internal_department__in=visible))
+                     .select_related("department", "internal_department"))
+    latest = {}
+    for row in (Answer.objects.filter(response__recipient__customer__in=[c.pk for c in customers])
+                .values("response__recipient__customer", "response__campaign", "response__campaign__title",
+                        "response__campaign__ends_on")
+                .annotate(mean=Avg("rating"), responses=Count("response", distinct=True), **_comparison_counts())
+                .order_by("response__recipient__customer", "-response__campaign__ends_on", "-response__campaign")):
+        latest.setdefault(row["response__recipient__customer"], row)
+    edges = []
+    for customer in customers:
+        row = latest.get(customer.pk)
+        shown = row is not None and row["responses"] >= INTERNAL_MINIMUM
+        edges.append(Edge(
+            customer_id=customer.pk, supplier=customer.department, served=customer.internal_department,
+            score=round(row["mean"], 2) if shown else None,
+            gap=_gap(row["worse"], row["better"], row["n"]) if shown else None,
+            responses=row["responses"] if row else 0,
+            campaign_title=row["response__campaign__title"] if row else "",
+            ends_on=row["response__campaign__ends_on"] if row else None))
+    edges.sort(key=lambda e: (e.score is None, e.score if e.score is not None else 0, e.supplier.name,
+                              e.served.name))
+    return edges

@@ -1,0 +1,125 @@
+"""Answering a reality check through a single-use link: finding the recipient, saving drafts, submitting once."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import RuleViolation
+from customers.models import Answer, Campaign, CampaignQuestion, FollowUp, Recipient, Response
+from customers.tokens import hash_token
+
+FOLLOW_UP_DAYS = 14  # a follow-up is due two weeks after the answer that opened it
+LOW_RATING = 2  # ratings of 1 or 2 (of 7) open a follow-up even when "as promised" was ticked
+LOW_NPS = 6  # detractors
+LOW_CSAT = 2  # dissatisfied or very dissatisfied
+
+
+class LinkRefused(RuleViolation):
+    """The link cannot be answered; `reason` is one of UNKNOWN, USED, EXPIRED, CLOSED."""
+
+    UNKNOWN, USED, EXPIRED, CLOSED = "unknown", "used", "expired", "closed"
+    MESSAGES = {
+        UNKNOWN: "We could not find this questionnaire. Please check that the whole link was copied.",
+        USED: "This questionnaire has already been answered. Thank you for your time.",
+        EXPIRED: "This link has expired, so the questionnaire can no longer be answered.",
+        CLOSED: "This survey is closed, so the questionnaire can no longer be answered.",
+    }
+
+    def __init__(self, reason: str):
+        super().__init__(self.MESSAGES[reason])
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One question's answer as submitted."""
+
+    question: CampaignQuestion
+    comparison: str
+    rating: int
+
+
+def recipient_for_token(token: str, *, now: datetime | None = None) -> Recipient:
+    """The recipient whose link this is, with its campaign and version loaded (one query).
+
+    Raises LinkRefused: unknown (no such hash, or the campaign was never sent), used, expired, or closed.
+    """
+    now = now or timezone.now()
+    recipient = (Recipient.objects.select_related("campaign__version", "campaign__department", "customer")
+                 .filter(token_hash=hash_token(token or "")).first())
+    if recipient is None or recipient.campaign.status == Campaign.Status.DRAFT:
+        raise LinkRefused(LinkRefused.UNKNOWN)
+    if recipient.submitted_at is not None:
+        raise LinkRefused(LinkRefused.USED)
+    if recipient.campaign.status == Campaign.Status.CLOSED:
+        raise LinkRefused(LinkRefused.CLOSED)
+    if recipient.expires_at <= now:
+        raise LinkRefused(LinkRefused.EXPIRED)
+    return recipient
+
+
+def save_draft(*, recipient: Recipient, data: dict) -> None:
+    """Keep partial answers on the recipient (replacing the earlier draft); saving twice is harmless.
+
+    Raises LinkRefused(USED) when the questionnaire was submitted meanwhile (e.g. in another tab).
+    """
+    saved = Recipient.objects.filter(pk=recipient.pk, submitted_at__isnull=True).update(draft=data)
+    if not saved:
+        raise LinkRefused(LinkRefused.USED)
+    recipient.draft = data
+
+
+def _follow_up_reasons(*, rows: list[AnswerRow], nps: int | None, csat: int | None):
+    """(question or None, reason) for every answer that needs someone to follow it up."""
+    for row in rows:
+        if row.comparison == Answer.Comparison.WORSE:
+            yield row.question, f"Worse than promised: “{row.question.promise}” (rated {row.rating} of 7)"
+        elif row.rating <= LOW_RATING:
+            yield row.question, f"Low rating ({row.rating} of 7): “{row.question.promise}”"
+    overall = []
+    if nps is not None and nps <= LOW_NPS:
+        overall.append(f"would recommend us {nps} of 10")
+    if csat is not None and csat <= LOW_CSAT:
+        overall.append(f"satisfaction {csat} of 5")
+    if overall:
+        yield None, "Low overall score: " + ", ".join(overall)
+
+
+def submit(*, recipient: Recipient, answers: list[AnswerRow], comment: str = "", nps: int | None = None,
+           csat: int | None = None, now: datetime | None = None) -> Response:
+    """Store the answers once: claim the link, then write the response, its answers and any follow-ups.
+
+    The claim is a conditional UPDATE, so of two simultaneous submits (double click, two tabs) exactly one
+    writes; the other raises LinkRefused(USED). Worse-than-promised answers, ratings of 2 or less, NPS of 6 or
+    less and CSAT of 2 or less each open a follow-up for the campaign's department, owned by its first manager
+    and due in FOLLOW_UP_DAYS. Raises LinkRefused when the link is no longer answerable.
+    """
+    now = now or timezone.now()
+    campaign = recipient.campaign
+    if campaign.status != Campaign.Status.SENT:
+        raise LinkRefused(LinkRefused.CLOSED if campaign.status == Campaign.Status.CLOSED else LinkRefused.UNKNOWN)
+    with transaction.atomic():
+        # Conditions on this table only: a filter through a join becomes `pk IN (subquery)`, which PostgreSQL
+        # does not re-check after waiting for a concurrent claim's lock, and both claims would succeed.
+        claimed = (Recipient.objects.filter(pk=recipient.pk, submitted_at__isnull=True, expires_at__gt=now)
+                   .update(submitted_at=now, draft={}))
+        if claimed != 1:
+            raise LinkRefused(LinkRefused.USED)
+        response = Response.objects.create(recipient=recipient, campaign=campaign, comment=comment.strip(),
+                                           nps=nps if campaign.include_nps else None,
+                                           csat=csat if campaign.include_csat else None, submitted_at=now)
+        Answer.objects.bulk_create([Answer(response=response, question=row.question, comparison=row.comparison,
+                                           rating=row.rating) for row in answers])
+        reasons = list(_follow_up_reasons(rows=answers, nps=response.nps, csat=response.csat))
+        if reasons:
+            owner = campaign.department.managers.order_by("username").first()
+            due = timezone.localdate(now) + timedelta(days=FOLLOW_UP_DAYS)
+            FollowUp.objects.bulk_create([
+                FollowUp(campaign=campaign, response=response, question=question, department=campaign.department,
+                         reason=reason[:300], owner=owner, due_date=due)
+                for question, reason in reasons
+            ])
+    recipient.submitted_at = now
+    return response

@@ -1,0 +1,225 @@
+"""The random draw of a campaign's recipients, done in SQL: reproducible from a stored seed, and auditable.
+
+Who is eligible: the campaign department's customers of the campaign's audience who have not opted out, have an
+e-mail address and were not asked within the campaign's exclude_days. For an internal campaign the units are the
+active people of the internal customer departments (and the departments below them); each person counts once,
+under the deepest customer department they belong to, and "asked recently" means they were sent a campaign in
+the window.
+
+Order: every unit gets a seeded hash of its id, so the same seed on the same data draws the same people and the
+draw is not predictable without the seed: PostgreSQL's seeded hashint8extended(id, seed), an integer mixing
+function on SQLite. Stratified draws give every segment a proportional quota (largest remainder, ties by segment
+name) and take the first `quota` of each segment with ROW_NUMBER() OVER (PARTITION BY segment ORDER BY hash),
+ranking only the rows below a per-segment hash cut-off (see _insert_stratified). The recipients are written by
+one INSERT … SELECT.
+"""
+
+import math
+import secrets
+from datetime import datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core import periods
+from core.exceptions import RuleViolation
+from customers.models import Campaign, Customer
+
+SEED_LIMIT = 2**31  # seeds are shown to people and typed back in: keep them short
+REASONS = ("opted_out", "no_email", "recently_asked")
+
+
+def _hash_sql(unit: str) -> str:
+    """SQL for a seeded pseudo-random sort key of the integer expression `unit` (the seed is the `seed` param)."""
+    if connection.vendor == "postgresql":
+        # hashint8extended: PostgreSQL's seeded 64-bit hash (the one hash partitioning uses). An integer sorts
+        # several times faster than md5 text under a linguistic collation, which kept 1,000,000 rows over 2 s.
+        return f"hashint8extended(CAST({unit} AS bigint), %(seed)s)"
+    # SQLite has no md5 and no XOR: a multiply-xorshift mix on 32 bits, XOR written as (a | b) - (a & b).
+    x = f"(({unit}) * 2654435761 + %(seed)s) %% 4294967296"
+    x = f"((((({x}) >> 15) | ({x})) - ((({x}) >> 15) & ({x}))) * 73244475) %% 4294967296"
+    return f"(((({x}) >> 13) | ({x})) - ((({x}) >> 13) & ({x})))"
+
+
+def _base_sql(campaign: Campaign) -> str:
+    """Every candidate unit with the reason it is excluded ('' when eligible): customer_id, person_id, segment,
+    reason, unit (the integer that is hashed)."""
+    if campaign.audience == Customer.Kind.EXTERNAL:
+        return """
+            SELECT c.id AS customer_id, CAST(NULL AS bigint) AS person_id, c.segment AS segment, c.id AS unit,
+                   CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out'
+                        WHEN c.email = '' THEN 'no_email'
+                        WHEN c.last_contacted_at >= %(since)s THEN 'recently_asked'
+                        ELSE '' END AS reason
+            FROM customers_customer c
+            WHERE c.department_id = %(department)s AND c.kind = 'external'
+        """
+    return """
+        SELECT customer_id, person_id, segment, person_id AS unit,
+               CASE WHEN opted_out THEN 'opted_out'
+                    WHEN email = '' THEN 'no_email'
+                    WHEN EXISTS (SELECT 1 FROM customers_recipient r
+                                 WHERE r.person_id = people.person_id AND r.sent_at >= %(since)s)
+                         THEN 'recently_asked'
+                    ELSE '' END AS reason
+        FROM (
+            SELECT c.id AS customer_id, u.id AS person_id, u.email AS email,
+                   COALESCE(NULLIF(c.segment, ''), served.name) AS segment,
+                   c.opted_out_at IS NOT NULL AS opted_out,
+                   ROW_NUMBER() OVER (PARTITION BY u.id ORDER BY LENGTH(served.path) DESC, c.id) AS nearest
+            FROM customers_customer c
+            JOIN org_department served ON served.id = c.internal_department_id
+            JOIN org_department member_of ON member_of.path LIKE served.path || '%%'
+            JOIN org_user u ON u.department_id = member_of.id AND u.is_active
+            WHERE c.department_id = %(department)s AND c.kind = 'internal'
+        ) people
+        WHERE nearest = 1
+    """
+
+
+def _hash_range() -> tuple[int, int]:
+    """(lowest value, number of values) of _hash_sql on this database."""
+    return (-(2**63), 2**64) if connection.vendor == "postgresql" else (0, 2**32)
+
+
+def _drawn_by_segment(cursor, params) -> list[tuple[str, int]]:
+    cursor.execute("SELECT segment, COUNT(*) FROM customers_recipient WHERE campaign_id = %(campaign)s "
+                   "GROUP BY segment", params)
+    return cursor.fetchall()
+
+
+def _insert_stratified(columns: str, values: str, *, base: str, hash_sql: str, params: dict,
+                       quotas: dict[str, int], eligible: dict[str, int]) -> list[tuple[str, int]]:
+    """Insert the first `quota` units of each segment in hash order, with ROW_NUMBER() OVER (PARTITION BY segment).
+
+    Ranking every eligible row means sorting them all (3.5 s for 880,000 rows on PostgreSQL). The hashes are
+    uniform, so a segment's first `quota` rows all lie below a cut-off near quota/eligible of the hash range:
+    only rows below a generous cut-off (five standard deviations above the expected count) are ranked. The result
+    is exactly the full ranking's whenever every segment keeps at least its quota below its cut-off, which is
+    checked; otherwise (about never) the draw is redone without cut-offs.
+    """
+    low, span = _hash_range()
+    rows = []
+    for i, (segment, quota) in enumerate(sorted(quotas.items())):
+        share = min(1.0, (quota + 5 * math.sqrt(quota) + 20) / eligible[segment])
+        params[f"s{i}"], params[f"q{i}"] = segment, quota
+        params[f"c{i}"] = low + span - 1 if share >= 1 else low + int(span * share)
+        rows.append(f"SELECT CAST(%(s{i})s AS varchar(60)) AS segment, %(q{i})s AS quota, %(c{i})s AS cutoff")
+    values = values.replace("segment, 'drawn:'", "ranked.segment, 'drawn:'")
+    quota_rows = " UNION ALL ".join(rows)
+
+    def insert(cursor, cutoffs: bool):
+        below = "AND candidates.h <= quotas.cutoff" if cutoffs else ""
+        cursor.execute(
+            f"{columns}{values} FROM ("  # noqa: S608  (fixed fragments; every value is a parameter)
+            f"  SELECT candidates.*, quotas.quota,"
+            f"         ROW_NUMBER() OVER (PARTITION BY candidates.segment ORDER BY candidates.h) AS rn"
+            f"  FROM (SELECT base.*, {hash_sql} AS h FROM ({base}) base WHERE reason = '') candidates"
+            f"  JOIN ({quota_rows}) quotas ON quotas.segment = candidates.segment {below}"
+            f") ranked WHERE ranked.rn <= ranked.quota", params)
+        return _drawn_by_segment(cursor, params)
+
+    with connection.cursor() as cursor:
+        drawn = insert(cursor, cutoffs=True)
+        if dict(drawn) != {s: q for s, q in quotas.items() if q}:
+            cursor.execute("DELETE FROM customers_recipient WHERE campaign_id = %(campaign)s", params)
+            drawn = insert(cursor, cutoffs=False)
+    return drawn
+
+
+def largest_remainder(*, counts: dict[str, int], total: int) -> dict[str, int]:
+    """Split `total` over the segments in proportion to `counts` (Hamilton's method); ties by segment name."""
+    population = sum(counts.values())
+    exact = {s: total * n / population for s, n in counts.items()}
+    quotas = {s: math.floor(q) for s, q in exact.items()}
+    left = total - sum(quotas.values())
+    for segment in sorted(exact, key=lambda s: (-(exact[s] - quotas[s]), s))[:left]:
+        quotas[segment] += 1
+    return quotas
+
+
+def sample_size_for(campaign: Campaign, eligible: int) -> int:
+    if campaign.sample_size is not None:
+        return campaign.sample_size
+    return max(1, math.ceil(eligible * campaign.sample_percent / 100 - 1e-9)) if eligible else 0
+
+
+def _expiry(campaign: Campaign) -> datetime:
+    """Links work until the end of the campaign's last day, in the organization's time zone."""
+    end = datetime.combine(campaign.ends_on + timedelta(days=1), time.min)
+    return timezone.make_aware(end, periods.organization_zone())
+
+
+@transaction.atomic
+def draw_sample(*, campaign: Campaign, seed: int | None = None) -> dict:
+    """Draw the campaign's recipients and store the seed, the time and the audit. Returns the audit:
+    {eligible, excluded: {opted_out, no_email, recently_asked}, drawn, by_segment: {segment: {eligible, drawn}},
+    seed, sample_size}.
+
+    Raises RuleViolation when the campaign was sent or drawn already, nobody is eligible, the sample is larger
+    than the eligible population, or the seed is out of range. Three queries and one INSERT … SELECT.
+    """
+    if seed is None:
+        seed = secrets.randbelow(SEED_LIMIT)
+    if not 0 <= seed < SEED_LIMIT:
+        raise RuleViolation(f"The seed must be a whole number from 0 to {SEED_LIMIT - 1:,}.", field="seed")
+    now = timezone.now()
+    # Claim the draw: of two people pressing Draw at once, only one updates the row.
+    if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT,
+                                   drawn_at__isnull=True).update(drawn_at=now, seed=seed):
+        raise RuleViolation("The sample of this campaign was already drawn; a second draw would not be the "
+                            "random sample it reported.")
+    params = {
+        "seed": seed, "department": campaign.department_id, "campaign": campaign.pk,
+        "since": connection.ops.adapt_datetimefield_value(now - timedelta(days=campaign.exclude_days)),
+        "expires": connection.ops.adapt_datetimefield_value(_expiry(campaign)),
+    }
+    base = _base_sql(campaign)
+    with connection.cursor() as cursor:
+        # Only fixed SQL fragments are formatted in; every value is a parameter.
+        cursor.execute(f"SELECT segment, reason, COUNT(*) FROM ({base}) base GROUP BY segment, reason",  # noqa: S608
+                       params)
+        rows = cursor.fetchall()
+    excluded = dict.fromkeys(REASONS, 0)
+    by_segment: dict[str, dict[str, int]] = {}
+    for segment, reason, count in rows:
+        if reason:
+            excluded[reason] += count
+        else:
+            by_segment.setdefault(segment, {"eligible": 0, "drawn": 0})["eligible"] += count
+    eligible = sum(s["eligible"] for s in by_segment.values())
+    what = "people" if campaign.audience == Customer.Kind.INTERNAL else "customers"
+    why = ", ".join(f"{n:,} {r.replace('_', ' ')}" for r, n in excluded.items() if n) or "none excluded"
+    if not eligible:
+        raise RuleViolation(f"No {what} are eligible ({why}). Add {what}, or shorten the exclusion window.")
+    size = sample_size_for(campaign, eligible)
+    if size > eligible:
+        raise RuleViolation(f"The sample of {size:,} is larger than the {eligible:,} eligible {what} ({why}). "
+                            f"Choose at most {eligible:,}, or a percentage.", field="sample_size")
+    hash_sql = _hash_sql("unit")
+    columns = ("INSERT INTO customers_recipient (campaign_id, customer_id, person_id, segment, token_hash, "
+               "expires_at, sent_at, reminders, reminded_at, draft, submitted_at) ")
+    # A placeholder token hash, unique and never the SHA-256 hex of any token (it is not 64 hex digits): the
+    # link's token is made when the invitation is sent, because only then can its plain text go into the e-mail.
+    values = ("SELECT %(campaign)s, customer_id, person_id, segment, "
+              "'drawn:' || CAST(%(campaign)s AS text) || ':' || CAST(unit AS text), "
+              "%(expires)s, NULL, 0, NULL, '{}', NULL ")
+    if campaign.stratify_by_segment:
+        quotas = largest_remainder(counts={s: v["eligible"] for s, v in by_segment.items()}, total=size)
+        drawn_rows = _insert_stratified(columns, values, base=base, hash_sql=hash_sql, params=params,
+                                        quotas=quotas, eligible={s: v["eligible"] for s, v in by_segment.items()})
+    else:
+        params["size"] = size
+        with connection.cursor() as cursor:
+            # ORDER BY … LIMIT: a top-N heap sort, no full sort of the eligible rows.
+            cursor.execute(f"{columns}{values} FROM ({base}) base WHERE reason = '' "
+                           f"ORDER BY {hash_sql} LIMIT %(size)s", params)
+            drawn_rows = _drawn_by_segment(cursor, params)
+    for segment, count in drawn_rows:
+        by_segment.setdefault(segment, {"eligible": 0, "drawn": 0})["drawn"] = count
+    audit = {"eligible": eligible, "excluded": excluded, "drawn": sum(n for _s, n in drawn_rows),
+             "by_segment": dict(sorted(by_segment.items())), "seed": seed, "sample_size": size,
+             "stratified": campaign.stratify_by_segment, "exclude_days": campaign.exclude_days}
+    Campaign.objects.filter(pk=campaign.pk).update(draw_audit=audit)
+    campaign.seed, campaign.drawn_at, campaign.draw_audit = seed, now, audit
+    return audit

@@ -1,0 +1,160 @@
+"""Results of reality checks: the gap per criterion, scores and comments, follow-ups, the internal customer map."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.exceptions import RuleViolation
+from customers.forms.results import FollowUpFilterForm, FollowUpForm
+from customers.models import Campaign, Customer, FollowUp
+from customers.selectors import results
+from customers.selectors import visibility as selectors
+from goals.models import GoalCycle
+from org import access
+
+
+def _campaign_for(user, pk):
+    """A campaign of a department the user manages; 404 for anything else."""
+    try:
+        return (selectors.visible_campaigns(user).select_related("department", "definition", "version")
+                .get(pk=pk))
+    except Campaign.DoesNotExist as error:
+        raise Http404("No such campaign.") from error
+
+
+def _goal_link(results_: results.CampaignResults, cycle: GoalCycle | None) -> str:
+    """The goal create page for the campaign's department, with the gap as the goal's title and description.
+
+    goals' create page takes the cycle and department from the query; title, description and
+    quality_definition are passed too, for a goal form that reads initial values from it.
+    """
+    campaign, worst = results_.campaign, results_.worst
+    title = f"Close the gap on “{worst.promise}”" if worst else f"Keep the promise of {campaign.definition}"
+    params = {"department": campaign.department_id, "title": title[:200],
+              "description": results.gap_summary(results_), "quality_definition": campaign.definition_id}
+    if cycle is not None:
+        params = {"cycle": cycle.pk, **params}
+    return reverse("goals:goal_create") + "?" + urlencode(params)
+
+
+def _current_cycle() -> GoalCycle | None:
+    today = timezone.localdate()
+    return (GoalCycle.objects.filter(closed_at__isnull=True, start__lte=today, end__gte=today).order_by("start")
+            .first())
+
+
+def index(request):
+    """The campaigns the person may see results of, newest first."""
+    campaigns = (selectors.visible_campaigns(request.user).exclude(status="draft")
+                 .select_related("department", "definition").order_by("-ends_on", "-pk"))
+    if access.role(request.user) == access.EMPLOYEE:
+        raise Http404("Results are for managers.")
+    page = Paginator(campaigns, 25).get_page(request.GET.get("page"))
+    return render(request, "customers/result_index.html", {"page_obj": page})
+
+
+def _trend_chart(trend: list[results.TrendPoint]) -> dict:
+    """The data keel-charts.js draws: one line of gap scores per campaign."""
+    return {"labels": [f"{p.ends_on:%b %Y}" for p in trend], "values": [p.gap for p in trend], "department": [],
+            "target": [None for _p in trend], "unit": "points", "decimals": 0}
+
+
+def campaign_results(request, pk):
+    campaign = _campaign_for(request.user, pk)
+    found = results.campaign_results(campaign)
+    cycle = None if found.hidden else _current_cycle()
+    return render(request, "customers/result_campaign.html", {
+        "campaign": campaign, "results": found, "goal_link": _goal_link(found, cycle) if not found.hidden else "",
+        "cycle": cycle, "trend_chart": _trend_chart(found.trend),
+        "internal": campaign.audience == Customer.Kind.INTERNAL,
+    })
+
+
+@require_POST
+def record_scores(request, pk):
+    campaign = _campaign_for(request.user, pk)
+    try:
+        written = results.record_campaign_scores(campaign=campaign, by=request.user)
+    except RuleViolation as error:
+        messages.error(request, f"The scores were not recorded: {error.message}")
+    else:
+        if written:
+            messages.success(request, f"Recorded {written} score{'s' if written != 1 else ''} as readings of "
+                                      f"{campaign.department}'s reality-check metrics.")
+        else:
+            messages.info(request, "There is nothing to record yet: no scores can be shown for this campaign.")
+    return redirect("customers:campaign_results", campaign.pk)
+
+
+@require_POST
+def propose_revision(request, pk):
+    campaign = _campaign_for(request.user, pk)
+    found = results.campaign_results(campaign, with_trend=False)
+    try:
+        results.propose_revision(campaign=campaign, by=request.user)
+    except RuleViolation as error:
+        messages.error(request, error.message)
+        return redirect("customers:campaign_results", campaign.pk)
+    messages.info(request, "A revision draft is open. " + results.gap_summary(found) + " Change the promise or its "
+                           "criteria so that it can be kept, then publish it.")
+    return redirect("goals:definition_edit", campaign.definition_id)
+
+
+def follow_up_list(request):
+    """Follow-ups of the departments the person manages and those they own; open first, with time to close."""
+    if access.role(request.user) == access.EMPLOYEE and not FollowUp.objects.filter(owner=request.user).exists():
+        raise Http404("Follow-ups are for managers and their owners.")
+    form = FollowUpFilterForm(request.GET or None)
+    form.is_valid()
+    wanted = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    follow_ups = selectors.visible_follow_ups(request.user)
+    if wanted.get("campaign"):
+        follow_ups = follow_ups.filter(campaign_id=wanted["campaign"])
+    if wanted.get("mine"):
+        follow_ups = follow_ups.filter(owner=request.user)
+    stats = results.follow_up_stats(follow_ups)
+    status = wanted.get("status") or "open"
+    if status == "open":
+        follow_ups = follow_ups.exclude(status=FollowUp.Status.CLOSED)
+    elif status == "closed":
+        follow_ups = follow_ups.filter(status=FollowUp.Status.CLOSED)
+    follow_ups = follow_ups.select_related("campaign", "department", "owner", "response__recipient__customer")
+    follow_ups = follow_ups.order_by("status", "due_date", "-created_at", "pk")
+    page = Paginator(follow_ups, 50).get_page(request.GET.get("page"))
+    return render(request, "customers/follow_up_list.html", {
+        "page_obj": page, "stats": stats, "status": status, "form": form, "today": timezone.localdate(),
+    })
+
+
+def follow_up_edit(request, pk):
+    try:
+        follow_up = (selectors.visible_follow_ups(request.user)
+                     .select_related("campaign", "department", "owner", "question", "response__recipient__customer")
+                     .get(pk=pk))
+    except FollowUp.DoesNotExist as error:
+        raise Http404("No such follow-up.") from error
+    form = FollowUpForm(request.POST or None, instance=FollowUp.objects.get(pk=follow_up.pk))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            results.update_follow_up(follow_up=follow_up, by=request.user, owner=data["owner"],
+                                     due_date=data["due_date"], status=data["status"], resolution=data["resolution"])
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Follow-up saved ({follow_up.get_status_display().lower()}).")
+            return redirect("customers:follow_ups")
+    return render(request, "customers/follow_up_form.html", {
+        "form": form, "follow_up": follow_up, "internal": follow_up.campaign.audience == Customer.Kind.INTERNAL,
+    })
+
+
+def internal_map(request):
+    edges = results.internal_map(request.user)
+    return render(request, "customers/internal_map.html", {"edges": edges, "minimum": results.INTERNAL_MINIMUM})

@@ -1,0 +1,388 @@
+"""Pages of S.M.A.R.T. goals: the cascade of a cycle, a goal, its forms and check-ins, cycles, the register."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from core import periods
+from core.exceptions import RuleViolation
+from core.spreadsheets import csv_cell, workbook_bytes
+from goals import smart
+from goals.forms.goals import CarryOverForm, CheckInForm, CycleForm, GoalForm, KeyResultFormSet, StartForm
+from goals.models import Goal, GoalCycle
+from goals.selectors import progress
+from goals.selectors.visibility import manageable_goals, visible_goals
+from goals.services import goals as goal_services
+from metrics.selectors.figures import format_value
+from org import access
+
+
+def _goal_for(user, pk, *, manage: bool = False) -> Goal:
+    """The goal if the user may see it (or manage it); 404 otherwise, never its data."""
+    queryset = manageable_goals(user) if manage else visible_goals(user)
+    return get_object_or_404(queryset.select_related("cycle", "department", "owner", "metric__department",
+                                                     "quality_definition", "carried_from__cycle"), pk=pk)
+
+
+def _cycle_from(request, cycles: list[GoalCycle]) -> GoalCycle | None:
+    """?cycle=<id>, else the open cycle running today, else the latest."""
+    wanted = request.GET.get("cycle")
+    if wanted:
+        for cycle in cycles:
+            if str(cycle.pk) == wanted:
+                return cycle
+        raise Http404("No such goal cycle.")
+    today = periods.today()
+    running = [c for c in cycles if c.start <= today <= c.end and not c.is_closed]
+    return (running or cycles or [None])[0]
+
+
+def _visible_ids(user, cycle: GoalCycle) -> set[int] | None:
+    """Ids of the cycle's goals the user may see; None meaning all (admins), so no query is spent."""
+    if access.is_admin(user):
+        return None
+    return set(visible_goals(user).filter(cycle=cycle).values_list("pk", flat=True))
+
+
+def index(request):
+    """The cascade: organization goals at the top, each opening onto the goals that support it.
+
+    Queries: cycles, the cycle's goals, alignments, rollups, and (not for admins) the ids the user may see.
+    """
+    cycles = list(GoalCycle.objects.annotate(goal_count=Count("goals")))
+    cycle = _cycle_from(request, cycles)
+    rows, computed, shown = [], None, 0
+    if cycle is not None:
+        computed = progress.for_cycle(cycle)
+        visible = _visible_ids(request.user, cycle)
+        rows = computed.graph.cascade(computed.goals, visible=visible)
+        shown = len(computed.goals) if visible is None else len(visible)
+    for row in rows:
+        if "goal" in row:
+            row["progress"] = computed.progress[row["goal"].pk]
+    return render(request, "goals/goal_index.html", {
+        "cycles": cycles, "cycle": cycle, "rows": rows, "shown": shown,
+        "is_admin": access.is_admin(request.user),
+        "can_set_goals": access.role(request.user) != access.EMPLOYEE,
+    })
+
+
+def _ancestor_paths(goal_id: int, graph: progress.Graph, goals: dict, limit: int = 12) -> list[list[Goal]]:
+    """Every chain from the goal's parents up to the organization, top first."""
+    paths, stack = [], [[goal_id]]
+    while stack and len(paths) < limit:
+        path = stack.pop()
+        parents = [p for p, _w in graph.parents.get(path[-1], ()) if p in goals and p not in path]
+        if not parents and len(path) > 1:
+            paths.append([goals[pk] for pk in reversed(path[1:])])
+        stack.extend([*path, parent] for parent in reversed(parents))
+    return paths
+
+
+CHANGE_LABELS = {"title": "Title", "description": "Description", "owner": "Owner", "confidence": "Confidence",
+                 "metric": "Metric", "baseline": "Baseline", "target": "Target", "direction": "Direction",
+                 "due_date": "Due date", "quality_definition": "Quality definition",
+                 "stretch_acknowledged": "Stretch target accepted", "parents": "Supports",
+                 "key_results": "Milestones", "cycle": "Cycle"}
+
+
+def _as_text(value) -> str:
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _change_rows(change) -> list[tuple[str, str | None, str]]:
+    """(label, before or None for a first value, after) for each field an audit entry records."""
+    rows = []
+    for name, (before, after) in change.changes.items():
+        rows.append((CHANGE_LABELS.get(name, name.replace("_", " ").capitalize()),
+                     None if before is None else _as_text(before), _as_text(after)))
+    return rows
+
+
+def goal_detail(request, pk):
+    """One goal: its letters, progress and forecast, the chain up and the goals below, check-ins and history.
+
+    Queries: the goal, its cycle's goals, alignments and rollups, the ids the user may see, key results (its
+    own, and its descendants' for the chart), check-ins, changes, the best figure ever reached (metric goals) and
+    the open cycles (carry-over).
+    """
+    goal = _goal_for(request.user, pk)
+    cycle = goal.cycle
+    computed = progress.for_cycle(cycle)
+    visible = _visible_ids(request.user, cycle)
+    shown = (lambda g: True) if visible is None else (lambda g: g.pk in visible)
+    key_results = list(goal.key_results.all())
+    check_ins = list(goal.check_ins.select_related("author"))
+    changes = list(goal.changes.select_related("changed_by"))
+    for change in changes:
+        change.rows = _change_rows(change)
+    parents = [computed.goals[p] for p, _w in computed.graph.parents.get(goal.pk, ()) if p in computed.goals]
+    letters = smart.check_goal(goal, parents=parents, key_results=key_results)
+    children = [{"goal": computed.goals[c], "weight": w, "progress": computed.progress[c]}
+                for c, w in computed.graph.children.get(goal.pk, ()) if c in computed.goals]
+    hidden_children = sum(1 for child in children if not shown(child["goal"]))
+    children = sorted((c for c in children if shown(c["goal"])),
+                      key=lambda c: (c["goal"].department.path if c["goal"].department else "", c["goal"].title))
+    result = computed.progress[goal.pk]
+    subtree = computed.graph.descendants(goal.pk)
+    milestones = progress.milestones_of(subtree) if subtree else {}
+    milestones[goal.pk] = [(kr.done_at, kr.weight) for kr in key_results]
+    chart = progress.history(goal, computed=computed, milestones=milestones, check_ins=check_ins)
+    may_carry = (goal_services.may_set_goals_for(request.user, goal.department)
+                 and GoalCycle.objects.filter(closed_at__isnull=True).exclude(pk=cycle.pk).exists())
+    return render(request, "goals/goal_detail.html", {
+        "goal": goal, "cycle": cycle, "progress": result, "letters": letters, "key_results": key_results,
+        "check_ins": check_ins, "changes": changes, "chart": chart,
+        "parent_paths": [[(g, shown(g)) for g in path] for path in _ancestor_paths(goal.pk, computed.graph,
+                                                                                   computed.goals)],
+        "children": children, "hidden_children": hidden_children,
+        "figures": {name: format_value(goal.metric, number) for name, number in (
+            ("value", result.value), ("forecast", result.forecast), ("baseline", goal.baseline),
+            ("target", goal.target))} if goal.metric_id else {},
+        "can_edit": goal_services.may_edit(request.user, goal),
+        "can_check_in": goal_services.may_check_in(request.user, goal),
+        "can_carry_over": may_carry,
+        "check_in_form": CheckInForm(initial={"confidence": goal.confidence}),
+    })
+
+
+def _letters_for(form: GoalForm) -> list[smart.Letter]:
+    return form.letters if form.is_bound else []
+
+
+PREFILLABLE = ("title", "description", "quality_definition", "metric", "baseline", "target")
+
+
+def _goal_form_page(request, *, cycle: GoalCycle, department, goal: Goal | None):
+    instance = goal or Goal(cycle=cycle, department=department)
+    key_results = KeyResultFormSet(request.POST or None, instance=instance, prefix="milestones")
+    # A new goal may arrive pre-filled from a link (e.g. "create a goal from this gap" on reality-check results).
+    prefill = {} if goal else {name: request.GET[name] for name in PREFILLABLE if request.GET.get(name)}
+    form = GoalForm(request.POST or None, instance=instance, user=request.user, cycle=cycle, department=department,
+                    key_results=key_results, initial=prefill)
+    if request.method == "POST":
+        valid = key_results.is_valid() & form.is_valid()
+        if valid:
+            try:
+                if goal is None:
+                    saved = goal_services.create_goal(by=request.user, cycle=cycle, department=department,
+                                                      data=form.goal_data())
+                else:
+                    saved = goal_services.update_goal(goal=goal, by=request.user, data=form.goal_data(),
+                                                      reason=form.cleaned_data.get("reason", ""))
+            except RuleViolation as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"“{saved}” saved: all five letters are met.")
+                return redirect(saved)
+    return render(request, "goals/goal_form.html", {
+        "form": form, "key_results": key_results, "goal": goal, "cycle": cycle, "department": department,
+        "letters": _letters_for(form),
+    })
+
+
+def goal_create(request):
+    """Step one picks the cycle and the level; step two is the goal form for them."""
+    if access.role(request.user) == access.EMPLOYEE:
+        raise Http404("Only managers and admins set goals.")
+    if "cycle" not in request.GET or "department" not in request.GET:
+        start = StartForm(request.GET or None, user=request.user)
+        prefill = {name: request.GET[name] for name in PREFILLABLE if request.GET.get(name)}
+        return render(request, "goals/goal_start.html", {"form": start, "prefill": prefill})
+    cycle = get_object_or_404(GoalCycle, pk=request.GET["cycle"]) if request.GET["cycle"].isdigit() else None
+    if cycle is None:
+        raise Http404("No such goal cycle.")
+    if cycle.is_closed:
+        messages.error(request, f"Cycle {cycle} is closed; set new goals in an open cycle.")
+        return redirect(reverse("goals:index") + f"?cycle={cycle.pk}")
+    if request.GET["department"] == "org":
+        if not access.is_admin(request.user):
+            raise PermissionDenied("Only admins set organization goals.")
+        department = None
+    else:
+        department = access.department_for(request.user, request.GET["department"], manage=True)
+    return _goal_form_page(request, cycle=cycle, department=department, goal=None)
+
+
+def goal_edit(request, pk):
+    goal = _goal_for(request.user, pk, manage=True)
+    if not goal_services.may_edit(request.user, goal):
+        raise PermissionDenied(f"Cycle {goal.cycle} is closed; only an admin may change its goals.")
+    return _goal_form_page(request, cycle=goal.cycle, department=goal.department, goal=goal)
+
+
+def check_in(request, pk):
+    goal = _goal_for(request.user, pk)
+    if not goal_services.may_check_in(request.user, goal):
+        raise PermissionDenied("Only the goal's owner or a manager of its department may check in, while the cycle "
+                               "is open.")
+    form = CheckInForm(request.POST or None, initial={"confidence": goal.confidence})
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal_services.post_check_in(goal=goal, by=request.user, **form.cleaned_data)
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "Check-in posted.")
+            return redirect(goal)
+    return render(request, "goals/goal_check_in.html", {"goal": goal, "form": form})
+
+
+def cycle_list(request):
+    cycles = GoalCycle.objects.annotate(goal_count=Count("goals")).select_related("closed_by")
+    return render(request, "goals/cycle_list.html", {
+        "cycles": cycles, "is_admin": access.is_admin(request.user),
+        "can_carry": access.role(request.user) != access.EMPLOYEE,
+    })
+
+
+def _admin_only(user) -> None:
+    if not access.is_admin(user):
+        raise PermissionDenied("Only admins open and close goal cycles.")
+
+
+def cycle_create(request):
+    _admin_only(request.user)
+    form = CycleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = goal_services.create_cycle(by=request.user, **form.cleaned_data)
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Cycle {cycle} opened: set its organization goals next.")
+            return redirect(reverse("goals:index") + f"?cycle={cycle.pk}")
+    return render(request, "goals/cycle_form.html", {"form": form})
+
+
+def cycle_close(request, pk):
+    _admin_only(request.user)
+    cycle = get_object_or_404(GoalCycle.objects.annotate(goal_count=Count("goals")), pk=pk)
+    if request.method == "POST":
+        frozen = goal_services.close_cycle(cycle=cycle, by=request.user)
+        if frozen or not cycle.is_closed:
+            messages.success(request, f"Cycle {cycle} closed: the final progress of {frozen} goal"
+                                      f"{'s' if frozen != 1 else ''} is recorded.")
+        else:
+            messages.info(request, f"Cycle {cycle} was already closed.")
+        return redirect(reverse("goals:index") + f"?cycle={cycle.pk}")
+    return render(request, "goals/cycle_close.html", {"cycle": cycle})
+
+
+def carry_over(request, pk):
+    """Copy goals of a cycle into an open one; each person carries the goals they may set."""
+    cycle = get_object_or_404(GoalCycle, pk=pk)
+    if access.role(request.user) == access.EMPLOYEE:
+        raise PermissionDenied("Only managers and admins carry goals over.")
+    mine = manageable_goals(request.user).filter(cycle=cycle)
+    if not access.is_admin(request.user):
+        mine = mine.filter(department__isnull=False)
+    mine = mine.select_related("department", "owner").order_by(progress.ORGANIZATION_FIRST, "title")
+    initial = {"goals": [g for g in request.GET.getlist("goal") if g.isdigit()]}
+    form = CarryOverForm(request.POST or None, cycle=cycle, goals=mine, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            copies = goal_services.carry_over(goals=form.cleaned_data["goals"], to_cycle=form.cleaned_data["to_cycle"],
+                                              by=request.user)
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            target = form.cleaned_data["to_cycle"]
+            messages.success(request, f"{len(copies)} goal{'s' if len(copies) != 1 else ''} carried over into "
+                                      f"{target}. Check their letters: parents that were not carried need choosing.")
+            return redirect(reverse("goals:index") + f"?cycle={target.pk}")
+    progress_of = progress.for_cycle(cycle).progress
+    rows = [{"goal": g, "checkbox": box, "progress": progress_of.get(g.pk)}
+            for g, box in zip(form.fields["goals"].queryset, form["goals"], strict=False)]
+    return render(request, "goals/cycle_carry_over.html", {"cycle": cycle, "form": form, "rows": rows})
+
+
+# The quality objectives register: the table an auditor of a quality-management system asks for.
+
+REGISTER_COLUMNS = ["Objective", "Level", "Owner", "Metric", "Baseline", "Target", "Direction", "Due date",
+                    "Progress (%)", "Status", "Quality definition", "Supports"]
+
+
+def _register(request):
+    cycles = list(GoalCycle.objects.all())
+    cycle = _cycle_from(request, cycles)
+    rows = []
+    if cycle is not None:
+        computed = progress.for_cycle(cycle)
+        visible = _visible_ids(request.user, cycle)
+        for goal in computed.goals.values():
+            if visible is not None and goal.pk not in visible:
+                continue
+            result = computed.progress[goal.pk]
+            parents = [computed.goals[p].title for p, _w in computed.graph.parents.get(goal.pk, ())
+                       if p in computed.goals]
+            rows.append({"goal": goal, "progress": result, "supports": parents})
+    return cycles, cycle, rows
+
+
+def _cells(row) -> list:
+    goal, result = row["goal"], row["progress"]
+    return [goal.title, goal.department.name if goal.department else "Organization",
+            goal.owner.display_name if goal.owner else "", goal.metric.name if goal.metric else "Milestones",
+            goal.baseline, goal.target, goal.get_direction_display() if goal.direction else "", goal.due_date,
+            None if result.percent is None else round(result.percent, 1), result.look.label,
+            str(goal.quality_definition) if goal.quality_definition else "", "; ".join(row["supports"])]
+
+
+def register(request):
+    cycles, cycle, rows = _register(request)
+    return render(request, "goals/register.html", {"cycles": cycles, "cycle": cycle, "rows": rows})
+
+
+def _filename(cycle, extension: str) -> str:
+    stamp = timezone.localdate().isoformat()
+    return f"quality-objectives-{cycle.name if cycle else 'none'}-{stamp}.{extension}".replace(" ", "-")
+
+
+def register_csv(request):
+    _cycles, cycle, rows = _register(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{_filename(cycle, "csv")}"'})
+    response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(REGISTER_COLUMNS)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in _cells(row)])
+    return response
+
+
+def register_xlsx(request):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    _cycles, cycle, rows = _register(request)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"Objectives {cycle.name}"[:31] if cycle else "Objectives"
+    sheet.append(REGISTER_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(_cells(row))
+    for index, width in enumerate([40, 22, 22, 28, 10, 10, 22, 12, 12, 12, 28, 40], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for cell in sheet["H"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    return HttpResponse(workbook_bytes(book),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{_filename(cycle, "xlsx")}"'})
+

@@ -1,0 +1,110 @@
+"""Reads for dashboards and scorecards: which metrics a person sees, and figures from rollups in one query."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q
+
+from core import periods
+from metrics import status as status_rules
+from metrics.models import Metric, Rollup, Target
+from org import access
+
+PERSON, DEPARTMENT = Rollup.PERSON, Rollup.DEPARTMENT
+
+
+def with_targets(metrics):
+    return metrics.select_related("department").prefetch_related(
+        Prefetch("targets", queryset=Target.objects.order_by("valid_from")))
+
+
+def manageable_metrics(user):
+    """Metrics the user may define, change and archive: those of the departments they manage."""
+    return Metric.objects.filter(department__in=access.managed_departments(user))
+
+
+def visible_metrics(user):
+    """Metrics whose pages the user may open: managed ones, and those that apply to their own department."""
+    condition = Q(department__in=access.managed_departments(user))
+    if user.department_id:
+        ancestors = [*user.department.ancestor_ids, user.department_id]
+        condition |= Q(department_id__in=ancestors)
+    return Metric.objects.filter(condition)
+
+
+def my_metrics(user):
+    """Active metrics that apply to the person: per-person metrics of their department or any above it, and
+    their own department's department metrics."""
+    if not user.department_id:
+        return Metric.objects.none()
+    ancestors = [*user.department.ancestor_ids, user.department_id]
+    return Metric.objects.active().filter(
+        Q(owner_kind=Metric.Owner.PERSON, department_id__in=ancestors)
+        | Q(owner_kind=Metric.Owner.DEPARTMENT, department_id=user.department_id)
+    )
+
+
+def figures(*, metrics: Iterable[Metric], owners: Iterable[tuple[str, int]], period: str,
+            starts: Iterable[date]) -> dict[tuple[int, str, int, date], float | None]:
+    """{(metric id, owner type, owner id, bucket start): value} for every existing bucket, in one query."""
+    metrics = {m.pk: m for m in metrics}
+    owners, starts = list(owners), list(starts)
+    if not metrics or not owners or not starts:
+        return {}
+    owner_q = Q()
+    for owner_type in {t for t, _ in owners}:
+        owner_q |= Q(owner_type=owner_type, owner_id__in=[i for t, i in owners if t == owner_type])
+    rows = Rollup.objects.filter(owner_q, metric_id__in=metrics, period=period, start__in=starts)
+    return {(r.metric_id, r.owner_type, r.owner_id, r.start): r.value_for(metrics[r.metric_id]) for r in rows}
+
+
+@dataclass
+class Cell:
+    """A figure with its target and status, ready for a template."""
+
+    metric: Metric
+    value: float | None
+    target: Target | None
+    state: str
+
+    @property
+    def look(self):
+        return status_rules.look(self.state)
+
+    @property
+    def display(self) -> str:
+        return format_value(self.metric, self.value)
+
+    @property
+    def target_display(self) -> str:
+        """The target in force, with its direction: '≥ 80.0%', '≤ 4.0 h'."""
+        if self.target is None:
+            return "–"
+        sign = "≤" if self.metric.direction == Metric.Direction.LOWER else "≥"
+        return f"{sign} {format_value(self.metric, self.target.target)}"
+
+
+def cell(metric: Metric, value: float | None, day: date) -> Cell:
+    target = metric.target_on(day, list(metric.targets.all()))
+    higher = metric.direction == Metric.Direction.HIGHER
+    return Cell(metric=metric, value=value, target=target,
+                state=status_rules.status(value, target, higher_is_better=higher))
+
+
+def format_value(metric: Metric, value: float | None) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.{metric.decimals}f}"
+    if not metric.unit:
+        return text
+    return f"{text}{metric.unit}" if metric.unit == "%" else f"{text} {metric.unit}"
+
+
+def owner_of(metric: Metric, user) -> tuple[str, int]:
+    """Whose figure a person sees as theirs: their own for per-person metrics, their department's otherwise."""
+    return (PERSON, user.pk) if metric.per_person else (DEPARTMENT, user.department_id)
+
+
+def current_bucket(period: str) -> date:
+    return periods.bucket_start(periods.today(), period)

@@ -1,0 +1,337 @@
+"""The scorecard matrix: one department's figures for one period, per person or per sub-department, from rollups.
+
+What applies to whom (kept deliberately simple):
+  - Columns are the active metrics on the department's line: per-person metrics of the department and of every
+    department above it, and every metric (per-person or department) of the department and those below it.
+    A department metric of a department above does not apply: its readings belong to that department alone.
+  - A person row has a figure for a per-person metric when the person sits in the metric's department or below
+    it; every other cell of the row "does not apply".
+  - A sub-department row (a direct child of the department) has its subtree's figure (Rollup owner type "d") for
+    the metrics on its line: those of departments above it (per-person ones) and those inside its subtree.
+  - The total row is the department's own subtree figure for every column.
+  - People are the active members of the department and those below it at the time the matrix is built; a
+    person's figure is every reading of theirs in the period (person rollups), wherever they sat then.
+Status compares the figure with the metric's target in force on the first day of the period.
+
+The weighted score of a row (see SCORING): each applicable metric with a target counts with its weight: on track
+1 point, at risk ½, off track or without readings 0; the score is the points earned over the points possible.
+
+A Scorecard is plain data, so the very same structure is frozen as JSON when a period closes
+(`to_json` / `from_json`) and rendered, sorted and exported alike whether it is live or frozen.
+"""
+
+import csv
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from django.db.models import Q
+
+from core import periods
+from core.spreadsheets import csv_cell, workbook_bytes
+from metrics import status as status_rules
+from metrics.models import ClosedPeriod, Metric, Rollup
+from metrics.selectors.figures import cell, figures, format_value, with_targets
+from org.models import Department, User
+
+PEOPLE, DEPARTMENTS = "people", "departments"
+ROW_KINDS = [(PEOPLE, "People"), (DEPARTMENTS, "Sub-departments")]
+PERSON, DEPARTMENT, TOTAL = "person", "department", "total"
+
+NOT_APPLICABLE = "not_applicable"
+NOT_APPLICABLE_LOOK = status_rules.Look("Does not apply", "light", "·")
+POINTS = {status_rules.ON_TRACK: 1.0, status_rules.AT_RISK: 0.5, status_rules.OFF_TRACK: 0.0,
+          status_rules.NO_DATA: 0.0}
+SCORING = ("Score: each metric with a target counts with its weight — on track 1 point, at risk ½, off track or "
+           "without readings 0 — and the score is the points earned out of those possible. Metrics without a "
+           "target, and metrics that do not apply to a row, are left out. Status compares each figure with the "
+           "target in force on the first day of the period.")
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """One metric of the matrix, with what is needed to show and score it (no model: it must freeze as JSON)."""
+
+    metric_id: int
+    name: str
+    code: str
+    unit: str
+    department: str
+    weight: float
+    higher_is_better: bool
+    per_person: bool
+    target: float | None
+    target_display: str
+
+    @property
+    def key(self) -> str:
+        return f"m{self.metric_id}"
+
+    @property
+    def has_target(self) -> bool:
+        return self.target is not None
+
+    @property
+    def heading(self) -> str:
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+    @property
+    def target_label(self) -> str:
+        if self.target is None:
+            return "No target"
+        return f"Target {'≥' if self.higher_is_better else '≤'} {self.target_display}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One cell: the value, as shown, and its status (or NOT_APPLICABLE)."""
+
+    value: float | None
+    display: str
+    state: str
+
+    @property
+    def applies(self) -> bool:
+        return self.state != NOT_APPLICABLE
+
+    @property
+    def look(self) -> status_rules.Look:
+        return status_rules.look(self.state) if self.applies else NOT_APPLICABLE_LOOK
+
+
+@dataclass
+class Row:
+    kind: str  # PERSON, DEPARTMENT or TOTAL
+    id: int  # the person's or the department's id
+    name: str
+    department: str
+    figures: list[Figure]
+    score: float | None  # 0..1
+    on_target: bool  # on track on every applicable metric with a target, and there is at least one
+
+    @property
+    def score_display(self) -> str:
+        return "–" if self.score is None else f"{self.score * 100:.0f}%"
+
+
+@dataclass
+class Scorecard:
+    department_id: int
+    department: str
+    period: str
+    start: date
+    end: date
+    columns: list[Column]
+    people: list[Row]
+    departments: list[Row]
+    total: Row
+
+    @property
+    def label(self) -> str:
+        return periods.label(self.start, self.period)
+
+    def rows(self, kind: str) -> list[Row]:
+        return self.departments if kind == DEPARTMENTS else self.people
+
+    def to_json(self) -> dict:
+        def row(r: Row) -> dict:
+            return {"kind": r.kind, "id": r.id, "name": r.name, "department": r.department, "score": r.score,
+                    "on_target": r.on_target, "cells": [asdict(f) for f in r.figures]}
+
+        return {"version": FORMAT_VERSION, "department": {"id": self.department_id, "name": self.department},
+                "period": self.period, "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "metrics": [asdict(c) for c in self.columns], "rows": [row(r) for r in self.people],
+                "departments": [row(r) for r in self.departments], "total": row(self.total)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Scorecard":
+        def row(r: dict) -> Row:
+            return Row(kind=r["kind"], id=r["id"], name=r["name"], department=r["department"], score=r["score"],
+                       on_target=r["on_target"], figures=[Figure(**f) for f in r["cells"]])
+
+        return cls(department_id=data["department"]["id"], department=data["department"]["name"],
+                   period=data["period"], start=date.fromisoformat(data["start"]),
+                   end=date.fromisoformat(data["end"]), columns=[Column(**c) for c in data["metrics"]],
+                   people=[row(r) for r in data["rows"]], departments=[row(r) for r in data["departments"]],
+                   total=row(data["total"]))
+
+
+def weighted_score(columns: list[Column], cells: list[Figure]) -> float | None:
+    """Points earned over points possible (see SCORING); None when no applicable metric has a target and weight."""
+    earned = possible = 0.0
+    for column, figure in zip(columns, cells, strict=True):
+        if figure.applies and column.has_target and column.weight > 0:
+            earned += column.weight * POINTS.get(figure.state, 0.0)
+            possible += column.weight
+    return round(earned / possible, 6) if possible else None
+
+
+def on_target_everywhere(columns: list[Column], cells: list[Figure]) -> bool:
+    judged = [f for c, f in zip(columns, cells, strict=True) if f.applies and c.has_target]
+    return bool(judged) and all(f.state == status_rules.ON_TRACK for f in judged)
+
+
+def line_metrics(department: Department):
+    """Active metrics that apply somewhere in the department's subtree (see the module docstring), with targets."""
+    on_line = Q(department_id__in=department.ancestor_ids, owner_kind=Metric.Owner.PERSON) | Q(
+        department__path__startswith=department.path)
+    return with_targets(Metric.objects.active().filter(on_line)).order_by("department__depth", "department__name",
+                                                                         "name")
+
+
+def _person_applies(metric: Metric, person: User) -> bool:
+    return metric.per_person and person.department.is_below(metric.department)
+
+
+def _subtree_applies(metric: Metric, department: Department) -> bool:
+    return metric.department.is_below(department) or (metric.per_person and department.is_below(metric.department))
+
+
+def build_scorecard(*, department: Department, period: str, start: date) -> Scorecard:
+    """The live matrix of a department for the bucket containing `start`, from rollups only.
+
+    Five queries whatever the size: metrics, their targets, the people below the department, its direct
+    sub-departments, and every rollup needed (people, sub-departments and the department itself) at once.
+    """
+    start = periods.bucket_start(start, period)
+    metrics = list(line_metrics(department))
+    people = list(User.objects.filter(is_active=True, department__path__startswith=department.path)
+                  .select_related("department").order_by("last_name", "first_name", "username"))
+    children = list(Department.objects.filter(parent=department).order_by("name"))
+    owners = ([(Rollup.PERSON, p.pk) for p in people] + [(Rollup.DEPARTMENT, c.pk) for c in children]
+              + [(Rollup.DEPARTMENT, department.pk)])
+    values = figures(metrics=metrics, owners=owners, period=period, starts=[start])
+    columns = [_column(m, start) for m in metrics]
+
+    def row(kind: str, owner_type: str, owner_id: int, name: str, where: str, applies) -> Row:
+        cells = []
+        for metric in metrics:
+            if applies(metric):
+                found = cell(metric, values.get((metric.pk, owner_type, owner_id, start)), start)
+                cells.append(Figure(value=found.value, display=found.display, state=found.state))
+            else:
+                cells.append(Figure(value=None, display="", state=NOT_APPLICABLE))
+        return Row(kind=kind, id=owner_id, name=name, department=where, figures=cells,
+                   score=weighted_score(columns, cells), on_target=on_target_everywhere(columns, cells))
+
+    return Scorecard(
+        department_id=department.pk, department=department.name, period=period, start=start,
+        end=periods.bucket_end(start, period), columns=columns,
+        people=[row(PERSON, Rollup.PERSON, p.pk, p.display_name, p.department.name,
+                    lambda m, p=p: _person_applies(m, p)) for p in people],
+        departments=[row(DEPARTMENT, Rollup.DEPARTMENT, c.pk, c.name, c.name,
+                         lambda m, c=c: _subtree_applies(m, c)) for c in children],
+        total=row(TOTAL, Rollup.DEPARTMENT, department.pk, f"All of {department.name}", department.name,
+                  lambda m: True),
+    )
+
+
+def _column(metric: Metric, start: date) -> Column:
+    target = metric.target_on(start, list(metric.targets.all()))
+    return Column(metric_id=metric.pk, name=metric.name, code=metric.code, unit=metric.unit,
+                  department=metric.department.name, weight=metric.weight,
+                  higher_is_better=metric.direction == Metric.Direction.HIGHER, per_person=metric.per_person,
+                  target=None if target is None else target.target,
+                  target_display="" if target is None else format_value(metric, target.target))
+
+
+@dataclass
+class Loaded:
+    """The scorecard to show for a department and bucket: frozen if the department closed it, live otherwise."""
+
+    scorecard: Scorecard
+    closed: ClosedPeriod | None  # this department's closing of exactly this bucket
+    covering: list[ClosedPeriod]  # other closed periods (here or above) whose days overlap this bucket
+
+
+def load_scorecard(*, department: Department, period: str, start: date) -> Loaded:
+    """One query for the closed periods that concern the bucket, then the frozen JSON or a live build."""
+    start = periods.bucket_start(start, period)
+    end = periods.bucket_end(start, period)
+    concerning = list(ClosedPeriod.objects.filter(
+        department_id__in=[*department.ancestor_ids, department.pk], start__lte=end, end__gte=start,
+    ).select_related("department", "closed_by").order_by("department__depth", "start"))
+    closed = next((c for c in concerning if c.department_id == department.pk and c.period == period
+                   and c.start == start), None)
+    covering = [c for c in concerning if c is not closed]
+    scorecard = (Scorecard.from_json(closed.scorecard) if closed is not None
+                 else build_scorecard(department=department, period=period, start=start))
+    return Loaded(scorecard=scorecard, closed=closed, covering=covering)
+
+
+def sort_keys(columns: list[Column]) -> set[str]:
+    return {"name", "score", *(c.key for c in columns)}
+
+
+def sort_rows(rows: list[Row], columns: list[Column], sort: str) -> list[Row]:
+    """Rows ordered by "name", "score" or a column key ("m12"); "-" first for descending; blanks always last."""
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    index = next((i for i, c in enumerate(columns) if c.key == key), None)
+    if key == "score":
+        def value(r):
+            return r.score
+    elif index is not None:
+        def value(r):
+            return r.figures[index].value
+    else:
+        return sorted(rows, key=lambda r: r.name.lower(), reverse=descending)
+    present = sorted((r for r in rows if value(r) is not None), key=value, reverse=descending)
+    return present + [r for r in rows if value(r) is None]
+
+
+# Exports: the same rows and statuses as the page, one value and one status column per metric.
+
+FILLS = {status_rules.ON_TRACK: "D1E7DD", status_rules.AT_RISK: "FFF3CD", status_rules.OFF_TRACK: "F8D7DA"}
+
+
+def export_header(scorecard: Scorecard) -> list[str]:
+    header = ["Name", "Department"]
+    for column in scorecard.columns:
+        header += [column.heading, f"{column.name}: status"]
+    return [*header, "Weighted score (%)"]
+
+
+def export_rows(scorecard: Scorecard, rows: list[Row]) -> list[list]:
+    """Header, rows, then the total row; values as numbers (None when empty), statuses as words."""
+    table = [export_header(scorecard)]
+    for row in [*rows, scorecard.total]:
+        line = [row.name, row.department]
+        for figure in row.figures:
+            line += [figure.value, figure.look.label]
+        table.append([*line, None if row.score is None else round(row.score * 100, 1)])
+    return table
+
+
+def write_csv(out, scorecard: Scorecard, rows: list[Row]) -> None:
+    writer = csv.writer(out)
+    for line in export_rows(scorecard, rows):
+        writer.writerow([csv_cell(v) for v in line])
+
+
+def xlsx_bytes(scorecard: Scorecard, rows: list[Row]) -> bytes:
+    """A workbook with one sheet: the matrix, status colours as fills (and in words), the total row in bold."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = scorecard.label.replace("/", "-")[:31]
+    table = export_rows(scorecard, rows)
+    for line in table:
+        sheet.append(line)
+    for cell_ in sheet[1]:
+        cell_.font = Font(bold=True)
+    for cell_ in sheet[len(table)]:
+        cell_.font = Font(bold=True)
+    for offset, row in enumerate([*rows, scorecard.total], start=2):
+        for index, figure in enumerate(row.figures):
+            fill = FILLS.get(figure.state)
+            if fill:
+                for column in (3 + 2 * index, 4 + 2 * index):
+                    sheet.cell(row=offset, column=column).fill = PatternFill("solid", fgColor=fill)
+    for index in range(1, len(table[0]) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 24 if index <= 2 else 16
+    sheet.freeze_panes = "C2"
+    return workbook_bytes(book)

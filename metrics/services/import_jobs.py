@@ -1,0 +1,170 @@
+"""Checking and importing a waiting CSV file as a job: in the request for a small file, by Celery for a large one.
+
+A million-row file takes about a minute to import (bench/import.py), longer than a web request may last, so
+a file above INLINE_BYTES is handed to a worker and its page polls the job. Small files, the everyday case,
+are still checked and imported at once, by the same code.
+
+A job is claimed by a conditional UPDATE, so it runs once however many messages ask for it; the import and
+the job's result are committed together, so a worker killed midway leaves nothing imported and the job is
+claimed again once STALE_AFTER has passed (by the message Celery redelivers, or by beat's recover_stalled()).
+A job that fails for good says so on its page: nothing is dropped silently.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core import uploads
+from core.models import PendingUpload
+from metrics.models import ReadingImport
+from metrics.services import imports
+from metrics.services.readings import RowError
+from org.models import User
+
+log = logging.getLogger(__name__)
+
+INLINE_BYTES = 1024 * 1024  # about 20,000 rows: checked or imported within a second or two, in the request
+STALE_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)  # a running job older than this was lost
+LOST_AFTER = timedelta(minutes=2)  # a queued job no worker took by then gets another message
+MAX_ATTEMPTS = 3
+KEPT_FOR = timedelta(days=7)  # finished jobs, for their pages
+UPLOAD_KIND = "readings"
+GONE = ("The file is no longer waiting: it was imported, discarded, or replaced by newer uploads. Upload it "
+        "again.")
+
+Status = ReadingImport.Status
+
+
+class Retry(Exception):
+    """The database failed under the job; it is queued again and the task retries."""
+
+
+def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = False) -> ReadingImport:
+    """Create a job for the file and run it now (small file) or once the transaction commits (large file)."""
+    job = ReadingImport.objects.create(user=user, upload=upload, token=upload.token, name=upload.name,
+                                       action=action, valid_only=valid_only)
+    from metrics.tasks import run_reading_import
+
+    if upload.size <= INLINE_BYTES:
+        try:
+            run(job_id=job.pk)
+        except Retry:  # the database failed under it: a worker tries again
+            transaction.on_commit(lambda: run_reading_import.delay(job.pk))
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: run_reading_import.delay(job.pk))
+    return job
+
+
+def latest(*, user: User, token: str) -> ReadingImport | None:
+    """The user's newest job on the file with this token (whether or not the file is still there)."""
+    if not isinstance(token, str) or not uploads.TOKEN.fullmatch(token):
+        return None
+    return ReadingImport.objects.filter(user=user, token=token).order_by("-pk").first()
+
+
+def announce(job: ReadingImport) -> bool:
+    """True the first time a finished job's outcome is shown (a page says "imported" once, not at every visit)."""
+    return bool(ReadingImport.objects.filter(pk=job.pk, announced_at__isnull=True).update(
+        announced_at=timezone.now()))
+
+
+def run(*, job_id: int) -> bool:
+    """Claim the job and run it; False when it is not there to run (done, or another worker has it)."""
+    now = timezone.now()
+    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=now - STALE_AFTER)
+    if not ReadingImport.objects.filter(claimable, pk=job_id).update(status=Status.RUNNING, started_at=now,
+                                                                      attempts=F("attempts") + 1):
+        return False
+    job = ReadingImport.objects.select_related("user", "upload").get(pk=job_id)
+    if job.attempts > MAX_ATTEMPTS:
+        _fail(job, f"It stopped {MAX_ATTEMPTS} times before finishing. Nothing was imported; try again later or "
+                   "split the file.")
+        return True
+    if job.upload is None:
+        _fail(job, GONE)
+        return True
+    try:
+        with transaction.atomic():
+            with uploads.open_upload(job.upload) as file:
+                if job.action == ReadingImport.Action.CHECK:
+                    report = imports.check_import(file=file, recorded_by=job.user)
+                else:
+                    report = imports.import_readings(file=file, recorded_by=job.user, valid_only=job.valid_only)
+            job.report, job.status, job.finished_at = report_to_json(report), Status.DONE, timezone.now()
+            job.save(update_fields=["report", "status", "finished_at"])
+            if report.saved:
+                uploads.forget(job.upload)
+    except uploads.UploadGone:
+        _fail(job, GONE)
+    except (OperationalError, InterfaceError) as error:  # the database went away: worth another try
+        log.warning("reading import %s: database error, queued again: %s", job.pk, error)
+        ReadingImport.objects.filter(pk=job.pk, status=Status.RUNNING).update(status=Status.QUEUED)
+        raise Retry(str(error)) from error
+    except Exception:
+        log.exception("reading import %s failed", job.pk)
+        _fail(job, "Something went wrong on our side while reading the file, and nothing was imported. Try "
+                   "again; if it happens again, tell an admin (the error is in the server log).")
+    return True
+
+
+def _fail(job: ReadingImport, message: str) -> None:
+    ReadingImport.objects.filter(pk=job.pk).update(status=Status.FAILED, error=message, finished_at=timezone.now())
+
+
+def recover_stalled() -> int:
+    """Send another message for each job a lost message or a killed worker left behind, and remove finished
+    jobs older than KEPT_FOR; returns how many were sent again."""
+    from metrics.tasks import run_reading_import
+
+    now = timezone.now()
+    ReadingImport.objects.filter(status__in=[Status.DONE, Status.FAILED], created_at__lt=now - KEPT_FOR).delete()
+    stalled = list(ReadingImport.objects.filter(
+        Q(status=Status.QUEUED, created_at__lt=now - LOST_AFTER)
+        | Q(status=Status.RUNNING, started_at__lt=now - STALE_AFTER)).values_list("pk", flat=True)[:100])
+    for job_id in stalled:
+        run_reading_import.delay(job_id)
+    return len(stalled)
+
+
+# The report, kept as JSON for the page
+
+def _text(value: str) -> str:
+    """A string PostgreSQL's JSON can store: a NUL (which the file may hold, and a message may quote) is shown
+    as the replacement character."""
+    return value.replace("\x00", "\ufffd")
+
+
+def report_to_json(report: imports.ImportReport) -> dict:
+    def problems(items) -> list[dict]:
+        return [{"line": p.line, "field": p.field, "message": _text(p.message)} for p in items]
+
+    return {
+        "rows": report.rows, "created": report.created, "updated": report.updated,
+        "rejected_rows": report.rejected_rows, "problem_count": report.problem_count,
+        "file_error": report.file_error and _text(report.file_error), "saved": report.saved,
+        "problems": problems(report.problems),
+        "preview": [{"line": row.line, "values": {name: _text(text) for name, text in row.values.items()},
+                     "problems": problems(row.problems),
+                     "measured_at": row.reading.measured_at.isoformat() if row.reading else None}
+                    for row in report.preview],
+    }
+
+
+def report_from_json(data: dict) -> imports.ImportReport:
+    def problems(items) -> list[RowError]:
+        return [RowError(p["line"], p["field"], p["message"]) for p in items]
+
+    preview = [SimpleNamespace(line=row["line"], values=row["values"], problems=problems(row["problems"]),
+                               reading=SimpleNamespace(measured_at=datetime.fromisoformat(row["measured_at"]))
+                               if row["measured_at"] else None)
+               for row in data["preview"]]
+    return imports.ImportReport(rows=data["rows"], created=data["created"], updated=data["updated"],
+                                rejected_rows=data["rejected_rows"], problem_count=data["problem_count"],
+                                file_error=data["file_error"], saved=data["saved"],
+                                problems=problems(data["problems"]), preview=preview)

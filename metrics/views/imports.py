@@ -1,0 +1,126 @@
+"""Pages of the CSV import: upload a file, preview it with every row's problems, confirm (or discard) it.
+
+Between the preview and the confirmation the file waits in the database (core.uploads), under a random token
+that only its uploader can use: anyone else's token, or an unknown one, is a 404. Checking and importing are
+jobs (metrics.services.import_jobs): done in the request for a small file; for a large one a worker does them while the
+page shows their progress and polls until they finish.
+"""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from core import periods, uploads
+from metrics.forms.imports import ConfirmImportForm, UploadReadingsForm
+from metrics.models import ReadingImport
+from metrics.selectors import figures as selectors
+from metrics.services import import_jobs, imports
+
+UPLOAD_KIND = import_jobs.UPLOAD_KIND
+POLL_SECONDS = 2
+
+
+def upload(request):
+    form = UploadReadingsForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        pending = uploads.keep(user=request.user, upload=form.cleaned_data["file"], kind=UPLOAD_KIND)
+        import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
+        return redirect("metrics:import_preview", token=pending.token)
+    metrics = selectors.visible_metrics(request.user).active().select_related("department")
+    return render(request, "metrics/import_upload.html", {
+        "form": form,
+        "metrics": metrics.order_by("department__path", "code")[:100],
+        "columns": imports.COLUMNS,
+        "template_csv": imports.TEMPLATE,
+        "template_href": "data:text/csv;charset=utf-8," + quote(imports.TEMPLATE),
+        "zone": periods.organization_zone().key,
+    })
+
+
+def preview(request, token):
+    """The file's check (or the outcome of its import); POST imports it."""
+    job = import_jobs.latest(user=request.user, token=token)
+    if job is None:
+        raise Http404("No such upload.")
+    form = ConfirmImportForm(request.POST if request.method == "POST" else None)  # the plain button posts no field
+    if request.method == "POST":
+        with transaction.atomic():  # the file's row is locked: a double click starts one import
+            pending = _upload_for(request, token, lock=True)
+            job = import_jobs.latest(user=request.user, token=token)
+            if job.pending:
+                messages.info(request, "This file is still being checked or imported; wait for it to finish.")
+                return redirect("metrics:import_preview", token=token)
+            if form.is_valid():
+                job = import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.IMPORT,
+                                        valid_only=form.cleaned_data["valid_only"])
+        if job.pending:
+            return redirect("metrics:import_preview", token=token)
+    if job.pending:
+        return _render_running(request, job)
+    problem, report = None, None
+    if job.status == ReadingImport.Status.FAILED:
+        problem = f"The {job.get_action_display().lower()} of {job.name} stopped. {job.error}"
+    else:
+        report = import_jobs.report_from_json(job.report)
+        if report.saved:  # said once; a later visit (another tab) only says it was imported
+            if import_jobs.announce(job):
+                messages.success(request, format_html('{} <a class="alert-link" href="{}">Back to my metrics</a>',
+                                                      report.summary(job.name), reverse("metrics:index")))
+            else:
+                messages.info(request, f"{job.name} was imported already.")
+            return _go(request, reverse("metrics:import"))
+        if job.action == ReadingImport.Action.IMPORT:
+            problem = report.summary(job.name)
+        if job.upload_id is None:  # discarded or replaced: there is nothing left to show or import
+            if request.headers.get("HX-Request"):
+                return _go(request, reverse("metrics:import"))
+            raise Http404("This file was discarded or replaced by newer uploads. Upload it again if needed.")
+    if request.headers.get("HX-Request"):  # a poll that found the job finished: show the whole page
+        return _go(request, request.path)
+    return render(request, "metrics/import_preview.html", {
+        "form": form, "report": report, "problem": problem, "name": job.name, "token": token,
+        "waiting": job.upload_id is not None,
+    })
+
+
+def _render_running(request, job: ReadingImport):
+    return render(request, "metrics/import_running.html", {
+        "job": job, "name": job.name, "token": job.token, "poll_seconds": POLL_SECONDS,
+        "checking": job.action == ReadingImport.Action.CHECK,
+    })
+
+
+def _go(request, url: str):
+    """A redirect, or for htmx (a poll) the header that makes the browser load the page itself."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@require_POST
+@transaction.atomic
+def discard(request, token):
+    pending = _upload_for(request, token, lock=True)
+    job = import_jobs.latest(user=request.user, token=token)
+    if job is not None and job.pending:
+        doing = "checked" if job.action == ReadingImport.Action.CHECK else "imported"
+        messages.info(request, f"This file is being {doing}; it cannot be discarded until that is done.")
+        return redirect("metrics:import_preview", token=token)
+    uploads.forget(pending)
+    messages.info(request, "The uploaded file was discarded; nothing was imported.")
+    return redirect("metrics:import")
+
+
+def _upload_for(request, token: str, *, lock: bool = False):
+    pending = uploads.find(user=request.user, token=token, kind=UPLOAD_KIND, lock=lock)
+    if pending is None:
+        raise Http404("No such upload: it was imported, discarded or has expired. Upload the file again.")
+    return pending

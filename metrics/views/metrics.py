@@ -1,0 +1,152 @@
+"""Pages of the metrics app: dashboards, metric definitions and recording a reading."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core import periods
+from core.exceptions import RuleViolation
+from metrics.forms.metrics import MetricForm, ReadingForm, TargetFormSet
+from metrics.models import Metric, Reading
+from metrics.selectors import dashboards
+from metrics.selectors import figures as selectors
+from metrics.services import readings as services
+from metrics.services.awards import awards_for
+from org import access
+from org.models import User
+
+
+def _period(request) -> str:
+    period = request.GET.get("period", periods.WEEK)
+    return period if period in periods.PERIODS else periods.WEEK
+
+
+def index(request):
+    """My metrics: the page an employee opens every morning."""
+    period = _period(request)
+    return render(request, "metrics/my_metrics.html", {
+        "cards": dashboards.personal_cards(user=request.user, period=period),
+        "my_awards": awards_for(request.user)[:5],
+        "period": period,
+        "periods": periods.PERIOD_CHOICES,
+        "period_label": periods.current_label(period),
+        "previous_label": periods.previous_label(period),
+        "managed_departments": access.managed_departments(request.user).order_by("path")[:50]
+        if access.role(request.user) != access.EMPLOYEE else [],
+    })
+
+
+def department(request, pk):
+    dept = access.department_for(request.user, pk)
+    period = _period(request)
+    return render(request, "metrics/department.html", {
+        "department": dept, "period": period, "periods": periods.PERIOD_CHOICES,
+        "period_label": periods.current_label(period), "previous_label": periods.previous_label(period),
+        "can_manage": access.can_manage(request.user, dept),
+        **dashboards.department_view(department=dept, period=period),
+    })
+
+
+def metric_list(request):
+    manageable = selectors.manageable_metrics(request.user)
+    if access.role(request.user) == access.EMPLOYEE:
+        raise Http404("Only managers define metrics.")
+    show_archived = request.GET.get("archived") == "1"
+    metrics = manageable if show_archived else manageable.active()
+    today = periods.today()
+    rows = [(metric, selectors.cell(metric, None, today))
+            for metric in selectors.with_targets(metrics).order_by("department__path", "name")]
+    return render(request, "metrics/metric_list.html", {"rows": rows, "show_archived": show_archived})
+
+
+def _metric_for(user, pk, *, manage: bool) -> Metric:
+    queryset = selectors.manageable_metrics(user) if manage else selectors.visible_metrics(user)
+    return get_object_or_404(selectors.with_targets(queryset), pk=pk)
+
+
+def metric_detail(request, pk):
+    metric = _metric_for(request.user, pk, manage=False)
+    period = _period(request)
+    readings = (Reading.objects.filter(metric=metric, person__in=access.visible_people(request.user))
+                if metric.per_person else Reading.objects.filter(metric=metric))
+    if not metric.per_person and not access.can_see(request.user, metric.department):
+        readings = readings.none()
+    return render(request, "metrics/metric_detail.html", {
+        "metric": metric,
+        "can_manage": access.can_manage(request.user, metric.department),
+        "readings": readings.select_related("person", "recorded_by").order_by("-measured_at")[:25],
+        "period": period,
+    })
+
+
+def _edit_metric(request, metric: Metric | None):
+    form = MetricForm(request.POST or None, instance=metric, user=request.user)
+    direction = request.POST.get("direction") if request.method == "POST" else (metric.direction if metric else None)
+    targets = TargetFormSet(request.POST or None, instance=metric or Metric(), direction=direction,
+                            prefix="targets")
+    if request.method == "POST" and form.is_valid() and targets.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            targets.instance = saved
+            targets.save()
+        messages.success(request, f"“{saved}” saved.")
+        return redirect(saved)
+    return render(request, "metrics/metric_form.html", {"form": form, "targets": targets, "metric": metric})
+
+
+def metric_create(request):
+    if access.role(request.user) == access.EMPLOYEE:
+        raise Http404("Only managers define metrics.")
+    return _edit_metric(request, None)
+
+
+def metric_edit(request, pk):
+    return _edit_metric(request, _metric_for(request.user, pk, manage=True))
+
+
+@require_POST
+def metric_archive(request, pk):
+    metric = _metric_for(request.user, pk, manage=True)
+    services.archive_metric(metric=metric)
+    messages.success(request, f"“{metric}” is archived: it keeps its history and takes no new readings.")
+    return redirect(metric)
+
+
+def _recordable(user):
+    """Metrics this person may record, and the people they may record for."""
+    if access.role(user) == access.EMPLOYEE:
+        return selectors.my_metrics(user).filter(owner_kind=Metric.Owner.PERSON), User.objects.filter(pk=user.pk)
+    metrics = (selectors.manageable_metrics(user).active()
+               | selectors.my_metrics(user).filter(owner_kind=Metric.Owner.PERSON))
+    people = access.visible_people(user).filter(is_active=True)
+    return metrics.distinct(), people
+
+
+def reading_create(request):
+    metrics, people = _recordable(request.user)
+    metrics = metrics.select_related("department").order_by("name")
+    people = people.select_related("department").order_by("last_name", "first_name")
+    initial = {"metric": request.GET.get("metric"), "person": request.user.pk}
+    form = ReadingForm(request.POST or None, user=request.user, metrics=metrics, people=people, initial=initial)
+    if access.role(request.user) == access.EMPLOYEE:
+        form.fields["person"].widget = form.fields["person"].hidden_widget()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        metric = data["metric"]
+        person = (data["person"] or request.user) if metric.per_person else None
+        row = services.ReadingRow(metric=metric, person=person, measured_at=data["measured_at"],
+                                  value=data["value"], denominator=data["denominator"], note=data["note"])
+        try:
+            result = services.record_readings(rows=[row], recorded_by=request.user, source=Reading.Source.FORM,
+                                              override_reason=data.get("override_reason", ""))
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            verb = "updated" if result.updated else "recorded"
+            messages.success(request, f"Reading of “{metric}” {verb}. Dashboards show it after the next "
+                                      "rollup, within a minute or two.")
+            return redirect(reverse("metrics:index"))
+    return render(request, "metrics/reading_form.html", {"form": form})

@@ -1,0 +1,143 @@
+"""The compliance report: who is current, due or overdue on which definition, and the most often missed questions."""
+
+import csv
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from core.spreadsheets import csv_cell, workbook_bytes
+from org import access
+from org.models import Department
+from reviews.models import Question
+from reviews.services import training
+
+WEAK_QUESTIONS_PER_DEFINITION = 3
+EXPORT_HEADER = ["Person", "Username", "Department", "Definition", "Status", "Due date", "Last completion",
+                 "Last score (%)", "Why"]
+
+
+def scope_paths(user, department: Department | None = None) -> list[str]:
+    """The department paths whose people the user may see in the report: all for admins, managed subtrees for
+    managers, narrowed to one department (already checked with access.department_for) when one is chosen."""
+    if department is not None:
+        return [department.path]
+    if access.is_admin(user):
+        return ["/"]  # every path starts with the separator: the whole organization
+    return access.managed_paths(user)
+
+
+@dataclass
+class WeakQuestion:
+    definition_id: int
+    text: str
+    missed: int
+    answered: int
+
+    @property
+    def missed_percent(self) -> int:
+        return round(100 * self.missed / self.answered) if self.answered else 0
+
+
+@dataclass
+class Report:
+    rows: list[training.DueState]
+    counts: dict[str, int]
+    weak: dict[int, list[WeakQuestion]]  # definition id -> most often missed first
+    definitions: dict[int, str]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def totals(self) -> list[tuple[str, object, int]]:
+        """(state, look, count) for each state, current first."""
+        return [(state, training.LOOKS[state], self.counts[state]) for state in training.STATES]
+
+    def weak_by_definition(self) -> list[tuple[str, list[WeakQuestion]]]:
+        return [(self.definitions.get(d, ""), qs) for d, qs in sorted(
+            self.weak.items(), key=lambda item: self.definitions.get(item[0], "").lower())]
+
+
+def weak_questions(*, paths: list[str], definition_ids) -> dict[int, list[WeakQuestion]]:
+    """Per definition, the questions most often answered wrong by people in the scope: one query."""
+    definition_ids = list(definition_ids)
+    if not paths or not definition_ids:
+        return {}
+    people = Q()
+    for path in paths:
+        people |= Q(answers__attempt__person__department__path__startswith=path)
+    questions = (Question.objects.filter(quiz__definition_id__in=definition_ids)
+                 .annotate(missed=Count("answers", filter=people & Q(answers__correct=False)),
+                           answered=Count("answers", filter=people))
+                 .filter(missed__gt=0).order_by("-missed", "position", "pk")
+                 .values_list("quiz__definition_id", "text", "missed", "answered"))
+    weak: dict[int, list[WeakQuestion]] = {}
+    for definition_id, text, missed, answered in questions:
+        listed = weak.setdefault(definition_id, [])
+        if len(listed) < WEAK_QUESTIONS_PER_DEFINITION:
+            listed.append(WeakQuestion(definition_id, text, missed, answered))
+    return weak
+
+
+def build_report(*, user, department: Department | None = None, definition_id: int | None = None,
+                 state: str | None = None) -> Report:
+    """The report for the user's scope, narrowed by department, definition and state. Two queries (plus one for
+    the managed departments, cached on the user): the due states and the weak questions."""
+    paths = scope_paths(user, department)
+    rows = training.due_states(department_paths=paths,
+                               definition_ids=[definition_id] if definition_id else None)
+    counts = {s: 0 for s in training.STATES}
+    for row in rows:
+        counts[row.state] += 1
+    definitions = {row.definition_id: row.definition for row in rows}
+    if state in training.STATES:
+        rows = [row for row in rows if row.state == state]
+    return Report(rows=rows, counts=counts, weak=weak_questions(paths=paths, definition_ids=definitions),
+                  definitions=definitions)
+
+
+# Exports: the same rows as the page (all of them, not one page), statuses in words.
+
+def export_rows(report: Report) -> list[list]:
+    table = [EXPORT_HEADER]
+    for row in report.rows:
+        table.append([row.person_name, row.username, row.department, row.definition, row.look.label, row.due_date,
+                      row.last_completed_at.date() if row.last_completed_at else None,
+                      None if row.last_score is None else round(row.last_score, 1), row.reason])
+    return table
+
+
+def write_csv(out, report: Report) -> None:
+    writer = csv.writer(out)
+    for line in export_rows(report):
+        writer.writerow([csv_cell(v) for v in line])
+
+
+FILLS = {training.CURRENT: "D1E7DD", training.DUE: "FFF3CD", training.OVERDUE: "F8D7DA"}
+
+
+def xlsx_bytes(report: Report) -> bytes:
+    """One sheet of people and statuses (status colours as fills and in words), one of weak questions."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Compliance"
+    for line in export_rows(report):
+        sheet.append(line)
+    for offset, row in enumerate(report.rows, start=2):
+        sheet.cell(row=offset, column=5).fill = PatternFill("solid", fgColor=FILLS[row.state])
+    for letter, width in zip("ABCDEFGHI", (24, 16, 22, 24, 10, 12, 14, 12, 34), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    weak = book.create_sheet("Weak questions")
+    weak.append(["Definition", "Question", "Missed", "Answered", "Missed (%)"])
+    for title, questions in report.weak_by_definition():
+        for q in questions:
+            weak.append([title, q.text, q.missed, q.answered, q.missed_percent])
+    for ws in (sheet, weak):
+        for cell_ in ws[1]:
+            cell_.font = Font(bold=True)
+    return workbook_bytes(book)

@@ -1,0 +1,195 @@
+"""Pages of refresher training: my training, taking a comprehension check and its result, programmes and quiz
+editing (admins), and the compliance report with its exports (managers for their departments, admins for all)."""
+
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.exceptions import RuleViolation
+from goals.models import QualityDefinition
+from goals.selectors.visibility import visible_definitions
+from org import access
+from reviews.forms.training import (
+    ComplianceFilterForm,
+    ProgrammeForm,
+    QuestionForm,
+    QuestionFormSet,
+    QuizAnswerForm,
+    QuizForm,
+)
+from reviews.models import Quiz, QuizAttempt, RefresherProgramme
+from reviews.selectors import compliance
+from reviews.services import quizzes, training
+
+PAGE_SIZE = 50
+
+
+def _require_admin(user) -> None:
+    if not access.is_admin(user):
+        raise PermissionDenied("Only administrators write refresher programmes and quizzes.")
+
+
+def _require_manager(user) -> None:
+    if access.role(user) == access.EMPLOYEE:
+        raise PermissionDenied("The compliance report is for managers of departments and administrators.")
+
+
+def _open_quizzes(user):
+    """Open checks the user may take: of definitions they may see, or that a programme asks of them."""
+    chain = [*user.department.ancestor_ids, user.department_id] if user.department_id else []
+    assigned = RefresherProgramme.objects.filter(active=True, departments__in=chain).values("definitions")
+    return Quiz.objects.select_related("definition").filter(
+        Q(definition__in=visible_definitions(user).values("pk")) | Q(definition__in=assigned),
+        published=True, definition__retired_at__isnull=True)
+
+
+def _quiz_for(user, definition_pk) -> Quiz:
+    """The open quiz of a definition the user may take; 404 otherwise."""
+    return get_object_or_404(_open_quizzes(user), definition_id=definition_pk)
+
+
+def _attempt_for(user, nonce) -> QuizAttempt:
+    """The user's own attempt; anyone else's is a 404."""
+    return get_object_or_404(QuizAttempt.objects.select_related("quiz__definition"), nonce=nonce, person=user)
+
+
+def my_training(request):
+    user = request.user
+    states = training.due_states(person_id=user.pk)
+    open_quizzes = {q.definition_id: q for q in _open_quizzes(user).order_by("definition__title")}
+    attempts = (QuizAttempt.objects.filter(person=user, submitted_at__isnull=False)
+                .select_related("quiz__definition").order_by("-submitted_at")[:10])
+    return render(request, "reviews/training_my.html", {
+        "states": states, "quizzes": open_quizzes, "attempts": attempts,
+        "other_quizzes": [q for d, q in open_quizzes.items() if d not in {s.definition_id for s in states}],
+        "can_report": access.role(user) != access.EMPLOYEE, "is_admin": access.is_admin(user),
+    })
+
+
+def _render_quiz(request, attempt, form=None, status=200):
+    shown = quizzes.shuffled(attempt)
+    form = form or QuizAnswerForm(shown=shown)
+    return render(request, "reviews/quiz_take.html", {"attempt": attempt, "quiz": attempt.quiz, "form": form,
+                                                      "definition": attempt.quiz.definition}, status=status)
+
+
+def take_quiz(request, definition_pk):
+    quiz = _quiz_for(request.user, definition_pk)
+    return _render_quiz(request, quizzes.open_attempt(quiz=quiz, person=request.user))
+
+
+@require_POST
+def submit_quiz(request, nonce):
+    attempt = _attempt_for(request.user, nonce)
+    if attempt.submitted_at:
+        messages.warning(request, "You already submitted this quiz; your result is below. Nothing was changed.")
+        return redirect("reviews:quiz_result", nonce=nonce)
+    form = QuizAnswerForm(request.POST, shown=quizzes.shuffled(attempt))
+    if not form.is_valid():
+        return _render_quiz(request, attempt, form, status=422)
+    try:
+        quizzes.submit_attempt(nonce=nonce, person=request.user, answers=form.answers())
+    except RuleViolation as error:
+        attempt.refresh_from_db()
+        if attempt.submitted_at:
+            messages.warning(request, error.message)
+            return redirect("reviews:quiz_result", nonce=nonce)
+        form.add_error(None, error.message)
+        return _render_quiz(request, attempt, form, status=422)
+    return redirect("reviews:quiz_result", nonce=nonce)
+
+
+def quiz_result(request, nonce):
+    attempt = _attempt_for(request.user, nonce)
+    if attempt.submitted_at is None:
+        return redirect("reviews:quiz", definition_pk=attempt.quiz.definition_id)
+    state = next((s for s in training.due_states(person_id=request.user.pk,
+                                                 definition_ids=[attempt.quiz.definition_id])), None)
+    return render(request, "reviews/quiz_result.html", {
+        "attempt": attempt, "quiz": attempt.quiz, "definition": attempt.quiz.definition,
+        "missed": quizzes.missed_points(attempt), "state": state,
+    })
+
+
+def programmes(request):
+    _require_admin(request.user)
+    rows = (RefresherProgramme.objects.prefetch_related("definitions", "departments").order_by("-active", "name"))
+    definitions = (QualityDefinition.objects.active().select_related("department", "quiz")
+                   .annotate(questions=Count("quiz__questions")).order_by("title"))
+    return render(request, "reviews/training_programmes.html", {"programmes": rows, "definitions": definitions})
+
+
+def programme_form(request, pk=None):
+    _require_admin(request.user)
+    programme = get_object_or_404(RefresherProgramme, pk=pk) if pk else None
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        programme = form.save()
+        messages.success(request, f"Saved “{programme.name}”.")
+        return redirect("reviews:programmes")
+    return render(request, "reviews/training_programme_form.html", {"form": form, "programme": programme},
+                  status=422 if form.errors else 200)
+
+
+def quiz_edit(request, definition_pk):
+    _require_admin(request.user)
+    definition = get_object_or_404(QualityDefinition.objects.active(), pk=definition_pk)
+    quiz = Quiz.objects.filter(definition=definition).first()
+    if request.method == "POST":
+        form = QuizForm(request.POST)
+        questions = QuestionFormSet(request.POST, prefix="questions")
+        if form.is_valid() and questions.is_valid():
+            rows = [row for row in (f.to_row() for f in questions.forms) if row is not None]
+            try:
+                quizzes.save_quiz(definition=definition, pass_mark=form.cleaned_data["pass_mark"],
+                                  published=form.cleaned_data["published"], questions=rows)
+            except RuleViolation as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(request, f"Saved the comprehension check of “{definition}”.")
+                return redirect("reviews:programmes")
+    else:
+        form = QuizForm(initial={"pass_mark": quiz.pass_mark if quiz else 80,
+                                 "published": quiz.published if quiz else False})
+        questions = QuestionFormSet(prefix="questions", initial=[
+            QuestionForm.initial_for(row) for row in quizzes.rows_of(quiz)])
+    return render(request, "reviews/quiz_edit.html", {
+        "definition": definition, "quiz": quiz, "form": form, "questions": questions,
+    }, status=422 if form.errors or questions.total_error_count() else 200)
+
+
+def _report(request):
+    _require_manager(request.user)
+    filters = ComplianceFilterForm(request.GET or None, user=request.user)
+    definition = filters.value("definition")
+    report = compliance.build_report(user=request.user, department=filters.value("department"),
+                                     definition_id=definition.pk if definition else None,
+                                     state=filters.value("state"))
+    return filters, report
+
+
+def compliance_report(request):
+    filters, report = _report(request)
+    page = Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/compliance.html", {"filters": filters, "report": report, "page": page})
+
+
+def compliance_csv(request):
+    _filters, report = _report(request)
+    out = io.StringIO()
+    compliance.write_csv(out, report)
+    return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="refresher-compliance.csv"'})
+
+
+def compliance_xlsx(request):
+    _filters, report = _report(request)
+    return HttpResponse(compliance.xlsx_bytes(report),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": 'attachment; filename="refresher-compliance.xlsx"'})
