@@ -6,4 +6,7 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customer reality checks"
 
     def ready(self) -> None:
-        from customers import setup  # noqa: F401  (home page sections and demo steps)
+        from customers import demo, today
+
+        today.register()
+        demo.register()

@@ -6,4 +6,7 @@ class GoalsConfig(AppConfig):
     verbose_name = "Quality definitions and goals"
 
     def ready(self) -> None:
-        from goals import definition_setup, goal_setup  # noqa: F401  (home page sections and demo steps)
+        from goals import demo, today
+
+        today.register()
+        demo.register()

@@ -6,4 +6,7 @@ class MetricsConfig(AppConfig):
     verbose_name = "Performance metrics"
 
     def ready(self) -> None:
-        from metrics import demo, today  # noqa: F401  (registers the demo step and the home page section)
+        from metrics import demo, today
+
+        today.register()
+        demo.register()

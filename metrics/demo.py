@@ -78,7 +78,6 @@ def _days(frequency: str, first, last):
         day = periods.shift(day, periods.MONTH, 1) if frequency == "monthly" else day + timedelta(days=step)
 
 
-@demo.register(name="metrics", order=10)
 @transaction.atomic
 def seed_metrics(*, rng: random.Random, size: str, stdout=None) -> str:
     """Metrics with targets (one raised a year ago), readings with trends and noise, and their rollups."""
@@ -150,3 +149,7 @@ def _close_recent_months(*, division, last_day) -> int:
                                  note="Thank you: your results kept our promise to customers this month.")
         closed += 1
     return closed
+
+
+def register() -> None:
+    demo.register(name="metrics", order=10, run=seed_metrics)

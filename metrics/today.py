@@ -25,4 +25,6 @@ def readings_due(request) -> dict | None:
     return {"due": due, "count": len(metrics)}
 
 
-today.register(key="metrics", title="Readings due", order=20, template="metrics/_today.html", context=readings_due)
+def register() -> None:
+    today.register(key="metrics", title="Readings due", order=20, template="metrics/_today.html",
+                   context=readings_due)

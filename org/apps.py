@@ -6,6 +6,7 @@ class OrgConfig(AppConfig):
     verbose_name = "Organization"
 
     def ready(self) -> None:
-        from org import demo, today  # noqa: F401  (demo registers its step on import)
+        from org import demo, today
 
         today.register()
+        demo.register()

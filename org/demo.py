@@ -11,7 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.text import slugify
 
-from core.demo import DEMO_LOGINS, DEMO_PASSWORD, register
+from core import demo
+from core.demo import DEMO_LOGINS, DEMO_PASSWORD
 from org.models import Department, User
 
 ORGANIZATION = "Meridian Services"
@@ -72,7 +73,6 @@ def _team_names(division: str, base: list[str], regional: int) -> list[str]:
     return names
 
 
-@register(name="organization", order=0)
 @transaction.atomic
 def seed_organization(*, rng: random.Random, size: str, stdout=None) -> str:
     """Departments in three levels, their managers and members, and the three demo logins."""
@@ -137,3 +137,7 @@ def seed_organization(*, rng: random.Random, size: str, stdout=None) -> str:
     total_departments = Department.objects.count()
     return (f"organization: {total_departments} departments ({new_departments} new), "
             f"{User.objects.count()} people ({created_people} new)")
+
+
+def register() -> None:
+    demo.register(name="organization", order=0, run=seed_organization)

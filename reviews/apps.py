@@ -6,4 +6,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Review sessions and refresher training"
 
     def ready(self) -> None:
-        from reviews import session_setup, training_setup  # noqa: F401  (home page sections, demo steps, tasks)
+        from reviews import demo, today
+
+        today.register()
+        demo.register()

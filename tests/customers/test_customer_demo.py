@@ -2,8 +2,8 @@
 
 import random
 
+from customers.demo import seed_customers
 from customers.models import Customer
-from customers.setup import seed_customers
 from org.demo import seed_organization
 
 

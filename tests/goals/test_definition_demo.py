@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from goals.definition_setup import seed_definitions
+from goals.demo import seed_definitions
 from goals.models import AcceptanceCriterion, Acknowledgement, DefinitionVersion, QualityDefinition
 from goals.services import definitions
 from org.demo import seed_organization

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from goals import definition_setup
+from goals import today as goals_today
 from goals.models import Acknowledgement, DefinitionVersion, QualityDefinition
 from goals.services import definitions
 from goals.services.definitions import CriterionRow
@@ -476,5 +476,5 @@ def test_todays_section_runs_a_bounded_number_of_queries(rf, org, size, django_a
     request.user = org.bob
     # the pending acknowledgements with their definitions and departments; their count only when more than fit
     with django_assert_max_num_queries(2):
-        data = definition_setup.to_acknowledge(request)
-    assert len(data["rows"]) == min(size[0], definition_setup.TODAY_LIMIT)
+        data = goals_today.to_acknowledge(request)
+    assert len(data["rows"]) == min(size[0], goals_today.TODAY_LIMIT)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from core import periods
 from goals import smart
-from goals.goal_setup import seed_goals
+from goals.demo import seed_goals
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
 from goals.selectors import progress
 from goals.selectors.visibility import visible_goals

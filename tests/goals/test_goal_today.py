@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.goal_setup import your_goals
 from goals.models import CheckIn
 from goals.services import goals as goal_services
+from goals.today import your_goals
 from tests.goals.goal_factories import CheckInFactory, GoalCycleFactory, GoalFactory
 
 

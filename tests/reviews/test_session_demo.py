@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from org.models import User
 from reviews.models import ActionItem, Invitation, ReviewSeries, ReviewSession
-from reviews.session_setup import review_sessions
+from reviews.today import review_sessions
 
 
 @pytest.fixture(autouse=True)

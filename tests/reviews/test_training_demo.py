@@ -4,11 +4,11 @@ import random
 
 import pytest
 
-from goals.definition_setup import seed_definitions
+from goals.demo import seed_definitions
 from org.demo import seed_organization
+from reviews.demo import seed_refresher_training
 from reviews.models import Completion, Quiz, QuizAttempt, RefresherProgramme
 from reviews.services import training
-from reviews.training_setup import seed_refresher_training
 
 
 @pytest.fixture

@@ -1,7 +1,4 @@
-"""Registers customers' home page sections and demo steps (imported by CustomersConfig.ready)."""
-
-
-# --- results: follow-ups on Today, and the reality-check demo (appended) --------------------------------------------
+"""Demo data of customers: Customer Service's external customers, IT's internal ones, and reality checks."""
 
 import logging
 import random
@@ -10,29 +7,18 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from core import demo as org_demo
-from core import today as org_today
+from core import demo
+from customers.models import Answer, Campaign, CampaignQuestion, Customer, FollowUp, Recipient
+from customers.selectors import results
+from customers.services import answers
+from customers.tokens import new_token
+from goals.models import QualityDefinition
+from goals.services.definitions import current_version
+from org.models import Department
 
 _log = logging.getLogger(__name__)
-FOLLOW_UPS_ON_TODAY = 6
 
-
-def follow_ups_today(request) -> dict | None:
-    """Today's "Follow-ups": open ones the person owns or that are open in departments they manage, soonest due
-    first. Two queries (the list and, when it overflows, the count); None when there are none."""
-    from customers.models import FollowUp
-    from customers.selectors.visibility import visible_follow_ups
-
-    open_ones = visible_follow_ups(request.user).exclude(status=FollowUp.Status.CLOSED)
-    rows = list(open_ones.select_related("campaign").order_by("due_date", "pk")[:FOLLOW_UPS_ON_TODAY + 1])
-    if not rows:
-        return None
-    count = open_ones.count() if len(rows) > FOLLOW_UPS_ON_TODAY else len(rows)
-    return {"rows": rows[:FOLLOW_UPS_ON_TODAY], "count": count, "today": timezone.localdate()}
-
-
-org_today.register(key="follow-ups", title="Follow-ups", order=50, template="customers/follow_up_today.html",
-                   context=follow_ups_today)
+# --- reality checks: two closed campaigns with answers and follow-ups, and one open ----------------------------------
 
 DEMO_CAMPAIGNS = [
     # title, days before today it ended, share of answers worse than promised, share better
@@ -45,8 +31,6 @@ DEMO_COMMENTS = ["The first reply came quickly, but the fix took three more days
 
 
 def _demo_campaign(*, definition, version, customers, title, starts_on, ends_on, status, by):
-    from customers.models import Campaign, CampaignQuestion
-
     campaign = Campaign.objects.create(department=definition.department, definition=definition, version=version,
                                        title=title, include_nps=True, include_csat=True, starts_on=starts_on,
                                        ends_on=ends_on, status=Campaign.Status.SENT, created_by=by,
@@ -59,25 +43,15 @@ def _demo_campaign(*, definition, version, customers, title, starts_on, ends_on,
 
 
 def _demo_recipients(campaign, customers, *, expires_at, sent_at):
-    from customers.models import Recipient
-    from customers.tokens import new_token
-
     return Recipient.objects.bulk_create([
         Recipient(campaign=campaign, customer=c, segment=c.segment, token_hash=new_token()[1], expires_at=expires_at,
                   sent_at=sent_at) for c in customers])
 
 
-@org_demo.register(name="customer-campaigns", order=55)
 @transaction.atomic
 def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> str:
     """Two closed reality checks of Customer Service's "Support tickets" with about 40 answers each (some worse
     than promised, with follow-ups, some closed), their scores recorded as readings, and one open campaign."""
-    from customers.models import Answer, Campaign, Customer, FollowUp
-    from customers.selectors import results
-    from customers.services import answers
-    from goals.models import QualityDefinition
-    from goals.services.definitions import current_version
-
     definition = (QualityDefinition.objects.select_related("department")
                   .filter(department__code="customer-service", title="Support tickets").first())
     version = current_version(definition) if definition else None
@@ -148,7 +122,7 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
             f"{follow_ups.exclude(status=FollowUp.Status.CLOSED).count()} open, {recorded} score readings)")
 
 
-# --- customer lists: Customer Service's external customers and IT's internal ones (appended) ------------------------
+# --- customer lists: Customer Service's external customers and IT's internal ones --------------------------------
 
 DEMO_SEGMENTS = [("retail", 0.45), ("online", 0.25), ("wholesale", 0.2), ("public sector", 0.1)]
 DEMO_PRODUCTS = {
@@ -165,15 +139,11 @@ DEMO_COMPANY_KINDS = {"retail": ["Books", "Outfitters", "Grocers", "Pharmacy", "
 DEMO_CUSTOMERS = 300
 
 
-@org_demo.register(name="customers", order=50)
 @transaction.atomic
 def seed_customers(*, rng: random.Random, size: str, stdout=None) -> str:
     """About 300 external customers of Customer Service in four segments (a few opted out, some asked in the last
     month), and the other divisions as IT's internal customers. Idempotent: e-mail addresses and internal
     departments are unique per list, so a second run adds nothing."""
-    from customers.models import Customer
-    from org.models import Department
-
     service = Department.objects.filter(code="customer-service").first()
     it = Department.objects.filter(code="it").first()
     if service is None:
@@ -207,3 +177,8 @@ def seed_customers(*, rng: random.Random, size: str, stdout=None) -> str:
         internal = Customer.objects.count() - before
     return (f"customers: {Customer.objects.filter(department=service).count()} for Customer Service "
             f"({external} new), {internal} new internal customers of IT")
+
+
+def register() -> None:
+    demo.register(name="customers", order=50, run=seed_customers)
+    demo.register(name="customer-campaigns", order=55, run=seed_customer_campaigns)
