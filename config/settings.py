@@ -208,7 +208,7 @@ CELERY_BEAT_SCHEDULE = {
     "customers-invitations-and-reminders": {"task": "customers.tasks.send_invitations_and_reminders",
                                             "schedule": 900.0},
     "customers-close-ended-campaigns": {"task": "customers.tasks.close_ended_campaigns", "schedule": 3600.0},
-    "reviews-invite-due-people": {"task": "reviews.services.training.invite_due_people", "schedule": 6 * 3600.0},
+    "reviews-invite-due-people": {"task": "reviews.tasks.invite_due_people", "schedule": 6 * 3600.0},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -225,3 +225,10 @@ def send_campaign(*, by: User, campaign: Campaign) -> int:
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENT)
     transaction.on_commit(lambda: send_invitations_and_reminders.delay())
     return recipients
+
+
+def close_ended_campaigns(*, today: date | None = None) -> int:
+    """Close sent campaigns whose end date has passed; returns how many (0 on a second run)."""
+    today = today or periods.today()
+    return Campaign.objects.filter(status=Campaign.Status.SENT, ends_on__lt=today).update(
+        status=Campaign.Status.CLOSED, closed_at=timezone.now())

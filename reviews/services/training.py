@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -263,9 +262,3 @@ def invite_due(*, now: datetime | None = None) -> int:
     before = Invitation.objects.filter(session_id__in=all_upcoming).count()
     Invitation.objects.bulk_create(list(wanted.values()), ignore_conflicts=True, batch_size=1000)
     return Invitation.objects.filter(session_id__in=all_upcoming).count() - before
-
-
-@shared_task(name="reviews.services.training.invite_due_people")
-def invite_due_people() -> int:
-    """Every 6 hours from beat: due and overdue people get an invitation to the next session on the definition."""
-    return invite_due()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from customers import tasks
 from customers.models import Campaign
 from customers.services import campaigns as services
+from customers.services import invitations as sending
 from customers.services.sampling import draw_sample
 from customers.tokens import hash_token
 from outbox.models import OutgoingEmail
@@ -29,15 +30,15 @@ def _token(email):
 
 def test_invitations_go_out_exactly_once(sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.send_invitations()
-    assert tasks.send_invitations() == 0  # run twice: nothing more
+        sending.send_invitations()
+    assert sending.send_invitations() == 0  # run twice: nothing more
     invitations = OutgoingEmail.objects.filter(dedup_key__startswith="reality-invite:")
     assert invitations.count() == 3
     assert sent.recipients.filter(sent_at__isnull=True).count() == 0
 
 
 def test_the_link_is_stored_only_as_a_hash(sent):
-    tasks.send_invitations()
+    sending.send_invitations()
     for email in OutgoingEmail.objects.filter(dedup_key__startswith="reality-invite:"):
         token = _token(email)
         assert email.body.count("http://") + email.body.count("https://") == 1
@@ -46,55 +47,55 @@ def test_the_link_is_stored_only_as_a_hash(sent):
 
 
 def test_invitations_mark_the_customer_contacted(sent):
-    tasks.send_invitations()
+    sending.send_invitations()
     assert all(r.customer.last_contacted_at for r in sent.recipients.select_related("customer"))
 
 
 def test_at_most_two_reminders_spaced_out(sent):
-    tasks.send_invitations()
+    sending.send_invitations()
     now = timezone.now()
-    assert tasks.send_reminders(now=now + timedelta(days=1)) == 0
-    assert tasks.send_reminders(now=now + timedelta(days=3, hours=1)) == 3
-    assert tasks.send_reminders(now=now + timedelta(days=3, hours=2)) == 0  # run again: nothing twice
-    assert tasks.send_reminders(now=now + timedelta(days=7, hours=2)) == 3
-    assert tasks.send_reminders(now=now + timedelta(days=12)) == 0
+    assert sending.send_reminders(now=now + timedelta(days=1)) == 0
+    assert sending.send_reminders(now=now + timedelta(days=3, hours=1)) == 3
+    assert sending.send_reminders(now=now + timedelta(days=3, hours=2)) == 0  # run again: nothing twice
+    assert sending.send_reminders(now=now + timedelta(days=7, hours=2)) == 3
+    assert sending.send_reminders(now=now + timedelta(days=12)) == 0
     assert OutgoingEmail.objects.filter(dedup_key__startswith="reality-reminder:").count() == 6
     assert set(sent.recipients.values_list("reminders", flat=True)) == {2}
 
 
 def test_a_late_run_does_not_send_both_reminders_at_once(sent):
-    tasks.send_invitations()
-    assert tasks.send_reminders(now=timezone.now() + timedelta(days=10)) == 3
+    sending.send_invitations()
+    assert sending.send_reminders(now=timezone.now() + timedelta(days=10)) == 3
     assert set(sent.recipients.values_list("reminders", flat=True)) == {1}
 
 
 def test_a_reminder_carries_a_new_working_link(sent):
-    tasks.send_invitations()
+    sending.send_invitations()
     recipient = sent.recipients.first()
     invitation = OutgoingEmail.objects.get(dedup_key=f"reality-invite:{recipient.pk}")
-    tasks.send_reminders(now=timezone.now() + timedelta(days=4))
+    sending.send_reminders(now=timezone.now() + timedelta(days=4))
     reminder = OutgoingEmail.objects.get(dedup_key=f"reality-reminder:{recipient.pk}:1")
     recipient.refresh_from_db()
     assert recipient.token_hash == hash_token(_token(reminder)) != hash_token(_token(invitation))
 
 
 def test_those_who_answered_are_not_reminded(sent):
-    tasks.send_invitations()
+    sending.send_invitations()
     sent.recipients.update(submitted_at=timezone.now())
-    assert tasks.send_reminders(now=timezone.now() + timedelta(days=4)) == 0
+    assert sending.send_reminders(now=timezone.now() + timedelta(days=4)) == 0
 
 
 def test_campaigns_close_after_their_end_date(sent):
-    assert tasks.close_campaigns(today=sent.ends_on) == 0
-    assert tasks.close_campaigns(today=sent.ends_on + timedelta(days=1)) == 1
-    assert tasks.close_campaigns(today=sent.ends_on + timedelta(days=1)) == 0
+    assert services.close_ended_campaigns(today=sent.ends_on) == 0
+    assert services.close_ended_campaigns(today=sent.ends_on + timedelta(days=1)) == 1
+    assert services.close_ended_campaigns(today=sent.ends_on + timedelta(days=1)) == 0
     sent.refresh_from_db()
     assert sent.status == Campaign.Status.CLOSED and sent.closed_at
 
 
 def test_closed_campaigns_send_nothing(sent):
     Campaign.objects.filter(pk=sent.pk).update(status=Campaign.Status.CLOSED)
-    assert tasks.send_invitations() == 0
+    assert sending.send_invitations() == 0
 
 
 def test_the_beat_task_runs(sent):

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from core import periods
+from reviews import tasks
 from reviews.models import Invitation, RefresherProgramme, ReviewSession
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
@@ -191,9 +192,9 @@ def test_invite_due_people_invites_the_due_to_the_next_session_once(scene):
                                              facilitator=org.alice, cancelled_at=timezone.now())
     for session in (later, soon, cancelled):
         session.definitions.add(definition)
-    assert training.invite_due_people() == 1
+    assert tasks.invite_due_people() == 1
     assert list(Invitation.objects.values_list("session__title", "person__username")) == [("Soon", "bob")]
-    assert training.invite_due_people() == 0  # idempotent
+    assert tasks.invite_due_people() == 0  # idempotent
     assert Invitation.objects.count() == 1
 
 
@@ -207,10 +208,10 @@ def test_invite_due_people_leaves_people_already_invited_to_an_upcoming_session(
     later.definitions.add(definition)
     soon.definitions.add(definition)
     Invitation.objects.create(session=later, person=org.bob)
-    assert training.invite_due_people() == 0
+    assert tasks.invite_due_people() == 0
 
 
 def test_the_task_is_registered_under_the_beat_entrys_name():
     from config.celery import app
 
-    assert "reviews.services.training.invite_due_people" in app.tasks
+    assert "reviews.tasks.invite_due_people" in app.tasks
