@@ -80,6 +80,9 @@ class ReviewSession(models.Model):
     minutes = models.TextField(blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="The calendar files' SEQUENCE (RFC 5545): raised by every change sent to invitees "
+                             "(moved, cancelled), and carried by every later file of the session.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

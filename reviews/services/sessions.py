@@ -302,6 +302,8 @@ def update_series(*, series: ReviewSeries, by: User, details: Details, pattern: 
         for name in COPIED:
             setattr(session, name, getattr(series, name))
     ReviewSession.objects.bulk_update(kept, ["starts_at", *COPIED])
+    # A moved session's calendar files must supersede the ones already sent: a higher SEQUENCE from now on.
+    ReviewSession.objects.filter(pk__in=[s.pk for s in moved]).update(sequence=F("sequence") + 1)
     kept_ids = [s.pk for s in kept]
     Through = ReviewSession.definitions.through
     Through.objects.filter(reviewsession_id__in=kept_ids).delete()
@@ -316,12 +318,11 @@ def update_series(*, series: ReviewSeries, by: User, details: Details, pattern: 
 
 def _notify_update(sessions: list[ReviewSession], *, now: datetime) -> None:
     """E-mail an updated calendar entry to invitees already invited by e-mail (the others get the new one)."""
-    sequence = ics.sequence_at(now)
     rows = (Invitation.objects.filter(session__in=sessions, sent_at__isnull=False)
             .select_related("person", "session__facilitator"))
     for invitation in rows:
-        message = invitation_message(invitation=invitation, kind="update", sequence=sequence)
-        queue_email(**message, dedup_key=f"review-update:{invitation.pk}:{sequence}")
+        message = invitation_message(invitation=invitation, kind="update")
+        queue_email(**message, dedup_key=f"review-update:{invitation.pk}:{invitation.session.sequence}")
 
 
 @transaction.atomic
@@ -345,13 +346,13 @@ def cancel_session(*, session: ReviewSession, by: User, reason: str, now: dateti
     """
     now = now or timezone.now()
     claimed = ReviewSession.objects.filter(pk=session.pk, cancelled_at__isnull=True, starts_at__gt=now).update(
-        cancelled_at=now, cancel_reason=reason[:300])
+        cancelled_at=now, cancel_reason=reason[:300], sequence=F("sequence") + 1)
     if not claimed:
         session.refresh_from_db()
         if session.cancelled_at:
             raise RuleViolation("This session is cancelled already.")
         raise RuleViolation("This session has started or taken place; it can no longer be cancelled.")
-    session.cancelled_at, session.cancel_reason = now, reason[:300]
+    session.refresh_from_db(fields=["cancelled_at", "cancel_reason", "sequence"])
     # People not e-mailed yet never hear of it: their invitation is claimed as if sent.
     unsent = list(session.invitations.filter(sent_at__isnull=True).values_list("pk", flat=True))
     Invitation.objects.filter(pk__in=unsent, sent_at__isnull=True).update(sent_at=now)
@@ -359,7 +360,7 @@ def cancel_session(*, session: ReviewSession, by: User, reason: str, now: dateti
     rows = session.invitations.exclude(pk__in=unsent).select_related("person", "session__facilitator")
     for invitation in rows:
         invitation.session = session
-        message = invitation_message(invitation=invitation, kind="cancel", sequence=ics.sequence_at(now))
+        message = invitation_message(invitation=invitation, kind="cancel")
         queue_email(**message, dedup_key=f"review-cancel:{invitation.pk}")
         queued += 1
     return queued
@@ -425,9 +426,9 @@ def when_text(session: ReviewSession) -> str:
     return f"{local:%a %d %b %Y, %H:%M}–{end:%H:%M} ({session.time_zone})"
 
 
-def invitation_message(*, invitation: Invitation, kind: str, sequence: int = 0) -> dict:
+def invitation_message(*, invitation: Invitation, kind: str) -> dict:
     """to, subject, body and the .ics attachment for one invitee (kind: invite, update, cancel, reminder,
-    no-response)."""
+    no-response); the attachment carries the session's current SEQUENCE, whatever the kind."""
     session = invitation.session
     when = when_text(session)
     link = settings.KEEL_SITE_URL + session.get_absolute_url()
@@ -451,12 +452,11 @@ def invitation_message(*, invitation: Invitation, kind: str, sequence: int = 0) 
         lines += ["", f"Accept: {response_url(invitation, Invitation.Response.ACCEPTED)}",
                   f"Decline: {response_url(invitation, Invitation.Response.DECLINED)}"]
     lines += ["", f"The session in Keel: {link}"]
-    calendar_file = ics.build(session=session, attendee=invitation.person, url=link,
-                              method="CANCEL" if kind == "cancel" else "REQUEST", sequence=sequence)
+    calendar_file = ics.build(session=session, attendee=invitation.person, url=link)
     return {"to": invitation.person.email, "subject": SUBJECTS[kind].format(title=session.title, when=when),
             "body": "\n".join(lines).strip() + "\n",
             "attachments": [{"filename": "review-session.ics", "content": calendar_file,
-                             "mimetype": f"text/calendar; method={'CANCEL' if kind == 'cancel' else 'REQUEST'}"}]}
+                             "mimetype": f"text/calendar; method={ics.method(session)}"}]}
 
 
 # --- during and after the session --------------------------------------------------------------------------------

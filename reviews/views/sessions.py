@@ -116,9 +116,7 @@ def session_ics(request, pk):
     """The session as a calendar file for the person (their own attendee line if invited)."""
     session = _session_for(request.user, pk)
     link = request.build_absolute_uri(session.get_absolute_url())
-    body = ics.build(session=session, attendee=request.user, url=link,
-                     method="CANCEL" if session.cancelled_at else "REQUEST",
-                     sequence=ics.sequence_at(session.cancelled_at) if session.cancelled_at else 0)
+    body = ics.build(session=session, attendee=request.user, url=link)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="review-session-{session.pk}.ics"'
     return response

@@ -1,45 +1,40 @@
-"""The .ics file of a session is valid RFC 5545: parsed back line by line, it says what the session says."""
+"""The .ics files of a session are valid RFC 5545, parsed back with icalendar, and every file of an event carries
+its current SEQUENCE: the invitation, the update, the reminders, the download and the cancellation."""
 
-from datetime import UTC, datetime
+import importlib
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
 
+from outbox.models import OutgoingEmail
 from reviews import ics
-from tests.reviews.session_factories import ReviewSessionFactory
+from reviews.models import Invitation, ReviewSession
+from reviews.services import sessions as scheduling
+from tests.reviews.session_factories import ReviewSessionFactory, details, quarterly
 
 pytestmark = pytest.mark.django_db
 
 
-def unfold(text: str) -> list[str]:
-    """RFC 5545 3.1: CRLF followed by one space or tab continues the previous line."""
+def parse(text: str):
+    """The one event of a calendar file, with the calendar's METHOD (icalendar refuses what is not RFC 5545)."""
     assert "\n" not in text.replace("\r\n", ""), "bare LF or CR"
-    lines = []
-    for line in text.split("\r\n")[:-1]:
-        if line[:1] in (" ", "\t"):
-            lines[-1] += line[1:]
-        else:
-            lines.append(line)
-    return lines
+    calendar = Calendar.from_ical(text)
+    [event] = calendar.events
+    return calendar, event
 
 
-def unescape(value: str) -> str:
-    out, chars = "", iter(value)
-    for char in chars:
-        if char == "\\":
-            following = next(chars)
-            out += "\n" if following in "nN" else following
-        else:
-            out += char
-    return out
+def sequence_of(text: str) -> int:
+    return int(parse(text)[1]["SEQUENCE"])
 
 
-def parse(text: str) -> dict[str, str]:
-    """name -> value of the event's and calendar's properties (parameters after ';' are kept in the name)."""
-    fields = {}
-    for line in unfold(text):
-        name, _colon, value = line.partition(":")
-        fields.setdefault(name.split(";")[0], value)
-    return fields
+def attachment(email: OutgoingEmail) -> str:
+    [file] = email.attachments
+    assert file["filename"].endswith(".ics")
+    return file["content"]
 
 
 @pytest.fixture
@@ -53,40 +48,50 @@ def session(org):
 def test_it_parses_back_to_the_session(session, org):
     text = ics.build(session=session, attendee=org.bob, url="https://keel.example/reviews/sessions/1/",
                      now=datetime(2026, 6, 1, tzinfo=UTC))
-    fields = parse(text)
-    assert fields["BEGIN"] == "VCALENDAR" and fields["VERSION"] == "2.0" and fields["METHOD"] == "REQUEST"
-    assert fields["UID"] == f"review-session-{session.pk}@127.0.0.1"
-    assert fields["DTSTAMP"] == "20260601T000000Z"
-    assert (fields["DTSTART"], fields["DTEND"]) == ("20260707T073000Z", "20260707T090000Z")
-    assert unescape(fields["SUMMARY"]) == session.title
-    assert unescape(fields["LOCATION"]) == "Room 4, second floor"
-    assert unescape(fields["DESCRIPTION"]).startswith(session.agenda)
-    assert fields["URL"] == "https://keel.example/reviews/sessions/1/"
-    assert fields["ATTENDEE"] == "mailto:bob@example.com"
-    assert fields["ORGANIZER"] == "mailto:alice@example.com"
-    assert fields["SEQUENCE"] == "0"
+    calendar, event = parse(text)
+    assert (calendar["VERSION"], calendar["METHOD"]) == ("2.0", "REQUEST")
+    assert event["UID"] == f"review-session-{session.pk}@127.0.0.1"
+    assert event.decoded("DTSTAMP") == datetime(2026, 6, 1, tzinfo=UTC)
+    assert event.decoded("DTSTART") == datetime(2026, 7, 7, 7, 30, tzinfo=UTC)
+    assert event.decoded("DTEND") == datetime(2026, 7, 7, 9, 0, tzinfo=UTC)
+    assert str(event["SUMMARY"]) == session.title
+    assert str(event["LOCATION"]) == "Room 4, second floor"
+    assert str(event["DESCRIPTION"]).startswith(session.agenda)
+    assert str(event["URL"]) == "https://keel.example/reviews/sessions/1/"
+    assert str(event["ATTENDEE"]) == "mailto:bob@example.com" and event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    assert str(event["ORGANIZER"]) == "mailto:alice@example.com"
+    assert event["STATUS"] == "CONFIRMED"
+    assert event["SEQUENCE"] == 0
 
 
-def test_it_uses_crlf_and_folds_lines_at_75_octets(session, org):
+def test_it_uses_crlf_and_folds_lines_at_75_octets_without_splitting_a_character(session, org):
+    session.title = "Qualität “Überprüfung” " * 8
     text = ics.build(session=session, attendee=org.bob)
     assert text.endswith("\r\n")
-    physical = text.split("\r\n")[:-1]
-    assert max(len(line.encode()) for line in physical) <= 75
-    assert any(line.startswith(" ") for line in physical)  # the agenda was folded
+    physical = [line.encode() for line in text.split("\r\n")[:-1]]
+    assert max(len(line) for line in physical) <= 75
+    assert any(line.startswith(b" ") for line in physical)  # the agenda and the title were folded
+    for line in physical:
+        line.decode()  # a character split across lines would not decode
+    assert str(parse(text)[1]["SUMMARY"]) == session.title
 
 
-def test_folding_never_splits_a_character():
-    line = "SUMMARY:" + "é“" * 60
-    folded = ics.fold(line)
-    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
-    assert folded.replace("\r\n ", "") == line
+def test_a_name_with_quotes_or_line_breaks_stays_one_parameter(session, org):
+    org.bob.first_name, org.bob.last_name = 'Bob "the builder"', "Smith;\nJr"
+    org.bob.save()
+    _calendar, event = parse(ics.build(session=session, attendee=org.bob))
+    assert str(event["ATTENDEE"]) == "mailto:bob@example.com"
+    assert "\n" not in event["ATTENDEE"].params["CN"]
 
 
-def test_a_cancellation_has_method_cancel_and_a_higher_sequence(session, org):
-    when = datetime(2026, 6, 2, tzinfo=UTC)
-    fields = parse(ics.build(session=session, attendee=org.bob, method="CANCEL", sequence=ics.sequence_at(when)))
-    assert fields["METHOD"] == "CANCEL" and fields["STATUS"] == "CANCELLED"
-    assert int(fields["SEQUENCE"]) > 0
+def test_a_cancelled_session_gives_method_cancel_and_its_raised_sequence(org):
+    session = ReviewSessionFactory(facilitator=org.alice, invite=[org.bob],
+                                   starts_at=timezone.now() + timedelta(days=3))
+    scheduling.cancel_session(session=session, by=org.admin, reason="The room flooded.")
+    session.refresh_from_db()
+    calendar, event = parse(ics.build(session=session, attendee=org.bob))
+    assert calendar["METHOD"] == "CANCEL" and event["STATUS"] == "CANCELLED"
+    assert event["SEQUENCE"] == 1
 
 
 def test_it_can_be_read_by_the_standard_library_as_a_mime_part(session, org):
@@ -98,3 +103,69 @@ def test_it_can_be_read_by_the_standard_library_as_a_mime_part(session, org):
     part = message_from_string(MIMEText(text, "calendar", "utf-8").as_string())
     assert part.get_content_type() == "text/calendar"
     assert part.get_payload(decode=True).decode() == text
+
+
+# --- one SEQUENCE for every file of an event ---------------------------------------------------------------------
+
+@pytest.fixture
+def moved(org, settings):
+    """A quarterly series whose invitations went out ten days ago, then moved to 15:00: (session, update e-mail)."""
+    settings.KEEL_REVIEW_REMINDER_DAYS = [7]
+    now = timezone.now()
+    series = scheduling.create_series(by=org.admin, details=details(org),
+                                      pattern=quarterly(date(now.year, now.month, 1)), now=now)
+    scheduling.send_invitations(now=now)
+    Invitation.objects.filter(session__series=series).update(sent_at=now - timedelta(days=10))
+    scheduling.update_series(series=series, by=org.admin, details=details(org),
+                             pattern=quarterly(date(now.year, now.month, 1), local_time=time(15, 0)), now=now)
+    update = (OutgoingEmail.objects.filter(subject__startswith="Updated: ", to=org.bob.email)
+              .order_by("dedup_key").first())
+    invitation = Invitation.objects.get(pk=update.dedup_key.split(":")[1])
+    return invitation.session, update
+
+
+def test_a_moved_session_announces_a_higher_sequence(moved):
+    session, update = moved
+    assert sequence_of(attachment(update)) == session.sequence == 1
+
+
+def test_a_reminder_after_a_move_carries_the_sequence_of_the_update(moved, org):
+    session, update = moved
+    ReviewSession.objects.filter(pk=session.pk).update(starts_at=timezone.now() + timedelta(days=5))
+    assert scheduling.send_reminders()["before-7d"] >= 1
+    invitation = session.invitations.get(person=org.bob)
+    reminders = OutgoingEmail.objects.filter(dedup_key__startswith=f"review-reminder:{invitation.pk}:")
+    assert reminders.exists()
+    assert {sequence_of(attachment(r)) for r in reminders} == {sequence_of(attachment(update))}
+    assert sequence_of(attachment(update)) > 0
+
+
+def test_the_session_pages_calendar_file_carries_the_sequence_of_the_update(moved, client, org):
+    session, update = moved
+    client.force_login(org.bob)
+    response = client.get(reverse("reviews:session_ics", args=[session.pk]))
+    assert sequence_of(response.content.decode()) == sequence_of(attachment(update)) > 0
+
+
+def test_cancelling_a_moved_session_raises_its_sequence_again(moved, org):
+    session, update = moved
+    scheduling.cancel_session(session=session, by=org.admin, reason="")
+    cancellation = OutgoingEmail.objects.get(dedup_key__startswith="review-cancel:", to=org.bob.email)
+    calendar, event = parse(attachment(cancellation))
+    assert calendar["METHOD"] == "CANCEL"
+    assert event["SEQUENCE"] == sequence_of(attachment(update)) + 1
+
+
+def test_the_migration_gives_sessions_the_highest_sequence_already_sent(org):
+    """Before the field, an update e-mail carried seconds since 2020 and a cancellation the same of its moment."""
+    backfill = importlib.import_module("reviews.migrations.0002_session_sequence").backfill
+    updated = ReviewSessionFactory(facilitator=org.alice, invite=[org.bob])
+    cancelled = ReviewSessionFactory(facilitator=org.alice, cancelled_at=datetime(2020, 1, 2, tzinfo=UTC))
+    untouched = ReviewSessionFactory(facilitator=org.alice)
+    invitation = updated.invitations.get()
+    for sequence in (500, 217000000):
+        OutgoingEmail.objects.create(to="bob@example.com", subject="Updated", body="",
+                                     dedup_key=f"review-update:{invitation.pk}:{sequence}")
+    backfill(apps, None)
+    sequences = dict(ReviewSession.objects.values_list("pk", "sequence"))
+    assert (sequences[updated.pk], sequences[cancelled.pk], sequences[untouched.pk]) == (217000000, 86400, 0)
