@@ -234,7 +234,7 @@ def acknowledge(request, pk):
         row = definitions.acknowledge(definition=definition, person=request.user)
     except RuleViolation as violation:
         error = violation.message
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "goals/_definition_acknowledged.html", {"definition": definition, "row": row,
                                                                         "error": error})
     if error:

@@ -10,11 +10,13 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from core import periods, uploads
 from metrics.forms.imports import ConfirmImportForm, UploadReadingsForm
@@ -43,6 +45,7 @@ def upload(request):
     })
 
 
+@vary_on_headers("HX-Request")  # a poll's answer (a client redirect, or nothing) is not the page
 def preview(request, token):
     """The file's check (or the outcome of its import); POST imports it."""
     job = import_jobs.latest(user=request.user, token=token)
@@ -78,10 +81,10 @@ def preview(request, token):
         if job.action == ReadingImport.Action.IMPORT:
             problem = report.summary(job.name)
         if job.upload_id is None:  # discarded or replaced: there is nothing left to show or import
-            if request.headers.get("HX-Request"):
+            if request.htmx:
                 return _go(request, reverse("metrics:import"))
             raise Http404("This file was discarded or replaced by newer uploads. Upload it again if needed.")
-    if request.headers.get("HX-Request"):  # a poll that found the job finished: show the whole page
+    if request.htmx:  # a poll that found the job finished: show the whole page
         return _go(request, request.path)
     return render(request, "metrics/import_preview.html", {
         "form": form, "report": report, "problem": problem, "name": job.name, "token": token,
@@ -97,12 +100,8 @@ def _render_running(request, job: ReadingImport):
 
 
 def _go(request, url: str):
-    """A redirect, or for htmx (a poll) the header that makes the browser load the page itself."""
-    if request.headers.get("HX-Request"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    """A redirect, or for htmx (a poll) a client redirect: the browser loads the whole page itself."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_POST

@@ -56,7 +56,7 @@ def test_a_large_file_is_checked_by_a_worker_while_the_page_polls(client, org, f
     job = job_of(preview)
     assert (job.status, job.report["rows"], job.report["rejected_rows"]) == ("done", 2, 1)
     poll = client.get(preview, headers=POLL)
-    assert poll.status_code == 204 and poll["HX-Redirect"] == preview
+    assert poll.status_code == 200 and poll["HX-Redirect"] == preview
     html = client.get(preview).content.decode()
     assert "above the highest valid value" in html and "Import the 1 valid row only" in html
     assert Reading.objects.count() == 0
@@ -78,11 +78,22 @@ def test_a_large_import_runs_once_in_a_worker_and_says_so_once(client, org, fcr,
     callbacks[0]()  # the message delivered twice: the job is claimed once
     assert Reading.objects.count() == 2 and not uploads.PendingUpload.objects.exists()
     poll = client.get(preview, headers=POLL)
-    assert poll.status_code == 204 and poll["HX-Redirect"] == UPLOAD
+    assert poll.status_code == 200 and poll["HX-Redirect"] == UPLOAD
     assert "Imported 2 readings from readings.csv" in client.get(UPLOAD).content.decode()
     again = client.get(preview, follow=True)  # said once; a later visit (another tab) is told it is done
     assert again.redirect_chain == [(UPLOAD, 302)] and "readings.csv was imported already." in again.content.decode()
     assert "Imported 2 readings" not in again.content.decode()
+
+
+def test_a_poll_and_the_page_it_polls_are_never_cached_for_each_other(client, org, fcr, large,
+                                                                      django_capture_on_commit_callbacks):
+    client.force_login(org.alice)
+    with django_capture_on_commit_callbacks() as callbacks:
+        preview = upload_large(client, "fcr,bob,2026-10-05,80,,")
+    callbacks[0]()
+    poll, page = client.get(preview, headers=POLL), client.get(preview)
+    assert "HX-Redirect" in poll and "HX-Redirect" not in page
+    assert "HX-Request" in poll["Vary"] and "HX-Request" in page["Vary"]
 
 
 def test_an_import_is_not_discarded_while_it_runs(client, org, fcr, large, django_capture_on_commit_callbacks):
@@ -203,7 +214,7 @@ def test_a_check_whose_file_was_replaced_says_so_and_stops_polling(client, org, 
             upload_large(client, f"fcr,bob,2026-10-{day:02d},80,,")
     callbacks[0]()  # the worker finally gets to the first file, which is gone
     poll = client.get(first, headers=POLL)
-    assert poll.status_code == 204 and poll["HX-Redirect"] == first  # not a 404 htmx would poll forever
+    assert poll.status_code == 200 and poll["HX-Redirect"] == first  # not a 404 htmx would poll forever
     page = client.get(first)
     assert page.status_code == 200 and "The check of readings.csv stopped. The file is no longer waiting" in \
         page.content.decode()
