@@ -91,6 +91,18 @@ def pending_ids(*, limit: int = 500) -> list[int]:
     return list(OutgoingEmail.objects.claimable().order_by("created_at").values_list("pk", flat=True)[:limit])
 
 
+def send_pending() -> int:
+    """Send what pending_ids() finds, one claim each; a message that fails is recorded on its row and tried again
+    by a later run. Returns how many were sent."""
+    sent = 0
+    for email_id in pending_ids():
+        try:
+            sent += send(email_id=email_id)
+        except SendFailed:
+            continue
+    return sent
+
+
 def retry_failed(*, email_ids) -> int:
     """Give failed messages a fresh set of attempts (admin action); returns how many were re-queued."""
     from outbox.tasks import send_email

@@ -17,10 +17,4 @@ def send_email(self, email_id: int) -> bool:
 @shared_task
 def send_pending_emails() -> int:
     """Beat's catch-up: send whatever a lost message or a killed worker left pending."""
-    sent = 0
-    for email_id in services.pending_ids():
-        try:
-            sent += services.send(email_id=email_id)
-        except services.SendFailed:
-            continue  # recorded on the row; the next run tries again
-    return sent
+    return services.send_pending()

@@ -60,6 +60,16 @@ def test_a_claim_left_by_a_killed_worker_expires_and_the_catch_up_sends_it(db):
     assert len(mail.outbox) == 1
 
 
+def test_the_catch_up_sends_the_rest_when_one_message_fails(db):
+    flaky = OutgoingEmail.objects.create(to="bob@example.com", subject="Flaky", body="x")
+    fine = OutgoingEmail.objects.create(to="alice@example.com", subject="Fine", body="x")
+    with mock.patch(SEND, side_effect=[OSError("down"), 1]):
+        assert services.send_pending() == 1
+    flaky.refresh_from_db()
+    fine.refresh_from_db()
+    assert (flaky.status, fine.status) == ("retrying", "sent")
+
+
 def test_a_failed_send_is_recorded_and_retried(db):
     email = OutgoingEmail.objects.create(to="bob@example.com", subject="Flaky", body="x")
     refused = ConnectionRefusedError("down")
