@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # benchmarks import Keel's modules (org.paths before Django is set up)
 
 
 @contextmanager
 def scratch_database(name: str):
     """Point Django at a new database for this benchmark, migrate it, and drop it afterwards."""
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):

@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 
 from harness import scratch_database
 
+from org.paths import subtree_sql
+
 PEOPLE = 200
 TEAMS = 5
 
@@ -46,12 +48,12 @@ SET_BASED_TARGETS = [
     ("department", "NULL, m.department_id, s.measured_at",
      "(metric_id, department_id, measured_at) WHERE person_id IS NULL"),
 ]
-SET_BASED_QUEUE = """
+SET_BASED_QUEUE = f"""
 INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at)
 SELECT DISTINCT metric_id, day, 'p', person_id, now() FROM metrics_reading WHERE person_id IS NOT NULL
 UNION
 SELECT DISTINCT r.metric_id, r.day, 'd', above.id, now() FROM metrics_reading r
-JOIN org_department d ON d.id = r.department_id JOIN org_department above ON d.path LIKE above.path || '%%'
+JOIN org_department d ON d.id = r.department_id JOIN org_department above ON {subtree_sql("d", "above")}
 """
 
 

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from harness import scratch_database
 
+from org.paths import subtree_sql
+
 METRICS = 200
 DAYS = 730
 
@@ -34,7 +36,7 @@ SOURCES = {
     "p": "SELECT metric_id, day, person_id AS owner_id, value, measured_at, denominator FROM metrics_reading "
          "WHERE person_id IS NOT NULL",
     "d": "SELECT r.metric_id, r.day, b.id AS owner_id, r.value, r.measured_at, r.denominator FROM metrics_reading r "
-         "JOIN org_department rd ON rd.id = r.department_id JOIN org_department b ON rd.path LIKE b.path || '%%'",
+         f"JOIN org_department rd ON rd.id = r.department_id JOIN org_department b ON {subtree_sql('rd', 'b')}",
 }
 BUCKETS = {"day": "day", "week": "CAST(date_trunc('week', day) AS date)",
            "month": "CAST(date_trunc('month', day) AS date)"}

@@ -8,6 +8,8 @@ import random
 
 from harness import best_of, scratch_database
 
+from org.paths import paths_sql
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -32,11 +34,12 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT id FROM org_user WHERE id = %s", [manager.pk])
                 cursor.fetchall()
-                cursor.execute("SELECT id FROM org_department WHERE path LIKE %s", [division.path + "%"])
+                below, params = paths_sql("d", [division.path])
+                cursor.execute(f"SELECT id FROM org_department d WHERE {below}", params)
                 departments = cursor.fetchall()
                 cursor.execute(
                     "SELECT u.id FROM org_user u LEFT JOIN org_department d ON d.id = u.department_id "
-                    "WHERE u.id = %s OR d.path LIKE %s", [manager.pk, division.path + "%"])
+                    f"WHERE u.id = %s OR {below}", [manager.pk, *params])
                 return len(departments), len(cursor.fetchall())
 
         assert keel() == raw(), (keel(), raw())

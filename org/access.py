@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from org.models import Department, User
+from org.paths import path_within
 
 ADMIN, MANAGER, EMPLOYEE = "admin", "manager", "employee"
 ROLE_LABELS = {ADMIN: "Admin", MANAGER: "Manager", EMPLOYEE: "Employee"}
@@ -46,11 +47,9 @@ def visible_departments(user):
     """Departments whose pages and people the user may see: the managed ones plus their own department."""
     if is_admin(user):
         return Department.objects.all()
+    own = Department.objects.filter(pk=user.department_id) if user.department_id else Department.objects.none()
     paths = managed_paths(user)
-    condition = Q(pk=user.department_id) if user.department_id else Q(pk__in=[])
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return Department.objects.filter(condition)
+    return own | Department.objects.subtrees(paths) if paths else own
 
 
 def organization_chart(user):
@@ -63,7 +62,7 @@ def organization_chart(user):
 def can_manage(user, department: Department) -> bool:
     if is_admin(user):
         return True
-    return any(department.path.startswith(path) for path in managed_paths(user))
+    return any(path_within(department.path, path) for path in managed_paths(user))
 
 
 def can_see(user, department: Department) -> bool:
@@ -75,8 +74,9 @@ def visible_people(user):
     if is_admin(user):
         return User.objects.all()
     condition = Q(pk=user.pk)
-    for path in managed_paths(user):
-        condition |= Q(department__path__startswith=path)
+    paths = managed_paths(user)
+    if paths:
+        condition |= Q(department__in=Department.objects.subtrees(paths).values("pk"))
     return User.objects.filter(condition)
 
 

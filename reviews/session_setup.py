@@ -69,7 +69,8 @@ def seed_review_sessions(*, rng: random.Random, size: str, stdout=None) -> str:
         return "review sessions: already there"
     division = Department.objects.filter(code=DEMO_DIVISION).first()
     admin = User.objects.filter(username="admin").first()
-    definitions = list(QualityDefinition.objects.active().filter(department__path__startswith=division.path)
+    definitions = list(QualityDefinition.objects.active().filter(
+        department__in=Department.objects.subtree_of(division))
                        .order_by("title")) if division else []
     if division is None or admin is None or not definitions:
         return "review sessions: no demo organization or definitions yet"

@@ -95,11 +95,12 @@ def _demo_history(*, programme, definitions, rng, now) -> tuple[int, int]:
     failed the first definition's check a few days ago, so a refresher is due. Bulk writes: thousands of people."""
     from datetime import timedelta
 
-    from org.models import User
+    from org.models import Department, User
     from reviews.models import Answer, Completion, QuizAttempt
 
     paths = list(programme.departments.values_list("path", flat=True))
-    people = list(User.objects.filter(is_active=True, department__path__startswith=paths[0]).order_by("username"))
+    people = list(User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(paths[0]))
+                  .order_by("username"))
     quizzes_ = {d.pk: d.quiz for d in definitions if hasattr(d, "quiz")}
     questions = {q: list(quiz.questions.prefetch_related("options")) for q, quiz in quizzes_.items()}
     attempts, answers, completions = [], [], []

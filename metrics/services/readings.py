@@ -14,6 +14,7 @@ from core.exceptions import RuleViolation
 from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
 from org import access
 from org.models import Department, User
+from org.paths import subtree_sql
 
 BATCH = 1000
 NOTE_LENGTH = 500  # Reading.note's max_length
@@ -361,7 +362,7 @@ def _store_rows_postgresql(rows, *, recorded_by, source, override_reason) -> int
                 f"SELECT DISTINCT metric_id, day, 'p', person_id, now() FROM written WHERE person_id IS NOT NULL "
                 f"UNION ALL SELECT DISTINCT w.metric_id, w.day, 'd', a.id, now() FROM "
                 f"(SELECT DISTINCT metric_id, day, department_id FROM written) w "
-                f"JOIN org_department d ON d.id = w.department_id JOIN org_department a ON d.path LIKE a.path || '%%') "
+                f"JOIN org_department d ON d.id = w.department_id JOIN org_department a ON {subtree_sql('d', 'a')}) "
                 f"SELECT COUNT(*) FILTER (WHERE inserted) FROM written")
             created += cursor.fetchone()[0]
         cursor.execute("TRUNCATE keel_reading_stage")
