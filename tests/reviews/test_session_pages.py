@@ -202,8 +202,8 @@ def test_the_email_link_of_a_cancelled_session_says_so(client, org, session):
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
 def test_only_admins_schedule(client, org, name, who):
     client = signed_in(client, getattr(org, who))
-    assert client.get(reverse(name)).status_code == 403
-    assert client.post(reverse(name), form_data(org)).status_code == 403
+    assert client.get(reverse(name)).status_code == 404
+    assert client.post(reverse(name), form_data(org)).status_code == 404
     assert ReviewSession.objects.count() == 0
 
 
@@ -265,10 +265,10 @@ def series(org):
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
 def test_only_admins_see_and_change_series(client, org, series, who):
     client = signed_in(client, getattr(org, who))
-    assert client.get(reverse("reviews:series", args=[series.pk])).status_code == 403
-    assert client.get(reverse("reviews:series_edit", args=[series.pk])).status_code == 403
-    assert client.post(reverse("reviews:series_edit", args=[series.pk]), series_data(org)).status_code == 403
-    assert client.post(reverse("reviews:series_end", args=[series.pk])).status_code == 403
+    assert client.get(reverse("reviews:series", args=[series.pk])).status_code == 404
+    assert client.get(reverse("reviews:series_edit", args=[series.pk])).status_code == 404
+    assert client.post(reverse("reviews:series_edit", args=[series.pk]), series_data(org)).status_code == 404
+    assert client.post(reverse("reviews:series_end", args=[series.pk])).status_code == 404
     series.refresh_from_db()
     assert series.ended_at is None and series.title == "Quarterly"
 
@@ -291,11 +291,11 @@ def test_an_admin_ends_a_series(client, org, series):
 
 # --- cancelling --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("who", "status"), [("alice", 403), ("bob", 403), ("charlie", 404)])
-def test_only_admins_cancel(client, org, session, who, status):
+@pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
+def test_only_admins_cancel(client, org, session, who):
     client = signed_in(client, getattr(org, who))
-    assert client.get(reverse("reviews:cancel", args=[session.pk])).status_code == status
-    assert client.post(reverse("reviews:cancel", args=[session.pk]), {"reason": "x"}).status_code == status
+    assert client.get(reverse("reviews:cancel", args=[session.pk])).status_code == 404
+    assert client.post(reverse("reviews:cancel", args=[session.pk]), {"reason": "x"}).status_code == 404
     session.refresh_from_db()
     assert session.cancelled_at is None
 
