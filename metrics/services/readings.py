@@ -99,19 +99,11 @@ class ReadingRules:
         return row.metric.department
 
     def may_record(self, metric: Metric, person: User | None) -> bool:
+        """access.can_record_reading, asked once per metric and kind of owner of a batch."""
         key = (metric.id, person.id == self.user.id if person else None, person.department_id if person else None)
         if key not in self._may_record:
-            self._may_record[key] = self._decide_may_record(metric, person)
+            self._may_record[key] = access.can_record_reading(self.user, metric, person)
         return self._may_record[key]
-
-    def _decide_may_record(self, metric: Metric, person: User | None) -> bool:
-        if self.is_admin:
-            return True
-        if access.can_manage(self.user, metric.department):
-            return person is None or (person.department is not None and access.can_manage(self.user,
-                                                                                           person.department))
-        # An employee records their own readings of per-person metrics that apply to them.
-        return person is not None and person.pk == self.user.pk and metric.per_person
 
     def problems(self, row: ReadingRow) -> list[RowError]:
         metric, line = row.metric, row.line
