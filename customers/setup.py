@@ -20,15 +20,14 @@ FOLLOW_UPS_ON_TODAY = 6
 def follow_ups_today(request) -> dict | None:
     """Today's "Follow-ups": open ones the person owns or that are open in departments they manage, soonest due
     first. Two queries (the list and, when it overflows, the count); None when there are none."""
-    from customers.models import FollowUp
     from customers.selectors.visibility import visible_follow_ups
 
-    open_ones = visible_follow_ups(request.user).exclude(status=FollowUp.Status.CLOSED)
+    open_ones = visible_follow_ups(request.user).open()
     rows = list(open_ones.select_related("campaign").order_by("due_date", "pk")[:FOLLOW_UPS_ON_TODAY + 1])
     if not rows:
         return None
     count = open_ones.count() if len(rows) > FOLLOW_UPS_ON_TODAY else len(rows)
-    return {"rows": rows[:FOLLOW_UPS_ON_TODAY], "count": count, "today": timezone.localdate()}
+    return {"rows": rows[:FOLLOW_UPS_ON_TODAY], "count": count}
 
 
 org_today.register(key="follow-ups", title="Follow-ups", order=50, template="customers/follow_up_today.html",
@@ -145,7 +144,7 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
                      sent_at=timezone.now() - timedelta(days=3))
     follow_ups = FollowUp.objects.filter(campaign__definition=definition)
     return (f"customer campaigns: 3 new ({responses} responses, {follow_ups.count()} follow-ups, "
-            f"{follow_ups.exclude(status=FollowUp.Status.CLOSED).count()} open, {recorded} score readings)")
+            f"{follow_ups.open().count()} open, {recorded} score readings)")
 
 
 # --- customer lists: Customer Service's external customers and IT's internal ones (appended) ------------------------

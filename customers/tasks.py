@@ -49,8 +49,7 @@ def _address(recipient: Recipient) -> str:
 def send_invitations(*, now=None) -> int:
     """Invite every drawn, not yet invited recipient of a sent, still open campaign. Returns how many."""
     now = now or timezone.now()
-    pending = Recipient.objects.filter(sent_at__isnull=True, campaign__status=Campaign.Status.SENT,
-                                       expires_at__gt=now).values_list("pk", flat=True)
+    pending = Recipient.objects.to_invite(now).values_list("pk", flat=True)
     sent = 0
     for pk in list(pending[:BATCH * 20]):
         token, token_hash = new_token()
@@ -74,8 +73,7 @@ def send_reminders(*, now=None) -> int:
     (its hash replaces the old one in the claiming UPDATE), and the link of the earlier e-mail stops working.
     """
     now = now or timezone.now()
-    open_recipients = Recipient.objects.filter(campaign__status=Campaign.Status.SENT, submitted_at__isnull=True,
-                                               sent_at__isnull=False, expires_at__gt=now)
+    open_recipients = Recipient.objects.awaiting_answer(now)
     sent = 0
     for number, days in enumerate(REMINDER_DAYS):
         due = open_recipients.filter(reminders=number, sent_at__lte=now - timedelta(days=days))
@@ -107,7 +105,7 @@ def send_invitations_and_reminders() -> str:
 def close_campaigns(*, today=None) -> int:
     """Close sent campaigns whose end date has passed; returns how many (0 on a second run)."""
     today = today or periods.today()
-    return Campaign.objects.filter(status=Campaign.Status.SENT, ends_on__lt=today).update(
+    return Campaign.objects.ended_before(today).update(
         status=Campaign.Status.CLOSED, closed_at=timezone.now())
 
 

@@ -48,7 +48,7 @@ def _current_cycle() -> GoalCycle | None:
 
 def index(request):
     """The campaigns the person may see results of, newest first."""
-    campaigns = (selectors.visible_campaigns(request.user).exclude(status="draft")
+    campaigns = (selectors.visible_campaigns(request.user).launched()
                  .select_related("department", "definition").order_by("-ends_on", "-pk"))
     access.require(access.manages_any(request.user), "Results are for managers.")
     page = Paginator(campaigns, 25).get_page(request.GET.get("page"))
@@ -117,14 +117,14 @@ def follow_up_list(request):
     stats = results.follow_up_stats(follow_ups)
     status = wanted.get("status") or "open"
     if status == "open":
-        follow_ups = follow_ups.exclude(status=FollowUp.Status.CLOSED)
+        follow_ups = follow_ups.open()
     elif status == "closed":
-        follow_ups = follow_ups.filter(status=FollowUp.Status.CLOSED)
+        follow_ups = follow_ups.closed()
     follow_ups = follow_ups.select_related("campaign", "department", "owner", "response__recipient__customer")
     follow_ups = follow_ups.order_by("status", "due_date", "-created_at", "pk")
     page = Paginator(follow_ups, 50).get_page(request.GET.get("page"))
     return render(request, "customers/follow_up_list.html", {
-        "page_obj": page, "stats": stats, "status": status, "form": form, "today": timezone.localdate(),
+        "page_obj": page, "stats": stats, "status": status, "form": form,
     })
 
 
