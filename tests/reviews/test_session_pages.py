@@ -390,3 +390,11 @@ def test_today_says_nothing_when_nothing_is_waiting(rf, org):
     request.user = org.charlie
     sections = {s["key"] for s in today.sections_for(request)}
     assert "reviews" not in sections
+
+
+def test_sessions_come_with_my_answer_and_the_counts(org, session):
+    Invitation.objects.filter(session=session, person=org.bob).update(response=Invitation.Response.ACCEPTED)
+    mine = ReviewSession.objects.with_answer_of(org.bob).get(pk=session.pk)
+    assert (mine.my_response, mine.invited, mine.accepted) == ("accepted", 1, 1)
+    theirs = ReviewSession.objects.with_answer_of(org.charlie).get(pk=session.pk)
+    assert (theirs.my_response, theirs.invited, theirs.accepted) == (None, 1, 1)
