@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
-from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
+from metrics.models import ClosedPeriod, Metric, OwnerType, Reading, RollupQueue
 from org import access
 from org.models import Department, User
 from org.paths import subtree_sql
@@ -250,7 +250,7 @@ def _latest_per_key(rows: list[ReadingRow]) -> list[ReadingRow]:
     latest: dict[tuple, ReadingRow] = {}
     for row in rows:
         metric = row.metric
-        owner = ("p", row.person.id) if metric.per_person else ("d", metric.department_id)
+        owner = (OwnerType.PERSON, row.person.id) if metric.per_person else (OwnerType.DEPARTMENT, metric.department_id)
         latest[(metric.id, *owner, row.measured_at)] = row
     return list(latest.values())
 
@@ -351,8 +351,9 @@ def _store_rows_postgresql(rows, *, recorded_by, source, override_reason) -> int
                 f"ON CONFLICT {CONFLICT[per_person]} {UPDATE} "
                 f"RETURNING metric_id, day, person_id, department_id, (xmax = 0) AS inserted), "
                 f"queued AS (INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
-                f"SELECT DISTINCT metric_id, day, 'p', person_id, now() FROM written WHERE person_id IS NOT NULL "
-                f"UNION ALL SELECT DISTINCT w.metric_id, w.day, 'd', a.id, now() FROM "
+                f"SELECT DISTINCT metric_id, day, '{OwnerType.PERSON}', person_id, now() FROM written "
+                f"WHERE person_id IS NOT NULL "
+                f"UNION ALL SELECT DISTINCT w.metric_id, w.day, '{OwnerType.DEPARTMENT}', a.id, now() FROM "
                 f"(SELECT DISTINCT metric_id, day, department_id FROM written) w "
                 f"JOIN org_department d ON d.id = w.department_id JOIN org_department a ON {subtree_sql('d', 'a')}) "
                 f"SELECT COUNT(*) FILTER (WHERE inserted) FROM written")
@@ -369,14 +370,14 @@ def queue_rollups(rows: list[ReadingRow], *, stored_departments: set = frozenset
         day = row.day
         department = row.person.department if row.metric.per_person else row.metric.department
         if row.metric.per_person:
-            keys.add((row.metric.pk, day, "p", row.person.pk))
+            keys.add((row.metric.pk, day, OwnerType.PERSON, row.person.pk))
         for department_id in [*department.ancestor_ids, department.pk]:
-            keys.add((row.metric.pk, day, "d", department_id))
+            keys.add((row.metric.pk, day, OwnerType.DEPARTMENT, department_id))
     departments = Department.objects.in_bulk({department_id for _m, _d, department_id in stored_departments})
     for metric_id, day, department_id in stored_departments:
         department = departments[department_id]
         for above_id in [*department.ancestor_ids, department.pk]:
-            keys.add((metric_id, day, "d", above_id))
+            keys.add((metric_id, day, OwnerType.DEPARTMENT, above_id))
     RollupQueue.objects.bulk_create(
         [RollupQueue(metric_id=m, day=d, owner_type=t, owner_id=o) for m, d, t, o in keys], batch_size=BATCH
     )

@@ -37,6 +37,15 @@ def test_an_employee_records_their_own_reading(org, fcr):
     assert RollupQueue.objects.count() == 4  # bob, Front Line, Support, Acme
 
 
+def test_it_queues_rollup_keys_with_the_owner_types_sql_and_python_share(org, fcr):
+    from metrics.models import OwnerType
+
+    record_readings(rows=[row(fcr, org.bob)], recorded_by=org.bob, source=Reading.Source.FORM)
+    queued = sorted(RollupQueue.objects.values_list("owner_type", "owner_id"))
+    assert queued == sorted([(OwnerType.PERSON, org.bob.pk), (OwnerType.DEPARTMENT, org.front_line.pk),
+                             (OwnerType.DEPARTMENT, org.support.pk), (OwnerType.DEPARTMENT, org.acme.pk)])
+
+
 def test_an_employee_cannot_record_for_someone_else(org, fcr):
     assert messages_for([row(fcr, org.alice)], org.bob) == [
         "You may not record readings of “First-contact resolution” for Alice Archer."]
