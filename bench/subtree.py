@@ -8,8 +8,6 @@ import random
 
 from harness import best_of, scratch_database
 
-from org.paths import paths_sql
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -18,6 +16,7 @@ def main() -> None:
     with scratch_database("subtree") as connection:
         from org import access, demo
         from org.models import Department, User
+        from org.paths import paths_sql
 
         demo.seed_organization(rng=random.Random(args.seed), size="large")
         division = Department.objects.get(code="customer-service")
