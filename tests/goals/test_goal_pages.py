@@ -460,7 +460,7 @@ def test_an_admin_closes_a_cycle(client, org, cycle, cascade):
     assert Goal.objects.get(pk=cascade["support"].pk).final_progress == 50
 
 
-@pytest.mark.parametrize("who", ["alice", "bob"])
+@pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
 def test_only_admins_open_and_close_cycles(client, org, cycle, who):
     client.force_login(getattr(org, who))
     assert client.get(reverse("goals:cycle_create")).status_code == 404

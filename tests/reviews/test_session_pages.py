@@ -273,6 +273,13 @@ def test_only_admins_see_and_change_series(client, org, series, who):
     assert series.ended_at is None and series.title == "Quarterly"
 
 
+def test_a_refused_series_looks_like_a_missing_one(client, org, series):
+    client = signed_in(client, org.charlie)
+    refused = client.get(reverse("reviews:series", args=[series.pk]))
+    missing = client.get(reverse("reviews:series", args=[series.pk + 1000]))
+    assert refused.status_code == missing.status_code == 404
+
+
 def test_an_admin_edits_a_series_and_future_sessions_follow(client, org, series):
     client = signed_in(client, org.admin)
     assert client.get(reverse("reviews:series_edit", args=[series.pk])).status_code == 200
