@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def scratch_database(name: str):
     """Point Django at a new database for this benchmark, migrate it, and drop it afterwards."""
     sys.path.insert(0, str(ROOT))
+    # pickle probes for Jython's org.python.core when imported, which loads whichever "org" package comes first
+    # (another checkout's, through an editable install) before ROOT is on the path: forget it, use this tree's.
+    stale = sys.modules.get("org")
+    if stale is not None and not str(getattr(stale, "__file__", "")).startswith(str(ROOT)):
+        for name in [n for n in sys.modules if n == "org" or n.startswith("org.")]:
+            del sys.modules[name]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):

@@ -51,7 +51,7 @@ INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at
 SELECT DISTINCT metric_id, day, 'p', person_id, now() FROM metrics_reading WHERE person_id IS NOT NULL
 UNION
 SELECT DISTINCT r.metric_id, r.day, 'd', above.id, now() FROM metrics_reading r
-JOIN org_department d ON d.id = r.department_id JOIN org_department above ON d.path LIKE above.path || '%%'
+JOIN org_department d ON d.id = r.department_id JOIN org_department above ON {subtree}
 """
 
 
@@ -169,13 +169,14 @@ def main() -> None:
             from django.db import transaction
 
             from core import periods
+            from org.paths import subtree_sql
 
             with transaction.atomic(), connection.cursor() as cursor, open(path, "rb") as file:
                 cursor.copy_expert("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)", file)
                 params = {"zone": periods.organization_zone().key, "by": manager.pk}
                 for kind, person, target in SET_BASED_TARGETS:
                     cursor.execute(SET_BASED_UPSERT.format(person=person, kind=kind, target=target), params)
-                cursor.execute(SET_BASED_QUEUE)
+                cursor.execute(SET_BASED_QUEUE.format(subtree=subtree_sql("d", "above")))
             assert Reading.objects.count() == args.rows
 
         def write_only() -> tuple[float, float]:

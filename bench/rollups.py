@@ -34,7 +34,7 @@ SOURCES = {
     "p": "SELECT metric_id, day, person_id AS owner_id, value, measured_at, denominator FROM metrics_reading "
          "WHERE person_id IS NOT NULL",
     "d": "SELECT r.metric_id, r.day, b.id AS owner_id, r.value, r.measured_at, r.denominator FROM metrics_reading r "
-         "JOIN org_department rd ON rd.id = r.department_id JOIN org_department b ON rd.path LIKE b.path || '%%'",
+         "JOIN org_department rd ON rd.id = r.department_id JOIN org_department b ON {subtree}",
 }
 BUCKETS = {"day": "day", "week": "CAST(date_trunc('week', day) AS date)",
            "month": "CAST(date_trunc('month', day) AS date)"}
@@ -60,6 +60,7 @@ def main() -> None:
         from metrics.services.readings import ReadingRow, store_rows
         from org import demo
         from org.models import Department, User
+        from org.paths import subtree_sql
 
         assert connection.vendor == "postgresql", "run it with DATABASE_URL pointing at PostgreSQL"
         demo.seed_organization(rng=rng, size="small")
@@ -102,6 +103,7 @@ def main() -> None:
             t0 = time.perf_counter()
             for period, bucket in BUCKETS.items():
                 for owner, source in SOURCES.items():
+                    source = source.format(subtree=subtree_sql("rd", "b"))
                     cursor.execute(RAW_SQL.format(bucket=bucket, source=source), {"period": period, "owner": owner})
             raw_time = time.perf_counter() - t0
             raw_sum = checksum(cursor)

@@ -16,6 +16,7 @@ def main() -> None:
     with scratch_database("subtree") as connection:
         from org import access, demo
         from org.models import Department, User
+        from org.paths import paths_sql
 
         demo.seed_organization(rng=random.Random(args.seed), size="large")
         division = Department.objects.get(code="customer-service")
@@ -32,11 +33,12 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT id FROM org_user WHERE id = %s", [manager.pk])
                 cursor.fetchall()
-                cursor.execute("SELECT id FROM org_department WHERE path LIKE %s", [division.path + "%"])
+                below, params = paths_sql("d", [division.path])
+                cursor.execute(f"SELECT id FROM org_department d WHERE {below}", params)
                 departments = cursor.fetchall()
                 cursor.execute(
                     "SELECT u.id FROM org_user u LEFT JOIN org_department d ON d.id = u.department_id "
-                    "WHERE u.id = %s OR d.path LIKE %s", [manager.pk, division.path + "%"])
+                    f"WHERE u.id = %s OR {below}", [manager.pk, *params])
                 return len(departments), len(cursor.fetchall())
 
         assert keel() == raw(), (keel(), raw())

@@ -119,7 +119,7 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
                      sent_at=timezone.now() - timedelta(days=3))
     follow_ups = FollowUp.objects.filter(campaign__definition=definition)
     return (f"customer campaigns: 3 new ({responses} responses, {follow_ups.count()} follow-ups, "
-            f"{follow_ups.exclude(status=FollowUp.Status.CLOSED).count()} open, {recorded} score readings)")
+            f"{follow_ups.open().count()} open, {recorded} score readings)")
 
 
 # --- customer lists: Customer Service's external customers and IT's internal ones --------------------------------

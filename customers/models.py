@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from core import periods
 from goals.models import AcceptanceCriterion, DefinitionVersion, QualityDefinition
 from org.models import Department
 
@@ -50,6 +51,16 @@ class Customer(models.Model):
         return self.name
 
 
+class CampaignQuerySet(models.QuerySet):
+    def launched(self):
+        """Campaigns that went out: sent or closed, not drafts."""
+        return self.exclude(status=Campaign.Status.DRAFT)
+
+    def ended_before(self, day):
+        """Sent (still open) campaigns whose last day is before `day`: due to be closed on `day`."""
+        return self.filter(status=Campaign.Status.SENT, ends_on__lt=day)
+
+
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -78,6 +89,8 @@ class Campaign(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on"]
@@ -112,6 +125,17 @@ class CampaignQuestion(models.Model):
         return self.promise
 
 
+class RecipientQuerySet(models.QuerySet):
+    def to_invite(self, now):
+        """Drawn recipients of sent campaigns not yet invited, whose link has not expired at `now`."""
+        return self.filter(sent_at__isnull=True, campaign__status=Campaign.Status.SENT, expires_at__gt=now)
+
+    def awaiting_answer(self, now):
+        """Invited recipients of sent campaigns who have not answered and whose link still works at `now`."""
+        return self.filter(campaign__status=Campaign.Status.SENT, submitted_at__isnull=True, sent_at__isnull=False,
+                           expires_at__gt=now)
+
+
 class Recipient(models.Model):
     """A sampled customer (or, for internal campaigns, a member of a customer department) and their link.
 
@@ -130,6 +154,8 @@ class Recipient(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     draft = models.JSONField(default=dict, blank=True, help_text="Answers saved before submission.")
     submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RecipientQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -183,6 +209,30 @@ class Answer(models.Model):
         return f"{self.question}: {self.comparison}"
 
 
+class FollowUpQuerySet(models.QuerySet):
+    """The follow-up filters every page, count and e-mail shares. The conditions are also given as Q objects
+    (open_q, overdue_q) for aggregates that count several kinds in one query."""
+
+    @staticmethod
+    def open_q() -> Q:
+        return ~Q(status=FollowUp.Status.CLOSED)
+
+    @staticmethod
+    def overdue_q(today) -> Q:
+        """Open, and due before `today` (a follow-up due today is not overdue yet)."""
+        return FollowUpQuerySet.open_q() & Q(due_date__lt=today)
+
+    def open(self):
+        """Not closed: open or in progress."""
+        return self.filter(self.open_q())
+
+    def closed(self):
+        return self.filter(status=FollowUp.Status.CLOSED)
+
+    def overdue(self, today):
+        return self.filter(self.overdue_q(today))
+
+
 class FollowUp(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -202,6 +252,8 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = FollowUpQuerySet.as_manager()
+
     class Meta:
         ordering = ["status", "due_date", "-created_at"]
         constraints = [
@@ -211,3 +263,9 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open and due before today (in the organization's zone): FollowUpQuerySet.overdue, for one row."""
+        return (self.status != FollowUp.Status.CLOSED and self.due_date is not None
+                and self.due_date < periods.today())

@@ -90,7 +90,7 @@ def seed_metrics(*, rng: random.Random, size: str, stdout=None) -> str:
         division = divisions.get(code)
         if division is None:
             continue
-        people = list(User.objects.filter(department__path__startswith=division.path, is_active=True)
+        people = list(User.objects.filter(department__in=Department.objects.subtree_of(division), is_active=True)
                       .select_related("department").order_by("username"))
         for (m_code, name, unit, direction, aggregation, owner, frequency, target, warning, base, spread, bounds,
              extra) in specs:

@@ -162,13 +162,21 @@ class Reading(models.Model):
         return f"{self.metric} = {self.value:g} at {self.measured_at:%Y-%m-%d %H:%M}"
 
 
+class OwnerType(models.TextChoices):
+    """Whose figures a rollup bucket (or a queued rollup key) holds. Stored as one letter, which the rollup's raw
+    SQL writes and compares too: SQL takes the letters from here (f"'{OwnerType.PERSON}'"), never spelled out."""
+
+    PERSON = "p", "One person's readings"
+    DEPARTMENT = "d", "A department's readings, with those of every department below it"
+
+
 class RollupQueue(models.Model):
     """Buckets touched by readings since the last rollup run: written with the readings, consumed by the run."""
 
     # No index but the key: every reading written adds rows here, and a run reads the queue whole, by id.
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
-    owner_type = models.CharField(max_length=1)  # "p" person, "d" department (subtree total)
+    owner_type = models.CharField(max_length=1)  # an OwnerType
     owner_id = models.BigIntegerField()
     queued_at = models.DateTimeField(auto_now_add=True)
 
@@ -179,11 +187,12 @@ class RollupQueue(models.Model):
 class Rollup(models.Model):
     """Aggregates of one metric for one owner and one day, ISO week or month; derived from readings.
 
-    owner_type "p": one person's readings; "d": readings of a department and every department below it.
+    owner_type (an OwnerType) PERSON: one person's readings; DEPARTMENT: readings of a department and every
+    department below it.
     Stores composable statistics so that weeks and months are built from days, and any aggregation is derived.
     """
 
-    PERSON, DEPARTMENT = "p", "d"
+    PERSON, DEPARTMENT = OwnerType.PERSON, OwnerType.DEPARTMENT
 
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="rollups", db_index=False)
     period = models.CharField(max_length=5, choices=periods.PERIOD_CHOICES)

@@ -3,12 +3,21 @@
 - Admin (staff): everything.
 - Manager: the departments they manage and every department below them.
 - Employee: their own department, their own figures.
+
+One denial policy: whatever a person may not see or change, an object or a whole page, is a 404 ("not found"),
+never a 403, so a denial does not confirm that the object exists. Views fetch objects by id through
+get_visible_or_404() with a queryset already narrowed to the person, and refuse the rest with require().
+(The Django admin site is the exception: it answers 403 to people who are not staff.)
 """
 
+from typing import NoReturn
+
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 
 from org.models import Department, User
+from org.paths import path_within
 
 ADMIN, MANAGER, EMPLOYEE = "admin", "manager", "employee"
 ROLE_LABELS = {ADMIN: "Admin", MANAGER: "Manager", EMPLOYEE: "Employee"}
@@ -46,11 +55,9 @@ def visible_departments(user):
     """Departments whose pages and people the user may see: the managed ones plus their own department."""
     if is_admin(user):
         return Department.objects.all()
+    own = Department.objects.filter(pk=user.department_id) if user.department_id else Department.objects.none()
     paths = managed_paths(user)
-    condition = Q(pk=user.department_id) if user.department_id else Q(pk__in=[])
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return Department.objects.filter(condition)
+    return own | Department.objects.subtrees(paths) if paths else own
 
 
 def organization_chart(user):
@@ -61,13 +68,57 @@ def organization_chart(user):
 
 
 def can_manage(user, department: Department) -> bool:
+    """May the user change the department's goals, metrics, definitions, customers and figures?"""
     if is_admin(user):
         return True
-    return any(department.path.startswith(path) for path in managed_paths(user))
+    return any(path_within(department.path, path) for path in managed_paths(user))
 
 
 def can_see(user, department: Department) -> bool:
     return can_manage(user, department) or (user.is_authenticated and department.pk == user.department_id)
+
+
+def manages_any(user) -> bool:
+    """Admins and managers: the people who define metrics, set goals, run reality checks and read reports."""
+    return role(user) != EMPLOYEE
+
+
+def can_record_reading(user, metric, person: User | None) -> bool:
+    """May the user record a reading of `metric` (a metrics Metric) for `person` (None: the department's own)?
+
+    Admins record anything. A manager of the metric's department records its department readings, and per-person
+    readings of the people they manage. Anyone records their own readings of a per-person metric. Whether the
+    metric applies to the person at all (their department under the metric's) is a rule of the reading, checked
+    by metrics' record_readings, not an access question.
+    """
+    if is_admin(user):
+        return True
+    if can_manage(user, metric.department):
+        return person is None or (person.department is not None and can_manage(user, person.department))
+    return person is not None and person.pk == user.pk and metric.per_person
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse with a 404 (the one denial policy) unless `allowed`; `message` says why, for logs and debug pages."""
+    if not allowed:
+        deny(message)
+
+
+def deny(message: str) -> NoReturn:
+    raise Http404(message)
+
+
+def get_visible_or_404(queryset, /, message: str = "Not found, or not yours to see.", **lookup):
+    """The one object of `queryset` matching `lookup` (``pk=pk``, ``nonce=nonce``), or a 404.
+
+    Every view that fetches an object by id comes here, with a queryset already narrowed to what the person may
+    see or change (``visible_goals(user)``, ``editable_sessions(user)``): an object of another department, a
+    missing one and a malformed id all get the same 404, so a denial tells nothing about what exists.
+    """
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404(message) from None
 
 
 def visible_people(user):
@@ -75,22 +126,17 @@ def visible_people(user):
     if is_admin(user):
         return User.objects.all()
     condition = Q(pk=user.pk)
-    for path in managed_paths(user):
-        condition |= Q(department__path__startswith=path)
+    paths = managed_paths(user)
+    if paths:
+        condition |= Q(department__in=Department.objects.subtrees(paths).values("pk"))
     return User.objects.filter(condition)
 
 
 def department_for(user, pk, *, manage: bool = False) -> Department:
     """The department with this id if the user may see it (or manage it); 404 otherwise, never its data."""
     queryset = managed_departments(user) if manage else visible_departments(user)
-    try:
-        return queryset.get(pk=pk)
-    except (Department.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such department.") from None
+    return get_visible_or_404(queryset, "No such department.", pk=pk)
 
 
 def person_for(user, pk) -> User:
-    try:
-        return visible_people(user).get(pk=pk)
-    except (User.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such person.") from None
+    return get_visible_or_404(visible_people(user), "No such person.", pk=pk)

@@ -7,10 +7,22 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Concat, Length, Lower, Substr
 from django.urls import reverse
 
-PATH_SEPARATOR = "/"
+from org.paths import PATH_SEPARATOR, path_within
+
+
+def _within(path) -> Q:
+    return Q(path__startswith=path)
 
 
 class DepartmentQuerySet(models.QuerySet):
+    def subtree_of(self, department):
+        """The department and every department below it, in one query whatever the depth.
+
+        `department` is a Department, its path, or an expression for a path (``OuterRef(OuterRef("path"))``
+        inside a subquery that is itself inside a query of departments).
+        """
+        return self.filter(_within(department.path if isinstance(department, Department) else department))
+
     def subtrees(self, paths):
         """Departments at or below any of the given paths, in one query whatever the depth."""
         paths = list(paths)
@@ -18,7 +30,7 @@ class DepartmentQuerySet(models.QuerySet):
             return self.none()
         condition = Q()
         for path in paths:
-            condition |= Q(path__startswith=path)
+            condition |= _within(path)
         return self.filter(condition)
 
     def ancestors_of(self, department: "Department"):
@@ -84,7 +96,7 @@ class Department(models.Model):
 
     def is_below(self, other: "Department") -> bool:
         """True when this department is other or sits anywhere under it."""
-        return bool(other.path) and self.path.startswith(other.path)
+        return path_within(self.path, other.path)
 
     def clean(self) -> None:
         super().clean()
@@ -92,7 +104,7 @@ class Department(models.Model):
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": "A department cannot be its own parent."})
             parent_path = Department.objects.filter(pk=self.parent_id).values_list("path", flat=True).first()
-            if parent_path and self.path and parent_path.startswith(self.path):
+            if parent_path and path_within(parent_path, self.path):
                 raise ValidationError(
                     {"parent": f"{self.parent} is below {self.name}; choose a department outside its own branch."}
                 )
@@ -102,7 +114,7 @@ class Department(models.Model):
         parent_path = PATH_SEPARATOR
         if self.parent_id:
             parent_path = Department.objects.values_list("path", flat=True).get(pk=self.parent_id)
-            if parent_path.startswith(self.path or "\0"):
+            if path_within(parent_path, self.path):
                 raise ValidationError({"parent": "A department cannot sit below itself."})
         new_path = f"{parent_path}{self.pk}{PATH_SEPARATOR}"
         if new_path == self.path:
@@ -111,7 +123,7 @@ class Department(models.Model):
         old_path, old_depth = self.path, self.depth
         Department.objects.filter(pk=self.pk).update(path=new_path, depth=new_depth)
         if old_path:
-            Department.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+            Department.objects.subtree_of(old_path).exclude(pk=self.pk).update(
                 path=Concat(Value(new_path), Substr("path", Length(Value(old_path)) + 1),
                             output_field=models.CharField()),
                 depth=F("depth") + (new_depth - old_depth),

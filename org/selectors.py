@@ -12,7 +12,7 @@ from org.models import Department, User
 def people_in_subtree_count():
     """A subquery counting active people in a department and everything below it (matched by path prefix)."""
     people = (
-        User.objects.filter(is_active=True, department__path__startswith=OuterRef("path"))
+        User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(OuterRef(OuterRef("path"))))
         .order_by()
         .values(grouping=Value(1))
         .annotate(n=Count("pk"))

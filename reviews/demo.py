@@ -58,7 +58,8 @@ def seed_review_sessions(*, rng: random.Random, size: str, stdout=None) -> str:
         return "review sessions: already there"
     division = Department.objects.filter(code=DEMO_DIVISION).first()
     admin = User.objects.filter(username="admin").first()
-    definitions = list(QualityDefinition.objects.active().filter(department__path__startswith=division.path)
+    definitions = list(QualityDefinition.objects.active().filter(
+        department__in=Department.objects.subtree_of(division))
                        .order_by("title")) if division else []
     if division is None or admin is None or not definitions:
         return "review sessions: no demo organization or definitions yet"
@@ -188,7 +189,8 @@ def _demo_history(*, programme, definitions, rng, now) -> tuple[int, int]:
     """Attempts (some failed) and completions of various ages, so people are in every state; the demo employee
     failed the first definition's check a few days ago, so a refresher is due. Bulk writes: thousands of people."""
     paths = list(programme.departments.values_list("path", flat=True))
-    people = list(User.objects.filter(is_active=True, department__path__startswith=paths[0]).order_by("username"))
+    people = list(User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(paths[0]))
+                  .order_by("username"))
     quizzes_ = {d.pk: d.quiz for d in definitions if hasattr(d, "quiz")}
     questions = {q: list(quiz.questions.prefetch_related("options")) for q, quiz in quizzes_.items()}
     attempts, answers, completions = [], [], []

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from goals.models import QualityDefinition
@@ -63,6 +64,25 @@ class ReviewSeries(models.Model):
         return self.title
 
 
+def _invitation_count(response: str | None = None):
+    """A subquery counting a session's invitations (those with `response`, if given); 0 when there are none."""
+    rows = Invitation.objects.filter(session=OuterRef("pk"))
+    if response:
+        rows = rows.filter(response=response)
+    return Coalesce(Subquery(rows.order_by().values("session").annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), Value(0))
+
+
+class ReviewSessionQuerySet(models.QuerySet):
+    def with_answer_of(self, person):
+        """Each session with `person`'s answer (my_response: None when not invited) and its invited and accepted
+        counts, as subqueries: one query whatever the number of sessions. The facilitator comes along."""
+        mine = Invitation.objects.filter(session=OuterRef("pk"), person=person)
+        return self.select_related("facilitator").annotate(
+            my_response=Subquery(mine.values("response")[:1]), invited=_invitation_count(),
+            accepted=_invitation_count(Invitation.Response.ACCEPTED))
+
+
 class ReviewSession(models.Model):
     series = models.ForeignKey(ReviewSeries, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="sessions")
@@ -85,6 +105,8 @@ class ReviewSession(models.Model):
                              "(moved, cancelled), and carried by every later file of the session.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]

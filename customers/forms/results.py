@@ -3,7 +3,7 @@
 from django import forms
 
 from customers.models import FollowUp
-from org.models import User
+from org.models import Department, User
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -24,7 +24,7 @@ class FollowUpForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         department = self.instance.department
-        people = User.objects.filter(is_active=True, department__path__startswith=department.path)
+        people = User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(department))
         self.fields["owner"].queryset = people.order_by("first_name", "last_name")
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
-from customers.models import Answer, Campaign, Customer, FollowUp, Response
+from customers.models import Answer, Campaign, Customer, FollowUp, FollowUpQuerySet, Response
 from metrics.models import Metric, Reading
 from metrics.services.readings import ReadingRow, record_readings
 from org import access
@@ -170,7 +170,7 @@ def campaign_results(campaign: Campaign, *, with_trend: bool = True) -> Campaign
     results.nps = _nps(scores["promoters"], scores["detractors"], scores["nps_n"])
     results.csat_n = scores["csat_n"]
     results.csat = round(scores["csat_mean"], 2) if scores["csat_mean"] is not None else None
-    results.open_follow_ups = FollowUp.objects.filter(campaign=campaign).exclude(status=FollowUp.Status.CLOSED).count()
+    results.open_follow_ups = FollowUp.objects.filter(campaign=campaign).open().count()
     # Comments carry no name or date, and internal ones are shown in text order, so none can be traced back.
     comments = Response.objects.filter(campaign=campaign).exclude(comment="")
     comments = comments.order_by("comment") if campaign.audience == Customer.Kind.INTERNAL else comments.order_by(
@@ -186,7 +186,7 @@ def definition_trend(campaign: Campaign) -> list[TrendPoint]:
     (three queries). Internal campaigns with too few responses appear without figures."""
     recent = list(Campaign.objects.filter(definition_id=campaign.definition_id, department_id=campaign.department_id,
                                           audience=campaign.audience)
-                  .exclude(status=Campaign.Status.DRAFT).order_by("-ends_on", "-pk")
+                  .launched().order_by("-ends_on", "-pk")
                   .values("pk", "title", "ends_on")[:TREND_CAMPAIGNS])
     ids = [c["pk"] for c in recent]
     scores = {row["campaign"]: row for row in Response.objects.filter(campaign__in=ids).values("campaign")
@@ -320,8 +320,8 @@ def follow_up_stats(queryset) -> dict:
     """Open, overdue and closed counts and the mean days to close, in one query."""
     today = timezone.localdate()
     stats = queryset.aggregate(
-        open=Count("pk", filter=~Q(status=FollowUp.Status.CLOSED)),
-        overdue=Count("pk", filter=~Q(status=FollowUp.Status.CLOSED) & Q(due_date__lt=today)),
+        open=Count("pk", filter=FollowUpQuerySet.open_q()),
+        overdue=Count("pk", filter=FollowUpQuerySet.overdue_q(today)),
         closed=Count("pk", filter=Q(status=FollowUp.Status.CLOSED)),
         closed_on_time=Count("pk", filter=Q(status=FollowUp.Status.CLOSED, closed_at__date__lte=F("due_date"))),
         time_to_close=Avg(F("closed_at") - F("created_at"), output_field=DurationField(),

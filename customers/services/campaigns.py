@@ -230,5 +230,5 @@ def send_campaign(*, by: User, campaign: Campaign) -> int:
 def close_ended_campaigns(*, today: date | None = None) -> int:
     """Close sent campaigns whose end date has passed; returns how many (0 on a second run)."""
     today = today or periods.today()
-    return Campaign.objects.filter(status=Campaign.Status.SENT, ends_on__lt=today).update(
+    return Campaign.objects.ended_before(today).update(
         status=Campaign.Status.CLOSED, closed_at=timezone.now())

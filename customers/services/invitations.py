@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import Campaign, Customer, Recipient
+from customers.models import Customer, Recipient
 from customers.tokens import new_token
 from outbox.services import queue_email
 
@@ -47,8 +47,7 @@ def _address(recipient: Recipient) -> str:
 def send_invitations(*, now=None) -> int:
     """Invite every drawn, not yet invited recipient of a sent, still open campaign. Returns how many."""
     now = now or timezone.now()
-    pending = Recipient.objects.filter(sent_at__isnull=True, campaign__status=Campaign.Status.SENT,
-                                       expires_at__gt=now).values_list("pk", flat=True)
+    pending = Recipient.objects.to_invite(now).values_list("pk", flat=True)
     sent = 0
     for pk in list(pending[:BATCH * 20]):
         token, token_hash = new_token()
@@ -72,8 +71,7 @@ def send_reminders(*, now=None) -> int:
     (its hash replaces the old one in the claiming UPDATE), and the link of the earlier e-mail stops working.
     """
     now = now or timezone.now()
-    open_recipients = Recipient.objects.filter(campaign__status=Campaign.Status.SENT, submitted_at__isnull=True,
-                                               sent_at__isnull=False, expires_at__gt=now)
+    open_recipients = Recipient.objects.awaiting_answer(now)
     sent = 0
     for number, days in enumerate(REMINDER_DAYS):
         due = open_recipients.filter(reminders=number, sent_at__lte=now - timedelta(days=days))

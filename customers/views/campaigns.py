@@ -5,7 +5,6 @@ else is a 404.
 """
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
@@ -20,10 +19,9 @@ from org import access
 
 
 def _campaign_for(user, pk) -> Campaign:
-    try:
-        return selectors.visible_campaigns(user).select_related("department", "definition", "version").get(pk=pk)
-    except (Campaign.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such campaign.") from None
+    return access.get_visible_or_404(selectors.visible_campaigns(user).select_related("department", "definition",
+                                                                                      "version"),
+                                     "No such campaign.", pk=pk)
 
 
 def campaign_list(request):
@@ -34,8 +32,7 @@ def campaign_list(request):
 
 
 def campaign_create(request):
-    if not access.managed_departments(request.user).exists():
-        raise Http404("Only managers run reality checks.")
+    access.require(access.managed_departments(request.user).exists(), "Only managers run reality checks.")
     form = CampaignForm(request.POST or None, user=request.user,
                         initial={"definition": request.GET.get("definition")})
     if request.method == "POST" and form.is_valid():

@@ -24,15 +24,12 @@ PAGE_SIZE = 50
 
 
 def _require_manager(user) -> None:
-    if not access.managed_departments(user).exists():
-        raise Http404("Only managers keep customer lists.")
+    access.require(access.managed_departments(user).exists(), "Only managers keep customer lists.")
 
 
 def _customer_for(user, pk) -> Customer:
-    try:
-        return selectors.visible_customers(user).select_related("department").get(pk=pk)
-    except (Customer.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such customer.") from None
+    return access.get_visible_or_404(selectors.visible_customers(user).select_related("department"),
+                                     "No such customer.", pk=pk)
 
 
 def index(request):

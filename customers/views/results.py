@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
 from customers.forms.results import FollowUpFilterForm, FollowUpForm
-from customers.models import Campaign, Customer, FollowUp
+from customers.models import Customer, FollowUp
 from customers.selectors import results
 from customers.selectors import visibility as selectors
 from goals.models import GoalCycle
@@ -21,11 +20,9 @@ from org import access
 
 def _campaign_for(user, pk):
     """A campaign of a department the user manages; 404 for anything else."""
-    try:
-        return (selectors.visible_campaigns(user).select_related("department", "definition", "version")
-                .get(pk=pk))
-    except Campaign.DoesNotExist as error:
-        raise Http404("No such campaign.") from error
+    return access.get_visible_or_404(selectors.visible_campaigns(user).select_related("department", "definition",
+                                                                                      "version"),
+                                     "No such campaign.", pk=pk)
 
 
 def _goal_link(results_: results.CampaignResults, cycle: GoalCycle | None) -> str:
@@ -51,10 +48,9 @@ def _current_cycle() -> GoalCycle | None:
 
 def index(request):
     """The campaigns the person may see results of, newest first."""
-    campaigns = (selectors.visible_campaigns(request.user).exclude(status="draft")
+    campaigns = (selectors.visible_campaigns(request.user).launched()
                  .select_related("department", "definition").order_by("-ends_on", "-pk"))
-    if access.role(request.user) == access.EMPLOYEE:
-        raise Http404("Results are for managers.")
+    access.require(access.manages_any(request.user), "Results are for managers.")
     page = Paginator(campaigns, 25).get_page(request.GET.get("page"))
     return render(request, "customers/result_index.html", {"page_obj": page})
 
@@ -108,8 +104,8 @@ def propose_revision(request, pk):
 
 def follow_up_list(request):
     """Follow-ups of the departments the person manages and those they own; open first, with time to close."""
-    if access.role(request.user) == access.EMPLOYEE and not FollowUp.objects.filter(owner=request.user).exists():
-        raise Http404("Follow-ups are for managers and their owners.")
+    access.require(access.manages_any(request.user) or FollowUp.objects.filter(owner=request.user).exists(),
+                   "Follow-ups are for managers and their owners.")
     form = FollowUpFilterForm(request.GET or None)
     form.is_valid()
     wanted = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -121,24 +117,22 @@ def follow_up_list(request):
     stats = results.follow_up_stats(follow_ups)
     status = wanted.get("status") or "open"
     if status == "open":
-        follow_ups = follow_ups.exclude(status=FollowUp.Status.CLOSED)
+        follow_ups = follow_ups.open()
     elif status == "closed":
-        follow_ups = follow_ups.filter(status=FollowUp.Status.CLOSED)
+        follow_ups = follow_ups.closed()
     follow_ups = follow_ups.select_related("campaign", "department", "owner", "response__recipient__customer")
     follow_ups = follow_ups.order_by("status", "due_date", "-created_at", "pk")
     page = Paginator(follow_ups, 50).get_page(request.GET.get("page"))
     return render(request, "customers/follow_up_list.html", {
-        "page_obj": page, "stats": stats, "status": status, "form": form, "today": timezone.localdate(),
+        "page_obj": page, "stats": stats, "status": status, "form": form,
     })
 
 
 def follow_up_edit(request, pk):
-    try:
-        follow_up = (selectors.visible_follow_ups(request.user)
-                     .select_related("campaign", "department", "owner", "question", "response__recipient__customer")
-                     .get(pk=pk))
-    except FollowUp.DoesNotExist as error:
-        raise Http404("No such follow-up.") from error
+    follow_up = access.get_visible_or_404(
+        selectors.visible_follow_ups(request.user)
+        .select_related("campaign", "department", "owner", "question", "response__recipient__customer"),
+        "No such follow-up.", pk=pk)
     form = FollowUpForm(request.POST or None, instance=FollowUp.objects.get(pk=follow_up.pk))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

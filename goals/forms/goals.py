@@ -72,7 +72,8 @@ class GoalForm(forms.ModelForm):
         self.fields["confidence"].widget.attrs.update(min=1, max=10)
         people = User.objects.filter(is_active=True)
         if department is not None:
-            people = people.filter(Q(department__path__startswith=department.path) | Q(managed_departments=department))
+            people = people.filter(Q(department__in=Department.objects.subtree_of(department))
+                                   | Q(managed_departments=department))
         self.fields["owner"].queryset = people.distinct().order_by("first_name", "last_name")
         self.fields["metric"].queryset = (visible_metrics(user).active().select_related("department")
                                           .order_by("department__path", "name"))

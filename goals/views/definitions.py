@@ -5,8 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -30,9 +29,10 @@ def _definition_for(user, pk, *, manage: bool = False) -> QualityDefinition:
     A definition never published is a manager's draft: only those who may manage it see it.
     """
     queryset = selectors.manageable_definitions(user) if manage else selectors.visible_definitions(user)
-    definition = get_object_or_404(definitions.with_versions(queryset).select_related("retired_by"), pk=pk)
-    if definition.current_major is None and not access.can_manage(user, definition.department):
-        raise Http404("No such definition.")
+    definition = access.get_visible_or_404(definitions.with_versions(queryset).select_related("retired_by"),
+                                           "No such definition.", pk=pk)
+    access.require(definition.current_major is not None or access.can_manage(user, definition.department),
+                   "No such definition.")
     return definition
 
 
@@ -64,7 +64,7 @@ def index(request):
     _acknowledgement_states(user, page)
     return render(request, "goals/definition_list.html", {
         "page": page, "filters": filters, "scope": scope, "show_retired": show_retired,
-        "scopes": ListFilterForm.SCOPES, "can_write": access.role(user) != access.EMPLOYEE,
+        "scopes": ListFilterForm.SCOPES, "can_write": access.manages_any(user),
     })
 
 
@@ -162,8 +162,7 @@ def _write(request, definition: QualityDefinition | None):
 
 
 def create(request):
-    if access.role(request.user) == access.EMPLOYEE:
-        raise Http404("Only managers write quality definitions.")
+    access.require(access.manages_any(request.user), "Only managers write quality definitions.")
     return _write(request, None)
 
 

@@ -3,10 +3,9 @@
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,8 +25,9 @@ from org import access
 def _goal_for(user, pk, *, manage: bool = False) -> Goal:
     """The goal if the user may see it (or manage it); 404 otherwise, never its data."""
     queryset = manageable_goals(user) if manage else visible_goals(user)
-    return get_object_or_404(queryset.select_related("cycle", "department", "owner", "metric__department",
-                                                     "quality_definition", "carried_from__cycle"), pk=pk)
+    return access.get_visible_or_404(queryset.select_related("cycle", "department", "owner", "metric__department",
+                                                             "quality_definition", "carried_from__cycle"),
+                                     "No such goal.", pk=pk)
 
 
 def _cycle_from(request, cycles: list[GoalCycle]) -> GoalCycle | None:
@@ -37,7 +37,7 @@ def _cycle_from(request, cycles: list[GoalCycle]) -> GoalCycle | None:
         for cycle in cycles:
             if str(cycle.pk) == wanted:
                 return cycle
-        raise Http404("No such goal cycle.")
+        access.deny("No such goal cycle.")
     today = periods.today()
     running = [c for c in cycles if c.start <= today <= c.end and not c.is_closed]
     return (running or cycles or [None])[0]
@@ -69,7 +69,7 @@ def index(request):
     return render(request, "goals/goal_index.html", {
         "cycles": cycles, "cycle": cycle, "rows": rows, "shown": shown,
         "is_admin": access.is_admin(request.user),
-        "can_set_goals": access.role(request.user) != access.EMPLOYEE,
+        "can_set_goals": access.manages_any(request.user),
     })
 
 
@@ -195,21 +195,17 @@ def _goal_form_page(request, *, cycle: GoalCycle, department, goal: Goal | None)
 
 def goal_create(request):
     """Step one picks the cycle and the level; step two is the goal form for them."""
-    if access.role(request.user) == access.EMPLOYEE:
-        raise Http404("Only managers and admins set goals.")
+    access.require(access.manages_any(request.user), "Only managers and admins set goals.")
     if "cycle" not in request.GET or "department" not in request.GET:
         start = StartForm(request.GET or None, user=request.user)
         prefill = {name: request.GET[name] for name in PREFILLABLE if request.GET.get(name)}
         return render(request, "goals/goal_start.html", {"form": start, "prefill": prefill})
-    cycle = get_object_or_404(GoalCycle, pk=request.GET["cycle"]) if request.GET["cycle"].isdigit() else None
-    if cycle is None:
-        raise Http404("No such goal cycle.")
+    cycle = access.get_visible_or_404(GoalCycle.objects.all(), "No such goal cycle.", pk=request.GET["cycle"])
     if cycle.is_closed:
         messages.error(request, f"Cycle {cycle} is closed; set new goals in an open cycle.")
         return redirect(reverse("goals:index") + f"?cycle={cycle.pk}")
     if request.GET["department"] == "org":
-        if not access.is_admin(request.user):
-            raise PermissionDenied("Only admins set organization goals.")
+        access.require(access.is_admin(request.user), "Only admins set organization goals.")
         department = None
     else:
         department = access.department_for(request.user, request.GET["department"], manage=True)
@@ -218,16 +214,15 @@ def goal_create(request):
 
 def goal_edit(request, pk):
     goal = _goal_for(request.user, pk, manage=True)
-    if not goal_services.may_edit(request.user, goal):
-        raise PermissionDenied(f"Cycle {goal.cycle} is closed; only an admin may change its goals.")
+    access.require(goal_services.may_edit(request.user, goal),
+                   f"Cycle {goal.cycle} is closed; only an admin may change its goals.")
     return _goal_form_page(request, cycle=goal.cycle, department=goal.department, goal=goal)
 
 
 def check_in(request, pk):
     goal = _goal_for(request.user, pk)
-    if not goal_services.may_check_in(request.user, goal):
-        raise PermissionDenied("Only the goal's owner or a manager of its department may check in, while the cycle "
-                               "is open.")
+    access.require(goal_services.may_check_in(request.user, goal),
+                   "Only the goal's owner or a manager of its department may check in, while the cycle is open.")
     form = CheckInForm(request.POST or None, initial={"confidence": goal.confidence})
     if request.method == "POST" and form.is_valid():
         try:
@@ -244,13 +239,12 @@ def cycle_list(request):
     cycles = GoalCycle.objects.annotate(goal_count=Count("goals")).select_related("closed_by")
     return render(request, "goals/cycle_list.html", {
         "cycles": cycles, "is_admin": access.is_admin(request.user),
-        "can_carry": access.role(request.user) != access.EMPLOYEE,
+        "can_carry": access.manages_any(request.user),
     })
 
 
 def _admin_only(user) -> None:
-    if not access.is_admin(user):
-        raise PermissionDenied("Only admins open and close goal cycles.")
+    access.require(access.is_admin(user), "Only admins open and close goal cycles.")
 
 
 def cycle_create(request):
@@ -269,7 +263,8 @@ def cycle_create(request):
 
 def cycle_close(request, pk):
     _admin_only(request.user)
-    cycle = get_object_or_404(GoalCycle.objects.annotate(goal_count=Count("goals")), pk=pk)
+    cycle = access.get_visible_or_404(GoalCycle.objects.annotate(goal_count=Count("goals")), "No such goal cycle.",
+                                      pk=pk)
     if request.method == "POST":
         frozen = goal_services.close_cycle(cycle=cycle, by=request.user)
         if frozen or not cycle.is_closed:
@@ -283,9 +278,8 @@ def cycle_close(request, pk):
 
 def carry_over(request, pk):
     """Copy goals of a cycle into an open one; each person carries the goals they may set."""
-    cycle = get_object_or_404(GoalCycle, pk=pk)
-    if access.role(request.user) == access.EMPLOYEE:
-        raise PermissionDenied("Only managers and admins carry goals over.")
+    access.require(access.manages_any(request.user), "Only managers and admins carry goals over.")
+    cycle = access.get_visible_or_404(GoalCycle.objects.all(), "No such goal cycle.", pk=pk)
     mine = manageable_goals(request.user).filter(cycle=cycle)
     if not access.is_admin(request.user):
         mine = mine.filter(department__isnull=False)

@@ -24,6 +24,13 @@ def manageable_metrics(user):
     return Metric.objects.filter(department__in=access.managed_departments(user))
 
 
+def recordable_metrics(user):
+    """Active metrics the user may record readings of for someone (access.can_record_reading holds for some
+    person): those of the departments they manage, and the per-person metrics that apply to them."""
+    return (manageable_metrics(user).active()
+            | my_metrics(user).filter(owner_kind=Metric.Owner.PERSON)).distinct()
+
+
 def visible_metrics(user):
     """Metrics whose pages the user may open: managed ones, and those that apply to their own department."""
     condition = Q(department__in=access.managed_departments(user))

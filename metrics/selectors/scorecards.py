@@ -174,7 +174,7 @@ def on_target_everywhere(columns: list[Column], cells: list[Figure]) -> bool:
 def line_metrics(department: Department):
     """Active metrics that apply somewhere in the department's subtree (see the module docstring), with targets."""
     on_line = Q(department_id__in=department.ancestor_ids, owner_kind=Metric.Owner.PERSON) | Q(
-        department__path__startswith=department.path)
+        department__in=Department.objects.subtree_of(department))
     return with_targets(Metric.objects.active().filter(on_line)).order_by("department__depth", "department__name",
                                                                          "name")
 
@@ -195,7 +195,7 @@ def build_scorecard(*, department: Department, period: str, start: date) -> Scor
     """
     start = periods.bucket_start(start, period)
     metrics = list(line_metrics(department))
-    people = list(User.objects.filter(is_active=True, department__path__startswith=department.path)
+    people = list(User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(department))
                   .select_related("department").order_by("last_name", "first_name", "username"))
     children = list(Department.objects.filter(parent=department).order_by("name"))
     owners = ([(Rollup.PERSON, p.pk) for p in people] + [(Rollup.DEPARTMENT, c.pk) for c in children]

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from core import periods
@@ -171,7 +170,4 @@ def closed_periods_for(user: User):
 
 def closed_period_for(user: User, pk) -> ClosedPeriod:
     """A closed period the user may manage; 404 otherwise, never its data."""
-    try:
-        return closed_periods_for(user).get(pk=pk)
-    except (ClosedPeriod.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such closed period.") from None
+    return access.get_visible_or_404(closed_periods_for(user), "No such closed period.", pk=pk)

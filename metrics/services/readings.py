@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
-from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
+from metrics.models import ClosedPeriod, Metric, OwnerType, Reading, RollupQueue
 from org import access
 from org.models import Department, User
+from org.paths import subtree_sql
 
 BATCH = 1000
 NOTE_LENGTH = 500  # Reading.note's max_length
@@ -98,19 +99,11 @@ class ReadingRules:
         return row.metric.department
 
     def may_record(self, metric: Metric, person: User | None) -> bool:
+        """access.can_record_reading, asked once per metric and kind of owner of a batch."""
         key = (metric.id, person.id == self.user.id if person else None, person.department_id if person else None)
         if key not in self._may_record:
-            self._may_record[key] = self._decide_may_record(metric, person)
+            self._may_record[key] = access.can_record_reading(self.user, metric, person)
         return self._may_record[key]
-
-    def _decide_may_record(self, metric: Metric, person: User | None) -> bool:
-        if self.is_admin:
-            return True
-        if access.can_manage(self.user, metric.department):
-            return person is None or (person.department is not None and access.can_manage(self.user,
-                                                                                           person.department))
-        # An employee records their own readings of per-person metrics that apply to them.
-        return person is not None and person.pk == self.user.pk and metric.per_person
 
     def problems(self, row: ReadingRow) -> list[RowError]:
         metric, line = row.metric, row.line
@@ -257,7 +250,7 @@ def _latest_per_key(rows: list[ReadingRow]) -> list[ReadingRow]:
     latest: dict[tuple, ReadingRow] = {}
     for row in rows:
         metric = row.metric
-        owner = ("p", row.person.id) if metric.per_person else ("d", metric.department_id)
+        owner = (OwnerType.PERSON, row.person.id) if metric.per_person else (OwnerType.DEPARTMENT, metric.department_id)
         latest[(metric.id, *owner, row.measured_at)] = row
     return list(latest.values())
 
@@ -358,10 +351,11 @@ def _store_rows_postgresql(rows, *, recorded_by, source, override_reason) -> int
                 f"ON CONFLICT {CONFLICT[per_person]} {UPDATE} "
                 f"RETURNING metric_id, day, person_id, department_id, (xmax = 0) AS inserted), "
                 f"queued AS (INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
-                f"SELECT DISTINCT metric_id, day, 'p', person_id, now() FROM written WHERE person_id IS NOT NULL "
-                f"UNION ALL SELECT DISTINCT w.metric_id, w.day, 'd', a.id, now() FROM "
+                f"SELECT DISTINCT metric_id, day, '{OwnerType.PERSON}', person_id, now() FROM written "
+                f"WHERE person_id IS NOT NULL "
+                f"UNION ALL SELECT DISTINCT w.metric_id, w.day, '{OwnerType.DEPARTMENT}', a.id, now() FROM "
                 f"(SELECT DISTINCT metric_id, day, department_id FROM written) w "
-                f"JOIN org_department d ON d.id = w.department_id JOIN org_department a ON d.path LIKE a.path || '%%') "
+                f"JOIN org_department d ON d.id = w.department_id JOIN org_department a ON {subtree_sql('d', 'a')}) "
                 f"SELECT COUNT(*) FILTER (WHERE inserted) FROM written")
             created += cursor.fetchone()[0]
         cursor.execute("TRUNCATE keel_reading_stage")
@@ -376,14 +370,14 @@ def queue_rollups(rows: list[ReadingRow], *, stored_departments: set = frozenset
         day = row.day
         department = row.person.department if row.metric.per_person else row.metric.department
         if row.metric.per_person:
-            keys.add((row.metric.pk, day, "p", row.person.pk))
+            keys.add((row.metric.pk, day, OwnerType.PERSON, row.person.pk))
         for department_id in [*department.ancestor_ids, department.pk]:
-            keys.add((row.metric.pk, day, "d", department_id))
+            keys.add((row.metric.pk, day, OwnerType.DEPARTMENT, department_id))
     departments = Department.objects.in_bulk({department_id for _m, _d, department_id in stored_departments})
     for metric_id, day, department_id in stored_departments:
         department = departments[department_id]
         for above_id in [*department.ancestor_ids, department.pk]:
-            keys.add((metric_id, day, "d", above_id))
+            keys.add((metric_id, day, OwnerType.DEPARTMENT, above_id))
     RollupQueue.objects.bulk_create(
         [RollupQueue(metric_id=m, day=d, owner_type=t, owner_id=o) for m, d, t, o in keys], batch_size=BATCH
     )

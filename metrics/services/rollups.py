@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core import periods
 from metrics.models import RollupQueue, RollupRun
+from org.paths import subtree_sql
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _day_insert(*, keys_sql: str | None, owner_type: str, upsert: bool) -> str:
     elif keys_sql is None:
         source = ("SELECT r.metric_id, r.day, bucket.id AS owner_id, r.value, r.measured_at, r.denominator "
                   "FROM metrics_reading r JOIN org_department rd ON rd.id = r.department_id "
-                  "JOIN org_department bucket ON rd.path LIKE bucket.path || '%%'")
+                  f"JOIN org_department bucket ON {subtree_sql('rd', 'bucket')}")
     else:
         # The readings of the touched (metric, day) pairs, each with its department's path, are gathered first
         # (one index scan per pair), then matched to the touched buckets above them. Left to itself the planner
@@ -80,7 +81,7 @@ def _day_insert(*, keys_sql: str | None, owner_type: str, upsert: bool) -> str:
                   f"JOIN org_department rd ON rd.id = r.department_id) ")
         source = (f"SELECT t.metric_id, t.day, k.owner_id, t.value, t.measured_at, t.denominator "
                   f"FROM touched t JOIN ({keys_sql}) k ON k.metric_id = t.metric_id AND k.day = t.day "
-                  f"JOIN org_department bucket ON bucket.id = k.owner_id AND t.path LIKE bucket.path || '%%'")
+                  f"JOIN org_department bucket ON bucket.id = k.owner_id AND {subtree_sql('t', 'bucket')}")
     return (
         f"INSERT INTO metrics_rollup ({ROLLUP_COLUMNS}) {prefix}"
         f"SELECT metric_id, '{periods.DAY}', day, '{owner_type}', owner_id, COUNT(*), SUM(value), MIN(value), "
@@ -227,7 +228,7 @@ def queue_readings(*, where: str, params: list) -> int:
         cursor.execute(
             f"INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
             f"SELECT DISTINCT r.metric_id, r.day, 'd', a.id, %s FROM metrics_reading r "
-            f"JOIN org_department rd ON rd.id = r.department_id JOIN org_department a ON rd.path LIKE a.path || '%%' "
+            f"JOIN org_department rd ON rd.id = r.department_id JOIN org_department a ON {subtree_sql('rd', 'a')} "
             f"WHERE {where}", [now, *params])
         return queued + cursor.rowcount
 

@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -16,7 +15,6 @@ from metrics.selectors import figures as selectors
 from metrics.services import readings as services
 from metrics.services.awards import awards_for
 from org import access
-from org.models import User
 
 
 def _period(request) -> str:
@@ -35,7 +33,7 @@ def index(request):
         "period_label": periods.current_label(period),
         "previous_label": periods.previous_label(period),
         "managed_departments": access.managed_departments(request.user).order_by("path")[:50]
-        if access.role(request.user) != access.EMPLOYEE else [],
+        if access.manages_any(request.user) else [],
     })
 
 
@@ -52,8 +50,7 @@ def department(request, pk):
 
 def metric_list(request):
     manageable = selectors.manageable_metrics(request.user)
-    if access.role(request.user) == access.EMPLOYEE:
-        raise Http404("Only managers define metrics.")
+    access.require(access.manages_any(request.user), "Only managers define metrics.")
     show_archived = request.GET.get("archived") == "1"
     metrics = manageable if show_archived else manageable.active()
     today = periods.today()
@@ -64,7 +61,7 @@ def metric_list(request):
 
 def _metric_for(user, pk, *, manage: bool) -> Metric:
     queryset = selectors.manageable_metrics(user) if manage else selectors.visible_metrics(user)
-    return get_object_or_404(selectors.with_targets(queryset), pk=pk)
+    return access.get_visible_or_404(selectors.with_targets(queryset), "No such metric.", pk=pk)
 
 
 def metric_detail(request, pk):
@@ -98,8 +95,7 @@ def _edit_metric(request, metric: Metric | None):
 
 
 def metric_create(request):
-    if access.role(request.user) == access.EMPLOYEE:
-        raise Http404("Only managers define metrics.")
+    access.require(access.manages_any(request.user), "Only managers define metrics.")
     return _edit_metric(request, None)
 
 
@@ -115,23 +111,15 @@ def metric_archive(request, pk):
     return redirect(metric)
 
 
-def _recordable(user):
-    """Metrics this person may record, and the people they may record for."""
-    if access.role(user) == access.EMPLOYEE:
-        return selectors.my_metrics(user).filter(owner_kind=Metric.Owner.PERSON), User.objects.filter(pk=user.pk)
-    metrics = (selectors.manageable_metrics(user).active()
-               | selectors.my_metrics(user).filter(owner_kind=Metric.Owner.PERSON))
-    people = access.visible_people(user).filter(is_active=True)
-    return metrics.distinct(), people
-
-
 def reading_create(request):
-    metrics, people = _recordable(request.user)
-    metrics = metrics.select_related("department").order_by("name")
-    people = people.select_related("department").order_by("last_name", "first_name")
+    """Record one reading; the choices offered are those access.can_record_reading may accept, which
+    record_readings then asks of the metric and person chosen."""
+    metrics = selectors.recordable_metrics(request.user).select_related("department").order_by("name")
+    people = (access.visible_people(request.user).filter(is_active=True).select_related("department")
+              .order_by("last_name", "first_name"))
     initial = {"metric": request.GET.get("metric"), "person": request.user.pk}
     form = ReadingForm(request.POST or None, user=request.user, metrics=metrics, people=people, initial=initial)
-    if access.role(request.user) == access.EMPLOYEE:
+    if not access.manages_any(request.user):
         form.fields["person"].widget = form.fields["person"].hidden_widget()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import periods
@@ -224,4 +224,5 @@ def award_remove(request, pk, award_pk):
 
 
 def _award_in(closed, award_pk):
-    return get_object_or_404(closed.awards.select_related("person", "closed_period__department"), pk=award_pk)
+    return access.get_visible_or_404(closed.awards.select_related("person", "closed_period__department"),
+                                     "No such award.", pk=award_pk)

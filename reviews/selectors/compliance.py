@@ -64,9 +64,7 @@ def weak_questions(*, paths: list[str], definition_ids) -> dict[int, list[WeakQu
     definition_ids = list(definition_ids)
     if not paths or not definition_ids:
         return {}
-    people = Q()
-    for path in paths:
-        people |= Q(answers__attempt__person__department__path__startswith=path)
+    people = Q(answers__attempt__person__department__in=Department.objects.subtrees(paths))
     questions = (Question.objects.filter(quiz__definition_id__in=definition_ids)
                  .annotate(missed=Count("answers", filter=people & Q(answers__correct=False)),
                            answered=Count("answers", filter=people))

@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from core import periods
 from metrics.status import Look
+from org.paths import paths_sql, subtree_sql
 from reviews.models import Completion, Invitation, QuizAttempt, RefresherProgramme, ReviewSession
 
 CURRENT, DUE, OVERDUE = "current", "due", "overdue"
@@ -113,7 +114,7 @@ WITH pairs AS (
     FROM reviews_refresherprogramme p
     JOIN reviews_refresherprogramme_departments pdep ON pdep.refresherprogramme_id = p.id
     JOIN org_department branch ON branch.id = pdep.department_id
-    JOIN org_department d ON d.path LIKE branch.path || '%%'
+    JOIN org_department d ON {subtree}
     JOIN org_user u ON u.department_id = d.id
     JOIN reviews_refresherprogramme_definitions pd ON pd.refresherprogramme_id = p.id
     JOIN goals_qualitydefinition qd ON qd.id = pd.qualitydefinition_id
@@ -187,15 +188,16 @@ def due_states(*, person_id: int | None = None, department_paths: Iterable[str] 
         paths = list(department_paths)
         if not paths:
             return []
-        filters.append("(" + " OR ".join(["d.path LIKE %s"] * len(paths)) + ")")
-        params += [f"{path}%" for path in paths]
+        condition, path_params = paths_sql("d", paths)
+        filters.append(condition)
+        params += path_params
     if definition_ids is not None:
         ids = [int(i) for i in definition_ids]
         if not ids:
             return []
         filters.append("pd.qualitydefinition_id IN (" + ", ".join(["%s"] * len(ids)) + ")")
         params += ids
-    sql = DUE_SQL.format(filters="".join(f" AND {f}" for f in filters))
+    sql = DUE_SQL.format(subtree=subtree_sql("d", "branch"), filters="".join(f" AND {f}" for f in filters))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, False])
         rows = cursor.fetchall()

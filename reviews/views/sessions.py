@@ -2,11 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -25,13 +23,13 @@ PAST_SHOWN = 20
 def _session_for(user, pk, *, edit: bool = False) -> ReviewSession:
     """The session if the user may see it (or edit it: admins and its facilitator); 404 otherwise."""
     queryset = editable_sessions(user) if edit else visible_sessions(user)
-    return get_object_or_404(queryset.select_related("facilitator", "series"), pk=pk)
+    return access.get_visible_or_404(queryset.select_related("facilitator", "series"), "No such review session.",
+                                     pk=pk)
 
 
 def _require_admin(user) -> None:
     """Only admins schedule sessions and series."""
-    if not access.is_admin(user):
-        raise PermissionDenied("Only admins schedule review sessions.")
+    access.require(access.is_admin(user), "Only admins schedule review sessions.")
 
 
 def _next(request, fallback: str) -> str:
@@ -42,21 +40,6 @@ def _next(request, fallback: str) -> str:
     return fallback
 
 
-def _count(response: str | None = None):
-    rows = Invitation.objects.filter(session=OuterRef("pk"))
-    if response:
-        rows = rows.filter(response=response)
-    return Coalesce(Subquery(rows.order_by().values("session").annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), Value(0))
-
-
-def _with_my_answer(queryset, user):
-    mine = Invitation.objects.filter(session=OuterRef("pk"), person=user)
-    return queryset.select_related("facilitator").annotate(
-        my_response=Subquery(mine.values("response")[:1]), invited=_count(),
-        accepted=_count(Invitation.Response.ACCEPTED))
-
-
 def index(request):
     """Upcoming and recent sessions the person may see, with their own answer and Accept / Decline.
 
@@ -64,7 +47,7 @@ def index(request):
     counts and the person's answer as subqueries, whatever the number of sessions.
     """
     now = timezone.now()
-    sessions = _with_my_answer(visible_sessions(request.user), request.user)
+    sessions = visible_sessions(request.user).with_answer_of(request.user)
     return render(request, "reviews/index.html", {
         "upcoming": list(sessions.filter(starts_at__gt=now).order_by("starts_at")),
         "past": list(sessions.filter(starts_at__lte=now).order_by("-starts_at")[:PAST_SHOWN]),
@@ -203,7 +186,7 @@ def series_create(request):
 
 def _series_for(user, pk) -> ReviewSeries:
     _require_admin(user)
-    return get_object_or_404(ReviewSeries.objects.select_related("facilitator"), pk=pk)
+    return access.get_visible_or_404(ReviewSeries.objects.select_related("facilitator"), "No such series.", pk=pk)
 
 
 def series_detail(request, pk):
@@ -213,7 +196,7 @@ def series_detail(request, pk):
     """
     series = _series_for(request.user, pk)
     now = timezone.now()
-    sessions = list(_with_my_answer(series.sessions.all(), request.user).order_by("starts_at"))
+    sessions = list(series.sessions.with_answer_of(request.user).order_by("starts_at"))
     return render(request, "reviews/series_detail.html", {
         "series": series, "pattern": scheduling.describe_pattern(series),
         "definitions": list(series.definitions.all()),
@@ -340,8 +323,8 @@ def action_add(request, pk):
 def action_done(request, pk):
     """The owner (or the facilitator, or an admin) marks an action done or open again."""
     editable = editable_sessions(request.user).values("pk")
-    item = get_object_or_404(ActionItem.objects.select_related("session").filter(
-        Q(owner=request.user) | Q(session__in=editable)), pk=pk)
+    item = access.get_visible_or_404(ActionItem.objects.select_related("session").filter(
+        Q(owner=request.user) | Q(session__in=editable)), "No such action item.", pk=pk)
     try:
         scheduling.complete_action_item(item=item, by=request.user, done=request.POST.get("done") != "0")
     except RuleViolation as error:

@@ -4,11 +4,10 @@ editing (admins), and the compliance report with its exports (managers for their
 import io
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
@@ -31,13 +30,11 @@ PAGE_SIZE = 50
 
 
 def _require_admin(user) -> None:
-    if not access.is_admin(user):
-        raise PermissionDenied("Only administrators write refresher programmes and quizzes.")
+    access.require(access.is_admin(user), "Only administrators write refresher programmes and quizzes.")
 
 
 def _require_manager(user) -> None:
-    if access.role(user) == access.EMPLOYEE:
-        raise PermissionDenied("The compliance report is for managers of departments and administrators.")
+    access.require(access.manages_any(user), "The compliance report is for managers of departments and administrators.")
 
 
 def _open_quizzes(user):
@@ -51,12 +48,14 @@ def _open_quizzes(user):
 
 def _quiz_for(user, definition_pk) -> Quiz:
     """The open quiz of a definition the user may take; 404 otherwise."""
-    return get_object_or_404(_open_quizzes(user), definition_id=definition_pk)
+    return access.get_visible_or_404(_open_quizzes(user), "No open comprehension check on this definition.",
+                                     definition_id=definition_pk)
 
 
 def _attempt_for(user, nonce) -> QuizAttempt:
     """The user's own attempt; anyone else's is a 404."""
-    return get_object_or_404(QuizAttempt.objects.select_related("quiz__definition"), nonce=nonce, person=user)
+    return access.get_visible_or_404(QuizAttempt.objects.select_related("quiz__definition").filter(person=user),
+                                     "No such attempt.", nonce=nonce)
 
 
 def my_training(request):
@@ -68,7 +67,7 @@ def my_training(request):
     return render(request, "reviews/training_my.html", {
         "states": states, "quizzes": open_quizzes, "attempts": attempts,
         "other_quizzes": [q for d, q in open_quizzes.items() if d not in {s.definition_id for s in states}],
-        "can_report": access.role(user) != access.EMPLOYEE, "is_admin": access.is_admin(user),
+        "can_report": access.manages_any(user), "is_admin": access.is_admin(user),
     })
 
 
@@ -127,7 +126,7 @@ def programmes(request):
 
 def programme_form(request, pk=None):
     _require_admin(request.user)
-    programme = get_object_or_404(RefresherProgramme, pk=pk) if pk else None
+    programme = access.get_visible_or_404(RefresherProgramme.objects.all(), "No such programme.", pk=pk) if pk else None
     form = ProgrammeForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
         programme = form.save()
@@ -139,7 +138,7 @@ def programme_form(request, pk=None):
 
 def quiz_edit(request, definition_pk):
     _require_admin(request.user)
-    definition = get_object_or_404(QualityDefinition.objects.active(), pk=definition_pk)
+    definition = access.get_visible_or_404(QualityDefinition.objects.active(), "No such definition.", pk=definition_pk)
     quiz = Quiz.objects.filter(definition=definition).first()
     if request.method == "POST":
         form = QuizForm(request.POST)

@@ -117,3 +117,24 @@ def test_today_lists_open_follow_ups_for_managers(client, org, follow_up):
     assert "Follow-ups" in page and follow_up.reason in page
     client.force_login(org.charlie)
     assert follow_up.reason not in client.get(reverse("today")).content.decode()
+
+
+def test_it_knows_which_follow_ups_are_open_and_overdue(campaign):
+    respond(campaign, ["worse", "worse"])
+    late, due_today = FollowUp.objects.order_by("pk")
+    today = timezone.localdate()
+    FollowUp.objects.filter(pk=late.pk).update(due_date=today - timedelta(days=1))
+    FollowUp.objects.filter(pk=due_today.pk).update(due_date=today)
+    assert list(FollowUp.objects.open().overdue(today)) == [late]
+    assert [f.is_overdue for f in FollowUp.objects.order_by("pk")] == [True, False]
+    FollowUp.objects.filter(pk=late.pk).update(status=FollowUp.Status.CLOSED)
+    assert not FollowUp.objects.overdue(today).exists() and not FollowUp.objects.get(pk=late.pk).is_overdue
+    assert list(FollowUp.objects.closed()) == [FollowUp.objects.get(pk=late.pk)]
+
+
+def test_the_list_marks_an_overdue_follow_up(client, org, follow_up):
+    FollowUp.objects.filter(pk=follow_up.pk).update(due_date=timezone.localdate() - timedelta(days=2))
+    client.force_login(org.alice)
+    response = client.get(reverse("customers:follow_ups"))
+    assert "· overdue" in response.content.decode()
+    assert response.context["stats"]["overdue"] == 1

@@ -100,3 +100,24 @@ def test_closed_campaigns_send_nothing(sent):
 
 def test_the_beat_task_runs(sent):
     assert tasks.send_invitations_and_reminders() in ("3 invitations, 0 reminders", "0 invitations, 0 reminders")
+
+
+def test_it_names_the_recipients_to_invite_and_those_awaiting_an_answer(org):
+    CustomerFactory.create_batch(3, department=org.support)
+    campaign = CampaignFactory(department=org.support, sample_size=3)
+    draw_sample(campaign=campaign, seed=11)
+    now = timezone.now()
+    assert not campaign.recipients.to_invite(now).exists()  # a draft invites nobody
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENT)
+    assert campaign.recipients.to_invite(now).count() == 3 and not campaign.recipients.awaiting_answer(now).exists()
+    first = campaign.recipients.order_by("pk").first()
+    campaign.recipients.filter(pk=first.pk).update(sent_at=now)
+    assert list(campaign.recipients.awaiting_answer(now)) == [first]
+    assert campaign.recipients.to_invite(now).count() == 2
+    assert not campaign.recipients.to_invite(first.expires_at).exists()  # expired links are nobody's to send
+
+
+def test_it_names_the_campaigns_that_ended_before_a_day(sent):
+    assert not Campaign.objects.ended_before(sent.ends_on).exists()
+    assert list(Campaign.objects.ended_before(sent.ends_on + timedelta(days=1))) == [sent]
+    assert list(Campaign.objects.launched()) == [sent]

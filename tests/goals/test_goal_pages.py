@@ -336,7 +336,7 @@ def test_the_edit_form_records_the_change(client, org, cycle, cascade):
 
 
 @pytest.mark.parametrize(("who", "department", "status"), [
-    ("bob", "front_line", 404), ("charlie", "support", 404), ("alice", "sales", 404), ("alice", None, 403),
+    ("bob", "front_line", 404), ("charlie", "support", 404), ("alice", "sales", 404), ("alice", None, 404),
 ])
 def test_goals_are_set_only_where_the_person_may(client, org, cycle, who, department, status):
     client.force_login(getattr(org, who))
@@ -377,7 +377,7 @@ def test_after_closing_managers_cannot_edit_and_admins_must_say_why(client, org,
     goal_services.close_cycle(cycle=cycle, by=org.admin)
     goal = cascade["team"]
     client.force_login(org.alice)
-    assert client.get(reverse("goals:goal_edit", args=[goal.pk])).status_code == 403
+    assert client.get(reverse("goals:goal_edit", args=[goal.pk])).status_code == 404
     client.force_login(org.admin)
     data = form_data(org, cycle, cascade["support"], title="Reply within three hours",
                      **milestones_of(goal))
@@ -410,7 +410,7 @@ def test_a_bad_check_in_keeps_what_was_typed(client, org, cascade):
 
 
 @pytest.mark.parametrize(("who", "goal", "status"), [
-    ("bob", "support", 403), ("charlie", "team", 404), ("bob", "sales", 404), ("charlie", "top", 403),
+    ("bob", "support", 404), ("charlie", "team", 404), ("bob", "sales", 404), ("charlie", "top", 404),
 ])
 def test_only_the_owner_or_a_manager_checks_in(client, org, cascade, who, goal, status):
     client.force_login(getattr(org, who))
@@ -418,6 +418,14 @@ def test_only_the_owner_or_a_manager_checks_in(client, org, cascade, who, goal, 
     assert client.get(url).status_code == status
     assert client.post(url, {"note": "x", "confidence": "5"}).status_code == status
     assert CheckIn.objects.count() == 0
+
+
+def test_a_refused_check_in_looks_like_a_missing_goal(client, org, cascade):
+    client.force_login(org.charlie)  # charlie sees the organization's goals but owns and manages none of Support's
+    assert client.get(reverse("goals:goal", args=[cascade["top"].pk])).status_code == 200
+    refused = client.get(reverse("goals:check_in", args=[cascade["top"].pk]))
+    missing = client.get(reverse("goals:check_in", args=[10**9]))
+    assert refused.status_code == missing.status_code == 404
 
 
 # Cycles and carrying over
@@ -452,14 +460,14 @@ def test_an_admin_closes_a_cycle(client, org, cycle, cascade):
     assert Goal.objects.get(pk=cascade["support"].pk).final_progress == 50
 
 
-@pytest.mark.parametrize("who", ["alice", "bob"])
+@pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
 def test_only_admins_open_and_close_cycles(client, org, cycle, who):
     client.force_login(getattr(org, who))
-    assert client.get(reverse("goals:cycle_create")).status_code == 403
+    assert client.get(reverse("goals:cycle_create")).status_code == 404
     assert client.post(reverse("goals:cycle_create"), {"name": "x", "start": "2031-01-01",
-                                                       "end": "2031-06-30"}).status_code == 403
-    assert client.get(reverse("goals:cycle_close", args=[cycle.pk])).status_code == 403
-    assert client.post(reverse("goals:cycle_close", args=[cycle.pk])).status_code == 403
+                                                       "end": "2031-06-30"}).status_code == 404
+    assert client.get(reverse("goals:cycle_close", args=[cycle.pk])).status_code == 404
+    assert client.post(reverse("goals:cycle_close", args=[cycle.pk])).status_code == 404
     assert GoalCycle.objects.count() == 1 and not GoalCycle.objects.get().is_closed
 
 
@@ -491,9 +499,9 @@ def test_a_manager_cannot_carry_over_another_departments_goal(client, org, cycle
 
 def test_an_employee_cannot_carry_goals_over(client, org, cycle, cascade, next_cycle):
     client.force_login(org.bob)
-    assert client.get(reverse("goals:carry_over", args=[cycle.pk])).status_code == 403
+    assert client.get(reverse("goals:carry_over", args=[cycle.pk])).status_code == 404
     assert client.post(reverse("goals:carry_over", args=[cycle.pk]),
-                       {"to_cycle": next_cycle.pk, "goals": [cascade["team"].pk]}).status_code == 403
+                       {"to_cycle": next_cycle.pk, "goals": [cascade["team"].pk]}).status_code == 404
 
 
 # Everyone must sign in

@@ -37,6 +37,15 @@ def test_an_employee_records_their_own_reading(org, fcr):
     assert RollupQueue.objects.count() == 4  # bob, Front Line, Support, Acme
 
 
+def test_it_queues_rollup_keys_with_the_owner_types_sql_and_python_share(org, fcr):
+    from metrics.models import OwnerType
+
+    record_readings(rows=[row(fcr, org.bob)], recorded_by=org.bob, source=Reading.Source.FORM)
+    queued = sorted(RollupQueue.objects.values_list("owner_type", "owner_id"))
+    assert queued == sorted([(OwnerType.PERSON, org.bob.pk), (OwnerType.DEPARTMENT, org.front_line.pk),
+                             (OwnerType.DEPARTMENT, org.support.pk), (OwnerType.DEPARTMENT, org.acme.pk)])
+
+
 def test_an_employee_cannot_record_for_someone_else(org, fcr):
     assert messages_for([row(fcr, org.alice)], org.bob) == [
         "You may not record readings of “First-contact resolution” for Alice Archer."]
@@ -46,6 +55,26 @@ def test_a_manager_records_for_their_people_but_not_another_departments(org, fcr
     assert messages_for([row(fcr, org.bob)], org.alice) == []
     assert messages_for([row(fcr, org.bob)], org.charlie) == [
         "You may not record readings of “First-contact resolution” for Bob Baker."]
+
+
+@pytest.mark.parametrize(("who", "owner", "person", "allowed"), [
+    ("admin", "person", "charlie", True), ("admin", "department", None, True),
+    ("alice", "person", "bob", True), ("alice", "person", "alice", True), ("alice", "department", None, True),
+    ("bob", "person", "bob", True), ("bob", "person", "alice", False), ("bob", "department", None, False),
+    ("charlie", "person", "bob", False), ("charlie", "department", None, False),
+])
+def test_who_may_record_a_reading_is_one_rule_for_the_service_and_the_form(org, who, owner, person, allowed):
+    from metrics.selectors.figures import recordable_metrics
+    from org import access
+
+    kind = Metric.Owner.PERSON if owner == "person" else Metric.Owner.DEPARTMENT
+    metric = MetricFactory(department=org.support, owner_kind=kind)
+    user, person = getattr(org, who), getattr(org, person) if person else None
+    assert access.can_record_reading(user, metric, person) is allowed
+    refused = f"You may not record readings of “{metric}”"
+    assert any(m.startswith(refused) for m in messages_for([row(metric, person)], user)) is not allowed
+    offered = metric in recordable_metrics(user) and (person is None or person in access.visible_people(user))
+    assert offered is allowed
 
 
 def test_a_person_outside_the_metrics_department_is_refused(org, fcr):

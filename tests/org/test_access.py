@@ -43,3 +43,20 @@ def test_people_visible_to_a_manager_are_their_subtree_and_themselves(org):
 def test_an_inactive_admin_is_not_an_admin(org):
     org.admin.is_active = False
     assert not access.is_admin(org.admin)
+
+
+@pytest.mark.parametrize("pk", ["own-branch", "missing", "not-a-number"])
+def test_it_answers_an_object_of_another_department_like_a_missing_one(org, pk):
+    from org.models import Department
+
+    wanted = {"own-branch": org.sales.pk, "missing": 10**9, "not-a-number": "sales"}[pk]
+    with pytest.raises(Http404) as refused:
+        access.get_visible_or_404(access.visible_departments(org.alice), "No such department.", pk=wanted)
+    assert str(refused.value) == "No such department."
+    assert access.get_visible_or_404(Department.objects.all(), pk=org.sales.pk) == org.sales
+
+
+def test_it_refuses_a_whole_page_with_a_404_too(org):
+    access.require(access.manages_any(org.alice), "Managers only.")
+    with pytest.raises(Http404, match="Managers only"):
+        access.require(access.manages_any(org.bob), "Managers only.")

@@ -63,3 +63,21 @@ def test_subtree_queries_are_bounded_whatever_the_depth(db, django_assert_max_nu
     with django_assert_max_num_queries(2):
         below = list(access.managed_departments(manager))
     assert len(below) == depth
+
+
+def test_it_answers_the_subtree_rule_alike_in_the_orm_python_and_sql(org):
+    from django.db import connection
+
+    from org.paths import path_within, paths_sql, subtree_sql
+
+    by_orm = set(Department.objects.subtree_of(org.support))
+    by_python = {d for d in Department.objects.all() if path_within(d.path, org.support.path)}
+    condition, params = paths_sql("d", [org.support.path])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT d.id FROM org_department d WHERE {condition}", params)  # noqa: S608
+        by_paths_sql = {row[0] for row in cursor.fetchall()}
+        cursor.execute(f"SELECT d.id FROM org_department d JOIN org_department a ON {subtree_sql('d', 'a')} "  # noqa: S608
+                       "WHERE a.id = %s", [org.support.pk])
+        by_join_sql = {row[0] for row in cursor.fetchall()}
+    assert by_orm == by_python == {org.support, org.front_line}
+    assert by_paths_sql == by_join_sql == {org.support.pk, org.front_line.pk}
