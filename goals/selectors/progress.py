@@ -7,7 +7,7 @@ alignment graph, the metric series); parents are then weighed bottom-up in Pytho
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -41,6 +41,7 @@ class Progress:
     value: float | None = None  # the metric's latest figure
     value_on: date | None = None  # first day of the complete period it comes from (inside the goal's dates)
     value_period: str = periods.WEEK  # the metric's period: week or month
+    value_until: date | None = None  # last day of that period inside the goal's dates
     forecast: float | None = None  # the metric's figure at the due date, at the current pace
     forecast_percent: float | None = None
 
@@ -233,6 +234,8 @@ def _own(goal: Goal, points: list[tuple[date, float]], *, cycle: GoalCycle) -> P
         result = Progress(source=METRIC, value_period=period_of(goal.metric))
         if points:
             result.value_on, result.value = points[-1]
+            result.value_until = min(periods.bucket_end(result.value_on, result.value_period),
+                                     goal.due_date or cycle.end, cycle.end)
             result.percent = percent_between(result.value, goal.baseline, goal.target)
         due = goal.due_date or cycle.end
         forecast = linear_forecast([((start - cycle.start).days, value) for start, value in points],
@@ -286,7 +289,12 @@ def compute(goals: Iterable[Goal], *, graph: Graph, cycle: GoalCycle, on: date,
         result = own[pk]
         result.own_percent = result.percent
         result.percent, result.source = resolve(pk)
-        result.expected = expected_share(start=cycle.start, due=goal.due_date, on=on_day)
+        # A figure is judged against the time gone when it was complete (a metric's last complete week or month),
+        # not against today, which its period has not reached yet.
+        judged_on = on_day
+        if result.source == METRIC and result.value_until is not None:
+            judged_on = min(on_day, result.value_until + timedelta(days=1))
+        result.expected = expected_share(start=cycle.start, due=goal.due_date, on=judged_on)
         result.state = status_for(result.percent, result.expected)
         results[pk] = result
     return results

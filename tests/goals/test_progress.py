@@ -274,3 +274,15 @@ def test_a_monday_reading_does_not_stand_for_its_whole_week(org, fcr):
     after = progress_of(cycle, goal, monday)
     assert after.percent == before == pytest.approx(68.75)  # last week's figure: the week so far is not judged
     assert progress_of(cycle, goal, monday + timedelta(days=7)).percent == pytest.approx(100)
+
+
+def test_a_figure_is_judged_against_the_time_gone_when_its_period_was_complete(org):
+    year = GoalCycleFactory(name="2026", start=date(2026, 1, 1), end=date(2026, 12, 31))
+    monthly = MetricFactory(department=org.support, frequency=Metric.Frequency.MONTHLY)
+    record_on(org, monthly, {date(2026, 10, 15): 80})
+    goal = GoalFactory(cycle=year, department=org.support, metric=monthly, baseline=50, target=90,
+                       direction="increase")
+    result = progress_of(year, goal, date(2026, 11, 30))
+    assert (result.percent, result.value_on) == (pytest.approx(75), date(2026, 10, 1))  # October, complete
+    assert result.expected == pytest.approx(304 / 364 * 100)  # the time gone by 1 November, not 30 November
+    assert result.state == status.ON_TRACK
