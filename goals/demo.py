@@ -253,12 +253,12 @@ BLOCKERS = ["", "", "", "Waiting for the new reporting tool.", "Two people short
 
 def _figures(metric: Metric, department_id: int, cycle: GoalCycle, day: date) -> list[float]:
     """The goal's figures bucket by bucket since the cycle's start, or the last four months early in a cycle
-    (its department's figures, else the metric's department's)."""
+    (its department's figures, else the metric's department's): complete buckets only, as progress counts them."""
     period = progress.period_of(metric)
     since = periods.bucket_start(min(cycle.start, day - timedelta(days=120)), period)
     for owner in (department_id, metric.department_id):
         rows = Rollup.objects.filter(metric=metric, owner_type=Rollup.DEPARTMENT, owner_id=owner, period=period,
-                                     start__gte=since, start__lte=day)
+                                     start__gte=since, start__lt=periods.bucket_start(day, period))
         values = [v for v in (r.value_for(metric) for r in rows.order_by("start")) if v is not None]
         if len(values) >= 4:
             return values

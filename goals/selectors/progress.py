@@ -7,7 +7,7 @@ alignment graph, the metric series); parents are then weighed bottom-up in Pytho
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce
 from core import periods
 from goals.models import Alignment, Goal, GoalCycle, KeyResult
 from metrics import status as status_rules
-from metrics.models import Metric, Rollup
+from metrics.models import Metric
+from metrics.selectors import windows
 
 METRIC, MILESTONES, CHILDREN, FINAL = "metric", "milestones", "children", "final"
 SOURCE_LABELS = {METRIC: "from the metric", MILESTONES: "from milestones", CHILDREN: "from supporting goals",
@@ -38,7 +39,9 @@ class Progress:
     state: str = status_rules.NO_DATA
     source: str | None = None
     value: float | None = None  # the metric's latest figure
-    value_on: date | None = None  # start of the bucket it comes from
+    value_on: date | None = None  # first day of the complete period it comes from (inside the goal's dates)
+    value_period: str = periods.WEEK  # the metric's period: week or month
+    value_until: date | None = None  # last day of that period inside the goal's dates
     forecast: float | None = None  # the metric's figure at the due date, at the current pace
     forecast_percent: float | None = None
 
@@ -200,44 +203,39 @@ def cycle_goals(cycle: GoalCycle):
     ).order_by(ORGANIZATION_FIRST, "title", "pk")
 
 
-def load_series(goals: Iterable[Goal], *, cycle: GoalCycle, until: date) -> dict[int, list[tuple[date, float]]]:
-    """{goal id: [(bucket start, value), ...]} since the cycle's start, from department rollups: one query.
+def load_series(goals: Iterable[Goal], *, cycle: GoalCycle, on: date) -> dict[int, list[tuple[date, float]]]:
+    """{goal id: [(first day, value), ...]} of the complete periods inside the goal's own dates: one query.
 
-    Each goal follows its own department's figure, or the metric's department's if its own has none (a team
-    goal on a metric its division records as a whole).
+    Only what lies from the cycle's start to the goal's due date (or the cycle's end) counts: the first and last
+    week or month are cut at those dates (see metrics.selectors.windows). A period counts once it is over on `on`,
+    so a Monday's first reading does not stand for its whole week. Each goal follows its own department's figure,
+    or the metric's department's if its own has none (a team goal on a metric its division records as a whole).
     """
     measured = [g for g in goals if g.metric_id]
     if not measured:
         return {}
-    metrics = {g.metric_id: g.metric for g in measured}
-    owners = {measured_department_id(g) for g in measured} | {m.department_id for m in metrics.values()}
-    needed = {period_of(m) for m in metrics.values()}
-    first = min(periods.bucket_start(cycle.start, p) for p in needed)
-    rows = (Rollup.objects.filter(owner_type=Rollup.DEPARTMENT, owner_id__in=owners, metric_id__in=metrics,
-                                  period__in=needed, start__gte=first, start__lte=until)
-            .only("metric_id", "owner_id", "period", "start", "n", "total", "minimum", "maximum", "last_value",
-                  "denominator").order_by("start"))
-    buckets: dict[tuple[int, int, str], list[tuple[date, float]]] = defaultdict(list)
-    for row in rows:
-        value = row.value_for(metrics[row.metric_id])
-        if value is not None:
-            buckets[(row.metric_id, row.owner_id, row.period)].append((row.start, value))
+    wanted = {}
+    for goal in measured:
+        last = min(goal.due_date or cycle.end, cycle.end)
+        wanted[goal.pk] = [windows.Window(metric=goal.metric, owner_id=owner, period=period_of(goal.metric),
+                                          first=cycle.start, last=last)
+                           for owner in dict.fromkeys((measured_department_id(goal), goal.metric.department_id))]
+    points = windows.series([w for ws in wanted.values() for w in ws], on=on)
     series = {}
     for goal in measured:
-        period = period_of(goal.metric)
-        since = periods.bucket_start(cycle.start, period)
-        points = (buckets.get((goal.metric_id, measured_department_id(goal), period))
-                  or buckets.get((goal.metric_id, goal.metric.department_id, period), []))
-        series[goal.pk] = [(start, value) for start, value in points if start >= since]
+        found = next((points[w] for w in wanted[goal.pk] if points[w]), [])
+        series[goal.pk] = [(p.piece.first, p.value) for p in found if p.complete]
     return series
 
 
 def _own(goal: Goal, points: list[tuple[date, float]], *, cycle: GoalCycle) -> Progress:
     """Progress from the goal's own measure: its metric's latest figure, or its milestones."""
     if goal.metric_id:
-        result = Progress(source=METRIC)
+        result = Progress(source=METRIC, value_period=period_of(goal.metric))
         if points:
             result.value_on, result.value = points[-1]
+            result.value_until = min(periods.bucket_end(result.value_on, result.value_period),
+                                     goal.due_date or cycle.end, cycle.end)
             result.percent = percent_between(result.value, goal.baseline, goal.target)
         due = goal.due_date or cycle.end
         forecast = linear_forecast([((start - cycle.start).days, value) for start, value in points],
@@ -291,7 +289,12 @@ def compute(goals: Iterable[Goal], *, graph: Graph, cycle: GoalCycle, on: date,
         result = own[pk]
         result.own_percent = result.percent
         result.percent, result.source = resolve(pk)
-        result.expected = expected_share(start=cycle.start, due=goal.due_date, on=on_day)
+        # A figure is judged against the time gone when it was complete (a metric's last complete week or month),
+        # not against today, which its period has not reached yet.
+        judged_on = on_day
+        if result.source == METRIC and result.value_until is not None:
+            judged_on = min(on_day, result.value_until + timedelta(days=1))
+        result.expected = expected_share(start=cycle.start, due=goal.due_date, on=judged_on)
         result.state = status_for(result.percent, result.expected)
         results[pk] = result
     return results
@@ -317,7 +320,7 @@ def for_cycle(cycle: GoalCycle, *, on: date | None = None, goals=None) -> CycleP
     on = on or periods.today()
     fetched = list(goals if goals is not None else cycle_goals(cycle))
     graph = Graph.load(cycle.pk)
-    series = load_series(fetched, cycle=cycle, until=min(on, cycle.end))
+    series = load_series(fetched, cycle=cycle, on=on)
     progress = compute(fetched, graph=graph, cycle=cycle, on=on, series=series)
     return CycleProgress(cycle=cycle, goals={g.pk: g for g in fetched}, graph=graph, series=series,
                          progress=progress)

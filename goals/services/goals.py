@@ -5,7 +5,7 @@ and raises core.exceptions.RuleViolation with a message a person can act on.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -269,10 +269,12 @@ def close_cycle(*, cycle: GoalCycle, by: User, on: date | None = None) -> int:
 
 
 def _shifted_due(goal: Goal, to_cycle: GoalCycle) -> date:
+    """The due date at the same place in the other cycle: the cycle's last day stays its last day, 30 June stays
+    30 June (a leap year must not make it 29 June)."""
     if goal.due_date is None:
         return to_cycle.end
-    moved = goal.due_date + timedelta(days=(to_cycle.start - goal.cycle.start).days)
-    return min(max(moved, to_cycle.start), to_cycle.end)
+    return periods.map_date(goal.due_date, source=(goal.cycle.start, goal.cycle.end),
+                            target=(to_cycle.start, to_cycle.end))
 
 
 @transaction.atomic

@@ -67,7 +67,7 @@ class Selection:
 
 
 def latest_complete(period: str) -> date:
-    return periods.shift(periods.bucket_start(periods.today(), period), period, -1)
+    return periods.last_complete(period)
 
 
 class ScorecardFilterForm(forms.Form):

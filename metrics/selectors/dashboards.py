@@ -1,4 +1,9 @@
-"""What the dashboards show: each metric's current figure, trend and department figure, from rollups only."""
+"""What the dashboards show: each metric's last complete period (judged against its target), the period so far
+beside it (with how much of it has passed, not judged), its trend and department figure, from rollups only.
+
+On a Monday morning the week has barely begun: its figure is a first reading or none, so the status a card shows
+comes from the last complete week, and the week so far is shown for what it is.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,17 +19,46 @@ from org.models import Department
 TREND_BUCKETS = {periods.DAY: 14, periods.WEEK: 12, periods.MONTH: 12}
 
 
+@dataclass(frozen=True)
+class SoFar:
+    """How much of the current period has passed: day `passed` of `length`."""
+
+    period: str
+    start: date
+    passed: int
+    length: int
+
+    @property
+    def text(self) -> str:
+        if self.period == periods.DAY:
+            return "the day is not over yet"
+        return f"day {self.passed} of {self.length}"
+
+    @classmethod
+    def of(cls, start: date, period: str, *, on: date) -> "SoFar":
+        return cls(period=period, start=start, passed=periods.days_passed(start, period, on=on),
+                   length=periods.length(start, period))
+
+
 @dataclass
 class MetricCard:
+    """current: the period so far (not judged); previous: the last complete period, whose status the card shows."""
+
     metric: Metric
     current: Cell
     previous: Cell
     department_figure: Cell | None
     trend: dict = field(default_factory=dict)  # for Chart.js: labels, values, department, target
+    so_far: SoFar | None = None
 
     @property
     def dom_id(self) -> str:
         return f"trend-{self.metric.pk}"
+
+    @property
+    def judged(self) -> Cell:
+        """The figure whose status the card shows: the last complete period's."""
+        return self.previous
 
 
 def _trend(metric, figures, owner, department_owner, starts, period) -> dict:
@@ -46,10 +80,12 @@ def personal_cards(*, user, period: str, until: date | None = None) -> list[Metr
     Queries: metrics with departments, their targets, and one for every figure of every card.
     """
     metrics = list(selectors.with_targets(selectors.my_metrics(user)).order_by("name"))
-    starts = periods.recent_buckets(period, TREND_BUCKETS[period], until=until)
+    day = until or periods.today()
+    starts = periods.recent_buckets(period, TREND_BUCKETS[period], until=day)
     owners = {(PERSON, user.pk), (DEPARTMENT, user.department_id)} if user.department_id else {(PERSON, user.pk)}
     figures = selectors.figures(metrics=metrics, owners=owners, period=period, starts=starts)
     current = starts[-1]
+    so_far = SoFar.of(current, period, on=day)
     cards = []
     for metric in metrics:
         owner = selectors.owner_of(metric, user)
@@ -58,9 +94,11 @@ def personal_cards(*, user, period: str, until: date | None = None) -> list[Metr
             metric=metric,
             current=selectors.cell(metric, figures.get((metric.pk, *owner, current)), current),
             previous=selectors.cell(metric, figures.get((metric.pk, *owner, starts[-2])), starts[-2]),
-            department_figure=selectors.cell(metric, figures.get((metric.pk, *department_owner, current)), current)
+            department_figure=selectors.cell(metric, figures.get((metric.pk, *department_owner, starts[-2])),
+                                             starts[-2])
             if department_owner else None,
             trend=_trend(metric, figures, owner, department_owner, starts, period),
+            so_far=so_far,
         ))
     return cards
 
@@ -72,7 +110,8 @@ class DepartmentRow:
 
 
 def department_view(*, department: Department, period: str, until: date | None = None) -> dict:
-    """A department's metrics (its own, and per-person ones from above), its figure and each sub-department's.
+    """A department's metrics (its own, and per-person ones from above), its figure and each sub-department's
+    (side by side for the last complete period, so that no one is compared on a period that has barely begun).
 
     Queries: metrics with targets, the sub-departments, and one for all figures.
     """
@@ -80,19 +119,22 @@ def department_view(*, department: Department, period: str, until: date | None =
                                                owner_kind=Metric.Owner.PERSON)
     metrics = list(selectors.with_targets(Metric.objects.active().filter(applicable)).order_by("name"))
     children = list(department.children.order_by("name"))
-    starts = periods.recent_buckets(period, TREND_BUCKETS[period], until=until)
-    current = starts[-1]
+    day = until or periods.today()
+    starts = periods.recent_buckets(period, TREND_BUCKETS[period], until=day)
+    current, complete = starts[-1], starts[-2]
+    so_far = SoFar.of(current, period, on=day)
     owners = [(DEPARTMENT, department.pk)] + [(DEPARTMENT, child.pk) for child in children]
     figures = selectors.figures(metrics=metrics, owners=owners, period=period, starts=starts)
     own = (DEPARTMENT, department.pk)
     cards = [MetricCard(metric=m, current=selectors.cell(m, figures.get((m.pk, *own, current)), current),
                         previous=selectors.cell(m, figures.get((m.pk, *own, starts[-2])), starts[-2]),
-                        department_figure=None, trend=_trend(m, figures, own, None, starts, period))
+                        department_figure=None, trend=_trend(m, figures, own, None, starts, period), so_far=so_far)
              for m in metrics]
     # Side by side: the per-person metrics, whose figures every sub-department has for its own people.
     compared = [m for m in metrics if m.per_person]
     rows = [DepartmentRow(department=child,
-                          cells=[selectors.cell(m, figures.get((m.pk, DEPARTMENT, child.pk, current)), current)
+                          cells=[selectors.cell(m, figures.get((m.pk, DEPARTMENT, child.pk, complete)), complete)
                                  for m in compared])
             for child in children]
-    return {"cards": cards, "metrics": compared, "children": rows, "current": current}
+    return {"cards": cards, "metrics": compared, "children": rows, "current": current, "complete": complete,
+            "so_far": so_far}

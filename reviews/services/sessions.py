@@ -4,7 +4,6 @@ Times: a session's start is stored in UTC; a series keeps its local time and zon
 day at that local time in that zone, converted to UTC one day at a time, so daylight-saving changes never move it.
 """
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core import periods
 from core.exceptions import RuleViolation
 from goals.models import QualityDefinition
 from org import access
@@ -49,13 +49,6 @@ def local_start(day: date, at: time, zone_name: str) -> datetime:
     return moment.astimezone(ZoneInfo("UTC")).astimezone(moment.tzinfo)
 
 
-def _nth_weekday(year: int, month: int, week: int, weekday: int) -> date:
-    """The first..fourth (week 1..4) or last (week -1) `weekday` of the month."""
-    days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1)
-            if date(year, month, d).weekday() == weekday]
-    return date(year, month, days[week - 1] if week > 0 else days[-1])
-
-
 def occurrence_days(series: ReviewSeries, *, start: date, end: date) -> list[date]:
     """The series' local days from `start` to `end` inclusive: the chosen weekday of every N-th month from
     first_month on, never after `until`."""
@@ -63,7 +56,7 @@ def occurrence_days(series: ReviewSeries, *, start: date, end: date) -> list[dat
     index = series.first_month.year * 12 + series.first_month.month - 1
     while True:
         year, month = divmod(index, 12)
-        day = _nth_weekday(year, month + 1, series.week_of_month, series.weekday)
+        day = periods.nth_weekday(year, month + 1, series.week_of_month, series.weekday)
         if day > end or (series.until and day > series.until):
             return days
         if day >= start:

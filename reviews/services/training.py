@@ -2,7 +2,8 @@
 
 The rule, for each person in a programme's departments (and below them) and each definition of the programme:
   - rolling window: due `every_months` after the person's last completion;
-  - fixed window: due on the first deadline (fixed_date + k × every_months) after the last completion;
+  - fixed window: deadlines fall on fixed_date + k × every_months; the last completion satisfies the deadline it
+    is nearest to (on or before it, or just after a missed one), and the person is due on the deadline after;
   - with no completion yet: rolling, due at once from the programme's start; fixed, the first deadline after it;
   - due at once (whatever the window) after a failed comprehension check later than the last completion, or
     when the definition's latest major version first appeared after the last completion.
@@ -11,7 +12,6 @@ programmes covering the same definition is held to the earliest due date.
 State: current (due date more than DUE_SOON_DAYS away), due (within them), overdue (past).
 """
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -37,20 +37,37 @@ AT_ONCE_DAYS = 30
 
 
 def add_months(day: date, months: int) -> date:
-    """The same day `months` later, on the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    """The same day `months` later; a month's last day stays the last (see periods.add_months)."""
+    return periods.add_months(day, months)
+
+
+def _first_deadline_index(first: date, every_months: int, day: date) -> int:
+    """The smallest k >= 0 with first + k × every_months on or after day."""
+    k = max(0, ((day.year - first.year) * 12 + day.month - first.month) // every_months - 1)
+    while add_months(first, k * every_months) < day:
+        k += 1
+    return k
 
 
 def next_fixed_deadline(first: date, every_months: int, after: date) -> date:
     """The first deadline first + k × every_months (k ≥ 0) that falls strictly after `after`."""
-    if first > after:
-        return first
-    k = max(0, ((after.year - first.year) * 12 + after.month - first.month) // every_months - 1)
-    while add_months(first, k * every_months) <= after:
-        k += 1
-    return add_months(first, k * every_months)
+    return add_months(first, _first_deadline_index(first, every_months, after + timedelta(days=1)) * every_months)
+
+
+def due_after_completion(first: date, every_months: int, completed: date) -> date:
+    """A fixed window's next deadline after a completion on `completed`.
+
+    A completion satisfies the deadline it is nearest to: one made on or before a deadline satisfies that deadline
+    (completing on 10 Nov for 15 Nov makes the next 15 Nov due), one made a little after a missed deadline makes up
+    for it (completing on 20 Nov for 15 Nov). Whoever completes in the same round is due on the same next deadline.
+    """
+    k = _first_deadline_index(first, every_months, completed)
+    satisfied = k
+    if k > 0:
+        before, upcoming = add_months(first, (k - 1) * every_months), add_months(first, k * every_months)
+        if (completed - before).days < (upcoming - completed).days:
+            satisfied = k - 1
+    return add_months(first, (satisfied + 1) * every_months)
 
 
 def state_of(due_date: date, today: date) -> str:
@@ -154,8 +171,10 @@ def _programme_due(*, every_months: int, window: str, fixed_date: date | None, s
     """One programme's due date for one pair, and the reason, in words."""
     at_once = timedelta(days=AT_ONCE_DAYS)
     if window == RefresherProgramme.Window.FIXED and fixed_date:
-        since = periods.local_day(last) if last else periods.local_day(started) - timedelta(days=1)
-        due = next_fixed_deadline(fixed_date, every_months, since)
+        if last:
+            due = due_after_completion(fixed_date, every_months, periods.local_day(last))
+        else:
+            due = next_fixed_deadline(fixed_date, every_months, periods.local_day(started) - timedelta(days=1))
         reason = (f"completed {periods.local_day(last):%-d %b %Y}" if last else "not completed yet")
     elif last:
         due = add_months(periods.local_day(last), every_months)

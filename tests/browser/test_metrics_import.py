@@ -103,7 +103,7 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
     page.goto(f"/metrics/departments/{org.support.pk}/?period=day")
     card = page.locator('[data-metric="fcr"]')
     expect(card.locator('[data-role="figure"]')).to_have_text("88.5%")  # bob's 92 and alice's 85 today
-    expect(card.locator(".keel-status")).to_contain_text("On track")
+    expect(card.locator('[data-role="so-far"]')).to_contain_text("Today so far")  # judged once the day is over
     look_at(page, "department-dashboard")
     page.get_by_role("link", name="New metric").click()
     expect(page.get_by_role("heading", name="New metric")).to_be_visible()

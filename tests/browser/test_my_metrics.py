@@ -32,7 +32,7 @@ def test_an_employee_records_a_reading_and_sees_the_dashboard_change(page, org, 
     expect(page.locator("#today-metrics")).to_contain_text("First-contact resolution")
     page.goto("/metrics/?period=day")
     card = page.locator('[data-metric="fcr"]')
-    expect(card.locator('[data-role="figure"]')).to_have_text("–")
+    expect(card.locator('[data-role="figure"]')).to_have_text("no readings yet")
     expect(card.locator('[data-role="previous"]')).to_contain_text("62.0%")
 
     page.get_by_role("link", name="Record a reading").click()
@@ -47,6 +47,7 @@ def test_an_employee_records_a_reading_and_sees_the_dashboard_change(page, org, 
     expect(page.locator(".alert-success")).to_contain_text("Reading of “First-contact resolution” recorded")
     page.get_by_role("link", name="Day", exact=True).click()
     card = page.locator('[data-metric="fcr"]')
-    expect(card.locator('[data-role="figure"]')).to_have_text("88.0%")
-    expect(card.locator(".keel-status")).to_contain_text("On track")
+    expect(card.locator('[data-role="figure"]')).to_have_text("88.0%")  # today so far
+    expect(card.locator('[data-role="so-far"]')).to_contain_text("Today so far")
+    expect(card.locator(".keel-status")).to_contain_text("Off track")  # judged on yesterday's 62, a complete day
     screenshot(page, "my-metrics")

@@ -1,14 +1,18 @@
 """Goal pages: the cascade, a goal, its forms, check-ins, cycles and carry-over; who may do what; query bounds."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
 from goals.services import goals as goal_services
+from metrics.models import Reading
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.goals.goal_factories import CheckInFactory, GoalCycleFactory, GoalFactory, record_weekly, this_year
 from tests.metrics.factories import MetricFactory
 
@@ -528,3 +532,21 @@ def test_a_new_goal_can_arrive_pre_filled_from_a_link(client, org):
     form = client.get(reverse("goals:goal_create"), {"cycle": cycle.pk, "department": org.support.pk,
                                             "title": "Close the reply-time gap", "description": "Customers said"})
     assert form.context["form"].initial["title"] == "Close the reply-time gap"
+
+
+def test_on_monday_morning_a_goal_is_judged_on_last_week_and_the_page_says_so(client, org):
+    with time_machine.travel(datetime(2026, 11, 30, 6, tzinfo=UTC), tick=False):
+        cycle = GoalCycleFactory(name="2026-H2", start=date(2026, 7, 1), end=date(2026, 12, 31))
+        metric = MetricFactory(department=org.support, unit="%", decimals=1)
+        record_weekly(org, metric, [77.5], first=date(2026, 11, 23))
+        goal = GoalFactory(cycle=cycle, department=org.support, owner=org.alice, metric=metric, baseline=50,
+                           target=90, direction="increase", parents=[GoalFactory(cycle=cycle)])
+        client.force_login(org.alice)
+        before = client.get(goal.get_absolute_url())
+        record_readings(rows=[ReadingRow(metric=metric, person=org.bob, value=99,
+                                         measured_at=datetime(2026, 11, 30, 5, tzinfo=UTC))],
+                        recorded_by=org.admin, source=Reading.Source.FORM)
+        rollups.run()
+        after = client.get(goal.get_absolute_url())
+    assert before.context["progress"].percent == after.context["progress"].percent == 68.75
+    assert "last complete week, from 23 Nov" in after.content.decode()

@@ -213,6 +213,29 @@ def test_carrying_over_copies_goals_with_progress_reset_and_re_aligns_them(org, 
     assert copy.changes.get().reason == f"Carried over from {cycle}"
 
 
+@pytest.mark.parametrize(("due", "carried"), [
+    (date(2027, 6, 30), date(2028, 6, 30)),  # a leap year on the way must not make it 29 June
+    (date(2027, 2, 28), date(2028, 2, 29)),  # the last day of February stays the last day
+    (date(2027, 3, 15), date(2028, 3, 15)),
+    (date(2027, 12, 31), date(2028, 12, 31)),  # the cycle's last day stays its last day
+])
+def test_carrying_over_keeps_the_meaning_of_the_due_date(org, due, carried):
+    cycle = GoalCycleFactory(name="2027", start=date(2027, 1, 1), end=date(2027, 12, 31))
+    next_cycle = GoalCycleFactory(name="2028", start=date(2028, 1, 1), end=date(2028, 12, 31))
+    goal = GoalFactory(cycle=cycle, title="Answer faster", owner=org.admin, due_date=due)
+    [copy] = goal_services.carry_over(goals=[goal], to_cycle=next_cycle, by=org.admin)
+    assert copy.due_date == carried
+
+
+def test_carrying_over_between_half_years_keeps_month_ends(org):
+    cycle = GoalCycleFactory(name="2027-H1", start=date(2027, 1, 1), end=date(2027, 6, 30))
+    next_cycle = GoalCycleFactory(name="2027-H2", start=date(2027, 7, 1), end=date(2027, 12, 31))
+    goals = [GoalFactory(cycle=cycle, owner=org.admin, due_date=day) for day in
+             (date(2027, 4, 30), date(2027, 2, 28), date(2027, 6, 30))]
+    copies = goal_services.carry_over(goals=goals, to_cycle=next_cycle, by=org.admin)
+    assert sorted(c.due_date for c in copies) == [date(2027, 8, 31), date(2027, 10, 31), date(2027, 12, 31)]
+
+
 def test_a_child_carried_alone_keeps_no_parent_until_its_parent_follows(org, cycle, top, goal, next_cycle):
     [copy] = goal_services.carry_over(goals=[goal], to_cycle=next_cycle, by=org.alice)
     assert parents_of(copy) == []

@@ -1,14 +1,17 @@
 """Goal progress: from rollups, milestones or weighted children; status against time; forecast; in bulk."""
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
 
 from goals.models import Alignment, GoalCycle
 from goals.selectors import progress
+from goals.services import goals as goal_services
 from metrics import status
-from metrics.models import Metric
+from metrics.models import Metric, Reading
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, record_weekly
 from tests.metrics.factories import MetricFactory
 
@@ -42,7 +45,7 @@ def test_a_metric_goal_progresses_with_its_latest_rollup(org, cycle, fcr):
     record_weekly(org, fcr, [70, 72, 74, 76], first=MONDAY)
     goal = GoalFactory(cycle=cycle, department=org.front_line, metric=fcr, baseline=70, target=80,
                        direction="increase")
-    result = progress_of(cycle, goal, date(2025, 2, 1))
+    result = progress_of(cycle, goal, date(2025, 2, 3))  # the Monday after the last week
     assert (result.value, result.value_on, result.source) == (76, date(2025, 1, 27), progress.METRIC)
     assert result.percent == pytest.approx(60)
 
@@ -211,3 +214,75 @@ def test_a_parents_chart_weighs_its_childrens_history(org, cycle, fcr):
     # (fcr 75: 50%), 20 Jan (fcr 80: 100%), 27 Jan (now), 3 Feb (future)
     assert chart["progress"] == [0, 50, 75, 100, 100, None]
     assert chart["forecast"] == [None] * 6  # a forecast belongs to goals measured by their own metric
+
+
+def record_on(org, metric, readings):
+    """Readings {day: value} recorded at noon UTC by bob, then a rollup run."""
+    rows = [ReadingRow(metric=metric, person=org.bob if metric.per_person else None,
+                       measured_at=datetime.combine(day, time(12), UTC), value=value)
+            for day, value in readings.items()]
+    record_readings(rows=rows, recorded_by=org.admin, source=Reading.Source.FORM)
+    rollups.run()
+
+
+@pytest.fixture
+def q3(db):
+    return GoalCycleFactory(name="2026-Q3", start=date(2026, 7, 1), end=date(2026, 9, 30))
+
+
+def test_closing_a_cycle_freezes_only_what_lies_inside_its_dates(org, q3, fcr):
+    record_on(org, fcr, {date(2026, 9, 28): 80, date(2026, 10, 2): 100, date(2026, 10, 3): 100})
+    goal = GoalFactory(cycle=q3, department=org.support, metric=fcr, baseline=50, target=90, direction="increase")
+    assert progress_of(q3, goal, date(2026, 11, 25)).percent == pytest.approx(75)  # the week of 28 Sep, cut
+    goal_services.close_cycle(cycle=q3, by=org.admin, on=date(2026, 11, 25))
+    goal.refresh_from_db()
+    assert goal.final_progress == 75
+
+
+def test_the_first_week_is_cut_at_the_cycles_start(org, q3, fcr):
+    record_on(org, fcr, {date(2026, 6, 29): 50, date(2026, 7, 1): 70})  # 1 Jul is a Wednesday
+    goal = GoalFactory(cycle=q3, department=org.support, metric=fcr, baseline=50, target=90, direction="increase")
+    result = progress_of(q3, goal, date(2026, 7, 6))
+    assert (result.value, result.value_on, result.percent) == (70, date(2026, 7, 1), pytest.approx(50))
+
+
+def test_a_goal_due_mid_month_on_a_monthly_metric_counts_only_days_up_to_its_due_date(org, q3):
+    monthly = MetricFactory(department=org.support, frequency=Metric.Frequency.MONTHLY)
+    record_on(org, monthly, {date(2026, 9, 10): 80, date(2026, 9, 20): 100})
+    goal = GoalFactory(cycle=q3, department=org.support, metric=monthly, baseline=50, target=90,
+                       direction="increase", due_date=date(2026, 9, 15))
+    assert progress_of(q3, goal, date(2026, 9, 16)).percent == pytest.approx(75)
+
+
+def test_the_forecast_uses_only_what_lies_inside_the_goal_dates(org, q3, fcr):
+    record_on(org, fcr, {date(2026, 9, 14): 60, date(2026, 9, 21): 70, date(2026, 9, 28): 80,
+                         date(2026, 10, 1): 0, date(2026, 10, 2): 0})
+    goal = GoalFactory(cycle=q3, department=org.support, metric=fcr, baseline=50, target=90, direction="increase")
+    result = progress_of(q3, goal, date(2026, 10, 5))
+    assert result.value == 80
+    assert result.forecast == pytest.approx(80 + 20 / 7)  # +10 a week, read at 30 Sep; the zeros are October's
+
+
+def test_a_monday_reading_does_not_stand_for_its_whole_week(org, fcr):
+    cycle = GoalCycleFactory(name="2026-H2", start=date(2026, 7, 1), end=date(2026, 12, 31))
+    record_on(org, fcr, {date(2026, 11, 18): 77.5})
+    goal = GoalFactory(cycle=cycle, department=org.support, metric=fcr, baseline=50, target=90,
+                       direction="increase")
+    monday = date(2026, 11, 23)
+    before = progress_of(cycle, goal, monday).percent
+    record_on(org, fcr, {monday: 99})
+    after = progress_of(cycle, goal, monday)
+    assert after.percent == before == pytest.approx(68.75)  # last week's figure: the week so far is not judged
+    assert progress_of(cycle, goal, monday + timedelta(days=7)).percent == pytest.approx(100)
+
+
+def test_a_figure_is_judged_against_the_time_gone_when_its_period_was_complete(org):
+    year = GoalCycleFactory(name="2026", start=date(2026, 1, 1), end=date(2026, 12, 31))
+    monthly = MetricFactory(department=org.support, frequency=Metric.Frequency.MONTHLY)
+    record_on(org, monthly, {date(2026, 10, 15): 80})
+    goal = GoalFactory(cycle=year, department=org.support, metric=monthly, baseline=50, target=90,
+                       direction="increase")
+    result = progress_of(year, goal, date(2026, 11, 30))
+    assert (result.percent, result.value_on) == (pytest.approx(75), date(2026, 10, 1))  # October, complete
+    assert result.expected == pytest.approx(304 / 364 * 100)  # the time gone by 1 November, not 30 November
+    assert result.state == status.ON_TRACK

@@ -28,14 +28,16 @@ def record_now(org, metric, person, value, *, days_ago=0):
 
 
 def test_my_metrics_shows_my_figure_my_teams_and_the_status(client, org, fcr):
-    record_now(org, fcr, org.bob, 85)
-    record_now(org, fcr, org.alice, 55)
+    record_now(org, fcr, org.bob, 85, days_ago=1)
+    record_now(org, fcr, org.alice, 55, days_ago=1)
+    record_now(org, fcr, org.bob, 60)
     rollups.run()
     client.force_login(org.bob)
     [card] = client.get(reverse("metrics:index") + "?period=day").context["cards"]
-    assert (card.current.value, card.current.state) == (85, "on_track")
+    assert (card.judged.value, card.judged.state) == (85, "on_track")  # yesterday, the last complete day
+    assert card.current.value == 60  # today so far, shown but not judged
     assert card.department_figure.value == 85  # Front Line is bob alone
-    assert card.trend["values"][-1] == 85 and card.trend["target"][-1] == 80
+    assert card.trend["values"][-2:] == [85, 60] and card.trend["target"][-1] == 80
 
 
 def test_my_metrics_switches_periods(client, org, fcr):
@@ -84,7 +86,7 @@ def test_the_department_dashboard_runs_a_bounded_number_of_queries(client, org, 
 
 
 def test_the_department_dashboard_puts_sub_departments_side_by_side(client, org, fcr):
-    record_now(org, fcr, org.bob, 90)
+    record_now(org, fcr, org.bob, 90, days_ago=1)
     rollups.run()
     client.force_login(org.alice)
     response = client.get(reverse("metrics:department", args=[org.support.pk]) + "?period=day")

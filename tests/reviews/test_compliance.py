@@ -2,11 +2,14 @@
 
 import csv
 import io
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from reviews.models import Completion, RefresherProgramme
 from reviews.selectors import compliance
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
@@ -116,3 +119,14 @@ def test_the_whole_organizations_report_renders_in_a_bounded_number_of_queries(s
     assert response.status_code == 200
     # alice, bob, charlie on Support tickets; alice and bob on the crowd's three; the crowd on all four
     assert f"People ({3 + 2 * 3 + people * 4})" in response.content.decode()
+
+
+def test_a_completion_days_before_the_fixed_deadline_is_not_overdue_in_the_report(org):
+    definition = QualityDefinitionFactory(department=org.support, title="Refunds")
+    RefresherProgrammeFactory(definitions=[definition], departments=[org.support], every_months=12,
+                              window=RefresherProgramme.Window.FIXED, fixed_date=date(2025, 11, 15))
+    Completion.objects.create(person=org.bob, definition=definition, source=Completion.Source.ADMIN,
+                              completed_at=datetime(2026, 11, 10, 10, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC)):
+        rows = {r.username: r for r in compliance.build_report(user=org.admin).rows}
+    assert (rows["bob"].state, rows["bob"].due_date) == (training.CURRENT, date(2027, 11, 15))

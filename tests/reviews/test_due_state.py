@@ -1,13 +1,14 @@
 """Who is current, due or overdue: rolling and fixed windows, new major versions, failed checks, in one query."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from core import periods
 from reviews import tasks
-from reviews.models import Invitation, RefresherProgramme, ReviewSession
+from reviews.models import Completion, Invitation, RefresherProgramme, ReviewSession
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
 from tests.org.factories import DepartmentFactory, UserFactory
@@ -38,6 +39,7 @@ def state_of(person, definition):
 def test_add_months_keeps_the_day_or_the_months_last():
     assert training.add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
     assert training.add_months(date(2027, 11, 15), 3) == date(2028, 2, 15)
+    assert training.add_months(date(2027, 4, 30), 1) == date(2027, 5, 31)  # the last day stays the last
 
 
 def test_it_counts_everyone_in_the_programmes_departments_and_below(scene):
@@ -70,20 +72,61 @@ def test_a_person_never_completed_is_due_from_the_programmes_start(scene):
     assert state.reason == "not completed yet"
 
 
-def test_fixed_is_due_on_the_next_calendar_deadline_after_the_last_completion(scene):
+def test_fixed_a_completion_before_the_deadline_satisfies_it(scene):
     org, definition, programme = scene
     today = periods.today()
+    first = today - timedelta(days=365 * 2)
     RefresherProgramme.objects.filter(pk=programme.pk).update(
-        window=RefresherProgramme.Window.FIXED, fixed_date=today - timedelta(days=365 * 2), every_months=12)
+        window=RefresherProgramme.Window.FIXED, fixed_date=first, every_months=12)
     complete(org.bob, definition, days_ago=5)
-    state = state_of(org.bob, definition)
-    assert state.due_date == training.next_fixed_deadline(today - timedelta(days=365 * 2), 12, today - timedelta(5))
-    assert today - timedelta(days=5) < state.due_date <= training.add_months(today, 12)
+    complete(org.alice, definition, days_ago=-0)
+    # Five days before this year's deadline (today): it satisfies it; the next deadline is a year away.
+    assert state_of(org.bob, definition).due_date == training.add_months(first, 36)
+    assert state_of(org.alice, definition).due_date == training.add_months(first, 36)
+    assert state_of(org.bob, definition).state == training.CURRENT
 
 
-def test_next_fixed_deadline_skips_deadlines_on_or_before_the_day():
-    assert training.next_fixed_deadline(date(2025, 3, 31), 6, date(2027, 3, 31)) == date(2027, 9, 30)
-    assert training.next_fixed_deadline(date(2025, 3, 31), 6, date(2024, 1, 1)) == date(2025, 3, 31)
+def _fixed_scene(org):
+    definition = QualityDefinitionFactory(department=org.support, title="Refunds")
+    publish_version(definition, major=1, days_ago=900)
+    programme = started(RefresherProgrammeFactory(definitions=[definition], departments=[org.support],
+                                                  every_months=12, window=RefresherProgramme.Window.FIXED,
+                                                  fixed_date=date(2025, 11, 15)), days_ago=500)
+    return definition, programme
+
+
+def _completed_on(person, definition, day):
+    return Completion.objects.create(person=person, definition=definition, source=Completion.Source.ADMIN,
+                                     completed_at=datetime.combine(day, time(10), periods.organization_zone()))
+
+
+@pytest.mark.parametrize(("completed", "due"), [
+    (date(2026, 11, 10), date(2027, 11, 15)),  # five days before the 2026 deadline: satisfies it
+    (date(2026, 11, 15), date(2027, 11, 15)),  # on the deadline
+    (date(2026, 11, 20), date(2027, 11, 15)),  # five days late: makes up for 2026
+    (date(2026, 9, 1), date(2027, 11, 15)),    # well ahead of the 2026 deadline
+    (date(2025, 11, 14), date(2026, 11, 15)),  # the day before the first deadline
+])
+def test_fixed_a_completion_satisfies_the_deadline_it_belongs_to(org, completed, due):
+    definition, _programme = _fixed_scene(org)
+    _completed_on(org.bob, definition, completed)
+    assert state_of(org.bob, definition).due_date == due
+
+
+def test_fixed_the_early_completer_is_never_worse_off_than_the_late_one(org):
+    definition, _programme = _fixed_scene(org)
+    _completed_on(org.bob, definition, date(2026, 11, 10))
+    _completed_on(org.alice, definition, date(2026, 11, 20))
+    with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC)):
+        bob, alice = state_of(org.bob, definition), state_of(org.alice, definition)
+    assert bob.state == alice.state == training.CURRENT
+    assert bob.due_date == alice.due_date == date(2027, 11, 15)
+
+
+def test_fixed_deadlines_on_a_months_last_day_stay_on_the_last_day():
+    assert training.next_fixed_deadline(date(2025, 4, 30), 1, date(2025, 5, 1)) == date(2025, 5, 31)
+    assert training.next_fixed_deadline(date(2027, 2, 28), 12, date(2027, 3, 1)) == date(2028, 2, 29)
+    assert training.due_after_completion(date(2025, 6, 30), 3, date(2025, 9, 29)) == date(2025, 12, 31)
 
 
 def test_a_new_major_version_makes_people_due_at_once(scene):
