@@ -1,6 +1,6 @@
 """Goal progress: from rollups, milestones or weighted children; status against time; forecast; in bulk."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.utils import timezone
@@ -8,7 +8,9 @@ from django.utils import timezone
 from goals.models import Alignment, GoalCycle
 from goals.selectors import progress
 from metrics import status
-from metrics.models import Metric
+from metrics.models import Metric, Reading
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, record_weekly
 from tests.metrics.factories import MetricFactory
 
@@ -211,3 +213,23 @@ def test_a_parents_chart_weighs_its_childrens_history(org, cycle, fcr):
     # (fcr 75: 50%), 20 Jan (fcr 80: 100%), 27 Jan (now), 3 Feb (future)
     assert chart["progress"] == [0, 50, 75, 100, 100, None]
     assert chart["forecast"] == [None] * 6  # a forecast belongs to goals measured by their own metric
+
+
+def test_a_goal_whose_figure_meets_its_target_as_shown_is_done(org, cycle):
+    # 29 of 50, scaled by 100, is 57.99999999999999 in floating point: shown as 58.0 %, it is the target.
+    fixes = MetricFactory(department=org.support, aggregation=Metric.Aggregation.RATIO, ratio_scale=100)
+    record_readings(rows=[ReadingRow(metric=fixes, person=org.bob, measured_at=timezone.make_aware(
+        datetime(2025, 1, 7, 12)), value=29, denominator=50)], recorded_by=org.admin, source=Reading.Source.FORM)
+    rollups.run()
+    goal = GoalFactory(cycle=cycle, department=org.support, metric=fixes, baseline=50, target=58,
+                       direction="increase")
+    result = progress_of(cycle, goal, date(2025, 2, 1))
+    assert (result.percent, result.bar, result.state) == (100, 100, status.ON_TRACK)
+
+
+def test_a_goal_short_of_its_target_as_shown_never_shows_100_percent(org, cycle, fcr):
+    record_weekly(org, fcr, [89.94], first=MONDAY)  # shown 89.9 %: not the target of 90
+    goal = GoalFactory(cycle=cycle, department=org.front_line, metric=fcr, baseline=50, target=90,
+                       direction="increase")
+    result = progress_of(cycle, goal, date(2025, 2, 1))
+    assert result.percent < 100 and result.bar == 99
