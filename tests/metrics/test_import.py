@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core import import_reports
 from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
@@ -485,3 +487,20 @@ def test_the_file_is_streamed_in_chunks_and_batches(org, fcr, monkeypatch):
     assert report.saved and report.created == 3000
     assert len(read_so_far) == 6
     assert read_so_far[0] < size / 3, "the first batch was written only after most of the file had been read"
+
+
+@given(number=st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False, allow_infinity=False),
+       decimal=st.sampled_from(["point", "comma"]), grouped=st.booleans())
+def test_a_number_written_with_the_declared_separator_reads_back_exactly(number, decimal, grouped):
+    text = f"{number:,.3f}" if grouped else f"{number:.3f}"
+    if decimal == "comma":
+        text = text.translate(str.maketrans(",.", ".,"))
+    assert imports.parse_number(text, decimal=decimal) == float(number)
+
+
+@given(whole=st.integers(min_value=1, max_value=999), thousandths=st.integers(min_value=0, max_value=999),
+       decimal=st.sampled_from(["point", "comma"]))
+def test_one_group_of_three_digits_is_never_guessed(whole, thousandths, decimal):
+    other = "," if decimal == "point" else "."
+    with pytest.raises(ValueError, match="so it is read neither way"):
+        imports.parse_number(f"{whole}{other}{thousandths:03d}", decimal=decimal)

@@ -270,3 +270,12 @@ def test_another_persons_upload_cannot_be_checked_again(client, org, fcr):
     preview = upload(client, "fcr,bob,2026-10-05,80,,")
     client.force_login(org.bob)
     assert client.post(preview + "decimal/", {"decimal": "comma"}).status_code == 404
+
+
+def test_checking_again_needs_a_point_or_a_comma(client, org, fcr):
+    client.force_login(org.alice)
+    preview = upload(client, "fcr,bob,2026-10-05,80,,")
+    response = client.post(preview + "decimal/", {"decimal": "semicolon"}, follow=True)
+    assert "Choose a point or a comma as the file&#x27;s decimal separator." in response.content.decode()
+    assert response.context["report"].decimal == "point"
+    assert client.get(preview + "decimal/").status_code == 405
