@@ -132,3 +132,20 @@ def test_the_form_fills_an_empty_baseline_with_the_current_figure(client, org, c
                                           direction="increase", **{"milestones-0-title": ""}))
     assert response.status_code == 302, response.context["form"].errors
     assert Goal.objects.get(title="Answer faster").baseline == 77.5
+
+
+def test_the_edit_form_keeps_a_goal_that_reached_its_target_editable(client, org, cycle, top):
+    fcr = fcr_at(org, 77.5)
+    goal = create(org, cycle, metric_goal(org, top, fcr, title="Resolve calls at once", target=80))
+    record_weekly(org, fcr, [81], first=periods.bucket_start(periods.today(), periods.WEEK))
+    client.force_login(org.alice)
+    fields = dict(title="Resolve more calls at once", metric=fcr.pk, baseline="77.5", target="80",
+                  direction="increase", **{"milestones-0-title": ""})
+    response = client.post(reverse("goals:goal_edit", args=[goal.pk]), form_data(org, cycle, top, **fields))
+    assert response.status_code == 302, response.context["form"].errors
+    goal.refresh_from_db()
+    assert goal.title == "Resolve more calls at once"
+    response = client.post(reverse("goals:goal_edit", args=[goal.pk]),
+                           form_data(org, cycle, top, **(fields | {"target": "79"})))
+    assert response.context["form"].errors["target"][0].startswith(
+        "First-contact resolution already stands at 81.0%")
