@@ -16,12 +16,15 @@ from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, goal_data,
 from tests.goals.test_goal_pages import form_data
 from tests.metrics.factories import MetricFactory
 
-LAST_WEEK = periods.shift(periods.bucket_start(periods.today(), periods.WEEK), periods.WEEK, -1)
+
+def weeks_ago(weeks: int):
+    """The Monday that starts the week `weeks` before this one (read from the test's clock, never the wall's)."""
+    return periods.shift(periods.bucket_start(periods.today(), periods.WEEK), periods.WEEK, -weeks)
 
 
 @pytest.fixture
 def cycle(db):
-    return GoalCycleFactory(name="Now", start=LAST_WEEK - timedelta(days=60), end=LAST_WEEK + timedelta(days=300))
+    return GoalCycleFactory(name="Now", start=weeks_ago(8), end=weeks_ago(1) + timedelta(days=300))
 
 
 @pytest.fixture
@@ -29,17 +32,17 @@ def top(org, cycle):
     return GoalFactory(cycle=cycle, title="Delight customers", owner=org.admin)
 
 
-def fcr_at(org, value, *, decimals=1, direction=Metric.Direction.HIGHER):
-    """First-contact resolution of Support, which stood at `value` last week."""
+def fcr_at(org, value, *, decimals=1, direction=Metric.Direction.HIGHER, weeks=1):
+    """First-contact resolution of Support, which stood at `value` `weeks` weeks ago (and has no later figure)."""
     fcr = MetricFactory(department=org.support, name="First-contact resolution", decimals=decimals,
                         direction=direction)
-    record_weekly(org, fcr, [value], first=LAST_WEEK)
+    record_weekly(org, fcr, [value], first=weeks_ago(weeks))
     return fcr
 
 
 def metric_goal(org, top, fcr, **changes):
     values = dict(owner=org.bob, parents=[(top, 1.0)], metric=fcr, baseline=None, target=85, direction="increase",
-                  key_results=[])
+                  key_results=[], due_date=top.cycle.end)
     return goal_data(**(values | changes))
 
 
@@ -85,9 +88,9 @@ def test_a_target_the_metric_already_meets_is_refused_with_the_current_figure(or
     with pytest.raises(RuleViolation) as raised:
         create(org, cycle, metric_goal(org, top, fcr, baseline=baseline, target=target, direction=direction))
     assert raised.value.field == "target"
+    week = periods.label(weeks_ago(1), periods.WEEK)
     assert raised.value.message.startswith(
-        f"Measurable: First-contact resolution already stands at {shown} ({periods.label(LAST_WEEK, periods.WEEK)}), "
-        "which meets a target of")
+        f"Measurable: First-contact resolution already stands at {shown} ({week}), which meets a target of")
     assert "the goal would be done the day it is set" in raised.value.message
     assert Goal.objects.count() == 1
 
@@ -100,9 +103,9 @@ def test_a_target_just_beyond_the_current_figure_is_accepted(org, cycle, top):
 
 
 def test_a_goal_that_reached_its_target_can_still_be_edited_but_not_retargeted_behind_the_figure(org, cycle, top):
-    fcr = fcr_at(org, 77.5)
+    fcr = fcr_at(org, 77.5, weeks=2)
     goal = create(org, cycle, metric_goal(org, top, fcr, target=80))
-    record_weekly(org, fcr, [81], first=periods.bucket_start(periods.today(), periods.WEEK))
+    record_weekly(org, fcr, [81], first=weeks_ago(1))
     data = metric_goal(org, top, fcr, baseline=77.5, target=80, title="Resolve more calls at once")
     assert goal_services.update_goal(goal=goal, by=org.alice, data=data).title == "Resolve more calls at once"
     data.target = 79
@@ -135,9 +138,9 @@ def test_the_form_fills_an_empty_baseline_with_the_current_figure(client, org, c
 
 
 def test_the_edit_form_keeps_a_goal_that_reached_its_target_editable(client, org, cycle, top):
-    fcr = fcr_at(org, 77.5)
+    fcr = fcr_at(org, 77.5, weeks=2)
     goal = create(org, cycle, metric_goal(org, top, fcr, title="Resolve calls at once", target=80))
-    record_weekly(org, fcr, [81], first=periods.bucket_start(periods.today(), periods.WEEK))
+    record_weekly(org, fcr, [81], first=weeks_ago(1))
     client.force_login(org.alice)
     fields = dict(title="Resolve more calls at once", metric=fcr.pk, baseline="77.5", target="80",
                   direction="increase", **{"milestones-0-title": ""})
