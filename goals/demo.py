@@ -15,6 +15,7 @@ from goals.services import definitions
 from goals.services import goals as goal_services
 from goals.services.definitions import CriterionRow
 from goals.services.goals import GoalData, KeyResultData
+from metrics import status as status_rules
 from metrics.models import Metric, Rollup
 from org.models import Department, User
 
@@ -281,6 +282,27 @@ def _baseline_and_target(metric: Metric, figures: list[float], direction: str, a
     return round(baseline, places), round(target, places)
 
 
+def _beyond_today(metric: Metric, department, direction: str, baseline: float, target: float) -> float | None:
+    """The target, or, when the metric already meets it today, the same step beyond today's figure: a goal set
+    now must still have a way to go (smart refuses a target already met). None when no such target is possible."""
+    standing = smart.current_standing(metric, department_id=department.pk if department else None)
+    higher = direction == Goal.Direction.INCREASE
+    if standing is None or not status_rules.meets(standing.value, target, higher_is_better=higher,
+                                                  decimals=metric.decimals):
+        return target
+    places = max(metric.decimals, 1)
+    step = max(abs(target - baseline), 10 ** -places)
+    moved = standing.value + (step if higher else -step)
+    if metric.max_value is not None:
+        moved = min(moved, metric.max_value)
+    if metric.min_value is not None:
+        moved = max(moved, metric.min_value)
+    moved = round(moved, places)
+    if status_rules.meets(standing.value, moved, higher_is_better=higher, decimals=metric.decimals):
+        return None
+    return moved
+
+
 def _data(spec, *, cycle: GoalCycle, department, owner: User, metrics: dict, made: dict, rng: random.Random,
           day: date) -> GoalData | None:
     _level, title, description, measure, parents, (month, dom), _owner = spec
@@ -295,7 +317,8 @@ def _data(spec, *, cycle: GoalCycle, department, owner: User, metrics: dict, mad
             return None
         data.metric, data.direction = metric, direction
         data.baseline, data.target = _baseline_and_target(metric, figures, direction, aim)
-        if data.target == data.baseline:
+        data.target = _beyond_today(metric, department, direction, data.baseline, data.target)
+        if data.target is None or data.target == data.baseline:
             return None
         probe = Goal(metric=metric, target=data.target, direction=direction)
         data.stretch_acknowledged = smart.stretch_beyond(probe, smart.best_reached(metric, direction))

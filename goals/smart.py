@@ -4,19 +4,35 @@ the goal page alike, so a goal is judged the same way everywhere."""
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import F, FloatField, Max, Min
 from django.db.models.functions import NullIf
 from django.utils.formats import date_format
 
+from core import periods
 from goals.models import Goal
 from goals.selectors.progress import period_of
+from metrics import status as status_rules
 from metrics.models import Metric, Rollup
+from metrics.selectors.figures import format_value
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 LETTERS = (("S", "Specific"), ("M", "Measurable"), ("A", "Achievable"), ("R", "Relevant"), ("T", "Time-bound"))
 # A target more than this share beyond the best figure the metric ever reached needs the owner's acceptance.
 STRETCH_MARGIN = 0.2
+# Words that name no outcome: a title or description made only of them ("Be better", "Do better.") is not Specific.
+VAGUE_WORDS = frozenset({
+    "a", "all", "an", "and", "any", "as", "at", "be", "become", "being", "best", "better", "bigger", "by", "do",
+    "does", "doing", "done", "even", "ever", "everything", "excellence", "excellent", "faster", "for", "get", "go",
+    "good", "great", "greater", "harder", "higher", "improve", "improved", "improvement", "improving", "in",
+    "increase", "is", "it", "itself", "just", "keep", "lot", "lots", "lower", "make", "more", "most", "much", "next",
+    "of", "on", "our", "ours", "overall", "perform", "performance", "quality", "really", "so", "some", "something",
+    "stronger", "stuff", "success", "successful", "than", "that", "the", "them", "these", "things", "this", "to",
+    "up", "us", "very", "we", "well", "work", "working",
+})
+MIN_OUTCOME_WORDS = 3  # words beyond VAGUE_WORDS a description needs to say what will be different
+SPECIFIC_EXAMPLE = "“Customers get a first reply within four hours on every channel.”"
 
 
 @dataclass(frozen=True)
@@ -72,8 +88,14 @@ def _day(value) -> str:
     return date_format(value, "j M Y")
 
 
+def _outcome_words(text: str) -> list[str]:
+    """The words of a text that could name an outcome: those that are not VAGUE_WORDS."""
+    return [word for word in _words(text).split() if word not in VAGUE_WORDS]
+
+
 def specific(goal: Goal) -> Letter:
-    """A title, and a description of the outcome that is more than the title again."""
+    """A title that names an outcome, and a description of the outcome that is more than the title again and
+    more than vague words ("Be better", "Do better." name nothing anyone could check)."""
     if not (goal.title or "").strip():
         return _letter("S", FAIL, "Give the goal a short title that names the outcome.", "title")
     if not (goal.description or "").strip():
@@ -82,11 +104,20 @@ def specific(goal: Goal) -> Letter:
     if _words(goal.description) == _words(goal.title):
         return _letter("S", FAIL, "The description only repeats the title; say what will be different, for whom, "
                                   "when this is done.", "description")
+    if not _outcome_words(goal.title):
+        return _letter("S", FAIL, f"“{goal.title.strip()}” does not say what gets better: name the outcome in the "
+                                  "title, e.g. “Answer customers faster” or “Fewer returns from the web shop”.",
+                       "title")
+    if len(_outcome_words(goal.description)) < MIN_OUTCOME_WORDS:
+        return _letter("S", FAIL, f"“{goal.description.strip()}” is too vague to check: say what will be different, "
+                                  f"for whom and how anyone will see it, e.g. {SPECIFIC_EXAMPLE}", "description")
     return _letter("S", PASS, "A titled outcome with a description.")
 
 
-def measurable(goal: Goal, key_results: Iterable) -> Letter:
-    """A metric with a baseline, a target and a consistent direction, or milestone key results."""
+def measurable(goal: Goal, key_results: Iterable, *, standing: "Standing | None" = None) -> Letter:
+    """A metric with a baseline, a target and a consistent direction, or milestone key results. Given where the
+    metric stands now, a target it already meets (at its shown precision) is refused: the goal would be done
+    the day it is set."""
     key_results = list(key_results)
     if goal.metric_id is None:
         if goal.baseline is not None or goal.target is not None:
@@ -103,6 +134,14 @@ def measurable(goal: Goal, key_results: Iterable) -> Letter:
         words = {"baseline": "the baseline (where the metric stands now)", "target": "the target",
                  "direction": "whether it should increase or decrease"}
         return _letter("M", FAIL, f"With a metric, give {_join([words[m] for m in missing])}.", missing[0])
+    increase = goal.direction == Goal.Direction.INCREASE
+    if standing is not None and status_rules.meets(standing.value, goal.target, higher_is_better=increase,
+                                                   decimals=goal.metric.decimals):
+        return _letter("M", FAIL, f"{goal.metric.name} already stands at {standing.display} ({standing.when}), "
+                                  f"which meets a target of {format_value(goal.metric, goal.target)} to "
+                                  f"{'increase' if increase else 'decrease'}: the goal would be done the day it is "
+                                  f"set. Choose a target {'above' if increase else 'below'} {standing.display}.",
+                       "target")
     if goal.target == goal.baseline:
         return _letter("M", FAIL, f"Target must differ from the baseline (both are {_number(goal.target)}).",
                        "target")
@@ -133,6 +172,44 @@ def _bucket_value(metric: Metric):
     if aggregation == Metric.Aggregation.RATIO:
         return F("total") / NullIf(F("denominator"), 0.0) * metric.ratio_scale
     return F("total") / F("n")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a metric stands now for a goal: its newest figure, and the bucket it comes from."""
+
+    metric: Metric
+    value: float
+    start: date
+    period: str
+
+    @property
+    def display(self) -> str:
+        return format_value(self.metric, self.value)
+
+    @property
+    def when(self) -> str:
+        return f"{periods.label(self.start, self.period)}"
+
+
+def current_standing(metric: Metric, *, department_id: int | None) -> Standing | None:
+    """The metric's newest figure up to today, read as goal progress reads it: from the rollups of the goal's
+    department, or of the metric's department when that has none (an organization goal, or a team goal on a
+    figure its division records). One query, two when the goal's department has no figure."""
+    period = period_of(metric)
+    for owner in dict.fromkeys(o for o in (department_id, metric.department_id) if o):
+        row = (Rollup.objects.filter(metric=metric, owner_type=Rollup.DEPARTMENT, owner_id=owner, period=period,
+                                     start__lte=periods.today(), n__gt=0).order_by("-start").first())
+        value = row.value_for(metric) if row is not None else None
+        if value is not None:
+            return Standing(metric=metric, value=value, start=row.start, period=period)
+    return None
+
+
+def default_baseline(metric: Metric, *, department_id: int | None) -> float | None:
+    """A goal's baseline when none is given: where the metric stands now, as shown (None without a figure)."""
+    standing = current_standing(metric, department_id=department_id)
+    return None if standing is None else status_rules.rounded(standing.value, metric.decimals)
 
 
 def best_reached(metric: Metric, direction: str) -> float | None:
@@ -219,11 +296,19 @@ def time_bound(goal: Goal) -> Letter:
 
 
 def check_goal(goal: Goal, *, parents: Iterable[Goal], key_results: Iterable,
-               descendant_ids: Iterable[int] = ()) -> list[Letter]:
+               descendant_ids: Iterable[int] = (), new_target: bool | None = None) -> list[Letter]:
     """The five letters for a goal (saved or not), in order. One query when the goal has a metric, a target and
-    a direction (the best figure ever reached); none otherwise."""
-    best = None
+    a direction (the best figure ever reached), and one or two more for a new target (where the metric stands);
+    none otherwise.
+
+    new_target: whether the target is being set now (a new goal, or a changed metric, target or direction),
+    and so must not be met already; None means "a new goal". A saved goal that reached its target keeps its
+    letters: being done is its success, not a fault.
+    """
+    best = standing = None
     if goal.metric_id and goal.target is not None and goal.direction in Goal.Direction.values:
         best = best_reached(goal.metric, goal.direction)
-    return [specific(goal), measurable(goal, key_results), achievable(goal, best=best),
+        if goal.pk is None if new_target is None else new_target:
+            standing = current_standing(goal.metric, department_id=goal.department_id)
+    return [specific(goal), measurable(goal, key_results, standing=standing), achievable(goal, best=best),
             relevant(goal, parents=parents, descendant_ids=descendant_ids), time_bound(goal)]

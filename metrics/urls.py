@@ -20,6 +20,7 @@ urlpatterns = [
     path("import/", imports.upload, name="import"),
     path("import/<slug:token>/", imports.preview, name="import_preview"),
     path("import/<slug:token>/discard/", imports.discard, name="import_discard"),
+    path("import/<slug:token>/decimal/", imports.decimal, name="import_decimal"),
     # Scorecards, closing a period, awards
     path("scorecards/", scorecards.index, name="scorecards"),
     path("scorecards/<int:pk>/", scorecards.scorecard, name="scorecard"),

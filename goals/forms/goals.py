@@ -9,7 +9,7 @@ from goals import smart
 from goals.models import Goal, GoalCycle, KeyResult
 from goals.selectors.progress import ORGANIZATION_FIRST, Graph
 from goals.selectors.visibility import visible_definitions, visible_goals
-from goals.services.goals import GoalData, KeyResultData
+from goals.services.goals import GoalData, KeyResultData, target_is_new, with_default_baseline
 from metrics.selectors.figures import visible_metrics
 from org import access
 from org.models import Department, User
@@ -57,7 +57,8 @@ class GoalForm(forms.ModelForm):
                    "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         labels = {"stretch_acknowledged": "I accept this stretch target", "quality_definition": "Quality definition",
                   "confidence": "Confidence (1–10)"}
-        help_texts = {"title": "The outcome in a few words.", "baseline": "Where the metric stands now.",
+        help_texts = {"title": "The outcome in a few words.",
+                      "baseline": "Where the metric stands now; left empty, the metric's current figure.",
                       "stretch_acknowledged": "",
                       "quality_definition": "Optional: the promise to customers this goal serves."}
         field_classes = {"owner": PersonChoiceField, "metric": MetricChoiceField}
@@ -146,7 +147,8 @@ class GoalForm(forms.ModelForm):
         values = {name: cleaned.get(name) for name in self.Meta.fields}
         values["direction"] = values["direction"] or ""
         values["stretch_acknowledged"] = bool(values["stretch_acknowledged"])
-        return GoalData(**values, parents=parents, key_results=self._key_results())
+        data = GoalData(**values, parents=parents, key_results=self._key_results())
+        return with_default_baseline(data, department=self.department)
 
     def clean(self):
         cleaned = super().clean()
@@ -154,9 +156,12 @@ class GoalForm(forms.ModelForm):
         goal = Goal(cycle=self.cycle, department=self.department, pk=self.instance.pk)
         for name in self.Meta.fields:
             setattr(goal, name, getattr(data, name))
+        if data.baseline is not None and cleaned.get("baseline") is None:
+            cleaned["baseline"] = data.baseline  # the metric's current figure, looked up once
         descendants = Graph.load(self.cycle.pk).descendants(goal.pk) if goal.pk else set()
         self.letters = smart.check_goal(goal, parents=[p for p, _w in data.parents], key_results=data.key_results,
-                                        descendant_ids=descendants)
+                                        descendant_ids=descendants,
+                                        new_target=target_is_new(self.instance if self.instance.pk else None, data))
         for letter in self.letters:
             if not letter.blocking:
                 continue

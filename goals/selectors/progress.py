@@ -55,8 +55,9 @@ class Progress:
 
     @property
     def bar(self) -> int:
-        """Whole percent for a progress bar's width."""
-        return round(self.percent or 0)
+        """Whole percent for a progress bar's width (and its label): 100 only when the goal is reached."""
+        percent = self.percent or 0
+        return 100 if percent >= 100 else min(99, round(percent))
 
 
 def period_of(metric: Metric) -> str:
@@ -70,11 +71,16 @@ def measured_department_id(goal: Goal) -> int:
     return goal.department_id or goal.metric.department_id
 
 
-def percent_between(value: float | None, baseline: float | None, target: float | None) -> float | None:
+def percent_between(value: float | None, baseline: float | None, target: float | None, *,
+                    decimals: int | None = None) -> float | None:
     """How far value has come from baseline to target, clamped to 0..100 (the sign of target - baseline gives
-    the direction)."""
+    the direction). The value counts as shown at the metric's `decimals`: one that meets the target as shown
+    (metrics.status.meets) is 100 %."""
     if value is None or baseline is None or target is None or target == baseline:
         return None
+    if status_rules.meets(value, target, higher_is_better=target > baseline, decimals=decimals):
+        return 100.0
+    value = status_rules.rounded(value, decimals)
     return max(0.0, min(100.0, (value - baseline) / (target - baseline) * 100))
 
 
@@ -236,7 +242,8 @@ def _own(goal: Goal, points: list[tuple[date, float]], *, cycle: GoalCycle) -> P
             result.value_on, result.value = points[-1]
             result.value_until = min(periods.bucket_end(result.value_on, result.value_period),
                                      goal.due_date or cycle.end, cycle.end)
-            result.percent = percent_between(result.value, goal.baseline, goal.target)
+            result.percent = percent_between(result.value, goal.baseline, goal.target,
+                                             decimals=goal.metric.decimals)
         due = goal.due_date or cycle.end
         forecast = linear_forecast([((start - cycle.start).days, value) for start, value in points],
                                    (due - cycle.start).days) if len(points) >= MIN_FORECAST_POINTS else None
@@ -245,7 +252,8 @@ def _own(goal: Goal, points: list[tuple[date, float]], *, cycle: GoalCycle) -> P
             forecast = max(forecast, low) if low is not None else forecast
             forecast = min(forecast, high) if high is not None else forecast
             result.forecast = forecast
-            result.forecast_percent = percent_between(forecast, goal.baseline, goal.target)
+            result.forecast_percent = percent_between(forecast, goal.baseline, goal.target,
+                                                      decimals=goal.metric.decimals)
         return result
     total = getattr(goal, "milestones_total", None)
     if total:
@@ -345,7 +353,8 @@ def percent_on(goal_id: int, day: date, *, computed: CycleProgress,
         goal = goals[pk]
         if goal.metric_id:
             known = [value for start, value in computed.series.get(pk, ()) if start <= day]
-            return percent_between(known[-1] if known else None, goal.baseline, goal.target)
+            return percent_between(known[-1] if known else None, goal.baseline, goal.target,
+                                   decimals=goal.metric.decimals)
         weights = milestones.get(pk, ())
         total = sum(w for _d, w in weights)
         return sum(w for d, w in weights if d and d <= day) / total * 100 if total else None

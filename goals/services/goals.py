@@ -93,7 +93,24 @@ def _key_results_shown(items) -> list[str]:
             for kr in items]
 
 
-def _validate(goal: Goal, data: GoalData, *, descendant_ids=()) -> None:
+def with_default_baseline(data: GoalData, *, department: Department | None) -> GoalData:
+    """The goal's data with its baseline, when it has a metric but no baseline, set to where the metric stands
+    now for the department (smart.default_baseline), so progress starts from today's figure."""
+    if data.metric is not None and data.baseline is None:
+        data.baseline = smart.default_baseline(data.metric, department_id=department.pk if department else None)
+    return data
+
+
+def target_is_new(before: Goal | None, data: GoalData) -> bool:
+    """Whether the data sets a target (a new goal, or another metric, target or direction): only then must the
+    metric not meet it already."""
+    if before is None:
+        return True
+    return (before.metric_id != (data.metric.pk if data.metric else None) or before.target != data.target
+            or (before.direction or "") != (data.direction or ""))
+
+
+def _validate(goal: Goal, data: GoalData, *, descendant_ids=(), new_target: bool = True) -> None:
     """The S.M.A.R.T. letters, the weights and the model's own rules; the first failure is raised."""
     for parent, weight in data.parents:
         if weight is None or weight <= 0:
@@ -103,7 +120,7 @@ def _validate(goal: Goal, data: GoalData, *, descendant_ids=()) -> None:
         if not kr.title.strip() or kr.weight is None or kr.weight <= 0:
             raise RuleViolation("Every milestone needs a title and a weight above 0.", field="key_results")
     letters = smart.check_goal(goal, parents=[p for p, _w in data.parents], key_results=data.key_results,
-                               descendant_ids=descendant_ids)
+                               descendant_ids=descendant_ids, new_target=new_target)
     for letter in letters:
         if letter.blocking:
             raise RuleViolation(f"{letter.name}: {letter.message}", field=letter.field)
@@ -126,7 +143,8 @@ def create_goal(*, by: User, cycle: GoalCycle, department: Department | None, da
     """Set a goal for the organization (department None, admins) or a department (its managers).
 
     Writes the goal, its alignments and key results, and a first audit entry; raises RuleViolation when the
-    person may not, the cycle is closed, or a S.M.A.R.T. letter fails.
+    person may not, the cycle is closed, or a S.M.A.R.T. letter fails (among them a target the metric already
+    meets). A goal on a metric without a baseline starts from where the metric stands now.
     """
     if not may_set_goals_for(by, department):
         raise RuleViolation("Only admins set organization goals." if department is None else
@@ -134,6 +152,7 @@ def create_goal(*, by: User, cycle: GoalCycle, department: Department | None, da
     if cycle.is_closed:
         raise RuleViolation(f"Cycle {cycle} is closed; set new goals in an open cycle.")
     goal = Goal(cycle=cycle, department=department, created_by=by)
+    data = with_default_baseline(data, department=department)
     _apply(goal, data)
     _validate(goal, data)
     goal.save()
@@ -172,8 +191,11 @@ def update_goal(*, goal: Goal, by: User, data: GoalData, reason: str = "") -> Go
     before["parents"] = _parents_shown((a.parent, a.weight) for a in alignments.values())
     before["key_results"] = _key_results_shown(key_results.values())
 
+    data = with_default_baseline(data, department=current.department)
+    new_target = target_is_new(current, data)
     _apply(current, data)
-    _validate(current, data, descendant_ids=progress.Graph.load(current.cycle_id).descendants(current.pk))
+    _validate(current, data, descendant_ids=progress.Graph.load(current.cycle_id).descendants(current.pk),
+              new_target=new_target)
     current.save()
 
     wanted = {parent.pk: (parent, weight) for parent, weight in data.parents}

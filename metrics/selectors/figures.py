@@ -96,7 +96,7 @@ def cell(metric: Metric, value: float | None, day: date) -> Cell:
     target = metric.target_on(day, list(metric.targets.all()))
     higher = metric.direction == Metric.Direction.HIGHER
     return Cell(metric=metric, value=value, target=target,
-                state=status_rules.status(value, target, higher_is_better=higher))
+                state=status_rules.status(value, target, higher_is_better=higher, decimals=metric.decimals))
 
 
 def format_value(metric: Metric, value: float | None) -> str:

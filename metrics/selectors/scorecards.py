@@ -62,6 +62,7 @@ class Column:
     per_person: bool
     target: float | None
     target_display: str
+    decimals: int | None = None  # the metric's declared precision (None in scorecards frozen before it was kept)
 
     @property
     def key(self) -> str:
@@ -208,7 +209,9 @@ def build_scorecard(*, department: Department, period: str, start: date) -> Scor
         for metric in metrics:
             if applies(metric):
                 found = cell(metric, values.get((metric.pk, owner_type, owner_id, start)), start)
-                cells.append(Figure(value=found.value, display=found.display, state=found.state))
+                # The figure as shown: what is sorted, frozen and exported is what was judged.
+                cells.append(Figure(value=status_rules.rounded(found.value, metric.decimals), display=found.display,
+                                    state=found.state))
             else:
                 cells.append(Figure(value=None, display="", state=NOT_APPLICABLE))
         return Row(kind=kind, id=owner_id, name=name, department=where, figures=cells,
@@ -232,7 +235,8 @@ def _column(metric: Metric, start: date) -> Column:
                   department=metric.department.name, weight=metric.weight,
                   higher_is_better=metric.direction == Metric.Direction.HIGHER, per_person=metric.per_person,
                   target=None if target is None else target.target,
-                  target_display="" if target is None else format_value(metric, target.target))
+                  target_display="" if target is None else format_value(metric, target.target),
+                  decimals=metric.decimals)
 
 
 @dataclass
@@ -293,12 +297,12 @@ def export_header(scorecard: Scorecard) -> list[str]:
 
 
 def export_rows(scorecard: Scorecard, rows: list[Row]) -> list[list]:
-    """Header, rows, then the total row; values as numbers (None when empty), statuses as words."""
+    """Header, rows, then the total row; values as numbers rounded as shown (None when empty), statuses as words."""
     table = [export_header(scorecard)]
     for row in [*rows, scorecard.total]:
         line = [row.name, row.department]
-        for figure in row.figures:
-            line += [figure.value, figure.look.label]
+        for column, figure in zip(scorecard.columns, row.figures, strict=True):
+            line += [status_rules.rounded(figure.value, column.decimals), figure.look.label]
         table.append([*line, None if row.score is None else round(row.score * 100, 1)])
     return table
 

@@ -91,11 +91,15 @@ def run(*, job_id: int) -> bool:
         return True
     try:
         with transaction.atomic():
+            decimal = job.upload.data.get("decimal")  # chosen (or detected) at the upload; None: detect now
             with uploads.open_upload(job.upload) as file:
                 if job.action == ReadingImport.Action.CHECK:
-                    report = imports.check_import(file=file, recorded_by=job.user)
+                    report = imports.check_import(file=file, recorded_by=job.user, decimal=decimal)
                 else:
-                    report = imports.import_readings(file=file, recorded_by=job.user, valid_only=job.valid_only)
+                    report = imports.import_readings(file=file, recorded_by=job.user, valid_only=job.valid_only,
+                                                     decimal=decimal)
+            if decimal and job.upload.data.get("decimal_detected"):
+                report.decimal_detected = True
             job.report, job.status, job.finished_at = report_to_json(report), Status.DONE, timezone.now()
             job.save(update_fields=["report", "status", "finished_at"])
             if report.saved:
@@ -148,6 +152,7 @@ def report_to_json(report: imports.ImportReport) -> dict:
         "rows": report.rows, "created": report.created, "updated": report.updated,
         "rejected_rows": report.rejected_rows, "problem_count": report.problem_count,
         "file_error": report.file_error and _text(report.file_error), "saved": report.saved,
+        "decimal": report.decimal, "decimal_detected": report.decimal_detected, "delimiter": report.delimiter,
         "problems": problems(report.problems),
         "preview": [{"line": row.line, "values": {name: _text(text) for name, text in row.values.items()},
                      "problems": problems(row.problems),
@@ -167,4 +172,7 @@ def report_from_json(data: dict) -> imports.ImportReport:
     return imports.ImportReport(rows=data["rows"], created=data["created"], updated=data["updated"],
                                 rejected_rows=data["rejected_rows"], problem_count=data["problem_count"],
                                 file_error=data["file_error"], saved=data["saved"],
+                                decimal=data.get("decimal", imports.POINT),
+                                decimal_detected=data.get("decimal_detected", False),
+                                delimiter=data.get("delimiter", ","),
                                 problems=problems(data["problems"]), preview=preview)

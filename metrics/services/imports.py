@@ -11,8 +11,12 @@ The format (also shown, with a template to download, on the upload page):
 - metric: the metric's code. person: a username or e-mail address, empty for department metrics.
 - measured_at: an ISO 8601 date and time, with an offset (+01:00, Z) or without one, meaning the organization's
   time zone; or just a date, meaning noon that day in the organization's time zone.
-- value and denominator: numbers with a point for decimals; commas may only group thousands ("1,234.5", which
-  must then be quoted). denominator only for ratio metrics. note: optional, up to 500 characters.
+- value and denominator: numbers written with the file's decimal separator, chosen at the upload (or detected:
+  a file whose columns are separated by semicolons, the usual European shape, has decimal commas; otherwise a
+  point). With a decimal point, commas may group thousands ("1,234.5", quoted in a comma-separated file); with
+  a decimal comma, points may ("1.234,5"). A value whose separator could be either ("1,500": 1500 or 1.5?) or
+  is clearly the other decimal separator ("87,5" in a file with decimal points) is refused, never guessed.
+  denominator only for ratio metrics. note: optional, up to 500 characters.
 
 Nothing here decides whether a reading is acceptable (who may record it, its range, closed periods, the future):
 metrics.services.readings does, for every source. This module turns text into ReadingRow objects, reports what cannot be
@@ -28,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
+from itertools import chain, islice
 from typing import BinaryIO
 
 from django.db import transaction
@@ -57,7 +61,8 @@ TEMPLATE = (
     "defects-per-1000-units,,2026-11-02T17:00+01:00,3,1250,counted by the line lead\r\n"
 )
 
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+POINT, COMMA = "point", "comma"
+DECIMALS = {POINT: ".", COMMA: ","}  # the decimal separators a file may declare, and their character
 
 
 class ImportFileError(RuleViolation):
@@ -82,6 +87,9 @@ class ImportReport(BaseImportReport):
     """What a readings import (or a check) found, for pages and commands; `updated` counts replaced readings."""
 
     updated: int = 0
+    decimal: str = POINT  # the file's decimal separator (POINT or COMMA), as read
+    decimal_detected: bool = False  # True when it was detected from the file's shape rather than chosen
+    delimiter: str = ","  # what separates the file's columns
 
     def summary(self, name: str = "the file") -> str:
         """One line for people: what was imported from `name`, or why nothing was."""
@@ -99,14 +107,15 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def check_import(*, file: BinaryIO, recorded_by: User) -> ImportReport:
+def check_import(*, file: BinaryIO, recorded_by: User, decimal: str | None = None) -> ImportReport:
     """Read a whole file and check every row as recorded_by, writing nothing.
 
-    file: a binary file object, read in chunks from its current position. Returns the counts, the first
-    problems and the first rows (core.import_reports); a problem with the whole file is in file_error.
+    file: a binary file object, read in chunks from its current position. decimal: the file's decimal
+    separator, POINT or COMMA; None detects it from the file's shape (see detect_decimal()). Returns the counts,
+    the first problems and the first rows (core.import_reports); a problem with the whole file is in file_error.
     """
     try:
-        return _run(file=file, recorded_by=recorded_by, write=False)
+        return _run(file=file, recorded_by=recorded_by, write=False, decimal=decimal)
     except ImportFileError as error:
         return ImportReport(file_error=error.message)
 
@@ -120,17 +129,19 @@ class _NothingSaved(Exception):
 
 
 def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = False,
-                    source: str = Reading.Source.CSV) -> ImportReport:
+                    source: str = Reading.Source.CSV, decimal: str | None = None) -> ImportReport:
     """Record the readings of a CSV file through record_readings(), in one transaction and one pass.
 
     All or nothing by default: the rows are checked and written batch by batch inside one transaction, and if
     any row had a problem the transaction is rolled back at the end, so nothing is saved and the report lists
     every problem. With valid_only=True the rows without problems are kept and the others reported. A crash
-    rolls everything back either way. The report's `saved` says whether anything was committed.
+    rolls everything back either way. The report's `saved` says whether anything was committed. decimal: as
+    for check_import().
     """
     try:
         with transaction.atomic():
-            report = _run(file=file, recorded_by=recorded_by, write=True, valid_only=True, source=source)
+            report = _run(file=file, recorded_by=recorded_by, write=True, valid_only=True, source=source,
+                          decimal=decimal)
             if not valid_only and not report.ok:
                 raise _NothingSaved(report)
     except ImportFileError as error:
@@ -144,10 +155,11 @@ def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = Fal
 
 
 def _run(*, file: BinaryIO, recorded_by: User, write: bool, valid_only: bool = False,
-         source: str = Reading.Source.CSV) -> ImportReport:
+         source: str = Reading.Source.CSV, decimal: str | None = None) -> ImportReport:
+    shape = FileShape()
     report = ImportReport()
     seen = _SeenReadings()
-    rows = parse_readings(stream=file)
+    rows = parse_readings(stream=file, decimal=decimal, shape=shape)
     while batch := list(islice(rows, BATCH)):
         readings = []
         for row in batch:
@@ -177,6 +189,7 @@ def _run(*, file: BinaryIO, recorded_by: User, write: bool, valid_only: bool = F
                 row.problems.extend(by_line.get(row.line, ()))
         for row in batch:
             report.add(row)
+    report.decimal, report.decimal_detected, report.delimiter = shape.decimal, shape.detected, shape.delimiter
     return report
 
 
@@ -199,31 +212,59 @@ class _SeenReadings:
         return earlier
 
 
-def read_header(*, stream: BinaryIO) -> dict[str, int]:
+@dataclass
+class FileShape:
+    """How a file is written: what separates its columns, and its decimal separator (chosen or detected)."""
+
+    delimiter: str = ","
+    decimal: str = POINT
+    detected: bool = False
+
+
+def detect_decimal(delimiter: str) -> str:
+    """The decimal separator a file of this shape has when nobody says: semicolon-separated files are what
+    spreadsheets write where a comma is the decimal separator (most of Europe); other files use a point."""
+    return COMMA if delimiter == ";" else POINT
+
+
+def read_header(*, stream: BinaryIO, shape: "FileShape | None" = None) -> dict[str, int]:
     """The file's columns ({name: position}) from its first line; raises ImportFileError if they are wrong.
+    shape, when given, is filled in with the file's column delimiter and the decimal separator it suggests.
 
     Reads only as far as the header (a chunk); the caller rewinds the stream if it reads on.
     """
+    shape = shape if shape is not None else FileShape()
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        return _columns(_records(text, stream=stream))
+        columns = _columns(_records(text, stream=stream, shape=shape))
+        shape.decimal, shape.detected = detect_decimal(shape.delimiter), True
+        return columns
     finally:
         text.detach()  # leave the caller's file open
 
 
-def parse_readings(*, stream: BinaryIO) -> Iterator[ParsedRow]:
+def parse_readings(*, stream: BinaryIO, decimal: str | None = None,
+                   shape: "FileShape | None" = None) -> Iterator[ParsedRow]:
     """The rows of a CSV file as ParsedRow objects, streamed: the file is read in chunks through a text wrapper,
     and metric codes and people are looked up a batch at a time (two queries at most per BATCH rows).
+
+    The columns are separated by commas or semicolons (as the header line shows). decimal: the file's decimal
+    separator, POINT or COMMA, or None to detect it from the delimiter (detect_decimal()); shape, when given, is
+    filled in with what was used once the header is read.
 
     Raises ImportFileError when the file as a whole cannot be read: empty, not UTF-8, wrong columns, no rows,
     more than MAX_ROWS rows.
     """
+    if decimal not in (None, *DECIMALS):
+        raise ValueError(f"decimal must be {POINT!r}, {COMMA!r} or None, not {decimal!r}")
+    shape = shape if shape is not None else FileShape()
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     zone = periods.organization_zone()
     lookup = _Lookup()
     try:
-        records = _records(text, stream=stream)
+        records = _records(text, stream=stream, shape=shape)
         columns = _columns(records)
+        shape.decimal, shape.detected = (decimal, False) if decimal else (detect_decimal(shape.delimiter), True)
         count = 0
         while batch := list(islice(records, BATCH)):
             count += len(batch)
@@ -232,19 +273,23 @@ def parse_readings(*, stream: BinaryIO) -> Iterator[ParsedRow]:
                                       f"most {MAX_ROWS:,} rows and import them one after the other.")
             lookup.load(columns=columns, records=batch)
             for line, fields in batch:
-                yield _parse_row(line, fields, columns=columns, lookup=lookup, zone=zone)
+                yield _parse_row(line, fields, columns=columns, lookup=lookup, zone=zone, decimal=shape.decimal,
+                                 delimiter=shape.delimiter)
         if not count:
             raise ImportFileError("The file has a header but no readings below it.")
     finally:
         text.detach()
 
 
-def _records(text: io.TextIOWrapper, *, stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, fields) of each non-blank CSV record, with reading errors turned into ImportFileError."""
+def _records(text: io.TextIOWrapper, *, stream: BinaryIO, shape: FileShape) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) of each non-blank CSV record, with reading errors turned into ImportFileError.
+    The delimiter (comma or semicolon) is the one the header line uses; shape.delimiter is set to it."""
     origin = stream.tell() if stream.seekable() else None
-    reader = csv.reader(text)
     end = 0
     try:
+        first = text.readline()
+        shape.delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.reader(chain([first], text), delimiter=shape.delimiter)
         for fields in reader:
             start, end = end + 1, reader.line_num
             if any(fields):  # not a blank line, nor one of commas only
@@ -334,7 +379,8 @@ class _Lookup:
         return {fields[position].strip() for _, fields in records if position < len(fields)} - {""}
 
 
-def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup: _Lookup, zone) -> ParsedRow:
+def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup: _Lookup, zone,
+               decimal: str = POINT, delimiter: str = ",") -> ParsedRow:
     width = len(columns)
     if len(fields) < width:  # trailing empty cells left out
         fields = fields + [""] * (width - len(fields))
@@ -345,8 +391,9 @@ def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup:
         row.problems.append(RowError(line, where, message))
 
     if len(fields) > width:
+        sign, name = (",", "commas") if delimiter == "," else (";", "semicolons")
         fail("file", f"This line has {len(fields)} values but the header names {width} columns. Put "
-                     "values that contain commas in double quotes (\"1,234.5\", \"late, but counted\").")
+                     f"values that contain {name} in double quotes (\"late{sign} but counted\").")
         return row
     metric = person = measured_at = value = denominator = None
     if not values["metric"]:
@@ -368,12 +415,12 @@ def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup:
         fail("value", "Give the value.")
     else:
         try:
-            value = parse_number(values["value"])
+            value = parse_number(values["value"], decimal=decimal)
         except ValueError as error:
             fail("value", f"Value: {error}")
     if values.get("denominator"):
         try:
-            denominator = parse_number(values["denominator"])
+            denominator = parse_number(values["denominator"], decimal=decimal)
         except ValueError as error:
             fail("denominator", f"Denominator: {error}")
     note = values.get("note", "")
@@ -387,22 +434,75 @@ def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup:
     return row
 
 
-def parse_number(text: str) -> float:
-    """A number written with a point for decimals and, optionally, commas grouping thousands ("1,234.5")."""
-    if "," in text:
-        if not _GROUPED.fullmatch(text):
-            raise ValueError(f"“{text}” is not a number. Use a point for decimals (87.5); commas may only group "
-                             "thousands (1,234.5).")
-        text = text.replace(",", "")
+def parse_number(text: str, *, decimal: str = POINT) -> float:
+    """A number written with the file's decimal separator (POINT: 1234.5, COMMA: 1234,5), optionally grouping
+    thousands with the other one (1,234.5 or 1.234,5).
+
+    A separator is never guessed: a value whose separator can only be the other decimal separator ("87,5" or
+    "0,500" with decimal points) or could be either ("1,500": 1500 or 1.5?) raises ValueError with a message
+    that says how it would be read each way and how to write it.
+    """
+    mark = DECIMALS[decimal]
+    group = "," if mark == "." else "."
+    example = f"e.g. {_written('87.5', mark)} or {_written('1234.5', mark, grouped=True)}"
+    if group in text:
+        if re.fullmatch(rf"[+-]?[1-9]\d{{0,2}}{re.escape(group)}\d{{3}}", text):
+            thousands, fraction = _plain(text.replace(group, "")), _plain(text.replace(group, "."))
+            raise ValueError(
+                f"“{text}” could be {thousands} (a {_name(group)} grouping thousands) or {fraction} (a decimal "
+                f"{_name(group)}), so it is read neither way. The file's decimal separator is a {_name(mark)}: "
+                f"write {thousands} if you meant {thousands}; if you meant {fraction}, write "
+                f"{_written(fraction, mark)} or choose the decimal {_name(group)} for the file.")
+        grouped = rf"[+-]?[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+"
+        if re.fullmatch(rf"{grouped}{re.escape(mark)}\d+|{grouped}", text):
+            text = text.replace(group, "")  # several groups, or a group and the decimal separator: unambiguous
+        elif re.fullmatch(rf"[+-]?\d*{re.escape(group)}\d+", text):
+            meant = _plain(text.replace(group, "."))
+            raise ValueError(
+                f"“{text}” is written with a decimal {_name(group)} ({meant}), but the file's decimal separator "
+                f"is a {_name(mark)}. Write {_written(meant, mark)}, or choose the decimal {_name(group)} for the "
+                "file when you upload it.")
+        else:
+            raise ValueError(f"“{text}” is not a number. The file's decimal separator is a {_name(mark)} "
+                             f"({_written('87.5', mark)}), and {_name(group)}s may only group thousands "
+                             f"({_written('1234.5', mark, grouped=True)}).")
+    if mark == ",":
+        if text.count(",") > 1:
+            raise ValueError(f"“{text}” is not a number, {example}.")
+        text = text.replace(",", ".")
     try:
         if "_" in text:
             raise ValueError
         number = float(text)
     except ValueError:
-        raise ValueError(f"“{text}” is not a number, e.g. 87.5 or 1,234.") from None
+        raise ValueError(f"“{text}” is not a number, {example}.") from None
     if not math.isfinite(number):
-        raise ValueError(f"“{text}” is not a number, e.g. 87.5 or 1,234.")
+        raise ValueError(f"“{text}” is not a number, {example}.")
     return number
+
+
+def _name(separator: str) -> str:
+    return "point" if separator == "." else "comma"
+
+
+def _plain(number: str) -> str:
+    """A number as people read it, with a point for decimals and no trailing zeros ("1.500" -> "1.5")."""
+    text = number.lstrip("+")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    sign = "-" if text.startswith("-") else ""
+    digits = text.removeprefix("-")
+    return sign + ("0" + digits if digits.startswith(".") else digits or "0")
+
+
+def _written(number: str, mark: str, *, grouped: bool = False) -> str:
+    """A point-decimal number ("1234.5") as the file should write it with decimal separator `mark`."""
+    text = _plain(number)
+    whole, _, fraction = text.partition(".")
+    if grouped:
+        digits = whole.lstrip("-")
+        whole = whole[:len(whole) - len(digits)] + f"{int(digits):,}".replace(",", "." if mark == "," else ",")
+    return whole + (mark + fraction if fraction else "")
 
 
 def parse_moment(text: str, *, zone) -> datetime:

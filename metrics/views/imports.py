@@ -31,7 +31,9 @@ POLL_SECONDS = 2
 def upload(request):
     form = UploadReadingsForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        pending = uploads.keep(user=request.user, upload=form.cleaned_data["file"], kind=UPLOAD_KIND)
+        pending = uploads.keep(user=request.user, upload=form.cleaned_data["file"], kind=UPLOAD_KIND,
+                               data={"decimal": form.cleaned_data["decimal"],
+                                     "decimal_detected": form.cleaned_data["decimal_detected"]})
         import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
         return redirect("metrics:import_preview", token=pending.token)
     metrics = selectors.visible_metrics(request.user).active().select_related("department")
@@ -102,6 +104,25 @@ def _render_running(request, job: ReadingImport):
 def _go(request, url: str):
     """A redirect, or for htmx (a poll) a client redirect: the browser loads the whole page itself."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_POST
+def decimal(request, token):
+    """Check the waiting file again with the other decimal separator (the preview offers it)."""
+    with transaction.atomic():
+        pending = _upload_for(request, token, lock=True)
+        job = import_jobs.latest(user=request.user, token=token)
+        chosen = request.POST.get("decimal")
+        if job is not None and job.pending:
+            messages.info(request, "This file is still being checked or imported; wait for it to finish.")
+            return redirect("metrics:import_preview", token=token)
+        if chosen not in imports.DECIMALS:
+            messages.error(request, "Choose a point or a comma as the file's decimal separator.")
+            return redirect("metrics:import_preview", token=token)
+        pending.data = {**pending.data, "decimal": chosen, "decimal_detected": False}
+        pending.save(update_fields=["data"])
+        import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
+    return redirect("metrics:import_preview", token=token)
 
 
 @require_POST

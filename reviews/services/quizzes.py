@@ -9,8 +9,11 @@ from django.utils import timezone
 
 from core.exceptions import RuleViolation
 from goals.models import QualityDefinition
+from metrics import status as status_rules
 from reviews.models import Answer, Completion, Option, Question, Quiz, QuizAttempt
 from reviews.services.training import record_completion
+
+SCORE_DECIMALS = 1  # a quiz score is shown, stored and compared with the pass mark as a percentage with 1 decimal
 
 MAX_OPTIONS = 5
 
@@ -165,8 +168,8 @@ def submit_attempt(*, nonce: str, person, answers: dict[int, int]) -> QuizAttemp
             raise RuleViolation("One of the answers does not belong to its question; reload the quiz.")
         rows.append(Answer(attempt=attempt, question=question, option=chosen, correct=chosen.correct))
     right = sum(1 for row in rows if row.correct)
-    score = round(100 * right / len(rows), 1) if rows else 0.0
-    passed = score >= attempt.quiz.pass_mark
+    score = round(100 * right / len(rows), SCORE_DECIMALS) if rows else 0.0
+    passed = status_rules.meets(score, attempt.quiz.pass_mark, higher_is_better=True, decimals=SCORE_DECIMALS)
     now = timezone.now()
     with transaction.atomic():
         claimed = QuizAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(

@@ -141,3 +141,21 @@ def test_a_large_file_shows_its_progress_and_the_page_moves_on_when_a_worker_is_
     expect(page.locator(".alert-success")).to_contain_text("Imported 2 readings from year.csv",
                                                            timeout=10_000)
     assert ReadingImport.objects.filter(status="done").count() == 2
+
+
+def test_a_semicolon_separated_file_preselects_the_decimal_comma_and_imports_it(page, org, fcr):
+    sign_in(page, "alice")
+    page.goto("/metrics/import/")
+    expect(page.get_by_label("Detect it", exact=False)).to_be_checked()
+    page.get_by_label("CSV file").set_input_files({
+        "name": "europe.csv", "mimeType": "text/csv",
+        "buffer": "\r\n".join([HEADER.replace(",", ";"), f"fcr;bob;{days_ago(2)};87,5;;", ""]).encode()})
+    expect(page.get_by_label("A comma: 87,5 and 1.234,5")).to_be_checked()
+    expect(page.locator("[data-decimal-hint]")).to_contain_text("separated by semicolons")
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.locator("[data-decimal]")).to_contain_text("Decimal separator: a comma")
+    expect(page.get_by_text("Every row can be imported.")).to_be_visible()
+    page.get_by_role("button", name="Import 1 reading").click()
+    expect(page.locator(".alert-success")).to_contain_text("Imported 1 reading from europe.csv")
+    from metrics.models import Reading
+    assert Reading.objects.get().value == 87.5

@@ -43,6 +43,20 @@ def test_specific_needs_a_title_and_an_outcome_beyond_it(cycle, title, descripti
     assert message in letter.message
 
 
+@pytest.mark.parametrize(("title", "description", "field", "message"), [
+    ("Be better", "Customers get a first reply within four hours.", "title",
+     "“Be better” does not say what gets better: name the outcome in the title"),
+    ("Improve quality", "Customers get a first reply within four hours.", "title", "“Improve quality” does not say"),
+    ("Answer faster", "Do better.", "description", "“Do better.” is too vague to check: say what will be different, "
+                                                   "for whom and how anyone will see it, e.g. “Customers get"),
+    ("Answer faster", "We will do much better at it.", "description", "is too vague to check"),
+])
+def test_specific_refuses_vague_words_and_says_how_to_fix_them(cycle, title, description, field, message):
+    letter = smart.specific(draft(cycle, title=title, description=description))
+    assert (letter.letter, letter.state, letter.field) == ("S", smart.FAIL, field)
+    assert message in letter.message
+
+
 def test_specific_passes_with_a_described_outcome(cycle):
     assert smart.specific(draft(cycle)).state == smart.PASS
 
@@ -218,4 +232,7 @@ def test_check_goal_gives_the_five_letters_in_order_without_queries_for_mileston
 def test_check_goal_asks_the_database_once_for_a_metric_goal(org, cycle, fcr, django_assert_num_queries):
     goal = draft(cycle, owner=org.alice, metric=fcr, baseline=70, target=80, direction="increase")
     with django_assert_num_queries(1):  # the best figure the metric ever reached
+        smart.check_goal(goal, parents=[], key_results=[], new_target=False)
+    # Changed in issue 12: a new target also asks where the metric stands now (the metric's department here).
+    with django_assert_num_queries(2):
         smart.check_goal(goal, parents=[], key_results=[])

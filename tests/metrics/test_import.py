@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core import import_reports
 from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
@@ -21,8 +23,9 @@ def csv_file(*lines: str, header: str = HEADER) -> io.BytesIO:
     return io.BytesIO("\n".join([header, *lines, ""]).encode())
 
 
-def run(org, *lines, by=None, valid_only=False, header=HEADER):
-    return import_readings(file=csv_file(*lines, header=header), recorded_by=by or org.admin, valid_only=valid_only)
+def run(org, *lines, by=None, valid_only=False, header=HEADER, decimal=None):
+    return import_readings(file=csv_file(*lines, header=header), recorded_by=by or org.admin, valid_only=valid_only,
+                           decimal=decimal)
 
 
 def problems(report) -> list[tuple[int, str]]:
@@ -104,6 +107,78 @@ def test_thousands_may_be_grouped_with_commas_in_quotes(org, calls):
     report = run(org, 'calls,,2026-10-05T17:00Z,"1,234.5",,')
     assert report.saved
     assert Reading.objects.get().value == 1234.5
+
+
+def test_a_decimal_comma_is_never_read_as_a_thousands_grouping(org, fcr):
+    # Before issue 12, "0,500" was stored as 500 while "87,5" in the same file was refused.
+    report = check_import(file=csv_file('fcr,bob,2026-10-05,"0,500",,', 'fcr,bob,2026-10-06,"87,5",,'),
+                          recorded_by=org.admin)
+    assert [p.message for p in report.problems] == [
+        "Value: “0,500” is written with a decimal comma (0.5), but the file's decimal separator is a point. Write "
+        "0.5, or choose the decimal comma for the file when you upload it.",
+        "Value: “87,5” is written with a decimal comma (87.5), but the file's decimal separator is a point. Write "
+        "87.5, or choose the decimal comma for the file when you upload it.",
+    ]
+    assert (report.decimal, report.decimal_detected) == ("point", True)
+
+
+@pytest.mark.parametrize(("decimal", "text", "meanings"), [
+    ("point", "1,500", "could be 1500 (a comma grouping thousands) or 1.5 (a decimal comma)"),
+    ("comma", "1.500", "could be 1500 (a point grouping thousands) or 1.5 (a decimal point)"),
+    ("point", "-12,345", "could be -12345 (a comma grouping thousands) or -12.345 (a decimal comma)"),
+])
+def test_a_value_that_could_be_read_either_way_is_refused_with_both_readings(org, calls, decimal, text, meanings):
+    report = run(org, f'calls,,2026-10-05T17:00Z,"{text}",,', decimal=decimal)
+    assert not report.saved
+    [problem] = report.problems
+    assert problem.field == "value"
+    assert f"“{text}” {meanings}, so it is read neither way" in problem.message
+
+
+@pytest.mark.parametrize(("decimal", "text", "value"), [
+    ("point", "87.5", 87.5), ("point", "1,234.5", 1234.5), ("point", "1,234,567", 1234567), ("point", "0.500", 0.5),
+    ("comma", "87,5", 87.5), ("comma", "0,500", 0.5), ("comma", "1.234,5", 1234.5), ("comma", "1.234.567", 1234567),
+    ("comma", "-0,25", -0.25), ("comma", "412", 412),
+])
+def test_a_declared_decimal_separator_reads_values_unambiguously(org, calls, decimal, text, value):
+    report = run(org, f'calls,,2026-10-05T17:00Z,"{text}",,', decimal=decimal)
+    assert report.saved, report.problems
+    assert Reading.objects.get().value == value
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("87.5", "“87.5” is written with a decimal point (87.5), but the file's decimal separator is a comma. Write "
+             "87,5, or choose the decimal point for the file when you upload it."),
+    ("0.500", "“0.500” is written with a decimal point (0.5)"),
+    ("1,234.5", "“1,234.5” is not a number. The file's decimal separator is a comma (87,5), and points may only "
+                "group thousands (1.234,5)."),
+])
+def test_a_decimal_point_in_a_file_with_decimal_commas_is_refused(org, calls, text, message):
+    report = run(org, f'calls,,2026-10-05T17:00Z,"{text}",,', decimal="comma")
+    [problem] = report.problems
+    assert message in problem.message
+
+
+def test_a_semicolon_separated_file_is_detected_as_having_decimal_commas(org, calls, defects):
+    report = run(org, 'calls;;2026-10-05T17:00Z;87,5;;"late; but counted"', "defects;bob;2026-10-05;3;1.250,0;",
+                 header=HEADER.replace(",", ";"))
+    assert report.saved, report.problems
+    assert (report.decimal, report.decimal_detected, report.delimiter) == ("comma", True, ";")
+    assert sorted(Reading.objects.values_list("value", "denominator", "note")) == [
+        (3, 1250, ""), (87.5, None, "late; but counted")]
+
+
+def test_a_line_with_too_many_values_names_the_files_own_separator(org, calls):
+    report = run(org, "calls;;2026-10-05T17:00Z;87,5;;late; but counted", header=HEADER.replace(",", ";"))
+    [problem] = report.problems
+    assert "Put values that contain semicolons in double quotes" in problem.message
+
+
+def test_a_semicolon_separated_file_may_declare_decimal_points(org, calls):
+    report = run(org, "calls;;2026-10-05T17:00Z;87.5;;", header=HEADER.replace(",", ";"), decimal="point")
+    assert report.saved, report.problems
+    assert (report.decimal, report.decimal_detected) == ("point", False)
+    assert Reading.objects.get().value == 87.5
 
 
 def test_importing_the_same_readings_again_updates_them(org, fcr):
@@ -195,7 +270,8 @@ def test_a_file_with_too_many_rows_is_refused(org, fcr, monkeypatch):
     ("fcr,bob,2026-10-05,eighty,,", "value", "“eighty” is not a number"),
     ("fcr,bob,2026-10-05,nan,,", "value", "“nan” is not a number"),
     ("fcr,bob,2026-10-05,1_000,,", "value", "“1_000” is not a number"),
-    ('fcr,bob,2026-10-05,"80,5",,', "value", "Use a point for decimals"),
+    # Changed in issue 12: a decimal comma in a file with decimal points is named as such, with its meaning.
+    ('fcr,bob,2026-10-05,"80,5",,', "value", "“80,5” is written with a decimal comma (80.5)"),
     ("fcr,bob,2026-10-05,,,", "value", "Give the value."),
     ("fcr,bob,2026-10-05,80,x,", "denominator", "“x” is not a number"),
     ("fcr,bob,2026-10-05,80,,," + "x" * 3, "file", "This line has 7 values but the header names 6 columns"),
@@ -411,3 +487,20 @@ def test_the_file_is_streamed_in_chunks_and_batches(org, fcr, monkeypatch):
     assert report.saved and report.created == 3000
     assert len(read_so_far) == 6
     assert read_so_far[0] < size / 3, "the first batch was written only after most of the file had been read"
+
+
+@given(number=st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False, allow_infinity=False),
+       decimal=st.sampled_from(["point", "comma"]), grouped=st.booleans())
+def test_a_number_written_with_the_declared_separator_reads_back_exactly(number, decimal, grouped):
+    text = f"{number:,.3f}" if grouped else f"{number:.3f}"
+    if decimal == "comma":
+        text = text.translate(str.maketrans(",.", ".,"))
+    assert imports.parse_number(text, decimal=decimal) == float(number)
+
+
+@given(whole=st.integers(min_value=1, max_value=999), thousandths=st.integers(min_value=0, max_value=999),
+       decimal=st.sampled_from(["point", "comma"]))
+def test_one_group_of_three_digits_is_never_guessed(whole, thousandths, decimal):
+    other = "," if decimal == "point" else "."
+    with pytest.raises(ValueError, match="so it is read neither way"):
+        imports.parse_number(f"{whole}{other}{thousandths:03d}", decimal=decimal)

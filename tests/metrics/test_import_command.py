@@ -86,3 +86,19 @@ def test_it_refuses_an_unknown_or_inactive_person(org, fcr, write_csv):
 def test_it_refuses_a_missing_file(org, tmp_path):
     with pytest.raises(CommandError, match=r"Cannot read .*nothing\.csv: No such file or directory"):
         call_command("import_readings", str(tmp_path / "nothing.csv"), "--as", "alice")
+
+
+def test_it_reads_decimal_commas_when_told_so(org, fcr, write_csv, capsys):
+    path = write_csv('fcr,bob,2026-10-05,"87,5",,', 'fcr,bob,2026-10-06,"0,500",,')
+    call_command("import_readings", path, "--as", "alice", "--decimal", "comma", "--verbosity", "2")
+    assert sorted(Reading.objects.values_list("value", flat=True)) == [0.5, 87.5]
+    assert "Decimal separator: comma (as given;" in capsys.readouterr().out
+
+
+def test_it_refuses_a_decimal_comma_in_a_file_with_decimal_points(org, fcr, write_csv, capsys):
+    # Before issue 12 "0,500" was imported as 500.
+    path = write_csv('fcr,bob,2026-10-05,"0,500",,')
+    with pytest.raises(CommandError, match=r"Nothing imported.* Decimal separator: point \(detected;"):
+        call_command("import_readings", path, "--as", "alice")
+    assert "“0,500” is written with a decimal comma (0.5)" in capsys.readouterr().err
+    assert not Reading.objects.exists()

@@ -220,3 +220,62 @@ def test_the_preview_runs_a_bounded_number_of_queries(client, org, fcr, django_a
     # session, user, the check's job (its report was made at the upload), alice's managed paths, her department
     with django_assert_max_num_queries(5):
         assert client.get(preview).status_code == 200
+
+
+def test_the_upload_form_offers_the_decimal_separator_and_detects_it_by_default(client, org):
+    client.force_login(org.alice)
+    form = client.get(UPLOAD).context["form"]
+    assert form["decimal"].initial == "detect"
+    assert [value for value, _ in form.fields["decimal"].choices] == ["detect", "point", "comma"]
+
+
+def test_a_semicolon_file_with_decimal_commas_is_previewed_as_such_and_imported(client, org, fcr):
+    client.force_login(org.alice)
+    preview = upload(client, "fcr;bob;2026-10-05;87,5;;", header=HEADER.replace(",", ";"))
+    response = client.get(preview)
+    assert response.context["report"].ok
+    assert response.context["report"].decimal == "comma"
+    assert "Decimal separator: <strong>a comma</strong>" in response.content.decode()
+    assert "detected: the file's columns are separated by semicolons" in response.content.decode()
+    client.post(preview, follow=True)
+    assert Reading.objects.get().value == 87.5
+
+
+def test_a_chosen_decimal_separator_is_used_and_shown(client, org, fcr):
+    client.force_login(org.alice)
+    response = client.post(UPLOAD, {"file": csv_upload('fcr,bob,2026-10-05,"0,500",,'), "decimal": "comma"},
+                           follow=True)
+    report = response.context["report"]
+    assert (report.ok, report.decimal, report.decimal_detected) == (True, "comma", False)
+    assert "a comma</strong>" in response.content.decode() and ", as chosen." in response.content.decode()
+
+
+def test_the_preview_refuses_a_decimal_comma_and_can_check_again_with_one(client, org, fcr):
+    # Before issue 12 "0,500" was previewed as fine and imported as 500.
+    client.force_login(org.alice)
+    preview = upload(client, 'fcr,bob,2026-10-05,"0,500",,', 'fcr,bob,2026-10-06,"1,500",,')
+    report = client.get(preview).context["report"]
+    assert report.rejected_rows == 2
+    assert "“0,500” is written with a decimal comma (0.5)" in report.problems[0].message
+    assert "“1,500” could be 1500 (a comma grouping thousands) or 1.5 (a decimal comma)" in report.problems[1].message
+    response = client.post(preview + "decimal/", {"decimal": "comma"}, follow=True)
+    report = response.context["report"]
+    assert (report.ok, report.decimal) == (True, "comma")
+    client.post(preview, follow=True)
+    assert sorted(Reading.objects.values_list("value", flat=True)) == [0.5, 1.5]
+
+
+def test_another_persons_upload_cannot_be_checked_again(client, org, fcr):
+    client.force_login(org.alice)
+    preview = upload(client, "fcr,bob,2026-10-05,80,,")
+    client.force_login(org.bob)
+    assert client.post(preview + "decimal/", {"decimal": "comma"}).status_code == 404
+
+
+def test_checking_again_needs_a_point_or_a_comma(client, org, fcr):
+    client.force_login(org.alice)
+    preview = upload(client, "fcr,bob,2026-10-05,80,,")
+    response = client.post(preview + "decimal/", {"decimal": "semicolon"}, follow=True)
+    assert "Choose a point or a comma as the file&#x27;s decimal separator." in response.content.decode()
+    assert response.context["report"].decimal == "point"
+    assert client.get(preview + "decimal/").status_code == 405

@@ -168,3 +168,17 @@ def test_the_quiz_page_sends_no_answers_or_explanations_to_the_browser(definitio
             assert f'value="{option.pk}"' in html
     assert "correct" not in html.lower()
     assert "explanation" not in html.lower()
+
+
+def test_a_score_just_below_the_pass_mark_is_shown_as_it_was_judged(definition, org, client):
+    # 2 of 3 right is 66.7 %: below a pass mark of 67 %, and shown so, never rounded up to "67%" beside "Not passed".
+    attempt = take(make_quiz(definition, pass_mark=67, questions=QUESTIONS[:3]), org.bob, wrong=1)
+    assert (attempt.score, attempt.passed) == (66.7, False)
+    client.force_login(org.bob)
+    page = client.get(reverse("reviews:quiz_result", args=[attempt.nonce])).content.decode()
+    assert '<span class="fs-3 fw-semibold">66.7%</span>' in page and "Not passed this time." in page
+
+
+def test_a_score_on_the_pass_mark_passes(definition, org):
+    attempt = take(make_quiz(definition, pass_mark=75), org.bob, wrong=1)
+    assert (attempt.score, attempt.passed) == (75.0, True)
