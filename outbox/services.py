@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import best_effort
 from outbox.models import OutgoingEmail
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def queue_email(*, to: str, subject: str, body: str, html_body: str = "", attach
     else:
         email, created = OutgoingEmail.objects.create(**defaults), True
     if created:
-        transaction.on_commit(lambda: send_email.delay(email.pk))
+        best_effort.enqueue_on_commit(send_email, email.pk)
     return email
 
 
@@ -98,5 +98,5 @@ def retry_failed(*, email_ids) -> int:
     ids = list(OutgoingEmail.objects.filter(pk__in=email_ids, failed_at__isnull=False).values_list("pk", flat=True))
     OutgoingEmail.objects.filter(pk__in=ids).update(failed_at=None, attempts=0, claimed_until=None)
     for email_id in ids:
-        transaction.on_commit(lambda email_id=email_id: send_email.delay(email_id))
+        best_effort.enqueue_on_commit(send_email, email_id)
     return len(ids)

@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core import uploads
+from core import best_effort, uploads
 from core.models import PendingUpload
 from metrics.models import ReadingImport
 from metrics.services import imports
@@ -54,10 +54,10 @@ def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = 
         try:
             run(job_id=job.pk)
         except Retry:  # the database failed under it: a worker tries again
-            transaction.on_commit(lambda: run_reading_import.delay(job.pk))
+            best_effort.enqueue_on_commit(run_reading_import, job.pk)
         job.refresh_from_db()
     else:
-        transaction.on_commit(lambda: run_reading_import.delay(job.pk))
+        best_effort.enqueue_on_commit(run_reading_import, job.pk)
     return job
 
 
@@ -128,7 +128,7 @@ def recover_stalled() -> int:
         Q(status=Status.QUEUED, created_at__lt=now - LOST_AFTER)
         | Q(status=Status.RUNNING, started_at__lt=now - STALE_AFTER)).values_list("pk", flat=True)[:100])
     for job_id in stalled:
-        run_reading_import.delay(job_id)
+        best_effort.enqueue(run_reading_import, job_id)
     return len(stalled)
 
 
