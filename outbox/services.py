@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 5 * 60
 
 
+# What a sent message's body becomes (the admin says so too).
+SENT_BODY = "(Removed after sending: the text may have held links that sign in or answer.)"
+
+
 class SendFailed(Exception):
     """Sending failed this time and the message will be tried again."""
 
@@ -74,7 +78,9 @@ def send_claimed(*, email: OutgoingEmail) -> None:
         if gave_up:
             return
         raise SendFailed(str(error)) from error
-    OutgoingEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), claimed_until=None, last_error="")
+    # Once sent, the text is dropped: it may hold a password-reset or answer link, which no one should read later.
+    OutgoingEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), claimed_until=None, last_error="",
+                                                     body=SENT_BODY, html_body="")
 
 
 def send(*, email_id: int) -> bool:
