@@ -1,5 +1,6 @@
 """Keel's settings, all read from the environment: embedded defaults, production when DJANGO_DEBUG=false."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from config import env
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "axes",
     "core",
     "outbox",
     "org",
@@ -62,6 +64,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx: is this an htmx request, and what does it target
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
+    # Last: it turns a sign-in refused for too many failures into Keel's sign-in page with the reason.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -87,7 +93,8 @@ DATABASES = {"default": env.database("DATABASE_URL", default_sqlite=DATA_DIR / "
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
-AUTHENTICATION_BACKENDS = ["org.auth_backends.UsernameOrEmailBackend"]
+# django-axes first: it refuses a locked-out account and address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "org.auth_backends.UsernameOrEmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "login"
@@ -98,10 +105,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
-# Sign-in throttling: this many failures for one username (or five times as many from one address) within the
-# window lock further attempts until the window has passed.
+# Sign-in throttling (django-axes, counted in the database): this many failures for one account from one client
+# address lock that account at that address until the window has passed. Other addresses (the person at home,
+# colleagues behind the same office NAT signing in to their own accounts) are not locked.
 LOGIN_FAILURE_LIMIT = env.integer("KEEL_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW = env.integer("KEEL_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "org.auth_backends.account_key"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "org.forms.locked_out_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
+# How many reverse proxies (nginx, a load balancer) stand between people and Keel, each appending to
+# X-Forwarded-For; 0 (the default) trusts no header and uses the connection's address. Sign-in throttling
+# and the customers' answer page count per client address found this way (core/client_address.py).
+KEEL_TRUSTED_PROXY_COUNT = env.integer("KEEL_TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Password reset: at most this many e-mails to one address per hour, whoever asks.
+PASSWORD_RESET_EMAILS_PER_HOUR = env.integer("KEEL_PASSWORD_RESET_EMAILS_PER_HOUR", 3, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 # The organization's zone: pages show times in it, and week and month boundaries follow it.
@@ -127,9 +150,11 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 REDIS_URL = env.text("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short timeouts: a cache that does not answer must not hold a request (core/best_effort.py carries on).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
 else:
-    # A file cache is shared by the web process and the worker, so throttling holds across processes.
+    # A file cache is shared by the web processes, so the answer page's rate limit holds across them.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -186,6 +211,10 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# A broker that does not answer holds a request only briefly: the nudge is then dropped (core/best_effort.py)
+# and beat catches the work up from the database.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_ALWAYS_EAGER = env.flag("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -202,7 +231,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "outbox.tasks.send_pending_emails", "schedule": 60.0},
     "metrics-rollup": {"task": "metrics.tasks.run_rollups", "schedule": 120.0},
-    "metrics-recover-imports": {"task": "metrics.tasks.recover_reading_imports", "schedule": 300.0},
+    # Every minute: an import whose worker died is noticed within STALE_AFTER (90 s) plus a minute.
+    "metrics-recover-imports": {"task": "metrics.tasks.recover_reading_imports", "schedule": 60.0},
     "goals-acknowledgement-reminders": {"task": "goals.tasks.send_acknowledgement_reminders", "schedule": 3600.0},
     "reviews-invitations-and-reminders": {"task": "reviews.tasks.send_invitations_and_reminders", "schedule": 900.0},
     "reviews-extend-series": {"task": "reviews.tasks.extend_series", "schedule": 6 * 3600.0},
@@ -222,6 +252,25 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): every script, style, font and image is Keel's own, served from
+# static/ (vendored Bootstrap and htmx); no inline script or style attribute, nothing from other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy (core/middleware.py): Keel uses no camera, microphone, location, payment or USB.
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+                      "microphone=(), payment=(), usb=()")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

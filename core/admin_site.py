@@ -1,4 +1,4 @@
-"""Keel's admin site: one sign-in page for everyone (with its throttle), and 403 for people who are not staff."""
+"""Keel's admin site: one sign-in page for everyone (Keel's own, throttled), and 403 for people who are not staff."""
 
 from functools import wraps
 

@@ -92,7 +92,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="name", ordering="path")
     def indented_name(self, obj):
-        return format_html('<span style="padding-left:{}em">{}</span>', obj.depth * 1.5, obj.name)
+        # Indented with spaces, not a style attribute: the Content-Security-Policy allows no inline style.
+        return format_html("{}{}", "\u2003" * obj.depth, obj.name)
 
     @admin.display(description="managers")
     def manager_names(self, obj):

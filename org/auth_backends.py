@@ -18,3 +18,13 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def account_key(request, credentials) -> str:
+    """What django-axes counts failures against: the account's username when the login names one (by username or
+    e-mail, in any case), so every spelling of one account shares one count; the typed login otherwise."""
+    login = str((credentials or {}).get("username") or "").strip()
+    User = get_user_model()
+    username = (User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login))
+                .values_list("username", flat=True).first())
+    return username or login.lower()

@@ -5,16 +5,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import best_effort
 from outbox.models import OutgoingEmail
 
 log = logging.getLogger(__name__)
 
 # How long a worker holds a message while sending; a worker killed mid-send frees it after this.
 CLAIM_SECONDS = 5 * 60
+
+
+# What a sent message's body becomes (the admin says so too).
+SENT_BODY = "(Removed after sending: the text may have held links that sign in or answer.)"
 
 
 class SendFailed(Exception):
@@ -36,7 +40,7 @@ def queue_email(*, to: str, subject: str, body: str, html_body: str = "", attach
     else:
         email, created = OutgoingEmail.objects.create(**defaults), True
     if created:
-        transaction.on_commit(lambda: send_email.delay(email.pk))
+        best_effort.enqueue_on_commit(send_email, email.pk)
     return email
 
 
@@ -74,7 +78,9 @@ def send_claimed(*, email: OutgoingEmail) -> None:
         if gave_up:
             return
         raise SendFailed(str(error)) from error
-    OutgoingEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), claimed_until=None, last_error="")
+    # Once sent, the text is dropped: it may hold a password-reset or answer link, which no one should read later.
+    OutgoingEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), claimed_until=None, last_error="",
+                                                     body=SENT_BODY, html_body="")
 
 
 def send(*, email_id: int) -> bool:
@@ -110,5 +116,5 @@ def retry_failed(*, email_ids) -> int:
     ids = list(OutgoingEmail.objects.filter(pk__in=email_ids, failed_at__isnull=False).values_list("pk", flat=True))
     OutgoingEmail.objects.filter(pk__in=ids).update(failed_at=None, attempts=0, claimed_until=None)
     for email_id in ids:
-        transaction.on_commit(lambda email_id=email_id: send_email.delay(email_id))
+        best_effort.enqueue_on_commit(send_email, email_id)
     return len(ids)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import periods
+from core import best_effort, periods
 from core.exceptions import RuleViolation
 from customers.models import Campaign, CampaignQuestion, Customer
 from goals.models import QualityDefinition
@@ -223,7 +223,7 @@ def send_campaign(*, by: User, campaign: Campaign) -> int:
     if campaign.ends_on < periods.today():
         raise RuleViolation(f"The campaign ended on {campaign.ends_on:%d %b %Y}; it can no longer be sent.")
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENT)
-    transaction.on_commit(lambda: send_invitations_and_reminders.delay())
+    best_effort.enqueue_on_commit(send_invitations_and_reminders)
     return recipients
 
 

@@ -3,12 +3,13 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from core import best_effort
+from core.client_address import client_address
 from customers.forms.public import AnswerForm
 from customers.services import answers
 from customers.services import campaigns as services
@@ -39,23 +40,15 @@ def public_page(view):
     return wrapped
 
 
-def _count(key: str) -> int:
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW)
-        return 1
-
-
 def over_rate_limit(request, token: str) -> bool:
     """Count this request against the client's address and the link; True once either exceeds RATE_LIMIT.
 
-    REMOTE_ADDR is the proxy's address behind a reverse proxy; the per-link count still holds there.
+    The address is the customer's own, seen through the trusted reverse proxies (core.client_address), so
+    customers behind one proxy do not share one count. With the cache unreachable nothing is counted and the
+    page still answers.
     """
-    address = request.META.get("REMOTE_ADDR", "unknown")
-    by_address = _count(f"respond:ip:{address}")
-    by_link = _count(f"respond:link:{hash_token(token)[:40]}")
+    by_address = best_effort.count_hit(f"respond:ip:{client_address(request) or 'unknown'}", window=RATE_WINDOW)
+    by_link = best_effort.count_hit(f"respond:link:{hash_token(token)[:40]}", window=RATE_WINDOW)
     return by_address > RATE_LIMIT or by_link > RATE_LIMIT
 
 

@@ -96,7 +96,7 @@ class ClosePeriodForm(forms.Form):
     rule = forms.ChoiceField(label="Suggest awards for", choices=ClosedPeriod.Rule.choices,
                              initial=ClosedPeriod.Rule.ALL_ON_TARGET, widget=forms.RadioSelect)
     top_n = forms.IntegerField(label="N, for “Top N”", min_value=1, max_value=MAX_TOP_N, initial=3,
-                               widget=forms.NumberInput(attrs={"style": "max-width: 8rem"}),
+                               widget=forms.NumberInput(attrs={"class": "keel-narrow-8"}),
                                help_text="How many people the “Top N” rule suggests; a tie for the last place "
                                          "includes everyone tied.")
 

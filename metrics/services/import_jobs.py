@@ -5,21 +5,25 @@ a file above INLINE_BYTES is handed to a worker and its page polls the job. Smal
 are still checked and imported at once, by the same code.
 
 A job is claimed by a conditional UPDATE, so it runs once however many messages ask for it; the import and
-the job's result are committed together, so a worker killed midway leaves nothing imported and the job is
-claimed again once STALE_AFTER has passed (by the message Celery redelivers, or by beat's recover_stalled()).
+the job's result are committed together, so a worker killed midway leaves nothing imported. While it works, the
+worker beats on the job's row (heartbeat_at, from a thread with its own connection, outside the import's
+transaction); a running job silent for STALE_AFTER lost its worker and is claimed again (by the message Celery
+redelivers, or by beat's recover_stalled(), every minute).
 A job that fails for good says so on its page: nothing is dropped silently.
 """
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core import uploads
+from core import best_effort, uploads
 from core.models import PendingUpload
 from metrics.models import ReadingImport
 from metrics.services import imports
@@ -29,7 +33,8 @@ from org.models import User
 log = logging.getLogger(__name__)
 
 INLINE_BYTES = 1024 * 1024  # about 20,000 rows: checked or imported within a second or two, in the request
-STALE_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)  # a running job older than this was lost
+HEARTBEAT_SECONDS = 20  # how often a running job says it is alive
+STALE_AFTER = timedelta(seconds=90)  # a running job silent this long lost its worker
 LOST_AFTER = timedelta(minutes=2)  # a queued job no worker took by then gets another message
 MAX_ATTEMPTS = 3
 KEPT_FOR = timedelta(days=7)  # finished jobs, for their pages
@@ -54,10 +59,10 @@ def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = 
         try:
             run(job_id=job.pk)
         except Retry:  # the database failed under it: a worker tries again
-            transaction.on_commit(lambda: run_reading_import.delay(job.pk))
+            best_effort.enqueue_on_commit(run_reading_import, job.pk)
         job.refresh_from_db()
     else:
-        transaction.on_commit(lambda: run_reading_import.delay(job.pk))
+        best_effort.enqueue_on_commit(run_reading_import, job.pk)
     return job
 
 
@@ -74,12 +79,52 @@ def announce(job: ReadingImport) -> bool:
         announced_at=timezone.now()))
 
 
+def _stalled(now: datetime) -> Q:
+    """Running, and no sign of life (a heartbeat, or the start) for STALE_AFTER: its worker is gone."""
+    return Q(status=Status.RUNNING, last_sign_of_life__lt=now - STALE_AFTER)
+
+
+def _jobs():
+    return ReadingImport.objects.alias(last_sign_of_life=Coalesce("heartbeat_at", "started_at"))
+
+
+@contextmanager
+def heartbeat(job_id: int, *, every: float = HEARTBEAT_SECONDS):
+    """Mark the running job alive every `every` seconds while the block runs.
+
+    The beats come from a thread with its own database connection, so they commit while the import's own
+    transaction is still open; a failed beat is logged and the next one tried. On SQLite the import's
+    transaction holds the only write lock, so beats wait for it; a job is then claimed again only after it has
+    committed or its worker has died, since the claim needs that lock too.
+    """
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(every):
+                try:
+                    ReadingImport.objects.filter(pk=job_id, status=Status.RUNNING).update(
+                        heartbeat_at=timezone.now())
+                except DatabaseError as error:
+                    log.info("reading import %s: heartbeat not recorded: %s", job_id, error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"import-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 30)
+
+
 def run(*, job_id: int) -> bool:
     """Claim the job and run it; False when it is not there to run (done, or another worker has it)."""
     now = timezone.now()
-    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=now - STALE_AFTER)
-    if not ReadingImport.objects.filter(claimable, pk=job_id).update(status=Status.RUNNING, started_at=now,
-                                                                      attempts=F("attempts") + 1):
+    claimable = Q(status=Status.QUEUED) | _stalled(now)
+    if not _jobs().filter(claimable, pk=job_id).update(status=Status.RUNNING, started_at=now, heartbeat_at=now,
+                                                        attempts=F("attempts") + 1):
         return False
     job = ReadingImport.objects.select_related("user", "upload").get(pk=job_id)
     if job.attempts > MAX_ATTEMPTS:
@@ -90,7 +135,7 @@ def run(*, job_id: int) -> bool:
         _fail(job, GONE)
         return True
     try:
-        with transaction.atomic():
+        with heartbeat(job.pk), transaction.atomic():
             decimal = job.upload.data.get("decimal")  # chosen (or detected) at the upload; None: detect now
             with uploads.open_upload(job.upload) as file:
                 if job.action == ReadingImport.Action.CHECK:
@@ -128,11 +173,10 @@ def recover_stalled() -> int:
 
     now = timezone.now()
     ReadingImport.objects.filter(status__in=[Status.DONE, Status.FAILED], created_at__lt=now - KEPT_FOR).delete()
-    stalled = list(ReadingImport.objects.filter(
-        Q(status=Status.QUEUED, created_at__lt=now - LOST_AFTER)
-        | Q(status=Status.RUNNING, started_at__lt=now - STALE_AFTER)).values_list("pk", flat=True)[:100])
+    stalled = list(_jobs().filter(Q(status=Status.QUEUED, created_at__lt=now - LOST_AFTER) | _stalled(now))
+                   .values_list("pk", flat=True)[:100])
     for job_id in stalled:
-        run_reading_import.delay(job_id)
+        best_effort.enqueue(run_reading_import, job_id)
     return len(stalled)
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core import periods
+from core import best_effort, periods
 from core.exceptions import RuleViolation
 from metrics.models import ClosedPeriod, Metric, OwnerType, Reading, RollupQueue
 from org import access
@@ -228,7 +228,7 @@ def _enqueue_rollup_on_commit() -> None:
 def _enqueue_rollup() -> None:
     from metrics.tasks import run_rollups
 
-    run_rollups.delay()
+    best_effort.enqueue(run_rollups)
 
 
 COLUMNS = ("metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, recorded_by_id, "

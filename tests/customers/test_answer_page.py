@@ -160,6 +160,16 @@ def test_it_limits_the_rate_per_address_across_guessed_links(client, org):
     assert statuses[-1] == 429 and set(statuses[:-1]) == {410}
 
 
+def test_behind_the_proxy_customers_at_other_addresses_are_not_limited_by_one_guesser(client, link, settings):
+    settings.KEEL_TRUSTED_PROXY_COUNT = 1
+    _campaign, _recipient, token = link
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(RATE_LIMIT + 1):
+        client.get(url(f"guess-{n}"), HTTP_X_FORWARDED_FOR="203.0.113.66", **proxy)
+    assert client.get(url("guess-x"), HTTP_X_FORWARDED_FOR="203.0.113.66", **proxy).status_code == 429
+    assert client.get(url(token), HTTP_X_FORWARDED_FOR="198.51.100.20", **proxy).status_code == 200
+
+
 def test_it_enforces_csrf(link):
     campaign, _recipient, token = link
     browser = Client(enforce_csrf_checks=True)

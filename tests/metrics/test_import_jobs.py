@@ -1,5 +1,6 @@
 """Large imports run as jobs: a worker checks and imports, the page polls, a job runs once and is never lost."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -242,3 +243,46 @@ def test_a_file_removed_while_it_is_read_fails_the_job_with_a_message(org, fcr, 
     import_jobs.run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "failed" and job.error == import_jobs.GONE and Reading.objects.count() == 0
+
+
+def test_a_job_whose_worker_died_is_claimed_again_within_two_minutes(org, fcr, _controlled_clock):
+    job = start(org)
+    now = timezone.now()
+    ReadingImport.objects.filter(pk=job.pk).update(status="running", attempts=1, started_at=now, heartbeat_at=now)
+    _controlled_clock.shift(60)
+    assert import_jobs.recover_stalled() == 0  # a minute of silence: the worker may be busy
+    assert import_jobs.run(job_id=job.pk) is False
+    _controlled_clock.shift(60)
+    assert import_jobs.run(job_id=job.pk) is True  # two minutes: its worker is gone
+    job.refresh_from_db()
+    assert (job.status, job.attempts, Reading.objects.count()) == ("done", 2, 1)
+
+
+def test_a_long_job_whose_worker_still_beats_is_left_alone(org, fcr):
+    job = start(org)
+    ReadingImport.objects.filter(pk=job.pk).update(status="running", attempts=1,
+                                                   started_at=timezone.now() - timedelta(minutes=30),
+                                                   heartbeat_at=timezone.now() - timedelta(seconds=20))
+    assert import_jobs.recover_stalled() == 0
+    assert import_jobs.run(job_id=job.pk) is False
+
+
+def test_beat_looks_for_dead_workers_every_minute(settings):
+    assert settings.CELERY_BEAT_SCHEDULE["metrics-recover-imports"]["schedule"] <= 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_job_beats_from_its_own_connection(org, fcr, _controlled_clock):
+    job = start(org)
+    ReadingImport.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now(),
+                                                   heartbeat_at=timezone.now())
+    with import_jobs.heartbeat(job.pk, every=0.05):
+        _controlled_clock.shift(10 * 60)  # ten minutes of work
+        later = timezone.now()
+        for _ in range(100):
+            job.refresh_from_db()
+            if job.heartbeat_at >= later:
+                break
+            time.sleep(0.05)
+    assert job.heartbeat_at >= later
+    assert import_jobs.recover_stalled() == 0

@@ -1,4 +1,4 @@
-"""Signing in with a username or e-mail, wrong passwords, throttling, and signing out."""
+"""Signing in with a username or e-mail, wrong passwords, throttling (django-axes), and signing out."""
 
 from django.urls import reverse
 
@@ -39,33 +39,56 @@ def test_an_inactive_person_cannot_sign_in(client, org):
     assert "_auth_user_id" not in client.session
 
 
-def test_it_locks_an_account_after_repeated_failures(client, org, settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
+OFFICE = {"REMOTE_ADDR": "198.51.100.20"}
+HOME = {"REMOTE_ADDR": "203.0.113.7"}
+
+
+def test_it_locks_an_account_after_repeated_failures_from_one_address(client, org, settings):
+    settings.AXES_FAILURE_LIMIT = 3
     for _ in range(3):
-        sign_in(client, "bob", "wrong")
-    response = sign_in(client, "bob")  # the right password, but too late
-    assert "Too many failed sign-in attempts" in response.content.decode()
+        sign_in(client, "bob", "wrong", **OFFICE)
+    response = sign_in(client, "bob", **OFFICE)  # the right password, but too late from here
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts for this account from here" in response.content.decode()
+    assert 'name="username"' in response.content.decode()  # Keel's own sign-in page, with the reason
     assert "_auth_user_id" not in client.session
 
 
-def test_the_lock_counts_the_email_and_username_of_one_account_separately_from_others(client, org, settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
-    for _ in range(3):
-        sign_in(client, "bob", "wrong")
-    sign_in(client, "alice")
+def test_a_locked_account_still_signs_in_from_another_address(client, org, settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    for _ in range(5):
+        sign_in(client, "bob", "wrong", **OFFICE)
+    response = sign_in(client, "bob", **HOME)
+    assert response.status_code == 302
+    assert client.session.get("_auth_user_id") == str(org.bob.pk)
+
+
+def test_many_failures_from_one_address_do_not_lock_another_account_there(client, org):
+    for n in range(25):  # an office behind one NAT: someone mistypes, or guesses, 25 times
+        sign_in(client, ("bob", f"nobody{n}")[n % 2], "wrong", **OFFICE)
+    response = sign_in(client, "alice", **OFFICE)
+    assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(org.alice.pk)
 
 
-def test_it_locks_an_address_that_tries_many_accounts(client, org, settings):
-    settings.LOGIN_FAILURE_LIMIT = 1
-    for n in range(5):  # 5 = the address factor times the limit
-        sign_in(client, f"nobody{n}", "wrong")
-    response = sign_in(client, "alice")
+def test_the_username_and_email_of_one_account_share_one_count(client, org, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for login in ("bob", "BOB@example.com", "Bob"):
+        sign_in(client, login, "wrong", **OFFICE)
+    response = sign_in(client, "bob@example.com", **OFFICE)
     assert "Too many failed sign-in attempts" in response.content.decode()
 
 
+def test_the_lock_ends_after_the_window(client, org, settings, _controlled_clock):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        sign_in(client, "bob", "wrong", **OFFICE)
+    _controlled_clock.shift(settings.AXES_COOLOFF_TIME.total_seconds() + 1)
+    assert sign_in(client, "bob", **OFFICE).status_code == 302
+
+
 def test_a_success_clears_the_failures(client, org, settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.AXES_FAILURE_LIMIT = 3
     sign_in(client, "bob", "wrong")
     sign_in(client, "bob", "wrong")
     sign_in(client, "bob")
@@ -74,6 +97,17 @@ def test_a_success_clears_the_failures(client, org, settings):
     sign_in(client, "bob", "wrong")
     sign_in(client, "bob")
     assert client.session.get("_auth_user_id") == str(org.bob.pk)
+
+
+def test_behind_a_trusted_proxy_it_counts_the_client_address_the_proxy_saw(client, org, settings):
+    settings.KEEL_TRUSTED_PROXY_COUNT = 1
+    settings.AXES_FAILURE_LIMIT = 3
+    proxy = "10.0.0.2"
+    for _ in range(3):
+        sign_in(client, "bob", "wrong", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20")
+    assert sign_in(client, "bob", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 429
+    response = sign_in(client, "bob", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert response.status_code == 302
 
 
 def test_sign_out_needs_a_post_and_ends_the_session(client, org):

@@ -1,10 +1,12 @@
 """The outbox: each message is a row, sent once, retried when sending fails, reported when it keeps failing."""
 
+import re
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from outbox import services, tasks
@@ -126,3 +128,28 @@ def test_the_admin_lists_failed_messages(client, org):
     client.force_login(org.admin)
     html = client.get("/admin/outbox/outgoingemail/?status=failed").content.decode()
     assert "Bounced" in html and "Fine" not in html
+
+
+def reset_email(client):
+    client.post(reverse("password_reset"), {"email": "bob@example.com"})
+    email = OutgoingEmail.objects.get(to="bob@example.com")
+    link = re.search(r"/accounts/password/reset/\S+/", email.body).group(0)
+    return email, link
+
+
+def test_the_admin_never_shows_the_links_in_a_message(client, org):
+    email, link = reset_email(client)
+    client.force_login(org.admin)
+    html = client.get(reverse("admin:outbox_outgoingemail_change", args=[email.pk])).content.decode()
+    assert email.subject in html and "[link hidden]" in html
+    assert link not in html and link.split("/")[-2] not in html  # neither the link nor its token
+
+
+def test_a_sent_message_keeps_no_copy_of_its_text(client, org):
+    email, link = reset_email(client)
+    services.send(email_id=email.pk)
+    email.refresh_from_db()
+    assert email.sent_at is not None
+    assert link not in email.body and email.html_body == ""
+    assert "Removed after sending" in email.body
+    assert link in mail.outbox[0].body  # what was sent was whole

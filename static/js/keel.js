@@ -1,0 +1,47 @@
+/* Keel's page behaviour, in one file so the Content-Security-Policy needs no inline script or style:
+   templates mark elements with data- attributes and this file acts on them (also in content htmx swaps in). */
+(function () {
+  "use strict";
+
+  function apply(root) {
+    root.querySelectorAll("[data-width]").forEach(function (el) {
+      el.style.width = el.dataset.width + "%";
+    });
+    root.querySelectorAll("[data-depth]").forEach(function (el) {
+      el.style.setProperty("--depth", el.dataset.depth);
+    });
+  }
+
+  /* A filter that changes submits its form (radio buttons, switches, pickers). */
+  document.addEventListener("change", function (event) {
+    const field = event.target.closest("[data-autosubmit]");
+    if (field && field.form) { field.form.submit(); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    /* Forms that undo something ask first. */
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+    /* A second click on Send while the first is on its way sends nothing more (the server also refuses it). */
+    if (form.hasAttribute("data-submit-once")) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+    }
+  });
+
+  /* The organization chart's filter box hides the rows that do not match. */
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "org-filter") { return; }
+    const words = event.target.value.trim().toLowerCase();
+    document.querySelectorAll(".keel-tree tbody tr[data-search]").forEach(function (row) {
+      row.hidden = words !== "" && !row.dataset.search.includes(words);
+    });
+  });
+
+  document.addEventListener("htmx:load", function (event) { apply(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { apply(document); });
+  } else {
+    apply(document);
+  }
+})();
