@@ -22,7 +22,7 @@ BATCH = 500
 
 
 def answer_link(token: str) -> str:
-    base = getattr(settings, "KEEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.KEEL_SITE_URL.rstrip("/")
     return f"{base}/r/{token}/"
 
 

@@ -472,7 +472,7 @@ def reminder_delays() -> tuple[timedelta, timedelta]:
 
 
 def _reminder_body(person: User, rows: list[dict]) -> str:
-    site = getattr(settings, "KEEL_SITE_URL", "http://localhost:8000").rstrip("/")
+    site = settings.KEEL_SITE_URL.rstrip("/")
     lines = [f"Hello {person['first_name'] or person['username']},", "",
              "You are asked to read and acknowledge "
              + ("this quality definition:" if len(rows) == 1 else f"these {len(rows)} quality definitions:"), ""]
