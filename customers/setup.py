@@ -73,8 +73,7 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
     """Two closed reality checks of Customer Service's "Support tickets" with about 40 answers each (some worse
     than promised, with follow-ups, some closed), their scores recorded as readings, and one open campaign."""
     from customers.models import Answer, Campaign, Customer, FollowUp
-    from customers.selectors import results
-    from customers.services import answers
+    from customers.services import answers, campaigns
     from goals.models import QualityDefinition
     from goals.services.definitions import current_version
 
@@ -119,8 +118,10 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
                            now=answered_at)
             responses += 1
         closed_at = datetime.combine(ends_on, time(23, 59), tzinfo=zone)
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED, closed_at=closed_at)
-        campaign.status, campaign.closed_at = Campaign.Status.CLOSED, closed_at
+        try:
+            recorded += campaigns.close_campaign(campaign=campaign, at=closed_at) or 0
+        except Exception as error:  # the demo goes on without the scores
+            _log.warning("Demo scores of %s not recorded: %s", campaign, error)
         # The older campaign's follow-ups were mostly dealt with; the newer one's partly.
         share_closed = 0.8 if ended_days_ago > 60 else 0.4
         for follow_up in FollowUp.objects.filter(campaign=campaign).order_by("pk"):
@@ -130,10 +131,6 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
                     status=FollowUp.Status.CLOSED, closed_at=min(done, timezone.now()),
                     resolution=rng.choice(["Called the customer back and fixed it.", "Apologised; process changed.",
                                            "Refund sent and explained."]))
-        try:
-            recorded += results.on_campaign_closed(campaign)
-        except Exception as error:  # a closed scorecard period refuses readings; the demo goes on without them
-            _log.warning("Demo scores of %s not recorded: %s", campaign, error)
     # Follow-ups were stamped "now" on creation; date them from their answers so times to close are realistic.
     for follow_up in FollowUp.objects.filter(campaign__definition=definition).select_related("response"):
         FollowUp.objects.filter(pk=follow_up.pk).update(created_at=follow_up.response.submitted_at)

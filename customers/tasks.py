@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core import periods
 from customers.models import Campaign, Customer, Recipient
 from customers.tokens import new_token
 from outbox.services import queue_email
@@ -105,10 +104,11 @@ def send_invitations_and_reminders() -> str:
 
 
 def close_campaigns(*, today=None) -> int:
-    """Close sent campaigns whose end date has passed; returns how many (0 on a second run)."""
-    today = today or periods.today()
-    return Campaign.objects.filter(status=Campaign.Status.SENT, ends_on__lt=today).update(
-        status=Campaign.Status.CLOSED, closed_at=timezone.now())
+    """Close sent campaigns whose end date has passed and record their scores (customers.services.campaigns
+    .close_campaign, once each); returns how many (0 on a second run)."""
+    from customers.services.campaigns import close_ended_campaigns as close_ended
+
+    return close_ended(today=today)
 
 
 @shared_task
