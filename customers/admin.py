@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from customers.models import Answer, Campaign, CampaignQuestion, Customer, FollowUp, Recipient, Response
+from customers.models import (
+    Answer,
+    Campaign,
+    CampaignQuestion,
+    Customer,
+    FollowUp,
+    Recipient,
+    Response,
+)
 
 
 @admin.register(Customer)
@@ -28,10 +36,25 @@ class CampaignAdmin(admin.ModelAdmin):
 
 @admin.register(Recipient)
 class RecipientAdmin(admin.ModelAdmin):
-    list_display = ["customer", "campaign", "sent_at", "reminders", "submitted_at", "expires_at"]
-    list_filter = [("submitted_at", admin.EmptyFieldListFilter)]
+    """Who was asked and when. Whether and when a colleague answered an internal campaign, and their saved draft,
+    are answers: never shown here (a name beside a date would undo the anonymity)."""
+
+    list_display = ["customer", "campaign", "sent_at", "reminders", "answered", "expires_at"]
     raw_id_fields = ["customer", "person", "campaign"]
-    exclude = ["token_hash"]  # a hash, useless to people and better not shown
+    exclude = ["token_hash", "draft", "submitted_at"]  # a hash, useless to people; answers, shown only as below
+
+    @admin.display(description="answered")
+    def answered(self, recipient: Recipient):
+        if recipient.person_id is not None:
+            return "—"
+        return recipient.submitted_at
+
+
+class ShownAnswersAdmin(admin.ModelAdmin):
+    """Rows derived from answers: those of internal campaigns below the anonymity minimum are not listed."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).shown()
 
 
 class AnswerInline(admin.TabularInline):
@@ -40,14 +63,14 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(ShownAnswersAdmin):
     list_display = ["campaign", "submitted_at", "nps", "csat"]
-    raw_id_fields = ["recipient"]
+    exclude = ["recipient"]  # the link to who answered stays out of sight
     inlines = [AnswerInline]
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ShownAnswersAdmin):
     list_display = ["reason", "department", "owner", "due_date", "status", "closed_at"]
     list_filter = ["status"]
     raw_id_fields = ["response", "owner"]

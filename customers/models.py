@@ -2,12 +2,39 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
 from goals.models import AcceptanceCriterion, DefinitionVersion, QualityDefinition
 from org.models import Department
+
+# The anonymity minimum: nothing derived from the answers of an internal campaign (results, follow-ups and their
+# texts and dates, trends, scores, the internal map, the admin) is visible to anyone before this many colleagues
+# answered it. The one definition: everything else reads it from here.
+INTERNAL_MINIMUM = 5
+
+
+def too_few_to_show(campaign_ref: str) -> Q:
+    """Condition on rows that lead to a campaign through `campaign_ref` (e.g. "campaign", "response__campaign"):
+    the campaign is internal and has fewer than INTERNAL_MINIMUM responses, so nothing of its answers may show."""
+    few = (Campaign.objects.filter(pk=OuterRef(campaign_ref), audience=Customer.Kind.INTERNAL)
+           .annotate(answered=Count("responses")).filter(answered__lt=INTERNAL_MINIMUM))
+    return Q(Exists(few))
+
+
+class AnswerDerivedQuerySet(models.QuerySet):
+    """Rows derived from answers (responses, answers, follow-ups): .shown() leaves out those of internal campaigns
+    below the anonymity minimum."""
+
+    campaign_ref = "campaign"
+
+    def shown(self):
+        return self.exclude(too_few_to_show(self.campaign_ref))
+
+
+class AnswerQuerySet(AnswerDerivedQuerySet):
+    campaign_ref = "response__campaign"
 
 
 class Customer(models.Model):
@@ -151,6 +178,8 @@ class Response(models.Model):
     csat = models.PositiveSmallIntegerField(null=True, blank=True)
     submitted_at = models.DateTimeField()
 
+    objects = AnswerDerivedQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(nps__isnull=True) | Q(nps__lte=10), name="customers_nps_0_10"),
@@ -172,6 +201,8 @@ class Answer(models.Model):
     question = models.ForeignKey(CampaignQuestion, on_delete=models.CASCADE, related_name="answers")
     comparison = models.CharField(max_length=12, choices=Comparison.choices)
     rating = models.PositiveSmallIntegerField(help_text="1 (far worse) to 7 (far better).")
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -201,6 +232,8 @@ class FollowUp(models.Model):
     resolution = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnswerDerivedQuerySet.as_manager()
 
     class Meta:
         ordering = ["status", "due_date", "-created_at"]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
-from customers.models import Answer, Campaign, Customer, FollowUp, Response
+from customers.models import INTERNAL_MINIMUM, Answer, Campaign, Customer, FollowUp, Response
 from metrics.models import Metric, Reading
 from metrics.services.readings import ReadingRow, record_readings
 from org import access
@@ -24,7 +24,6 @@ from org.models import User
 
 log = logging.getLogger(__name__)
 
-INTERNAL_MINIMUM = 5  # internal campaigns show results only from this many responses on, to keep answers anonymous
 FEW_ANSWERS = 30  # below this, results carry a margin-of-error note
 COMMENTS_SHOWN = 200
 TREND_CAMPAIGNS = 12

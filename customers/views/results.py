@@ -108,7 +108,8 @@ def propose_revision(request, pk):
 
 def follow_up_list(request):
     """Follow-ups of the departments the person manages and those they own; open first, with time to close."""
-    if access.role(request.user) == access.EMPLOYEE and not FollowUp.objects.filter(owner=request.user).exists():
+    owns_some = FollowUp.objects.filter(owner=request.user).shown().exists()
+    if access.role(request.user) == access.EMPLOYEE and not owns_some:
         raise Http404("Follow-ups are for managers and their owners.")
     form = FollowUpFilterForm(request.GET or None)
     form.is_valid()
