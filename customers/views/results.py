@@ -108,8 +108,8 @@ def propose_revision(request, pk):
 
 def follow_up_list(request):
     """Follow-ups of the departments the person manages and those they own; open first, with time to close."""
-    owns_some = FollowUp.objects.filter(owner=request.user).shown().exists()
-    if access.role(request.user) == access.EMPLOYEE and not owns_some:
+    owned = FollowUp.objects.filter(owner=request.user).shown()
+    if access.role(request.user) == access.EMPLOYEE and not owned.exists():  # (the query runs for employees only)
         raise Http404("Follow-ups are for managers and their owners.")
     form = FollowUpFilterForm(request.GET or None)
     form.is_valid()
