@@ -192,15 +192,30 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
+    """One criterion, asked once, on one scale that holds the comparison with the promise: 1 far worse than
+    promised, 4 as promised, 7 far better. One value, so an answer cannot contradict itself."""
+
+    class Rating(models.IntegerChoices):
+        FAR_WORSE = 1, "Far worse than promised"
+        WORSE = 2, "Worse than promised"
+        SLIGHTLY_WORSE = 3, "Slightly worse than promised"
+        AS_PROMISED = 4, "As promised"
+        SLIGHTLY_BETTER = 5, "Slightly better than promised"
+        BETTER = 6, "Better than promised"
+        FAR_BETTER = 7, "Far better than promised"
+
     class Comparison(models.TextChoices):
+        """The side of the promise a rating falls on: below 4 worse, 4 as promised, above 4 better."""
+
         WORSE = "worse", "Worse than promised"
         AS_PROMISED = "as_promised", "As promised"
         BETTER = "better", "Better than promised"
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(CampaignQuestion, on_delete=models.CASCADE, related_name="answers")
-    comparison = models.CharField(max_length=12, choices=Comparison.choices)
-    rating = models.PositiveSmallIntegerField(help_text="1 (far worse) to 7 (far better).")
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices,
+                                              help_text="1 (far worse than promised), 4 (as promised) to 7 (far "
+                                                        "better than promised).")
 
     objects = AnswerQuerySet.as_manager()
 
@@ -211,7 +226,28 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.question}: {self.comparison}"
+        return f"{self.question}: {self.get_rating_display().lower()}"
+
+    @staticmethod
+    def comparison_of(rating: int) -> str:
+        """The side of the promise a rating falls on (Answer.Comparison)."""
+        if rating < Answer.Rating.AS_PROMISED:
+            return Answer.Comparison.WORSE
+        return Answer.Comparison.AS_PROMISED if rating == Answer.Rating.AS_PROMISED else Answer.Comparison.BETTER
+
+    @staticmethod
+    def compared(comparison: str, prefix: str = "") -> Q:
+        """Condition on the rating (through `prefix`, e.g. "answers__") for one side of the promise."""
+        column = f"{prefix}rating"
+        if comparison == Answer.Comparison.WORSE:
+            return Q(**{f"{column}__lt": Answer.Rating.AS_PROMISED})
+        if comparison == Answer.Comparison.BETTER:
+            return Q(**{f"{column}__gt": Answer.Rating.AS_PROMISED})
+        return Q(**{column: Answer.Rating.AS_PROMISED})
+
+    @property
+    def comparison(self) -> str:
+        return self.comparison_of(self.rating)
 
 
 class FollowUp(models.Model):

@@ -105,12 +105,11 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
                 continue  # did not answer
             rows = []
             for question in questions:
-                draw = rng.random()
-                comparison = (Answer.Comparison.WORSE if draw < worse else Answer.Comparison.BETTER
-                              if draw > 1 - better else Answer.Comparison.AS_PROMISED)
-                rating = {"worse": rng.randint(1, 3), "as_promised": 4, "better": rng.randint(5, 7)}[comparison]
-                rows.append(answers.AnswerRow(question=question, comparison=comparison, rating=rating))
-            unhappy = sum(r.comparison == Answer.Comparison.WORSE for r in rows)
+                draw = rng.random()  # one answer on the one scale: 1-3 worse than promised, 4 as promised, 5-7 better
+                rating = (rng.randint(1, 3) if draw < worse else rng.randint(5, 7) if draw > 1 - better
+                          else Answer.Rating.AS_PROMISED)
+                rows.append(answers.AnswerRow(question=question, rating=rating))
+            unhappy = sum(Answer.comparison_of(r.rating) == Answer.Comparison.WORSE for r in rows)
             nps = max(0, min(10, rng.randint(7, 10) - 3 * unhappy))
             csat = max(1, min(5, rng.randint(4, 5) - unhappy))
             answered_at = sent_at + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8))

@@ -11,7 +11,6 @@ from customers.models import Answer, Campaign, CampaignQuestion, FollowUp, Recip
 from customers.tokens import hash_token
 
 FOLLOW_UP_DAYS = 14  # a follow-up is due two weeks after the answer that opened it
-LOW_RATING = 2  # ratings of 1 or 2 (of 7) open a follow-up even when "as promised" was ticked
 LOW_NPS = 6  # detractors
 LOW_CSAT = 2  # dissatisfied or very dissatisfied
 
@@ -34,10 +33,10 @@ class LinkRefused(RuleViolation):
 
 @dataclass(frozen=True)
 class AnswerRow:
-    """One question's answer as submitted."""
+    """One question's answer as submitted: a rating on the one scale, 1 far worse than promised, 4 as promised, 7
+    far better."""
 
     question: CampaignQuestion
-    comparison: str
     rating: int
 
 
@@ -74,10 +73,8 @@ def save_draft(*, recipient: Recipient, data: dict) -> None:
 def _follow_up_reasons(*, rows: list[AnswerRow], nps: int | None, csat: int | None):
     """(question or None, reason) for every answer that needs someone to follow it up."""
     for row in rows:
-        if row.comparison == Answer.Comparison.WORSE:
-            yield row.question, f"Worse than promised: “{row.question.promise}” (rated {row.rating} of 7)"
-        elif row.rating <= LOW_RATING:
-            yield row.question, f"Low rating ({row.rating} of 7): “{row.question.promise}”"
+        if Answer.comparison_of(row.rating) == Answer.Comparison.WORSE:
+            yield row.question, f"{Answer.Rating(row.rating).label}: “{row.question.promise}” ({row.rating} of 7)"
     overall = []
     if nps is not None and nps <= LOW_NPS:
         overall.append(f"would recommend us {nps} of 10")
@@ -92,8 +89,8 @@ def submit(*, recipient: Recipient, answers: list[AnswerRow], comment: str = "",
     """Store the answers once: claim the link, then write the response, its answers and any follow-ups.
 
     The claim is a conditional UPDATE, so of two simultaneous submits (double click, two tabs) exactly one
-    writes; the other raises LinkRefused(USED). Worse-than-promised answers, ratings of 2 or less, NPS of 6 or
-    less and CSAT of 2 or less each open a follow-up for the campaign's department, owned by its first manager
+    writes; the other raises LinkRefused(USED). Answers worse than promised (below 4 of 7), NPS of 6 or less and
+    CSAT of 2 or less each open a follow-up for the campaign's department, owned by its first manager
     and due in FOLLOW_UP_DAYS. Raises LinkRefused when the link is no longer answerable.
     """
     now = now or timezone.now()
@@ -110,8 +107,8 @@ def submit(*, recipient: Recipient, answers: list[AnswerRow], comment: str = "",
         response = Response.objects.create(recipient=recipient, campaign=campaign, comment=comment.strip(),
                                            nps=nps if campaign.include_nps else None,
                                            csat=csat if campaign.include_csat else None, submitted_at=now)
-        Answer.objects.bulk_create([Answer(response=response, question=row.question, comparison=row.comparison,
-                                           rating=row.rating) for row in answers])
+        Answer.objects.bulk_create([Answer(response=response, question=row.question, rating=row.rating)
+                                    for row in answers])
         reasons = list(_follow_up_reasons(rows=answers, nps=response.nps, csat=response.csat))
         if reasons:
             owner = campaign.department.managers.order_by("username").first()
