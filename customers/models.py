@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -139,6 +139,15 @@ class CampaignQuestion(models.Model):
         return self.promise
 
 
+class RecipientQuerySet(models.QuerySet):
+    def still_asked(self):
+        """Every external customer, and internal colleagues only while they are active and still in the customer
+        department (or below it): someone who left or moved out after the draw is neither invited, reminded, nor
+        able to answer."""
+        return self.filter(Q(person__isnull=True) | Q(
+            person__is_active=True, person__department__path__startswith=F("customer__internal_department__path")))
+
+
 class Recipient(models.Model):
     """A sampled customer (or, for internal campaigns, a member of a customer department) and their link.
 
@@ -157,6 +166,8 @@ class Recipient(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     draft = models.JSONField(default=dict, blank=True, help_text="Answers saved before submission.")
     submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RecipientQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -9,7 +9,6 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from customers.models import Campaign, Customer, Recipient
@@ -46,18 +45,11 @@ def _address(recipient: Recipient) -> str:
     return recipient.person.email if recipient.person_id else recipient.customer.email
 
 
-def still_asked() -> Q:
-    """Recipients still to be asked: every external customer, and internal colleagues only while they are active
-    and still in the customer department (or below it). Someone who left or moved out after the draw is neither
-    invited nor reminded."""
-    return Q(person__isnull=True) | Q(person__is_active=True,
-                                      person__department__path__startswith=F("customer__internal_department__path"))
-
-
 def send_invitations(*, now=None) -> int:
-    """Invite every drawn, not yet invited recipient of a sent, still open campaign. Returns how many."""
+    """Invite every drawn, not yet invited recipient of a sent, still open campaign (colleagues only while still in
+    the customer department: Recipient.objects.still_asked). Returns how many."""
     now = now or timezone.now()
-    pending = Recipient.objects.filter(still_asked(), sent_at__isnull=True, campaign__status=Campaign.Status.SENT,
+    pending = Recipient.objects.still_asked().filter(sent_at__isnull=True, campaign__status=Campaign.Status.SENT,
                                        expires_at__gt=now).values_list("pk", flat=True)
     sent = 0
     for pk in list(pending[:BATCH * 20]):
@@ -82,7 +74,7 @@ def send_reminders(*, now=None) -> int:
     (its hash replaces the old one in the claiming UPDATE), and the link of the earlier e-mail stops working.
     """
     now = now or timezone.now()
-    open_recipients = Recipient.objects.filter(still_asked(), campaign__status=Campaign.Status.SENT,
+    open_recipients = Recipient.objects.still_asked().filter(campaign__status=Campaign.Status.SENT,
                                                submitted_at__isnull=True,
                                                sent_at__isnull=False, expires_at__gt=now)
     sent = 0

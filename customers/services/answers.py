@@ -16,14 +16,17 @@ LOW_CSAT = 2  # dissatisfied or very dissatisfied
 
 
 class LinkRefused(RuleViolation):
-    """The link cannot be answered; `reason` is one of UNKNOWN, USED, EXPIRED, CLOSED."""
+    """The link cannot be answered; `reason` is one of UNKNOWN, USED, EXPIRED, CLOSED, MOVED (an internal
+    recipient who left or moved out of the customer department since they were asked)."""
 
-    UNKNOWN, USED, EXPIRED, CLOSED = "unknown", "used", "expired", "closed"
+    UNKNOWN, USED, EXPIRED, CLOSED, MOVED = "unknown", "used", "expired", "closed", "moved"
     MESSAGES = {
         UNKNOWN: "We could not find this questionnaire. Please check that the whole link was copied.",
         USED: "This questionnaire has already been answered. Thank you for your time.",
         EXPIRED: "This link has expired, so the questionnaire can no longer be answered.",
         CLOSED: "This survey is closed, so the questionnaire can no longer be answered.",
+        MOVED: "This questionnaire asks the people of a department you no longer belong to, so it can no longer be "
+               "answered from this link.",
     }
 
     def __init__(self, reason: str):
@@ -41,9 +44,10 @@ class AnswerRow:
 
 
 def recipient_for_token(token: str, *, now: datetime | None = None) -> Recipient:
-    """The recipient whose link this is, with its campaign and version loaded (one query).
+    """The recipient whose link this is, with its campaign and version loaded (one query; two for a colleague).
 
-    Raises LinkRefused: unknown (no such hash, or the campaign was never sent), used, expired, or closed.
+    Raises LinkRefused: unknown (no such hash, or the campaign was never sent), used, expired, closed, or moved (a
+    colleague who left or moved out of the customer department: they are no longer asked, nor counted).
     """
     now = now or timezone.now()
     recipient = (Recipient.objects.select_related("campaign__version", "campaign__department", "customer")
@@ -56,6 +60,8 @@ def recipient_for_token(token: str, *, now: datetime | None = None) -> Recipient
         raise LinkRefused(LinkRefused.CLOSED)
     if recipient.expires_at <= now:
         raise LinkRefused(LinkRefused.EXPIRED)
+    if recipient.person_id is not None and not Recipient.objects.still_asked().filter(pk=recipient.pk).exists():
+        raise LinkRefused(LinkRefused.MOVED)
     return recipient
 
 

@@ -1,13 +1,15 @@
 """Internal campaigns ask colleagues of the customer department as it is now: someone who left or moved out after
-the draw is neither invited nor reminded."""
+the draw is neither invited, reminded, nor able to answer."""
 
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from customers import tasks
 from customers.models import Customer, Recipient
+from customers.tokens import new_token
 from outbox.models import OutgoingEmail
 from tests.customers.result_factories import make_campaign, make_customer
 
@@ -51,3 +53,19 @@ def test_a_colleague_who_moved_out_after_the_invitation_is_not_reminded(org, rec
     org.bob.save()
     assert tasks.send_reminders(now=timezone.now() + timedelta(days=4)) == 1
     assert not OutgoingEmail.objects.filter(to=org.bob.email, subject__startswith="Reminder").exists()
+
+
+def test_a_colleague_who_moved_out_can_no_longer_answer(client, org, recipients):
+    token, token_hash = new_token()
+    Recipient.objects.filter(pk=recipients["bob"].pk).update(token_hash=token_hash, sent_at=timezone.now())
+    org.bob.department = org.sales
+    org.bob.save()
+    response = client.get(reverse("respond:answer", args=[token]))
+    assert response.status_code == 410
+    assert "a department you no longer belong to" in response.content.decode()
+
+
+def test_a_colleague_still_in_the_department_can_answer(client, org, recipients):
+    token, token_hash = new_token()
+    Recipient.objects.filter(pk=recipients["bob"].pk).update(token_hash=token_hash, sent_at=timezone.now())
+    assert client.get(reverse("respond:answer", args=[token])).status_code == 200
