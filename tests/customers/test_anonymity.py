@@ -41,8 +41,9 @@ def test_the_answer_opened_follow_ups_that_nobody_sees(org, internal):
 def test_the_follow_up_list_shows_nothing_of_the_answer(client, org, internal):
     client.force_login(org.charlie)
     html = client.get(reverse("customers:follow_ups")).content.decode()
-    assert "Worse than promised" not in html and "rated 2" not in html and "recommend us 3" not in html
     follow_up = FollowUp.objects.filter(campaign=internal).first()
+    assert "Worse than promised" not in html and "2 of 7" not in html and "recommend us 3" not in html
+    assert f"due {follow_up.due_date:%-d %b %Y}" not in html and internal.title not in html
     assert client.get(reverse("customers:follow_up", args=[follow_up.pk])).status_code == 404
 
 
