@@ -9,6 +9,7 @@ from customers.models import (
     Recipient,
     Response,
 )
+from customers.services.campaigns import close_campaign
 
 
 @admin.register(Customer)
@@ -30,8 +31,18 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["title", "department", "definition", "audience", "status", "starts_on", "ends_on", "seed"]
     list_filter = ["status", "audience"]
     search_fields = ["title", "definition__title"]
-    readonly_fields = ["seed", "draw_audit", "drawn_at"]
+    # A campaign closes only through customers.services.campaigns.close_campaign (which records its scores once):
+    # the status is not edited here; the "Close" action calls the service.
+    readonly_fields = ["seed", "draw_audit", "drawn_at", "status", "closed_at"]
     inlines = [QuestionInline]
+    actions = ["close"]
+
+    @admin.action(description="Close the selected campaigns and record their scores")
+    def close(self, request, queryset):
+        closed = sum(close_campaign(campaign=campaign) is not None
+                     for campaign in queryset.select_related("department", "created_by"))
+        self.message_user(request, f"{closed} campaign{'s' if closed != 1 else ''} closed; campaigns that were not "
+                                   "sent, or already closed, are left as they were.")
 
 
 @admin.register(Recipient)

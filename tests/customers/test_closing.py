@@ -2,12 +2,14 @@
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from customers import tasks
 from customers.models import Campaign
 from customers.services import campaigns
 from metrics.models import Reading
+from org.models import User
 from tests.customers.result_factories import make_campaign, respond
 
 
@@ -46,7 +48,6 @@ def test_it_closes_a_campaign_whose_scores_nobody_may_record(org):
     campaign = _ended(org)
     org.support.managers.clear()
     Campaign.objects.filter(pk=campaign.pk).update(created_by=None)
-    from org.models import User
     User.objects.update(is_staff=False)
     assert campaigns.close_campaign(campaign=campaign) == 0
     campaign.refresh_from_db()
@@ -60,3 +61,14 @@ def test_it_does_not_close_a_draft_or_a_campaign_still_running(org):
     assert tasks.close_campaigns() == 0
     assert campaigns.close_campaign(campaign=draft) is None
     assert Campaign.objects.get(pk=running.pk).status == Campaign.Status.SENT
+
+
+def test_the_admin_closes_through_the_service_and_cannot_edit_the_status(client, org):
+    campaign = _ended(org)
+    client.force_login(org.admin)
+    page = client.get(reverse("admin:customers_campaign_change", args=[campaign.pk])).content.decode()
+    assert 'name="status"' not in page
+    response = client.post(reverse("admin:customers_campaign_changelist"),
+                           {"action": "close", "_selected_action": [campaign.pk]}, follow=True)
+    assert "1 campaign closed" in response.content.decode()
+    assert Reading.objects.count() == 3
