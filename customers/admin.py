@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from customers.models import Answer, Campaign, CampaignQuestion, Customer, FollowUp, Recipient, Response
+from customers.models import (
+    Answer,
+    Campaign,
+    CampaignQuestion,
+    Customer,
+    FollowUp,
+    Recipient,
+    Response,
+)
+from customers.services.campaigns import close_campaign
 
 
 @admin.register(Customer)
@@ -22,16 +31,41 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["title", "department", "definition", "audience", "status", "starts_on", "ends_on", "seed"]
     list_filter = ["status", "audience"]
     search_fields = ["title", "definition__title"]
-    readonly_fields = ["seed", "draw_audit", "drawn_at"]
+    # A campaign closes only through customers.services.campaigns.close_campaign (which records its scores once):
+    # the status is not edited here; the "Close" action calls the service.
+    readonly_fields = ["seed", "draw_audit", "drawn_at", "status", "closed_at"]
     inlines = [QuestionInline]
+    actions = ["close"]
+
+    @admin.action(description="Close the selected campaigns and record their scores")
+    def close(self, request, queryset):
+        closed = sum(close_campaign(campaign=campaign) is not None
+                     for campaign in queryset.select_related("department", "created_by"))
+        self.message_user(request, f"{closed} campaign{'s' if closed != 1 else ''} closed; campaigns that were not "
+                                   "sent, or already closed, are left as they were.")
 
 
 @admin.register(Recipient)
 class RecipientAdmin(admin.ModelAdmin):
-    list_display = ["customer", "campaign", "sent_at", "reminders", "submitted_at", "expires_at"]
-    list_filter = [("submitted_at", admin.EmptyFieldListFilter)]
+    """Who was asked and when. Whether and when a colleague answered an internal campaign, and their saved draft,
+    are answers: never shown here (a name beside a date would undo the anonymity)."""
+
+    list_display = ["customer", "campaign", "sent_at", "reminders", "answered", "expires_at"]
     raw_id_fields = ["customer", "person", "campaign"]
-    exclude = ["token_hash"]  # a hash, useless to people and better not shown
+    exclude = ["token_hash", "draft", "submitted_at"]  # a hash, useless to people; answers, shown only as below
+
+    @admin.display(description="answered")
+    def answered(self, recipient: Recipient):
+        if recipient.person_id is not None:
+            return "—"
+        return recipient.submitted_at
+
+
+class ShownAnswersAdmin(admin.ModelAdmin):
+    """Rows derived from answers: those of internal campaigns below the anonymity minimum are not listed."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).shown()
 
 
 class AnswerInline(admin.TabularInline):
@@ -40,14 +74,14 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(ShownAnswersAdmin):
     list_display = ["campaign", "submitted_at", "nps", "csat"]
-    raw_id_fields = ["recipient"]
+    exclude = ["recipient"]  # the link to who answered stays out of sight
     inlines = [AnswerInline]
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ShownAnswersAdmin):
     list_display = ["reason", "department", "owner", "due_date", "status", "closed_at"]
     list_filter = ["status"]
     raw_id_fields = ["response", "owner"]

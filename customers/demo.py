@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from core import demo
 from customers.models import Answer, Campaign, CampaignQuestion, Customer, FollowUp, Recipient
-from customers.selectors import results
-from customers.services import answers
+from customers.services import answers, campaigns
 from customers.tokens import new_token
 from goals.models import QualityDefinition
 from goals.services.definitions import current_version
@@ -80,12 +79,11 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
                 continue  # did not answer
             rows = []
             for question in questions:
-                draw = rng.random()
-                comparison = (Answer.Comparison.WORSE if draw < worse else Answer.Comparison.BETTER
-                              if draw > 1 - better else Answer.Comparison.AS_PROMISED)
-                rating = {"worse": rng.randint(1, 3), "as_promised": 4, "better": rng.randint(5, 7)}[comparison]
-                rows.append(answers.AnswerRow(question=question, comparison=comparison, rating=rating))
-            unhappy = sum(r.comparison == Answer.Comparison.WORSE for r in rows)
+                draw = rng.random()  # one answer on the one scale: 1-3 worse than promised, 4 as promised, 5-7 better
+                rating = (rng.randint(1, 3) if draw < worse else rng.randint(5, 7) if draw > 1 - better
+                          else Answer.Rating.AS_PROMISED)
+                rows.append(answers.AnswerRow(question=question, rating=rating))
+            unhappy = sum(Answer.comparison_of(r.rating) == Answer.Comparison.WORSE for r in rows)
             nps = max(0, min(10, rng.randint(7, 10) - 3 * unhappy))
             csat = max(1, min(5, rng.randint(4, 5) - unhappy))
             answered_at = sent_at + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8))
@@ -93,8 +91,10 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
                            now=answered_at)
             responses += 1
         closed_at = datetime.combine(ends_on, time(23, 59), tzinfo=zone)
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED, closed_at=closed_at)
-        campaign.status, campaign.closed_at = Campaign.Status.CLOSED, closed_at
+        try:
+            recorded += campaigns.close_campaign(campaign=campaign, at=closed_at) or 0
+        except Exception as error:  # the demo goes on without the scores
+            _log.warning("Demo scores of %s not recorded: %s", campaign, error)
         # The older campaign's follow-ups were mostly dealt with; the newer one's partly.
         share_closed = 0.8 if ended_days_ago > 60 else 0.4
         for follow_up in FollowUp.objects.filter(campaign=campaign).order_by("pk"):
@@ -104,10 +104,6 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
                     status=FollowUp.Status.CLOSED, closed_at=min(done, timezone.now()),
                     resolution=rng.choice(["Called the customer back and fixed it.", "Apologised; process changed.",
                                            "Refund sent and explained."]))
-        try:
-            recorded += results.on_campaign_closed(campaign)
-        except Exception as error:  # a closed scorecard period refuses readings; the demo goes on without them
-            _log.warning("Demo scores of %s not recorded: %s", campaign, error)
     # Follow-ups were stamped "now" on creation; date them from their answers so times to close are realistic.
     for follow_up in FollowUp.objects.filter(campaign__definition=definition).select_related("response"):
         FollowUp.objects.filter(pk=follow_up.pk).update(created_at=follow_up.response.submitted_at)

@@ -2,13 +2,40 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
 from core import periods
 from goals.models import AcceptanceCriterion, DefinitionVersion, QualityDefinition
 from org.models import Department
+
+# The anonymity minimum: nothing derived from the answers of an internal campaign (results, follow-ups and their
+# texts and dates, trends, scores, the internal map, the admin) is visible to anyone before this many colleagues
+# answered it. The one definition: everything else reads it from here.
+INTERNAL_MINIMUM = 5
+
+
+def too_few_to_show(campaign_ref: str) -> Q:
+    """Condition on rows that lead to a campaign through `campaign_ref` (e.g. "campaign", "response__campaign"):
+    the campaign is internal and has fewer than INTERNAL_MINIMUM responses, so nothing of its answers may show."""
+    few = (Campaign.objects.filter(pk=OuterRef(campaign_ref), audience=Customer.Kind.INTERNAL)
+           .annotate(answered=Count("responses")).filter(answered__lt=INTERNAL_MINIMUM))
+    return Q(Exists(few))
+
+
+class AnswerDerivedQuerySet(models.QuerySet):
+    """Rows derived from answers (responses, answers, follow-ups): .shown() leaves out those of internal campaigns
+    below the anonymity minimum."""
+
+    campaign_ref = "campaign"
+
+    def shown(self):
+        return self.exclude(too_few_to_show(self.campaign_ref))
+
+
+class AnswerQuerySet(AnswerDerivedQuerySet):
+    campaign_ref = "response__campaign"
 
 
 class Customer(models.Model):
@@ -135,6 +162,14 @@ class RecipientQuerySet(models.QuerySet):
         return self.filter(campaign__status=Campaign.Status.SENT, submitted_at__isnull=True, sent_at__isnull=False,
                            expires_at__gt=now)
 
+    def still_asked(self):
+        """Every external customer, and internal colleagues only while they are active and still in the customer
+        department (or below it): someone who left or moved out after the draw is neither invited, reminded, nor
+        able to answer."""
+        return self.filter(Q(person__isnull=True) | Q(
+            person__is_active=True, person__department__in=Department.objects.subtree_of(
+                OuterRef("customer__internal_department__path"))))
+
 
 class Recipient(models.Model):
     """A sampled customer (or, for internal campaigns, a member of a customer department) and their link.
@@ -177,6 +212,8 @@ class Response(models.Model):
     csat = models.PositiveSmallIntegerField(null=True, blank=True)
     submitted_at = models.DateTimeField()
 
+    objects = AnswerDerivedQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(nps__isnull=True) | Q(nps__lte=10), name="customers_nps_0_10"),
@@ -189,15 +226,32 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
+    """One criterion, asked once, on one scale that holds the comparison with the promise: 1 far worse than
+    promised, 4 as promised, 7 far better. One value, so an answer cannot contradict itself."""
+
+    class Rating(models.IntegerChoices):
+        FAR_WORSE = 1, "Far worse than promised"
+        WORSE = 2, "Worse than promised"
+        SLIGHTLY_WORSE = 3, "Slightly worse than promised"
+        AS_PROMISED = 4, "As promised"
+        SLIGHTLY_BETTER = 5, "Slightly better than promised"
+        BETTER = 6, "Better than promised"
+        FAR_BETTER = 7, "Far better than promised"
+
     class Comparison(models.TextChoices):
+        """The side of the promise a rating falls on: below 4 worse, 4 as promised, above 4 better."""
+
         WORSE = "worse", "Worse than promised"
         AS_PROMISED = "as_promised", "As promised"
         BETTER = "better", "Better than promised"
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(CampaignQuestion, on_delete=models.CASCADE, related_name="answers")
-    comparison = models.CharField(max_length=12, choices=Comparison.choices)
-    rating = models.PositiveSmallIntegerField(help_text="1 (far worse) to 7 (far better).")
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices,
+                                              help_text="1 (far worse than promised), 4 (as promised) to 7 (far "
+                                                        "better than promised).")
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -206,10 +260,31 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.question}: {self.comparison}"
+        return f"{self.question}: {self.get_rating_display().lower()}"
+
+    @staticmethod
+    def comparison_of(rating: int) -> str:
+        """The side of the promise a rating falls on (Answer.Comparison)."""
+        if rating < Answer.Rating.AS_PROMISED:
+            return Answer.Comparison.WORSE
+        return Answer.Comparison.AS_PROMISED if rating == Answer.Rating.AS_PROMISED else Answer.Comparison.BETTER
+
+    @staticmethod
+    def compared(comparison: str, prefix: str = "") -> Q:
+        """Condition on the rating (through `prefix`, e.g. "answers__") for one side of the promise."""
+        column = f"{prefix}rating"
+        if comparison == Answer.Comparison.WORSE:
+            return Q(**{f"{column}__lt": Answer.Rating.AS_PROMISED})
+        if comparison == Answer.Comparison.BETTER:
+            return Q(**{f"{column}__gt": Answer.Rating.AS_PROMISED})
+        return Q(**{column: Answer.Rating.AS_PROMISED})
+
+    @property
+    def comparison(self) -> str:
+        return self.comparison_of(self.rating)
 
 
-class FollowUpQuerySet(models.QuerySet):
+class FollowUpQuerySet(AnswerDerivedQuerySet):
     """The follow-up filters every page, count and e-mail shares. The conditions are also given as Q objects
     (open_q, overdue_q) for aggregates that count several kinds in one query."""
 

@@ -108,7 +108,10 @@ class AcceptanceCriterion(models.Model):
 class Acknowledgement(models.Model):
     """A person asked to read and confirm a major version; acknowledged_at is empty until they do.
 
-    Rows are the queue of truth for reminders: reminded_at and reminders record what was sent.
+    Rows record who was asked and what they did (reminded_at and reminders: what was sent); they do not freeze the
+    audience. Who must acknowledge is the definition's current audience (goals.services.definitions.audience):
+    people who join or move in get a row when they are first looked for, and rows of people who left or moved out
+    stay as history but count nowhere (asked_now).
     """
 
     definition = models.ForeignKey(QualityDefinition, on_delete=models.CASCADE, related_name="acknowledgements")

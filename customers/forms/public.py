@@ -1,11 +1,11 @@
-"""The customer's questionnaire: per question how it compared with the promise and a 1-7 rating; comment, NPS, CSAT."""
+"""The customer's questionnaire: each promise asked once, on one 1-7 scale that holds the comparison with it (1 far
+worse than promised, 4 as promised, 7 far better); a comment, NPS, CSAT."""
 
 from django import forms
 
 from customers.models import Answer, Campaign, CampaignQuestion
 from customers.services.answers import AnswerRow
 
-RATINGS = [(n, str(n)) for n in range(1, 8)]
 NPS_CHOICES = [(n, str(n)) for n in range(0, 11)]
 CSAT_CHOICES = [(1, "Very dissatisfied"), (2, "Dissatisfied"), (3, "Neutral"), (4, "Satisfied"),
                 (5, "Very satisfied")]
@@ -22,14 +22,11 @@ class AnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
-            self.fields[f"q{question.pk}_comparison"] = forms.ChoiceField(
-                choices=Answer.Comparison.choices, widget=forms.RadioSelect, required=not partial,
-                label=question.prompt or "How did your experience compare?",
-                error_messages={"required": "Choose how this compared with what we promised."})
-            self.fields[f"q{question.pk}_rating"] = forms.TypedChoiceField(
-                choices=RATINGS, coerce=int, widget=forms.RadioSelect, required=not partial,
-                label="Your rating, from 1 (far worse) to 7 (far better)",
-                error_messages={"required": "Choose a rating from 1 to 7."})
+            self.fields[self.field_name(question)] = forms.TypedChoiceField(
+                choices=Answer.Rating.choices, coerce=int, widget=forms.RadioSelect, required=not partial,
+                label=question.prompt or "How did your experience compare with this promise?",
+                error_messages={"required": "Choose how your experience compared with this promise, from 1 (far "
+                                            "worse) to 7 (far better); 4 is as promised."})
         if campaign.include_nps:
             self.fields["nps"] = forms.TypedChoiceField(
                 choices=NPS_CHOICES, coerce=int, empty_value=None, required=False, widget=forms.RadioSelect,
@@ -39,9 +36,20 @@ class AnswerForm(forms.Form):
                 choices=CSAT_CHOICES, coerce=int, empty_value=None, required=False, widget=forms.RadioSelect,
                 label="Overall, how satisfied are you?")
 
+    @staticmethod
+    def field_name(question: CampaignQuestion) -> str:
+        # The name the 1-7 rating had before the scale held the comparison: drafts saved then still fill it in.
+        return f"q{question.pk}_rating"
+
     def blocks(self):
-        """(question, comparison field, rating field) per question, for the template."""
-        return [(q, self[f"q{q.pk}_comparison"], self[f"q{q.pk}_rating"]) for q in self.questions]
+        """(question, rating field) per question, for the template."""
+        return [(q, self[self.field_name(q)]) for q in self.questions]
+
+    def missing(self):
+        """(number, question) of each question left unanswered in a submitted form, for the list at the top."""
+        if not self.is_bound:
+            return []
+        return [(n, q) for n, q in enumerate(self.questions, start=1) if self.field_name(q) in self.errors]
 
     def draft_data(self) -> dict:
         """What was answered so far, as JSON for Recipient.draft (unanswered fields left out)."""
@@ -49,5 +57,4 @@ class AnswerForm(forms.Form):
 
     def answer_rows(self) -> list[AnswerRow]:
         data = self.cleaned_data
-        return [AnswerRow(question=q, comparison=data[f"q{q.pk}_comparison"], rating=data[f"q{q.pk}_rating"])
-                for q in self.questions]
+        return [AnswerRow(question=q, rating=data[self.field_name(q)]) for q in self.questions]

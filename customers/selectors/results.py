@@ -1,6 +1,9 @@
 """What campaigns found: the gap between promise and experience per criterion, NPS, CSAT, comments, trends, the
 internal customer map, and the scores recorded as metric readings.
 
+Each criterion is answered once on one 1-7 scale that holds the comparison with the promise (1 far worse than
+promised, 4 as promised, 7 far better): below 4 is worse than promised, above 4 better.
+
 Gap score: share of answers worse than promised minus share better than promised, in percentage points, over all
 of a campaign's answers: +100 means every answer was worse than promised, 0 balanced, -100 all better. Lower is
 better. It reads directly as "how many more people were let down than pleasantly surprised".
@@ -16,7 +19,7 @@ from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
-from customers.models import Answer, Campaign, Customer, FollowUp, FollowUpQuerySet, Response
+from customers.models import INTERNAL_MINIMUM, Answer, Campaign, Customer, FollowUp, FollowUpQuerySet, Response
 from metrics.models import Metric, Reading
 from metrics.services.readings import ReadingRow, record_readings
 from org import access
@@ -24,7 +27,6 @@ from org.models import User
 
 log = logging.getLogger(__name__)
 
-INTERNAL_MINIMUM = 5  # internal campaigns show results only from this many responses on, to keep answers anonymous
 FEW_ANSWERS = 30  # below this, results carry a margin-of-error note
 COMMENTS_SHOWN = 200
 TREND_CAMPAIGNS = 12
@@ -125,10 +127,10 @@ class CampaignResults:
 
 
 def _comparison_counts(prefix: str = "") -> dict:
-    column = f"{prefix}comparison"
-    return {"n": Count("pk"), "worse": Count("pk", filter=Q(**{column: WORSE})),
-            "as_promised": Count("pk", filter=Q(**{column: AS_PROMISED})),
-            "better": Count("pk", filter=Q(**{column: BETTER}))}
+    """Answers counted by the side of the promise their rating falls on (below 4, 4, above 4)."""
+    return {"n": Count("pk"), "worse": Count("pk", filter=Answer.compared(WORSE, prefix)),
+            "as_promised": Count("pk", filter=Answer.compared(AS_PROMISED, prefix)),
+            "better": Count("pk", filter=Answer.compared(BETTER, prefix))}
 
 
 def _response_scores():
@@ -156,9 +158,9 @@ def campaign_results(campaign: Campaign, *, with_trend: bool = True) -> Campaign
     if hidden:
         return results
     rows = (campaign.questions.order_by("position", "pk")
-            .annotate(n=Count("answers"), worse=Count("answers", filter=Q(answers__comparison=WORSE)),
-                      as_promised=Count("answers", filter=Q(answers__comparison=AS_PROMISED)),
-                      better=Count("answers", filter=Q(answers__comparison=BETTER)),
+            .annotate(n=Count("answers"), worse=Count("answers", filter=Answer.compared(WORSE, "answers__")),
+                      as_promised=Count("answers", filter=Answer.compared(AS_PROMISED, "answers__")),
+                      better=Count("answers", filter=Answer.compared(BETTER, "answers__")),
                       mean_rating=Avg("answers__rating")))
     results.questions = [QuestionResult(question_id=q.pk, promise=q.promise, criterion_id=q.criterion_id, n=q.n,
                                         worse=q.worse, as_promised=q.as_promised, better=q.better,

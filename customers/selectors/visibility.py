@@ -15,5 +15,6 @@ def visible_campaigns(user):
 
 
 def visible_follow_ups(user):
-    """Follow-ups of the departments the user manages, and those assigned to them."""
-    return FollowUp.objects.filter(Q(department__in=access.managed_departments(user)) | Q(owner=user))
+    """Follow-ups of the departments the user manages, and those assigned to them; none of an internal campaign below
+    the anonymity minimum (its answers' ratings, texts and dates would point at the few who answered)."""
+    return FollowUp.objects.filter(Q(department__in=access.managed_departments(user)) | Q(owner=user)).shown()

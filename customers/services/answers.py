@@ -11,20 +11,22 @@ from customers.models import Answer, Campaign, CampaignQuestion, FollowUp, Recip
 from customers.tokens import hash_token
 
 FOLLOW_UP_DAYS = 14  # a follow-up is due two weeks after the answer that opened it
-LOW_RATING = 2  # ratings of 1 or 2 (of 7) open a follow-up even when "as promised" was ticked
 LOW_NPS = 6  # detractors
 LOW_CSAT = 2  # dissatisfied or very dissatisfied
 
 
 class LinkRefused(RuleViolation):
-    """The link cannot be answered; `reason` is one of UNKNOWN, USED, EXPIRED, CLOSED."""
+    """The link cannot be answered; `reason` is one of UNKNOWN, USED, EXPIRED, CLOSED, MOVED (an internal
+    recipient who left or moved out of the customer department since they were asked)."""
 
-    UNKNOWN, USED, EXPIRED, CLOSED = "unknown", "used", "expired", "closed"
+    UNKNOWN, USED, EXPIRED, CLOSED, MOVED = "unknown", "used", "expired", "closed", "moved"
     MESSAGES = {
         UNKNOWN: "We could not find this questionnaire. Please check that the whole link was copied.",
         USED: "This questionnaire has already been answered. Thank you for your time.",
         EXPIRED: "This link has expired, so the questionnaire can no longer be answered.",
         CLOSED: "This survey is closed, so the questionnaire can no longer be answered.",
+        MOVED: "This questionnaire asks the people of a department you no longer belong to, so it can no longer be "
+               "answered from this link.",
     }
 
     def __init__(self, reason: str):
@@ -34,17 +36,18 @@ class LinkRefused(RuleViolation):
 
 @dataclass(frozen=True)
 class AnswerRow:
-    """One question's answer as submitted."""
+    """One question's answer as submitted: a rating on the one scale, 1 far worse than promised, 4 as promised, 7
+    far better."""
 
     question: CampaignQuestion
-    comparison: str
     rating: int
 
 
 def recipient_for_token(token: str, *, now: datetime | None = None) -> Recipient:
-    """The recipient whose link this is, with its campaign and version loaded (one query).
+    """The recipient whose link this is, with its campaign and version loaded (one query; two for a colleague).
 
-    Raises LinkRefused: unknown (no such hash, or the campaign was never sent), used, expired, or closed.
+    Raises LinkRefused: unknown (no such hash, or the campaign was never sent), used, expired, closed, or moved (a
+    colleague who left or moved out of the customer department: they are no longer asked, nor counted).
     """
     now = now or timezone.now()
     recipient = (Recipient.objects.select_related("campaign__version", "campaign__department", "customer")
@@ -57,6 +60,8 @@ def recipient_for_token(token: str, *, now: datetime | None = None) -> Recipient
         raise LinkRefused(LinkRefused.CLOSED)
     if recipient.expires_at <= now:
         raise LinkRefused(LinkRefused.EXPIRED)
+    if recipient.person_id is not None and not Recipient.objects.still_asked().filter(pk=recipient.pk).exists():
+        raise LinkRefused(LinkRefused.MOVED)
     return recipient
 
 
@@ -74,10 +79,8 @@ def save_draft(*, recipient: Recipient, data: dict) -> None:
 def _follow_up_reasons(*, rows: list[AnswerRow], nps: int | None, csat: int | None):
     """(question or None, reason) for every answer that needs someone to follow it up."""
     for row in rows:
-        if row.comparison == Answer.Comparison.WORSE:
-            yield row.question, f"Worse than promised: “{row.question.promise}” (rated {row.rating} of 7)"
-        elif row.rating <= LOW_RATING:
-            yield row.question, f"Low rating ({row.rating} of 7): “{row.question.promise}”"
+        if Answer.comparison_of(row.rating) == Answer.Comparison.WORSE:
+            yield row.question, f"{Answer.Rating(row.rating).label}: “{row.question.promise}” ({row.rating} of 7)"
     overall = []
     if nps is not None and nps <= LOW_NPS:
         overall.append(f"would recommend us {nps} of 10")
@@ -92,8 +95,8 @@ def submit(*, recipient: Recipient, answers: list[AnswerRow], comment: str = "",
     """Store the answers once: claim the link, then write the response, its answers and any follow-ups.
 
     The claim is a conditional UPDATE, so of two simultaneous submits (double click, two tabs) exactly one
-    writes; the other raises LinkRefused(USED). Worse-than-promised answers, ratings of 2 or less, NPS of 6 or
-    less and CSAT of 2 or less each open a follow-up for the campaign's department, owned by its first manager
+    writes; the other raises LinkRefused(USED). Answers worse than promised (below 4 of 7), NPS of 6 or less and
+    CSAT of 2 or less each open a follow-up for the campaign's department, owned by its first manager
     and due in FOLLOW_UP_DAYS. Raises LinkRefused when the link is no longer answerable.
     """
     now = now or timezone.now()
@@ -110,8 +113,8 @@ def submit(*, recipient: Recipient, answers: list[AnswerRow], comment: str = "",
         response = Response.objects.create(recipient=recipient, campaign=campaign, comment=comment.strip(),
                                            nps=nps if campaign.include_nps else None,
                                            csat=csat if campaign.include_csat else None, submitted_at=now)
-        Answer.objects.bulk_create([Answer(response=response, question=row.question, comparison=row.comparison,
-                                           rating=row.rating) for row in answers])
+        Answer.objects.bulk_create([Answer(response=response, question=row.question, rating=row.rating)
+                                    for row in answers])
         reasons = list(_follow_up_reasons(rows=answers, nps=response.nps, csat=response.csat))
         if reasons:
             owner = campaign.department.managers.order_by("username").first()

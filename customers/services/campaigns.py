@@ -4,8 +4,9 @@ The random draw lives in customers.services.sampling (SQL), the CSV import in cu
 raise RuleViolation like everything here.
 """
 
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +19,8 @@ from goals.models import QualityDefinition
 from goals.services.definitions import current_version
 from org import access
 from org.models import Department, User
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PROMPT = "How did your experience compare with this promise?"
 # Segments always offered (and accepted by the import) besides those a department's customers already use.
@@ -227,8 +230,37 @@ def send_campaign(*, by: User, campaign: Campaign) -> int:
     return recipients
 
 
+def close_campaign(*, campaign: Campaign, at: datetime | None = None) -> int | None:
+    """Close a sent campaign and record its scores (gap, NPS, CSAT) as metric readings: the one way a campaign
+    closes, whether beat closes it after its end date or the demo does.
+
+    The claim is a conditional UPDATE (sent -> closed) in the transaction that records the scores: of two runs
+    (a repeated or retried task, two workers) exactly one updates the row and records; the other returns None and
+    records nothing. A failure other than a refused reading rolls the close back, so the next run tries again.
+    Returns how many readings were recorded, or None when the campaign was not open (a draft, or closed already).
+    """
+    from customers.selectors.results import on_campaign_closed
+
+    at = at or timezone.now()
+    with transaction.atomic():
+        if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENT).update(
+                status=Campaign.Status.CLOSED, closed_at=at):
+            return None
+        campaign.status, campaign.closed_at = Campaign.Status.CLOSED, at
+        try:
+            with transaction.atomic():
+                return on_campaign_closed(campaign)
+        except RuleViolation as error:  # nobody may record them (e.g. a closed period and no admin): closed anyway
+            log.warning("Campaign %s closed without recording its scores: %s", campaign.pk, error)
+            return 0
+
+
 def close_ended_campaigns(*, today: date | None = None) -> int:
-    """Close sent campaigns whose end date has passed; returns how many (0 on a second run)."""
+    """Close every sent campaign whose end date has passed, each through close_campaign; returns how many this run
+    closed (0 on a second run)."""
     today = today or periods.today()
-    return Campaign.objects.ended_before(today).update(
-        status=Campaign.Status.CLOSED, closed_at=timezone.now())
+    ended = Campaign.objects.ended_before(today).order_by("pk")
+    closed = 0
+    for campaign in ended.select_related("department", "created_by"):
+        closed += close_campaign(campaign=campaign) is not None
+    return closed

@@ -20,7 +20,7 @@ BATCH = 500
 
 
 def answer_link(token: str) -> str:
-    base = getattr(settings, "KEEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.KEEL_SITE_URL.rstrip("/")
     return f"{base}/r/{token}/"
 
 
@@ -47,7 +47,7 @@ def _address(recipient: Recipient) -> str:
 def send_invitations(*, now=None) -> int:
     """Invite every drawn, not yet invited recipient of a sent, still open campaign. Returns how many."""
     now = now or timezone.now()
-    pending = Recipient.objects.to_invite(now).values_list("pk", flat=True)
+    pending = Recipient.objects.still_asked().to_invite(now).values_list("pk", flat=True)
     sent = 0
     for pk in list(pending[:BATCH * 20]):
         token, token_hash = new_token()
@@ -71,7 +71,7 @@ def send_reminders(*, now=None) -> int:
     (its hash replaces the old one in the claiming UPDATE), and the link of the earlier e-mail stops working.
     """
     now = now or timezone.now()
-    open_recipients = Recipient.objects.awaiting_answer(now)
+    open_recipients = Recipient.objects.still_asked().awaiting_answer(now)
     sent = 0
     for number, days in enumerate(REMINDER_DAYS):
         due = open_recipients.filter(reminders=number, sent_at__lte=now - timedelta(days=days))

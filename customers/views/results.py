@@ -104,7 +104,7 @@ def propose_revision(request, pk):
 
 def follow_up_list(request):
     """Follow-ups of the departments the person manages and those they own; open first, with time to close."""
-    access.require(access.manages_any(request.user) or FollowUp.objects.filter(owner=request.user).exists(),
+    access.require(access.manages_any(request.user) or FollowUp.objects.filter(owner=request.user).shown().exists(),
                    "Follow-ups are for managers and their owners.")
     form = FollowUpFilterForm(request.GET or None)
     form.is_valid()

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
+from django.db.models.lookups import StartsWith
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
@@ -78,18 +79,106 @@ def versions_of(definition: QualityDefinition) -> list[DefinitionVersion]:
     )
 
 
+# --- the audience: who a definition concerns, derived from the organization as it is now --------------------------
+#
+# Acknowledgement rows record who was asked and what they did; who must acknowledge is not frozen in them. It is
+# the definition's current audience: the active people of the owning department's subtree (and of the served
+# departments' subtrees when ask_served_departments). People who join or move in are asked (ask_newcomers adds
+# their row when anything reads the audience); rows of people who left or moved out stay as history but count
+# nowhere (asked_now filters them out).
+
+def audience(definition: QualityDefinition):
+    """The active people the definition concerns now (a lazy queryset: one query when read)."""
+    condition = Q(department__path__startswith=definition.department.path)
+    if definition.ask_served_departments:
+        served = Department.objects.filter(StartsWith(OuterRef("department__path"), F("path")),
+                                           served_by_definitions=definition)
+        condition |= Q(Exists(served))
+    return User.objects.filter(condition, is_active=True)
+
+
+def asked_now():
+    """Acknowledgement rows of people still in their definition's audience (active, in the owning or, when it asks
+    them, a served department's subtree): the only rows that count as asked, in coverage, reminders and pages."""
+    served = Department.objects.filter(StartsWith(OuterRef("person__department__path"), F("path")),
+                                       served_by_definitions=OuterRef("definition"))
+    return Acknowledgement.objects.filter(
+        Q(person__department__path__startswith=F("definition__department__path"))
+        | Q(Exists(served), definition__ask_served_departments=True),
+        person__is_active=True)
+
+
+def definitions_concerning(person):
+    """Published definitions, not retired, whose current audience includes the person; with current_major."""
+    me = User.objects.filter(pk=person.pk, is_active=True)
+    in_owner = me.filter(department__path__startswith=OuterRef("department__path"))
+    served = Department.objects.filter(served_by_definitions=OuterRef("pk")).filter(
+        Exists(me.filter(department__path__startswith=OuterRef("path"))))
+    return with_versions(QualityDefinition.objects.active()).filter(current_major__isnull=False).filter(
+        Q(Exists(in_owner)) | Q(Exists(served), ask_served_departments=True))
+
+
+def _current_major(definition: QualityDefinition) -> int | None:
+    """The current major version number: the with_versions annotation when the definition has it (no query)."""
+    if hasattr(definition, "current_major"):
+        return definition.current_major
+    current = current_version(definition)
+    return current.major if current else None
+
+
+def ask_newcomers(*, definition: QualityDefinition | None = None, person: User | None = None,
+                  at: datetime | None = None) -> int:
+    """Ask everyone now in the audience of a definition's current major version who has no row for it yet (they
+    joined or moved in after it was published), or ask one person about every definition that concerns them.
+
+    Idempotent: the unique (definition, major, person) row makes a repeated or concurrent call add nothing.
+    Returns how many people were asked.
+    """
+    at = at or timezone.now()
+    if person is not None:
+        asked = Acknowledgement.objects.filter(definition=OuterRef("pk"), person=person,
+                                               major=OuterRef("current_major"))
+        pairs = definitions_concerning(person).filter(~Exists(asked)).values_list("pk", "current_major")
+        rows = [Acknowledgement(definition_id=pk, major=major, person=person, requested_at=at)
+                for pk, major in pairs]
+    else:
+        major = _current_major(definition)
+        if major is None or definition.is_retired:
+            return 0
+        asked = Acknowledgement.objects.filter(definition=definition, major=major).values("person")
+        rows = [Acknowledgement(definition=definition, major=major, person_id=pk, requested_at=at)
+                for pk in audience(definition).exclude(pk__in=asked).values_list("pk", flat=True)]
+    if rows:
+        Acknowledgement.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
+def acknowledgement_of(*, definition: QualityDefinition, person: User, major: int) -> Acknowledgement | None:
+    """The person's acknowledgement of that major version while they are in the definition's audience (asking them
+    now if they joined or moved in since it was published); None when it does not concern them (any more)."""
+    row = asked_now().filter(definition=definition, person=person, major=major).first()
+    if row is None and not definition.is_retired and major == _current_major(definition) \
+            and audience(definition).filter(pk=person.pk).exists():
+        row, _created = Acknowledgement.objects.get_or_create(definition=definition, person=person, major=major,
+                                                              defaults={"requested_at": timezone.now()})
+    return row
+
+
 def _still_asked():
-    """Acknowledgements not given yet for the current major version of a definition that is not retired.
+    """Acknowledgements not given yet for the current major version of a definition that is not retired, by people
+    still in its audience.
 
     A row for an older major version is history, not a request: the newer major version asked again.
     """
     newer_major = _published(OuterRef("definition")).filter(major__gt=OuterRef("major"))
-    return Acknowledgement.objects.filter(acknowledged_at__isnull=True, definition__retired_at__isnull=True).filter(
+    return asked_now().filter(acknowledged_at__isnull=True, definition__retired_at__isnull=True).filter(
         ~Exists(newer_major))
 
 
 def pending_acknowledgements(person):
-    """The person's acknowledgements still to give, oldest request first."""
+    """The person's acknowledgements still to give, oldest request first (definitions that came to concern them
+    since they were published are asked now)."""
+    ask_newcomers(person=person)
     return _still_asked().filter(person=person).order_by("requested_at", "pk")
 
 
@@ -265,10 +354,7 @@ def save_draft(*, definition: QualityDefinition, by: User, promise: str, criteri
 
 def _ask_to_acknowledge(definition: QualityDefinition, *, major: int, at: datetime, by: User) -> int:
     """Acknowledgement rows for every active person the definition concerns; the publisher has read it already."""
-    paths = [definition.department.path]
-    if definition.ask_served_departments:
-        paths += [d.path for d in definition.served_departments.all()]
-    people = User.objects.filter(is_active=True, department__in=Department.objects.subtrees(paths))
+    people = audience(definition)
     rows = [Acknowledgement(definition=definition, major=major, person_id=pk, requested_at=at,
                             acknowledged_at=at if pk == by.pk else None)
             for pk in people.values_list("pk", flat=True)]
@@ -326,7 +412,7 @@ def acknowledge(*, definition: QualityDefinition, person: User, at: datetime | N
     current = current_version(definition)
     if current is None or definition.is_retired:
         raise RuleViolation(f"“{definition}” has no version to acknowledge.")
-    row = Acknowledgement.objects.filter(definition=definition, person=person, major=current.major).first()
+    row = acknowledgement_of(definition=definition, person=person, major=current.major)
     if row is None:
         raise RuleViolation(f"You are not asked to acknowledge “{definition}” version {current.major}; it concerns "
                             "other departments.")
@@ -436,10 +522,12 @@ class DepartmentCoverage:
 def coverage(*, definition: QualityDefinition, major: int) -> list[DepartmentCoverage]:
     """Per department of the people asked: how many were asked to acknowledge this major version and how many did.
 
-    One query, grouped by department.
+    The current audience counts: newcomers are asked first, people who left or moved out do not count. One query
+    grouped by department, after the one that asks newcomers.
     """
+    ask_newcomers(definition=definition)
     rows = (
-        Acknowledgement.objects.filter(definition=definition, major=major)
+        asked_now().filter(definition=definition, major=major)
         .values("person__department", "person__department__name", "person__department__depth",
                 "person__department__path")
         .annotate(asked=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
@@ -454,8 +542,8 @@ def coverage(*, definition: QualityDefinition, major: int) -> list[DepartmentCov
 
 
 def missing_acknowledgements(*, definition: QualityDefinition, major: int, department_id: int | None = None):
-    """Who was asked to acknowledge this major version and has not yet, by department and name."""
-    rows = Acknowledgement.objects.filter(definition=definition, major=major, acknowledged_at__isnull=True)
+    """Who is asked (now in the audience) to acknowledge this major version and has not yet, by department and name."""
+    rows = asked_now().filter(definition=definition, major=major, acknowledged_at__isnull=True)
     if department_id is not None:
         rows = rows.filter(person__department_id=department_id)
     return rows.select_related("person__department").order_by(
@@ -472,7 +560,7 @@ def reminder_delays() -> tuple[timedelta, timedelta]:
 
 
 def _reminder_body(person: User, rows: list[dict]) -> str:
-    site = getattr(settings, "KEEL_SITE_URL", "http://localhost:8000").rstrip("/")
+    site = settings.KEEL_SITE_URL.rstrip("/")
     lines = [f"Hello {person['first_name'] or person['username']},", "",
              "You are asked to read and acknowledge "
              + ("this quality definition:" if len(rows) == 1 else f"these {len(rows)} quality definitions:"), ""]
@@ -496,6 +584,8 @@ def send_reminders(*, now: datetime | None = None, limit: int = 1000) -> int:
     At most `limit` people per run; the next hourly run continues.
     """
     now = now or timezone.now()
+    for definition in with_versions(QualityDefinition.objects.active()).filter(current_major__isnull=False):
+        ask_newcomers(definition=definition, at=now)
     first, interval = reminder_delays()
     due = Q(acknowledged_at__isnull=True) & (Q(reminded_at__isnull=True) | Q(reminded_at__lte=now - interval))
     rows = list(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
 from goals.forms.definitions import CriterionFormSet, DefinitionForm, ListFilterForm, PublishForm
-from goals.models import Acknowledgement, QualityDefinition
+from goals.models import QualityDefinition
 from goals.selectors import visibility as selectors
 from goals.services import definitions
 from metrics.models import Metric
@@ -38,7 +38,7 @@ def _definition_for(user, pk, *, manage: bool = False) -> QualityDefinition:
 
 def _acknowledgement_states(user, page) -> None:
     """Set my_state ("pending", "acknowledged" or None) on each definition of the page, in one query."""
-    rows = Acknowledgement.objects.filter(person=user, definition__in=[d.pk for d in page]).values_list(
+    rows = definitions.asked_now().filter(person=user, definition__in=[d.pk for d in page]).values_list(
         "definition_id", "major", "acknowledged_at")
     states = {(d, major): "acknowledged" if at else "pending" for d, major, at in rows}
     for definition in page:
@@ -48,6 +48,7 @@ def _acknowledgement_states(user, page) -> None:
 
 def index(request):
     user = request.user
+    definitions.ask_newcomers(person=user)  # definitions that came to concern them since they were published
     filters = ListFilterForm(request.GET or None)
     scope, show_retired = filters.value("scope", "all"), filters.value("retired", False)
     queryset = definitions.with_versions(selectors.visible_definitions(user))
@@ -55,7 +56,7 @@ def index(request):
     if not show_retired:
         queryset = queryset.active()
     if scope == "mine":
-        asked_me = Acknowledgement.objects.filter(definition=OuterRef("pk"), person=user)
+        asked_me = definitions.asked_now().filter(definition=OuterRef("pk"), person=user)
         queryset = queryset.filter(Q(Exists(asked_me)) | Q(created_by=user))
     elif scope == "department":
         serving = QualityDefinition.objects.filter(served_departments=user.department_id).values("pk")
@@ -89,9 +90,10 @@ def detail(request, pk):
         old, new = published[1], published[0]
     mine = totals = None
     if current is not None:
-        mine = Acknowledgement.objects.filter(definition=definition, person=user, major=current.major).first()
+        mine = definitions.acknowledgement_of(definition=definition, person=user, major=current.major)
         if can_manage:
-            totals = Acknowledgement.objects.filter(definition=definition, major=current.major).aggregate(
+            definitions.ask_newcomers(definition=definition)
+            totals = definitions.asked_now().filter(definition=definition, major=current.major).aggregate(
                 asked=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
     return render(request, "goals/definition_detail.html", {
         "definition": definition, "can_manage": can_manage, "current": current, "draft": draft,

@@ -230,7 +230,8 @@ def _series_invitee_ids(series: ReviewSeries) -> list[int]:
 
 @transaction.atomic
 def extend_series(*, series: ReviewSeries, now: datetime | None = None) -> int:
-    """Make the series' missing future occurrences up to the horizon, with definitions and invitations.
+    """Make the series' missing future occurrences up to the horizon, with definitions and invitations, and bring
+    the invitations of every future occurrence up to date with the invited departments as they are now.
 
     Idempotent: (series, occurrence) is unique, and every insert ignores rows that exist, so a second or
     concurrent run adds nothing. Returns how many occurrences this run created.
@@ -244,6 +245,7 @@ def extend_series(*, series: ReviewSeries, now: datetime | None = None) -> int:
     existing = set(series.sessions.filter(occurrence__in=days).values_list("occurrence", flat=True))
     missing = [d for d in days if d not in existing]
     if not missing:
+        _sync_invitations(series, now)
         return 0
     ReviewSession.objects.bulk_create([
         ReviewSession(series=series, occurrence=day, starts_at=local_start(day, series.local_time, series.time_zone),
@@ -255,8 +257,20 @@ def extend_series(*, series: ReviewSeries, now: datetime | None = None) -> int:
     Through = ReviewSession.definitions.through
     Through.objects.bulk_create([Through(reviewsession_id=s, qualitydefinition_id=d) for s in session_ids
                                  for d in series.definitions.values_list("pk", flat=True)], ignore_conflicts=True)
-    _invite_ids(session_ids, _series_invitee_ids(series))
+    _sync_invitations(series, now)
     return len(missing)
+
+
+def _sync_invitations(series: ReviewSeries, now: datetime) -> None:
+    """Future occurrences invite the series' invitees as they are now: people who joined or moved into an invited
+    department are invited, people who left or moved out lose their invitation. Past, cancelled and detached
+    occurrences keep theirs (history, or an edit of their own)."""
+    session_ids = list(future_occurrences(series, now).values_list("pk", flat=True))
+    if not session_ids:
+        return
+    invited = _series_invitee_ids(series)
+    Invitation.objects.filter(session_id__in=session_ids).exclude(person_id__in=invited).delete()
+    _invite_ids(session_ids, invited)
 
 
 def future_occurrences(series: ReviewSeries, now: datetime):

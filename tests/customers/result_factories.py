@@ -57,7 +57,8 @@ def make_recipient(campaign, *, customer=None, person=None, expires_in_days: int
 
 def respond(campaign, comparisons: list[str], *, ratings: list[int] | None = None, nps=None, csat=None,
             comment: str = "", customer=None, person=None):
-    """One submitted response through the answers service: comparisons (and ratings) in question order."""
+    """One submitted response through the answers service, in question order: each a side of the promise ("worse",
+    "as_promised", "better", rated 2, 4 and 6 on the one scale) or, with `ratings`, the 1-7 ratings themselves."""
     questions = list(campaign.questions.all())
     default = {"worse": 2, "as_promised": 4, "better": 6}
     ratings = ratings or [default[c] for c in comparisons]
@@ -66,8 +67,7 @@ def respond(campaign, comparisons: list[str], *, ratings: list[int] | None = Non
     if status != Campaign.Status.SENT:  # answers arrive while a campaign is sent; closed ones had them earlier
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENT)
         campaign.status = Campaign.Status.SENT
-    rows = [answers.AnswerRow(question=q, comparison=c, rating=r) for q, c, r in zip(questions, comparisons, ratings,
-                                                                                     strict=True)]
+    rows = [answers.AnswerRow(question=q, rating=r) for q, r in zip(questions, ratings, strict=True)]
     response = answers.submit(recipient=recipient, answers=rows, comment=comment, nps=nps, csat=csat)
     if status != Campaign.Status.SENT:
         Campaign.objects.filter(pk=campaign.pk).update(status=status)

@@ -26,10 +26,9 @@ def url(token):
     return reverse("respond:answer", args=[token])
 
 
-def full_answer(campaign, *, comparison="as_promised", rating="4", action="send", **extra):
+def full_answer(campaign, *, rating="4", action="send", **extra):
     data = {action: "1", "comment": "Fine overall.", **extra}
     for question in campaign.questions.all():
-        data[f"q{question.pk}_comparison"] = comparison
         data[f"q{question.pk}_rating"] = rating
     return data
 
@@ -49,13 +48,13 @@ def test_it_shows_the_promise_without_login(client, link):
 def test_it_saves_partial_answers_and_prefills_them(client, link):
     campaign, recipient, token = link
     first = campaign.questions.first()
-    response = client.post(url(token), {"save": "1", f"q{first.pk}_comparison": "worse", "comment": "Slow."})
+    response = client.post(url(token), {"save": "1", f"q{first.pk}_rating": "2", "comment": "Slow."})
     assert response.status_code == 302
     recipient.refresh_from_db()
-    assert recipient.draft == {f"q{first.pk}_comparison": "worse", "comment": "Slow."}
+    assert recipient.draft == {f"q{first.pk}_rating": 2, "comment": "Slow."}
     assert recipient.submitted_at is None
     page = client.get(url(token)).content.decode()
-    assert 'value="worse" checked' in page
+    assert 'value="2" checked' in page
     assert "Slow." in page
     assert not Response.objects.exists()
 
@@ -78,7 +77,7 @@ def test_it_submits_once_and_then_says_already_answered(client, link):
     recipient.refresh_from_db()
     assert recipient.submitted_at is not None and recipient.draft == {}
 
-    again = client.post(url(token), full_answer(campaign, comparison="worse"))
+    again = client.post(url(token), full_answer(campaign, rating="2"))
     assert again.status_code == 410
     assert "already been answered" in again.content.decode()
     assert Response.objects.count() == 1
@@ -91,13 +90,13 @@ def test_it_requires_every_question_to_send(client, link):
     data.pop(f"q{campaign.questions.first().pk}_rating")
     response = client.post(url(token), data)
     assert response.status_code == 200
-    assert "Choose a rating from 1 to 7." in response.content.decode()
+    assert "Choose how your experience compared with this promise" in response.content.decode()
     assert not Response.objects.exists()
 
 
 def test_a_worse_answer_opens_a_follow_up(client, link):
     campaign, _recipient, token = link
-    client.post(url(token), full_answer(campaign, comparison="worse", rating="2"))
+    client.post(url(token), full_answer(campaign, rating="2"))
     assert FollowUp.objects.filter(department=campaign.department).count() == 2
 
 
@@ -134,7 +133,6 @@ def test_a_link_answers_only_its_own_campaign(client, org, link):
     other = make_campaign(org.sales, questions=1)
     other_recipient, other_token = make_recipient(other)
     data = full_answer(campaign)
-    data.update({f"q{q.pk}_comparison": "worse" for q in other.questions.all()})
     data.update({f"q{q.pk}_rating": "1" for q in other.questions.all()})
     assert client.post(url(token), data).status_code == 302
     assert not Answer.objects.filter(question__campaign=other).exists()
@@ -203,7 +201,7 @@ def test_two_simultaneous_submits_store_exactly_one_response(org):
     def attempt():
         try:
             mine = answers.recipient_for_token(token)
-            rows = [answers.AnswerRow(question=q, comparison="worse", rating=2) for q in campaign.questions.all()]
+            rows = [answers.AnswerRow(question=q, rating=2) for q in campaign.questions.all()]
             barrier.wait()
             answers.submit(recipient=mine, answers=rows)
             outcomes.append("stored")

@@ -20,7 +20,7 @@ def test_worse_answers_and_low_scores_open_follow_ups(org, campaign):
     respond(campaign, ["worse", "as_promised"], ratings=[3, 1], nps=4, csat=2)
     reasons = sorted(FollowUp.objects.values_list("reason", flat=True))
     assert len(reasons) == 3
-    assert reasons[0].startswith("Low overall score: would recommend us 4 of 10, satisfaction 2 of 5")
+    assert "Low overall score: would recommend us 4 of 10, satisfaction 2 of 5" in reasons
     follow_up = FollowUp.objects.filter(question__isnull=False).first()
     assert follow_up.department == org.support and follow_up.owner == org.alice
     assert follow_up.due_date == timezone.localdate() + timedelta(days=14)

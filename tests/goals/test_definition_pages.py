@@ -356,10 +356,11 @@ def test_acknowledging_never_redirects_off_site(client, org, tickets):
 
 
 def test_someone_not_asked_is_told_so(client, org):
-    organization_wide = published(org, "Answering the phone", by=org.admin, department=org.sales)
+    sales = published(org, "Answering the phone", by=org.admin, department=org.sales)
+    org.charlie.department = org.acme  # moved out of Sales (still its manager, so still sees the definition)
+    org.charlie.save()
     client.force_login(org.charlie)
-    Acknowledgement.objects.filter(person=org.charlie).delete()
-    response = client.post(url("definition_acknowledge", organization_wide), follow=True)
+    response = client.post(url("definition_acknowledge", sales), follow=True)
     assert "You are not asked to acknowledge" in response.content.decode()
 
 
@@ -443,9 +444,10 @@ SIZES = [(1, 2), (30, 40)]
 def test_the_list_runs_a_bounded_number_of_queries(client, org, django_assert_max_num_queries, size):
     grow(org, *size)
     client.force_login(org.bob)
-    # session, user, managed paths, the user's department (for the chain; the menu reuses it), count, the page of
-    # definitions with their versions, my acknowledgements on the page
-    with django_assert_max_num_queries(7):
+    # session, user, managed paths, the user's department (for the chain; the menu reuses it), definitions that
+    # came to concern me since they were published, count, the page of definitions with their versions, my
+    # acknowledgements on the page
+    with django_assert_max_num_queries(8):
         assert client.get(url("definitions")).status_code == 200
 
 
@@ -454,8 +456,8 @@ def test_the_definition_page_runs_a_bounded_number_of_queries(client, org, djang
     definition = grow(org, *size)[-1]
     client.force_login(org.alice)
     # session, user, managed paths, the user's department, the definition, versions with publishers, criteria,
-    # their metrics, my acknowledgement, the coverage totals, served departments
-    with django_assert_max_num_queries(11):
+    # their metrics, my acknowledgement, newcomers to the audience, the coverage totals, served departments
+    with django_assert_max_num_queries(12):
         assert client.get(url("definition", definition)).status_code == 200
 
 
@@ -463,9 +465,9 @@ def test_the_definition_page_runs_a_bounded_number_of_queries(client, org, djang
 def test_the_coverage_page_runs_a_bounded_number_of_queries(client, org, django_assert_max_num_queries, size):
     definition = grow(org, *size)[-1]
     client.force_login(org.alice)
-    # session, user, managed paths, the definition, coverage per department, missing count, missing page, the
-    # menu's department
-    with django_assert_max_num_queries(8):
+    # session, user, managed paths, the definition, newcomers to the audience, coverage per department, missing
+    # count, missing page, the menu's department
+    with django_assert_max_num_queries(9):
         assert client.get(url("definition_coverage", definition)).status_code == 200
 
 
@@ -474,7 +476,9 @@ def test_todays_section_runs_a_bounded_number_of_queries(rf, org, size, django_a
     grow(org, *size)
     request = rf.get("/")
     request.user = org.bob
-    # the pending acknowledgements with their definitions and departments; their count only when more than fit
-    with django_assert_max_num_queries(2):
+    # definitions that came to concern the person since they were published (asked now), the pending
+    # acknowledgements with their definitions and departments; their count only when more than fit (and newcomers
+    # again)
+    with django_assert_max_num_queries(4):
         data = goals_today.to_acknowledge(request)
     assert len(data["rows"]) == min(size[0], goals_today.TODAY_LIMIT)

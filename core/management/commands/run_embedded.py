@@ -8,6 +8,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +22,25 @@ from core import demo
 
 PR_SET_PDEATHSIG = 1
 GRACE_SECONDS = 10
+
+
+def site_url(host: str, port: int) -> str:
+    """The address people reach this server at: host and port as served (a wildcard host is named by this
+    machine's name, which other machines can reach; an IPv6 address is bracketed)."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104  (naming the wildcard, not binding to it)
+        host = socket.gethostname()
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def child_environment(*, host: str, port: int, environ: dict[str, str]) -> dict[str, str]:
+    """The children's environment: ours, plus KEEL_SITE_URL set to the served address unless it is set already,
+    so every e-mailed link (answer links, accept or decline, calendar files) points where Keel really runs."""
+    env = dict(environ)
+    if not env.get("KEEL_SITE_URL", "").strip():
+        env["KEEL_SITE_URL"] = site_url(host, port)
+    return env
 
 
 def _die_with_parent() -> None:
@@ -40,6 +60,9 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, no_seed, **options):
         if settings.REDIS_URL:
             self.stdout.write("REDIS_URL is set: the worker uses Redis; this is still a single-machine run.")
+        self.environment = child_environment(host=host, port=port, environ=dict(os.environ))
+        # This process seeds the demo, which may queue e-mails too: its links follow the same address.
+        settings.KEEL_SITE_URL = self.environment["KEEL_SITE_URL"].rstrip("/")
         call_command("migrate", interactive=False, verbosity=0)
         if not no_seed:
             call_command("seed_demo", stdout=self.stdout)
@@ -56,7 +79,7 @@ class Command(BaseCommand):
         try:
             for name, command in children.items():
                 self._start(name, command)
-            url = f"http://{host}:{port}/"
+            url = f"{settings.KEEL_SITE_URL}/"
             self.stdout.write(self.style.SUCCESS(
                 f"\nKeel is starting at {url}\n"
                 f"Demo logins (password {demo.DEMO_PASSWORD}): {', '.join(demo.DEMO_LOGINS)}\n"
@@ -72,7 +95,7 @@ class Command(BaseCommand):
     def _start(self, name: str, command: list[str]) -> None:
         process = subprocess.Popen(
             command, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            bufsize=1, process_group=0, preexec_fn=_die_with_parent,
+            bufsize=1, process_group=0, preexec_fn=_die_with_parent, env=self.environment,
         )
         self.processes[name] = process
         threading.Thread(target=self._relay, args=(name, process), daemon=True).start()
