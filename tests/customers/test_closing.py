@@ -37,9 +37,9 @@ def test_it_records_the_scores_of_a_campaign_closed_by_the_service(org):
 
 def test_running_the_task_twice_closes_and_records_once(org):
     campaign = _ended(org)
-    assert tasks.close_campaigns() == 1
+    assert campaigns.close_ended_campaigns() == 1
     Reading.objects.update(value=99)  # a second recording would overwrite this
-    assert tasks.close_campaigns() == 0
+    assert campaigns.close_ended_campaigns() == 0
     assert campaigns.close_campaign(campaign=campaign) is None
     assert set(Reading.objects.values_list("value", flat=True)) == {99}
 
@@ -58,7 +58,7 @@ def test_it_does_not_close_a_draft_or_a_campaign_still_running(org):
     draft = make_campaign(org.support, questions=1, status=Campaign.Status.DRAFT,
                           ends_on=timezone.localdate() - timedelta(days=1))
     running = make_campaign(org.support, questions=1)
-    assert tasks.close_campaigns() == 0
+    assert campaigns.close_ended_campaigns() == 0
     assert campaigns.close_campaign(campaign=draft) is None
     assert Campaign.objects.get(pk=running.pk).status == Campaign.Status.SENT
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import tasks
 from customers.models import Customer, Recipient
+from customers.services import invitations
 from customers.tokens import new_token
 from outbox.models import OutgoingEmail
 from tests.customers.result_factories import make_campaign, make_customer
@@ -29,29 +29,29 @@ def mailed():
 
 
 def test_it_invites_the_drawn_colleagues_still_in_the_customer_department(org, recipients):
-    assert tasks.send_invitations() == 2
+    assert invitations.send_invitations() == 2
     assert mailed() == {org.alice.email, org.bob.email}
 
 
 def test_a_colleague_who_moved_out_is_not_invited(org, recipients):
     org.bob.department = org.sales
     org.bob.save()
-    assert tasks.send_invitations() == 1
+    assert invitations.send_invitations() == 1
     assert mailed() == {org.alice.email}
 
 
 def test_a_colleague_who_left_is_not_invited(org, recipients):
     org.bob.is_active = False
     org.bob.save()
-    assert tasks.send_invitations() == 1
+    assert invitations.send_invitations() == 1
     assert mailed() == {org.alice.email}
 
 
 def test_a_colleague_who_moved_out_after_the_invitation_is_not_reminded(org, recipients):
-    tasks.send_invitations()
+    invitations.send_invitations()
     org.bob.department = org.sales
     org.bob.save()
-    assert tasks.send_reminders(now=timezone.now() + timedelta(days=4)) == 1
+    assert invitations.send_reminders(now=timezone.now() + timedelta(days=4)) == 1
     assert not OutgoingEmail.objects.filter(to=org.bob.email, subject__startswith="Reminder").exists()
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from core.management.commands import run_embedded
-from customers.tasks import answer_link
+from customers.services.invitations import answer_link
 
 
 @pytest.fixture
