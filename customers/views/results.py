@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.exceptions import RuleViolation
+from core.forms import form_errors_from, message_from
 from customers.forms.results import FollowUpFilterForm, FollowUpForm
 from customers.models import Campaign, Customer, FollowUp
 from customers.selectors import results
@@ -79,11 +79,9 @@ def campaign_results(request, pk):
 @require_POST
 def record_scores(request, pk):
     campaign = _campaign_for(request.user, pk)
-    try:
+    with message_from(request, prefix="The scores were not recorded: ") as refused:
         written = results.record_campaign_scores(campaign=campaign, by=request.user)
-    except RuleViolation as error:
-        messages.error(request, f"The scores were not recorded: {error.message}")
-    else:
+    if not refused:
         if written:
             messages.success(request, f"Recorded {written} score{'s' if written != 1 else ''} as readings of "
                                       f"{campaign.department}'s reality-check metrics.")
@@ -96,10 +94,9 @@ def record_scores(request, pk):
 def propose_revision(request, pk):
     campaign = _campaign_for(request.user, pk)
     found = results.campaign_results(campaign, with_trend=False)
-    try:
+    with message_from(request) as refused:
         results.propose_revision(campaign=campaign, by=request.user)
-    except RuleViolation as error:
-        messages.error(request, error.message)
+    if refused:
         return redirect("customers:campaign_results", campaign.pk)
     messages.info(request, "A revision draft is open. " + results.gap_summary(found) + " Change the promise or its "
                            "criteria so that it can be kept, then publish it.")
@@ -142,12 +139,10 @@ def follow_up_edit(request, pk):
     form = FollowUpForm(request.POST or None, instance=FollowUp.objects.get(pk=follow_up.pk))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with form_errors_from(form) as refused:
             results.update_follow_up(follow_up=follow_up, by=request.user, owner=data["owner"],
                                      due_date=data["due_date"], status=data["status"], resolution=data["resolution"])
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             messages.success(request, f"Follow-up saved ({follow_up.get_status_display().lower()}).")
             return redirect("customers:follow_ups")
     return render(request, "customers/follow_up_form.html", {

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
+from core.forms import form_errors_from
 from goals.models import QualityDefinition
 from goals.selectors.visibility import visible_definitions
 from org import access
@@ -146,12 +147,10 @@ def quiz_edit(request, definition_pk):
         questions = QuestionFormSet(request.POST, prefix="questions")
         if form.is_valid() and questions.is_valid():
             rows = [row for row in (f.to_row() for f in questions.forms) if row is not None]
-            try:
+            with form_errors_from(form) as refused:
                 quizzes.save_quiz(definition=definition, pass_mark=form.cleaned_data["pass_mark"],
                                   published=form.cleaned_data["published"], questions=rows)
-            except RuleViolation as error:
-                form.add_error(error.field, error.message)
-            else:
+            if not refused:
                 messages.success(request, f"Saved the comprehension check of “{definition}”.")
                 return redirect("reviews:programmes")
     else:
