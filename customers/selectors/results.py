@@ -17,6 +17,7 @@ from django.utils import timezone
 from core import periods
 from core.exceptions import RuleViolation
 from customers.models import Answer, Campaign, Customer, FollowUp, Response
+from customers.selectors.visibility import visible_follow_ups
 from metrics.models import Metric, Reading
 from metrics.services.readings import ReadingRow, record_readings
 from org import access
@@ -330,6 +331,27 @@ def follow_up_stats(queryset) -> dict:
     duration = stats.pop("time_to_close")
     stats["days_to_close"] = round(duration.total_seconds() / 86400, 1) if duration is not None else None
     return stats
+
+
+def listed_follow_ups(user, *, campaign_id: int | None = None, mine: bool = False, status: str = "open"):
+    """The follow-ups the list shows the person, and the figures above it: (follow-ups, follow_up_stats()).
+
+    Those they may see (customers.selectors.visibility), of one campaign if campaign_id, only theirs if mine.
+    The figures count every status; the rows are the "open" ones, the "closed" ones, or (any other status) all,
+    open first then by due date, with what their rows show.
+    """
+    follow_ups = visible_follow_ups(user)
+    if campaign_id:
+        follow_ups = follow_ups.filter(campaign_id=campaign_id)
+    if mine:
+        follow_ups = follow_ups.filter(owner=user)
+    stats = follow_up_stats(follow_ups)
+    if status == "open":
+        follow_ups = follow_ups.exclude(status=FollowUp.Status.CLOSED)
+    elif status == "closed":
+        follow_ups = follow_ups.filter(status=FollowUp.Status.CLOSED)
+    follow_ups = follow_ups.select_related("campaign", "department", "owner", "response__recipient__customer")
+    return follow_ups.order_by("status", "due_date", "-created_at", "pk"), stats
 
 
 def update_follow_up(*, follow_up: FollowUp, by: User, owner: User | None, due_date, status: str,

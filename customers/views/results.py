@@ -16,6 +16,7 @@ from customers.models import Campaign, Customer, FollowUp
 from customers.selectors import results
 from customers.selectors import visibility as selectors
 from goals.models import GoalCycle
+from goals.selectors.cycles import running_cycle
 from org import access
 
 
@@ -43,12 +44,6 @@ def _goal_link(results_: results.CampaignResults, cycle: GoalCycle | None) -> st
     return reverse("goals:goal_create") + "?" + urlencode(params)
 
 
-def _current_cycle() -> GoalCycle | None:
-    today = timezone.localdate()
-    return (GoalCycle.objects.filter(closed_at__isnull=True, start__lte=today, end__gte=today).order_by("start")
-            .first())
-
-
 def index(request):
     """The campaigns the person may see results of, newest first."""
     campaigns = (selectors.visible_campaigns(request.user).exclude(status="draft")
@@ -68,7 +63,7 @@ def _trend_chart(trend: list[results.TrendPoint]) -> dict:
 def campaign_results(request, pk):
     campaign = _campaign_for(request.user, pk)
     found = results.campaign_results(campaign)
-    cycle = None if found.hidden else _current_cycle()
+    cycle = None if found.hidden else running_cycle()
     return render(request, "customers/result_campaign.html", {
         "campaign": campaign, "results": found, "goal_link": _goal_link(found, cycle) if not found.hidden else "",
         "cycle": cycle, "trend_chart": _trend_chart(found.trend),
@@ -110,19 +105,9 @@ def follow_up_list(request):
     form = FollowUpFilterForm(request.GET or None)
     form.is_valid()
     wanted = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    follow_ups = selectors.visible_follow_ups(request.user)
-    if wanted.get("campaign"):
-        follow_ups = follow_ups.filter(campaign_id=wanted["campaign"])
-    if wanted.get("mine"):
-        follow_ups = follow_ups.filter(owner=request.user)
-    stats = results.follow_up_stats(follow_ups)
     status = wanted.get("status") or "open"
-    if status == "open":
-        follow_ups = follow_ups.exclude(status=FollowUp.Status.CLOSED)
-    elif status == "closed":
-        follow_ups = follow_ups.filter(status=FollowUp.Status.CLOSED)
-    follow_ups = follow_ups.select_related("campaign", "department", "owner", "response__recipient__customer")
-    follow_ups = follow_ups.order_by("status", "due_date", "-created_at", "pk")
+    follow_ups, stats = results.listed_follow_ups(request.user, campaign_id=wanted.get("campaign"),
+                                                  mine=bool(wanted.get("mine")), status=status)
     page = Paginator(follow_ups, 50).get_page(request.GET.get("page"))
     return render(request, "customers/follow_up_list.html", {
         "page_obj": page, "stats": stats, "status": status, "form": form, "today": timezone.localdate(),

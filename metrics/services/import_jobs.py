@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import uploads
+from core.exceptions import RuleViolation
 from core.models import PendingUpload
 from metrics.models import ReadingImport
 from metrics.services import imports
@@ -44,6 +45,13 @@ class Retry(Exception):
     """The database failed under the job; it is queued again and the task retries."""
 
 
+class UploadGone(RuleViolation):
+    """The person has no waiting file under this token: it was imported, discarded or has expired."""
+
+    def __init__(self):
+        super().__init__("No such upload: it was imported, discarded or has expired. Upload the file again.")
+
+
 def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = False) -> ReadingImport:
     """Create a job for the file and run it now (small file) or once the transaction commits (large file)."""
     job = ReadingImport.objects.create(user=user, upload=upload, token=upload.token, name=upload.name,
@@ -59,6 +67,44 @@ def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = 
     else:
         transaction.on_commit(lambda: run_reading_import.delay(job.pk))
     return job
+
+
+def _waiting_file(*, user: User, token: str) -> PendingUpload:
+    """The user's waiting file, its row locked until the transaction ends; UploadGone when there is none."""
+    pending = uploads.find(user=user, token=token, kind=UPLOAD_KIND, lock=True)
+    if pending is None:
+        raise UploadGone()
+    return pending
+
+
+@transaction.atomic
+def confirm_import(*, user: User, token: str, valid_only: bool) -> tuple[ReadingImport, bool]:
+    """Import the user's checked file (all rows, or only the valid ones), at most once however often it is confirmed.
+
+    The file's row is locked first, so a double click (two requests at once) starts one import: the second finds
+    the first job running. Returns (the latest job, whether this call started it): not started when a check or an
+    import of the file is still running. Raises UploadGone when the file is not waiting any more.
+    """
+    pending = _waiting_file(user=user, token=token)
+    job = latest(user=user, token=token)
+    if job.pending:
+        return job, False
+    return start(user=user, upload=pending, action=ReadingImport.Action.IMPORT, valid_only=valid_only), True
+
+
+@transaction.atomic
+def discard_upload(*, user: User, token: str) -> ReadingImport | None:
+    """Forget the user's waiting file unless a job is checking or importing it.
+
+    Returns that running job (and keeps the file), or None once the file is discarded. Raises UploadGone when
+    the file is not waiting any more.
+    """
+    pending = _waiting_file(user=user, token=token)
+    job = latest(user=user, token=token)
+    if job is not None and job.pending:
+        return job
+    uploads.forget(pending)
+    return None
 
 
 def latest(*, user: User, token: str) -> ReadingImport | None:

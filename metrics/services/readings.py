@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import connection, transaction
+from django.forms import BaseInlineFormSet, ModelForm
 from django.utils import timezone
 
 from core import periods
@@ -402,6 +403,18 @@ def delete_readings(*, readings) -> int:
         Reading.objects.filter(id__in=ids).delete()
         _enqueue_rollup_on_commit()
     return len(ids)
+
+
+@transaction.atomic
+def save_metric(*, form: ModelForm, targets: BaseInlineFormSet) -> Metric:
+    """Save a metric and its targets from their validated forms (metrics.forms): both are saved, or neither.
+
+    The targets are attached to the metric the form saved, so a new metric gets its first targets with it.
+    """
+    metric = form.save()
+    targets.instance = metric
+    targets.save()
+    return metric
 
 
 def archive_metric(*, metric: Metric) -> None:

@@ -1,7 +1,6 @@
 """Pages of the metrics app: dashboards, metric definitions and recording a reading."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -88,10 +87,7 @@ def _edit_metric(request, metric: Metric | None):
     targets = TargetFormSet(request.POST or None, instance=metric or Metric(), direction=direction,
                             prefix="targets")
     if request.method == "POST" and form.is_valid() and targets.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            targets.instance = saved
-            targets.save()
+        saved = services.save_metric(form=form, targets=targets)
         messages.success(request, f"“{saved}” saved.")
         return redirect(saved)
     return render(request, "metrics/metric_form.html", {"form": form, "targets": targets, "metric": metric})

@@ -3,8 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from org import access
 from reviews import ics
 from reviews.forms.sessions import ActionItemForm, AttendanceForm, CancelForm, MinutesForm, SeriesForm, SessionForm
 from reviews.models import ActionItem, Invitation, ReviewSeries, ReviewSession
+from reviews.selectors.sessions import with_my_answer
 from reviews.selectors.visibility import editable_sessions, visible_sessions
 from reviews.services import sessions as scheduling
 
@@ -43,21 +43,6 @@ def _next(request, fallback: str) -> str:
     return fallback
 
 
-def _count(response: str | None = None):
-    rows = Invitation.objects.filter(session=OuterRef("pk"))
-    if response:
-        rows = rows.filter(response=response)
-    return Coalesce(Subquery(rows.order_by().values("session").annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), Value(0))
-
-
-def _with_my_answer(queryset, user):
-    mine = Invitation.objects.filter(session=OuterRef("pk"), person=user)
-    return queryset.select_related("facilitator").annotate(
-        my_response=Subquery(mine.values("response")[:1]), invited=_count(),
-        accepted=_count(Invitation.Response.ACCEPTED))
-
-
 def index(request):
     """Upcoming and recent sessions the person may see, with their own answer and Accept / Decline.
 
@@ -65,7 +50,7 @@ def index(request):
     counts and the person's answer as subqueries, whatever the number of sessions.
     """
     now = timezone.now()
-    sessions = _with_my_answer(visible_sessions(request.user), request.user)
+    sessions = with_my_answer(visible_sessions(request.user), request.user)
     return render(request, "reviews/index.html", {
         "upcoming": list(sessions.filter(starts_at__gt=now).order_by("starts_at")),
         "past": list(sessions.filter(starts_at__lte=now).order_by("-starts_at")[:PAST_SHOWN]),
@@ -210,7 +195,7 @@ def series_detail(request, pk):
     """
     series = _series_for(request.user, pk)
     now = timezone.now()
-    sessions = list(_with_my_answer(series.sessions.all(), request.user).order_by("starts_at"))
+    sessions = list(with_my_answer(series.sessions.all(), request.user).order_by("starts_at"))
     return render(request, "reviews/series_detail.html", {
         "series": series, "pattern": scheduling.describe_pattern(series),
         "definitions": list(series.definitions.all()),

@@ -6,7 +6,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -26,6 +26,7 @@ from reviews.forms.training import (
 )
 from reviews.models import Quiz, QuizAttempt, RefresherProgramme
 from reviews.selectors import compliance
+from reviews.selectors.quizzes import definitions_with_quiz_size
 from reviews.services import quizzes, training
 
 PAGE_SIZE = 50
@@ -121,9 +122,8 @@ def quiz_result(request, nonce):
 def programmes(request):
     _require_admin(request.user)
     rows = (RefresherProgramme.objects.prefetch_related("definitions", "departments").order_by("-active", "name"))
-    definitions = (QualityDefinition.objects.active().select_related("department", "quiz")
-                   .annotate(questions=Count("quiz__questions")).order_by("title"))
-    return render(request, "reviews/training_programmes.html", {"programmes": rows, "definitions": definitions})
+    return render(request, "reviews/training_programmes.html", {"programmes": rows,
+                                                                "definitions": definitions_with_quiz_size()})
 
 
 def programme_form(request, pk=None):
