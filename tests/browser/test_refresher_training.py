@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
 from tests.goals.factories import QualityDefinitionFactory
-from tests.reviews.training_factories import RefresherProgrammeFactory, complete, make_quiz, take
+from tests.reviews.factories import RefresherProgrammeFactory, complete, make_quiz, take
 
 pytestmark = pytest.mark.browser
 

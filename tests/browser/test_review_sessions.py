@@ -72,7 +72,7 @@ def test_an_admin_schedules_a_quarterly_review_for_a_department(page, org):
 def test_the_invitee_accepts_from_today(page, org):
     QualityDefinitionFactory(department=org.support, title="Support tickets")
     from reviews.services import sessions as scheduling
-    from tests.reviews.session_factories import details
+    from tests.reviews.factories import details
 
     scheduling.schedule_session(by=org.admin, details=details(org, title="Ticket review"),
                                 starts_at=timezone.now() + timedelta(days=9))

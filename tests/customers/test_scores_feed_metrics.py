@@ -10,7 +10,7 @@ from core.exceptions import RuleViolation
 from customers.models import Campaign, Customer
 from customers.selectors import results
 from metrics.models import Metric, Reading
-from tests.customers.result_factories import make_campaign, respond
+from tests.customers.factories import make_campaign, respond
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
 from goals.services import goals as goal_services
-from tests.goals.goal_factories import CheckInFactory, GoalCycleFactory, GoalFactory, record_weekly, this_year
+from tests.goals.factories import CheckInFactory, GoalCycleFactory, GoalFactory, record_weekly, this_year
 from tests.metrics.factories import MetricFactory
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from goals.goal_setup import your_goals
 from goals.models import CheckIn
 from goals.services import goals as goal_services
-from tests.goals.goal_factories import CheckInFactory, GoalCycleFactory, GoalFactory
+from tests.goals.factories import CheckInFactory, GoalCycleFactory, GoalFactory
 
 
 @pytest.fixture

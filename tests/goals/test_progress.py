@@ -9,7 +9,7 @@ from goals.models import Alignment, GoalCycle
 from goals.selectors import progress
 from metrics import status
 from metrics.models import Metric
-from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, record_weekly
+from tests.goals.factories import GoalCycleFactory, GoalFactory, record_weekly
 from tests.metrics.factories import MetricFactory
 
 MONDAY = date(2025, 1, 6)

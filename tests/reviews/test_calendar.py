@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from reviews import ics
-from tests.reviews.session_factories import ReviewSessionFactory
+from tests.reviews.factories import ReviewSessionFactory
 
 pytestmark = pytest.mark.django_db
 

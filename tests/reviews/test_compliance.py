@@ -11,7 +11,7 @@ from reviews.selectors import compliance
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
 from tests.org.factories import DepartmentFactory, UserFactory
-from tests.reviews.training_factories import RefresherProgrammeFactory, complete, make_quiz, take
+from tests.reviews.factories import RefresherProgrammeFactory, complete, make_quiz, take
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from reviews.models import Invitation, RefresherProgramme, ReviewSession
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
 from tests.org.factories import DepartmentFactory, UserFactory
-from tests.reviews.training_factories import (
+from tests.reviews.factories import (
     RefresherProgrammeFactory,
     complete,
     make_quiz,

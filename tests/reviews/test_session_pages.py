@@ -11,7 +11,7 @@ from reviews.models import ActionItem, Invitation, ReviewSeries, ReviewSession
 from reviews.services import sessions as scheduling
 from tests.goals.factories import QualityDefinitionFactory
 from tests.org.factories import UserFactory
-from tests.reviews.session_factories import ActionItemFactory, ReviewSessionFactory, past
+from tests.reviews.factories import ActionItemFactory, ReviewSessionFactory, past
 
 pytestmark = pytest.mark.django_db
 

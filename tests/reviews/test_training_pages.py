@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from reviews.models import Completion, Quiz, QuizAttempt, RefresherProgramme
 from tests.goals.factories import QualityDefinitionFactory
-from tests.reviews.training_factories import RefresherProgrammeFactory, answers_for, make_quiz, take
+from tests.reviews.factories import RefresherProgrammeFactory, answers_for, make_quiz, take
 
 
 @pytest.fixture
