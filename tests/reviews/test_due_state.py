@@ -9,7 +9,7 @@ from core import periods
 from reviews.models import Invitation, RefresherProgramme, ReviewSession
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
-from tests.org.factories import DepartmentFactory, UserFactory
+from tests.helpers import grow_teams
 from tests.reviews.factories import (
     RefresherProgrammeFactory,
     complete,
@@ -155,9 +155,8 @@ def test_it_narrows_to_departments_and_definitions(scene):
 
 
 def _crowd(org, definitions, people: int) -> None:
-    teams = [DepartmentFactory(parent=org.support) for _ in range(3)]
-    for n in range(people):
-        person = UserFactory(department=teams[n % 3])
+    _teams, crowd = grow_teams(org.support, teams=3, people=people)
+    for n, person in enumerate(crowd):
         for k, definition in enumerate(definitions):
             if (n + k) % 2:
                 complete(person, definition, days_ago=(n * 37 + k * 11) % 400)
