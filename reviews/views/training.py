@@ -6,7 +6,6 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -14,7 +13,6 @@ from django.views.decorators.http import require_POST
 from core.exceptions import RuleViolation
 from core.forms import form_errors_from
 from goals.models import QualityDefinition
-from goals.selectors.visibility import visible_definitions
 from org import access
 from reviews.forms.training import (
     ComplianceFilterForm,
@@ -26,7 +24,7 @@ from reviews.forms.training import (
 )
 from reviews.models import Quiz, QuizAttempt, RefresherProgramme
 from reviews.selectors import compliance
-from reviews.selectors.quizzes import definitions_with_quiz_size
+from reviews.selectors.quizzes import definitions_with_quiz_size, open_quizzes
 from reviews.services import quizzes, training
 
 PAGE_SIZE = 50
@@ -42,18 +40,9 @@ def _require_manager(user) -> None:
         raise PermissionDenied("The compliance report is for managers of departments and administrators.")
 
 
-def _open_quizzes(user):
-    """Open checks the user may take: of definitions they may see, or that a programme asks of them."""
-    chain = [*user.department.ancestor_ids, user.department_id] if user.department_id else []
-    assigned = RefresherProgramme.objects.filter(active=True, departments__in=chain).values("definitions")
-    return Quiz.objects.select_related("definition").filter(
-        Q(definition__in=visible_definitions(user).values("pk")) | Q(definition__in=assigned),
-        published=True, definition__retired_at__isnull=True)
-
-
 def _quiz_for(user, definition_pk) -> Quiz:
     """The open quiz of a definition the user may take; 404 otherwise."""
-    return get_object_or_404(_open_quizzes(user), definition_id=definition_pk)
+    return get_object_or_404(open_quizzes(user), definition_id=definition_pk)
 
 
 def _attempt_for(user, nonce) -> QuizAttempt:
@@ -64,12 +53,12 @@ def _attempt_for(user, nonce) -> QuizAttempt:
 def my_training(request):
     user = request.user
     states = training.due_states(person_id=user.pk)
-    open_quizzes = {q.definition_id: q for q in _open_quizzes(user).order_by("definition__title")}
+    takeable = {q.definition_id: q for q in open_quizzes(user).order_by("definition__title")}
     attempts = (QuizAttempt.objects.filter(person=user, submitted_at__isnull=False)
                 .select_related("quiz__definition").order_by("-submitted_at")[:10])
     return render(request, "reviews/training_my.html", {
-        "states": states, "quizzes": open_quizzes, "attempts": attempts,
-        "other_quizzes": [q for d, q in open_quizzes.items() if d not in {s.definition_id for s in states}],
+        "states": states, "quizzes": takeable, "attempts": attempts,
+        "other_quizzes": [q for d, q in takeable.items() if d not in {s.definition_id for s in states}],
         "can_report": access.role(user) != access.EMPLOYEE, "is_admin": access.is_admin(user),
     })
 
