@@ -73,8 +73,7 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
     """Two closed reality checks of Customer Service's "Support tickets" with about 40 answers each (some worse
     than promised, with follow-ups, some closed), their scores recorded as readings, and one open campaign."""
     from customers.models import Answer, Campaign, Customer, FollowUp
-    from customers.selectors import results
-    from customers.services import answers
+    from customers.services import answers, results
     from goals.models import QualityDefinition
     from goals.services.definitions import current_version
 

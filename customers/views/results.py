@@ -15,6 +15,7 @@ from customers.forms.results import FollowUpFilterForm, FollowUpForm
 from customers.models import Campaign, Customer, FollowUp
 from customers.selectors import results
 from customers.selectors import visibility as selectors
+from customers.services import results as result_services
 from goals.models import GoalCycle
 from goals.selectors.cycles import running_cycle
 from org import access
@@ -75,7 +76,7 @@ def campaign_results(request, pk):
 def record_scores(request, pk):
     campaign = _campaign_for(request.user, pk)
     with message_from(request, prefix="The scores were not recorded: ") as refused:
-        written = results.record_campaign_scores(campaign=campaign, by=request.user)
+        written = result_services.record_campaign_scores(campaign=campaign, by=request.user)
     if not refused:
         if written:
             messages.success(request, f"Recorded {written} score{'s' if written != 1 else ''} as readings of "
@@ -90,7 +91,7 @@ def propose_revision(request, pk):
     campaign = _campaign_for(request.user, pk)
     found = results.campaign_results(campaign, with_trend=False)
     with message_from(request) as refused:
-        results.propose_revision(campaign=campaign, by=request.user)
+        result_services.propose_revision(campaign=campaign, by=request.user)
     if refused:
         return redirect("customers:campaign_results", campaign.pk)
     messages.info(request, "A revision draft is open. " + results.gap_summary(found) + " Change the promise or its "
@@ -125,7 +126,7 @@ def follow_up_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with form_errors_from(form) as refused:
-            results.update_follow_up(follow_up=follow_up, by=request.user, owner=data["owner"],
+            result_services.update_follow_up(follow_up=follow_up, by=request.user, owner=data["owner"],
                                      due_date=data["due_date"], status=data["status"], resolution=data["resolution"])
         if not refused:
             messages.success(request, f"Follow-up saved ({follow_up.get_status_display().lower()}).")
