@@ -16,9 +16,6 @@ from config.celery import app as celery_app
 from tests.helpers import TEST_NOW
 from tests.org.factories import DepartmentFactory, UserFactory
 
-PASSWORD = "s3cret-pass"
-
-
 
 @pytest.fixture(autouse=True)
 def _controlled_clock(request):

@@ -239,7 +239,7 @@ def close_campaign(*, campaign: Campaign, at: datetime | None = None) -> int | N
     records nothing. A failure other than a refused reading rolls the close back, so the next run tries again.
     Returns how many readings were recorded, or None when the campaign was not open (a draft, or closed already).
     """
-    from customers.selectors.results import on_campaign_closed
+    from customers.services.results import on_campaign_closed
 
     at = at or timezone.now()
     with transaction.atomic():

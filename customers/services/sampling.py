@@ -10,8 +10,8 @@ Order: every unit gets a seeded hash of its id, so the same seed on the same dat
 draw is not predictable without the seed: PostgreSQL's seeded hashint8extended(id, seed), an integer mixing
 function on SQLite. Stratified draws give every segment a proportional quota (largest remainder, ties by segment
 name) and take the first `quota` of each segment with ROW_NUMBER() OVER (PARTITION BY segment ORDER BY hash),
-ranking only the rows below a per-segment hash cut-off (see _insert_stratified). The recipients are written by
-one INSERT … SELECT.
+ranking only the rows below a per-segment hash cut-off (see _draw_stratified). The recipients are written by
+one INSERT … SELECT. The statements are the *_SQL constants below, put together from named parts.
 """
 
 import math
@@ -30,52 +30,129 @@ SEED_LIMIT = 2**31  # seeds are shown to people and typed back in: keep them sho
 REASONS = ("opted_out", "no_email", "recently_asked")
 
 
+# --- the statements -----------------------------------------------------------------------------------------------
+# Only these fixed statements and their named parts are put together; every value is a parameter (%(name)s).
+
+# The sort key of a unit: a seeded pseudo-random hash of the integer {unit} (the seed is the `seed` parameter).
+# PostgreSQL: hashint8extended, its seeded 64-bit hash (the one hash partitioning uses). An integer sorts several
+# times faster than md5 text under a linguistic collation, which kept 1,000,000 rows over 2 s.
+POSTGRESQL_HASH_SQL = "hashint8extended(CAST({unit} AS bigint), %(seed)s)"
+# SQLite has no md5 and no XOR: a multiply-xorshift mix on 32 bits, XOR written as (a | b) - (a & b).
+# Each step keeps 32 bits: seeded multiply, xorshift 15, multiply, xorshift 13.
+SQLITE_SEEDED_MULTIPLY_SQL = "(({value}) * 2654435761 + %(seed)s) %% 4294967296"
+SQLITE_MULTIPLY_SQL = "({value} * 73244475) %% 4294967296"
+SQLITE_XORSHIFT_SQL = "(((({value}) >> {bits}) | ({value})) - ((({value}) >> {bits}) & ({value})))"
+
+# Every candidate unit with the reason it is excluded ('' when eligible): customer_id, person_id, segment, unit
+# (the integer that is hashed) and reason. External campaigns: the department's external customers.
+EXTERNAL_CANDIDATES_SQL = """
+SELECT c.id AS customer_id, CAST(NULL AS bigint) AS person_id, c.segment AS segment, c.id AS unit,
+       CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out'
+            WHEN c.email = '' THEN 'no_email'
+            WHEN c.last_contacted_at >= %(since)s THEN 'recently_asked'
+            ELSE '' END AS reason
+FROM customers_customer c
+WHERE c.department_id = %(department)s AND c.kind = 'external'
+"""
+
+# Internal campaigns: the active people of the internal customer departments and the departments below them,
+# each once, under the deepest customer department they belong to (nearest = 1).
+INTERNAL_CANDIDATES_SQL = f"""
+SELECT customer_id, person_id, segment, person_id AS unit,
+       CASE WHEN opted_out THEN 'opted_out'
+            WHEN email = '' THEN 'no_email'
+            WHEN EXISTS (SELECT 1 FROM customers_recipient r
+                         WHERE r.person_id = people.person_id AND r.sent_at >= %(since)s)
+                 THEN 'recently_asked'
+            ELSE '' END AS reason
+FROM (
+    SELECT c.id AS customer_id, u.id AS person_id, u.email AS email,
+           COALESCE(NULLIF(c.segment, ''), served.name) AS segment,
+           c.opted_out_at IS NOT NULL AS opted_out,
+           ROW_NUMBER() OVER (PARTITION BY u.id ORDER BY LENGTH(served.path) DESC, c.id) AS nearest
+    FROM customers_customer c
+    JOIN org_department served ON served.id = c.internal_department_id
+    JOIN org_department member_of ON {subtree_sql("member_of", "served")}
+    JOIN org_user u ON u.department_id = member_of.id AND u.is_active
+    WHERE c.department_id = %(department)s AND c.kind = 'internal'
+) people
+WHERE nearest = 1
+"""  # noqa: S608 (the only formatted part is the fixed subtree condition)
+
+# The audit's figures: candidates per segment and reason.
+CANDIDATE_COUNTS_SQL = """
+SELECT segment, reason, COUNT(*)
+FROM ({candidates}) candidates
+GROUP BY segment, reason
+"""
+
+# An unstratified draw: the first %(size)s eligible units in hash order. ORDER BY … LIMIT is a top-N heap sort,
+# no full sort of the eligible rows.
+FIRST_IN_HASH_ORDER_SQL = """
+SELECT candidates.customer_id, candidates.person_id, candidates.segment, candidates.unit
+FROM ({candidates}) candidates
+WHERE candidates.reason = ''
+ORDER BY {hash}
+LIMIT %(size)s
+"""
+
+# A stratified draw: the first `quota` units of each segment in hash order, ranked with ROW_NUMBER(). {quotas}
+# is one row (segment, quota, cutoff) per segment; {below_cutoff} is empty, or limits the ranking to the rows
+# below the segment's hash cut-off (see _draw_stratified).
+FIRST_OF_EACH_SEGMENT_SQL = """
+SELECT ranked.customer_id, ranked.person_id, ranked.segment, ranked.unit
+FROM (
+    SELECT hashed.*, quotas.quota,
+           ROW_NUMBER() OVER (PARTITION BY hashed.segment ORDER BY hashed.h) AS rn
+    FROM (
+        SELECT candidates.*, {hash} AS h
+        FROM ({candidates}) candidates
+        WHERE candidates.reason = ''
+    ) hashed
+    JOIN ({quotas}) quotas ON quotas.segment = hashed.segment {below_cutoff}
+) ranked
+WHERE ranked.rn <= ranked.quota
+"""
+QUOTA_ROW_SQL = ("SELECT CAST(%(segment_{n})s AS varchar(60)) AS segment, %(quota_{n})s AS quota, "
+                 "%(cutoff_{n})s AS cutoff")
+BELOW_CUTOFF_SQL = "AND hashed.h <= quotas.cutoff"
+
+# The drawn units become the campaign's recipients. A placeholder token hash, unique and never the SHA-256 hex of
+# any token (it is not 64 hex digits): the link's token is made when the invitation is sent, because only then can
+# its plain text go into the e-mail. ('{{}}' is the empty draft: braces are doubled for str.format.)
+INSERT_RECIPIENTS_SQL = """
+INSERT INTO customers_recipient (campaign_id, customer_id, person_id, segment, token_hash,
+                                 expires_at, sent_at, reminders, reminded_at, draft, submitted_at)
+SELECT %(campaign)s, drawn.customer_id, drawn.person_id, drawn.segment,
+       'drawn:' || CAST(%(campaign)s AS text) || ':' || CAST(drawn.unit AS text),
+       %(expires)s, NULL, 0, NULL, '{{}}', NULL
+FROM ({drawn}) drawn
+"""
+
+DRAWN_BY_SEGMENT_SQL = """
+SELECT segment, COUNT(*)
+FROM customers_recipient
+WHERE campaign_id = %(campaign)s
+GROUP BY segment
+"""
+
+FORGET_DRAWN_SQL = "DELETE FROM customers_recipient WHERE campaign_id = %(campaign)s"
+
+
 def _hash_sql(unit: str) -> str:
-    """SQL for a seeded pseudo-random sort key of the integer expression `unit` (the seed is the `seed` param)."""
+    """The sort key of the integer expression `unit` on this database (see POSTGRESQL_HASH_SQL)."""
     if connection.vendor == "postgresql":
-        # hashint8extended: PostgreSQL's seeded 64-bit hash (the one hash partitioning uses). An integer sorts
-        # several times faster than md5 text under a linguistic collation, which kept 1,000,000 rows over 2 s.
-        return f"hashint8extended(CAST({unit} AS bigint), %(seed)s)"
-    # SQLite has no md5 and no XOR: a multiply-xorshift mix on 32 bits, XOR written as (a | b) - (a & b).
-    x = f"(({unit}) * 2654435761 + %(seed)s) %% 4294967296"
-    x = f"((((({x}) >> 15) | ({x})) - ((({x}) >> 15) & ({x}))) * 73244475) %% 4294967296"
-    return f"(((({x}) >> 13) | ({x})) - ((({x}) >> 13) & ({x})))"
+        return POSTGRESQL_HASH_SQL.format(unit=unit)
+    mixed = SQLITE_SEEDED_MULTIPLY_SQL.format(value=unit)
+    mixed = SQLITE_MULTIPLY_SQL.format(value=SQLITE_XORSHIFT_SQL.format(value=mixed, bits=15))
+    return SQLITE_XORSHIFT_SQL.format(value=mixed, bits=13)
 
 
-def _base_sql(campaign: Campaign) -> str:
-    """Every candidate unit with the reason it is excluded ('' when eligible): customer_id, person_id, segment,
-    reason, unit (the integer that is hashed)."""
+def _candidates_sql(campaign: Campaign) -> str:
+    """Every candidate unit of the campaign with the reason it is excluded (see EXTERNAL_CANDIDATES_SQL)."""
     if campaign.audience == Customer.Kind.EXTERNAL:
-        return """
-            SELECT c.id AS customer_id, CAST(NULL AS bigint) AS person_id, c.segment AS segment, c.id AS unit,
-                   CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out'
-                        WHEN c.email = '' THEN 'no_email'
-                        WHEN c.last_contacted_at >= %(since)s THEN 'recently_asked'
-                        ELSE '' END AS reason
-            FROM customers_customer c
-            WHERE c.department_id = %(department)s AND c.kind = 'external'
-        """
-    return f"""
-        SELECT customer_id, person_id, segment, person_id AS unit,
-               CASE WHEN opted_out THEN 'opted_out'
-                    WHEN email = '' THEN 'no_email'
-                    WHEN EXISTS (SELECT 1 FROM customers_recipient r
-                                 WHERE r.person_id = people.person_id AND r.sent_at >= %(since)s)
-                         THEN 'recently_asked'
-                    ELSE '' END AS reason
-        FROM (
-            SELECT c.id AS customer_id, u.id AS person_id, u.email AS email,
-                   COALESCE(NULLIF(c.segment, ''), served.name) AS segment,
-                   c.opted_out_at IS NOT NULL AS opted_out,
-                   ROW_NUMBER() OVER (PARTITION BY u.id ORDER BY LENGTH(served.path) DESC, c.id) AS nearest
-            FROM customers_customer c
-            JOIN org_department served ON served.id = c.internal_department_id
-            JOIN org_department member_of ON {subtree_sql("member_of", "served")}
-            JOIN org_user u ON u.department_id = member_of.id AND u.is_active
-            WHERE c.department_id = %(department)s AND c.kind = 'internal'
-        ) people
-        WHERE nearest = 1
-    """  # noqa: S608 (the only formatted part is the fixed subtree condition)
+        return EXTERNAL_CANDIDATES_SQL
+    return INTERNAL_CANDIDATES_SQL
 
 
 def _hash_range() -> tuple[int, int]:
@@ -83,15 +160,16 @@ def _hash_range() -> tuple[int, int]:
     return (-(2**63), 2**64) if connection.vendor == "postgresql" else (0, 2**32)
 
 
-def _drawn_by_segment(cursor, params) -> list[tuple[str, int]]:
-    cursor.execute("SELECT segment, COUNT(*) FROM customers_recipient WHERE campaign_id = %(campaign)s "
-                   "GROUP BY segment", params)
+def _insert_drawn(cursor, drawn_sql: str, params: dict) -> list[tuple[str, int]]:
+    """Insert the units drawn_sql selects as recipients; returns (segment, how many drawn) of the campaign."""
+    cursor.execute(INSERT_RECIPIENTS_SQL.format(drawn=drawn_sql), params)
+    cursor.execute(DRAWN_BY_SEGMENT_SQL, params)
     return cursor.fetchall()
 
 
-def _insert_stratified(columns: str, values: str, *, base: str, hash_sql: str, params: dict,
-                       quotas: dict[str, int], eligible: dict[str, int]) -> list[tuple[str, int]]:
-    """Insert the first `quota` units of each segment in hash order, with ROW_NUMBER() OVER (PARTITION BY segment).
+def _draw_stratified(*, candidates: str, params: dict, quotas: dict[str, int],
+                     eligible: dict[str, int]) -> list[tuple[str, int]]:
+    """Insert the first `quota` units of each segment in hash order (FIRST_OF_EACH_SEGMENT_SQL).
 
     Ranking every eligible row means sorting them all (3.5 s for 880,000 rows on PostgreSQL). The hashes are
     uniform, so a segment's first `quota` rows all lie below a cut-off near quota/eligible of the hash range:
@@ -101,30 +179,18 @@ def _insert_stratified(columns: str, values: str, *, base: str, hash_sql: str, p
     """
     low, span = _hash_range()
     rows = []
-    for i, (segment, quota) in enumerate(sorted(quotas.items())):
+    for n, (segment, quota) in enumerate(sorted(quotas.items())):
         share = min(1.0, (quota + 5 * math.sqrt(quota) + 20) / eligible[segment])
-        params[f"s{i}"], params[f"q{i}"] = segment, quota
-        params[f"c{i}"] = low + span - 1 if share >= 1 else low + int(span * share)
-        rows.append(f"SELECT CAST(%(s{i})s AS varchar(60)) AS segment, %(q{i})s AS quota, %(c{i})s AS cutoff")
-    values = values.replace("segment, 'drawn:'", "ranked.segment, 'drawn:'")
-    quota_rows = " UNION ALL ".join(rows)
-
-    def insert(cursor, cutoffs: bool):
-        below = "AND candidates.h <= quotas.cutoff" if cutoffs else ""
-        cursor.execute(
-            f"{columns}{values} FROM ("  # noqa: S608  (fixed fragments; every value is a parameter)
-            f"  SELECT candidates.*, quotas.quota,"
-            f"         ROW_NUMBER() OVER (PARTITION BY candidates.segment ORDER BY candidates.h) AS rn"
-            f"  FROM (SELECT base.*, {hash_sql} AS h FROM ({base}) base WHERE reason = '') candidates"
-            f"  JOIN ({quota_rows}) quotas ON quotas.segment = candidates.segment {below}"
-            f") ranked WHERE ranked.rn <= ranked.quota", params)
-        return _drawn_by_segment(cursor, params)
-
+        params[f"segment_{n}"], params[f"quota_{n}"] = segment, quota
+        params[f"cutoff_{n}"] = low + span - 1 if share >= 1 else low + int(span * share)
+        rows.append(QUOTA_ROW_SQL.format(n=n))
+    parts = {"candidates": candidates, "hash": _hash_sql("candidates.unit"), "quotas": " UNION ALL ".join(rows)}
     with connection.cursor() as cursor:
-        drawn = insert(cursor, cutoffs=True)
+        drawn = _insert_drawn(cursor, FIRST_OF_EACH_SEGMENT_SQL.format(**parts, below_cutoff=BELOW_CUTOFF_SQL),
+                              params)
         if dict(drawn) != {s: q for s, q in quotas.items() if q}:
-            cursor.execute("DELETE FROM customers_recipient WHERE campaign_id = %(campaign)s", params)
-            drawn = insert(cursor, cutoffs=False)
+            cursor.execute(FORGET_DRAWN_SQL, params)
+            drawn = _insert_drawn(cursor, FIRST_OF_EACH_SEGMENT_SQL.format(**parts, below_cutoff=""), params)
     return drawn
 
 
@@ -175,11 +241,9 @@ def draw_sample(*, campaign: Campaign, seed: int | None = None) -> dict:
         "since": connection.ops.adapt_datetimefield_value(now - timedelta(days=campaign.exclude_days)),
         "expires": connection.ops.adapt_datetimefield_value(_expiry(campaign)),
     }
-    base = _base_sql(campaign)
+    candidates = _candidates_sql(campaign)
     with connection.cursor() as cursor:
-        # Only fixed SQL fragments are formatted in; every value is a parameter.
-        cursor.execute(f"SELECT segment, reason, COUNT(*) FROM ({base}) base GROUP BY segment, reason",  # noqa: S608
-                       params)
+        cursor.execute(CANDIDATE_COUNTS_SQL.format(candidates=candidates), params)
         rows = cursor.fetchall()
     excluded = dict.fromkeys(REASONS, 0)
     by_segment: dict[str, dict[str, int]] = {}
@@ -197,25 +261,15 @@ def draw_sample(*, campaign: Campaign, seed: int | None = None) -> dict:
     if size > eligible:
         raise RuleViolation(f"The sample of {size:,} is larger than the {eligible:,} eligible {what} ({why}). "
                             f"Choose at most {eligible:,}, or a percentage.", field="sample_size")
-    hash_sql = _hash_sql("unit")
-    columns = ("INSERT INTO customers_recipient (campaign_id, customer_id, person_id, segment, token_hash, "
-               "expires_at, sent_at, reminders, reminded_at, draft, submitted_at) ")
-    # A placeholder token hash, unique and never the SHA-256 hex of any token (it is not 64 hex digits): the
-    # link's token is made when the invitation is sent, because only then can its plain text go into the e-mail.
-    values = ("SELECT %(campaign)s, customer_id, person_id, segment, "
-              "'drawn:' || CAST(%(campaign)s AS text) || ':' || CAST(unit AS text), "
-              "%(expires)s, NULL, 0, NULL, '{}', NULL ")
     if campaign.stratify_by_segment:
-        quotas = largest_remainder(counts={s: v["eligible"] for s, v in by_segment.items()}, total=size)
-        drawn_rows = _insert_stratified(columns, values, base=base, hash_sql=hash_sql, params=params,
-                                        quotas=quotas, eligible={s: v["eligible"] for s, v in by_segment.items()})
+        counts = {s: v["eligible"] for s, v in by_segment.items()}
+        drawn_rows = _draw_stratified(candidates=candidates, params=params, eligible=counts,
+                                      quotas=largest_remainder(counts=counts, total=size))
     else:
         params["size"] = size
+        drawn_sql = FIRST_IN_HASH_ORDER_SQL.format(candidates=candidates, hash=_hash_sql("candidates.unit"))
         with connection.cursor() as cursor:
-            # ORDER BY … LIMIT: a top-N heap sort, no full sort of the eligible rows.
-            cursor.execute(f"{columns}{values} FROM ({base}) base WHERE reason = '' "
-                           f"ORDER BY {hash_sql} LIMIT %(size)s", params)
-            drawn_rows = _drawn_by_segment(cursor, params)
+            drawn_rows = _insert_drawn(cursor, drawn_sql, params)
     for segment, count in drawn_rows:
         by_segment.setdefault(segment, {"eligible": 0, "drawn": 0})["drawn"] = count
     audit = {"eligible": eligible, "excluded": excluded, "drawn": sum(n for _s, n in drawn_rows),

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from core.exceptions import RuleViolation
+from core.forms import form_errors_from, message_from
 from customers.forms.campaigns import CampaignForm, DrawForm, ExtrasForm, QuestionFormSet
 from customers.models import Campaign
 from customers.selectors import visibility as selectors
@@ -36,11 +36,9 @@ def campaign_create(request):
     form = CampaignForm(request.POST or None, user=request.user,
                         initial={"definition": request.GET.get("definition")})
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form) as refused:
             campaign = services.create_campaign(by=request.user, **form.cleaned_data)
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             messages.success(request, "Campaign created. Check the questions, then draw the sample.")
             return redirect(campaign)
     return render(request, "customers/campaign_form.html", {"form": form})
@@ -74,11 +72,9 @@ def campaign_questions(request, pk):
         rows = [services.QuestionRow(promise=f.cleaned_data.get("promise", ""), prompt=f.cleaned_data.get("prompt", ""),
                                      criterion_id=f.cleaned_data.get("criterion_id"))
                 for f in formset.forms if f.cleaned_data]
-        try:
+        with form_errors_from(extras, on_field=False) as refused:
             services.save_questions(by=request.user, campaign=campaign, rows=rows, **extras.cleaned_data)
-        except RuleViolation as error:
-            extras.add_error(None, error.message)
-        else:
+        if not refused:
             messages.success(request, "Questions saved.")
             return redirect(campaign)
     return render(request, "customers/campaign_questions.html", {
@@ -90,11 +86,9 @@ def campaign_draw(request, pk):
     campaign = _campaign_for(request.user, pk)
     form = DrawForm(request.POST)
     if form.is_valid():
-        try:
+        with message_from(request) as refused:
             audit = sampling.draw_sample(campaign=campaign, seed=form.cleaned_data["seed"])
-        except RuleViolation as error:
-            messages.error(request, error.message)
-        else:
+        if not refused:
             messages.success(request, f"{audit['drawn']:,} drawn from {audit['eligible']:,} eligible, "
                                       f"seed {audit['seed']}.")
     else:
@@ -105,10 +99,8 @@ def campaign_draw(request, pk):
 @require_POST
 def campaign_send(request, pk):
     campaign = _campaign_for(request.user, pk)
-    try:
+    with message_from(request) as refused:
         count = services.send_campaign(by=request.user, campaign=campaign)
-    except RuleViolation as error:
-        messages.error(request, error.message)
-    else:
+    if not refused:
         messages.success(request, f"Sent: {count:,} invitations are on their way.")
     return redirect(campaign)

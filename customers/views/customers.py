@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import uploads
-from core.exceptions import RuleViolation
+from core.forms import form_errors_from
 from customers.forms.customers import CustomerForm, InternalCustomersForm, UploadCustomersForm
 from customers.models import Customer
 from customers.selectors import visibility as selectors
@@ -57,15 +57,13 @@ def _customer_form(request, customer: Customer | None):
         form.fields["department"].disabled = True  # moving a customer would move their history
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
+        with form_errors_from(form) as refused:
             if customer is None:
                 saved = services.add_customer(by=request.user, **data)
             else:
                 data.pop("department")
                 saved = services.update_customer(by=request.user, customer=customer, **data)
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             messages.success(request, f"{saved.name} is in the customer list.")
             return redirect("customers:index")
     return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
@@ -98,12 +96,10 @@ def internal(request, department_pk):
                                  initial={"departments": [c.internal_department_id for c in current]})
     form.fields["departments"].queryset = form.fields["departments"].queryset.exclude(pk=department.pk)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form, on_field=False) as refused:
             added, removed = services.set_internal_customers(by=request.user, department=department,
                                                              served=list(form.cleaned_data["departments"]))
-        except RuleViolation as error:
-            form.add_error(None, error.message)
-        else:
+        if not refused:
             messages.success(request, f"{department}'s internal customers saved ({added} added, {removed} removed).")
             return redirect("customers:index")
     return render(request, "customers/customer_internal.html", {"form": form, "department": department})

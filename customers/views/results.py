@@ -6,15 +6,16 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.exceptions import RuleViolation
+from core.forms import form_errors_from, message_from
 from customers.forms.results import FollowUpFilterForm, FollowUpForm
 from customers.models import Customer, FollowUp
 from customers.selectors import results
 from customers.selectors import visibility as selectors
+from customers.services import results as result_services
 from goals.models import GoalCycle
+from goals.selectors.cycles import running_cycle
 from org import access
 
 
@@ -40,12 +41,6 @@ def _goal_link(results_: results.CampaignResults, cycle: GoalCycle | None) -> st
     return reverse("goals:goal_create") + "?" + urlencode(params)
 
 
-def _current_cycle() -> GoalCycle | None:
-    today = timezone.localdate()
-    return (GoalCycle.objects.filter(closed_at__isnull=True, start__lte=today, end__gte=today).order_by("start")
-            .first())
-
-
 def index(request):
     """The campaigns the person may see results of, newest first."""
     campaigns = (selectors.visible_campaigns(request.user).launched()
@@ -64,7 +59,7 @@ def _trend_chart(trend: list[results.TrendPoint]) -> dict:
 def campaign_results(request, pk):
     campaign = _campaign_for(request.user, pk)
     found = results.campaign_results(campaign)
-    cycle = None if found.hidden else _current_cycle()
+    cycle = None if found.hidden else running_cycle()
     return render(request, "customers/result_campaign.html", {
         "campaign": campaign, "results": found, "goal_link": _goal_link(found, cycle) if not found.hidden else "",
         "cycle": cycle, "trend_chart": _trend_chart(found.trend),
@@ -75,11 +70,9 @@ def campaign_results(request, pk):
 @require_POST
 def record_scores(request, pk):
     campaign = _campaign_for(request.user, pk)
-    try:
-        written = results.record_campaign_scores(campaign=campaign, by=request.user)
-    except RuleViolation as error:
-        messages.error(request, f"The scores were not recorded: {error.message}")
-    else:
+    with message_from(request, prefix="The scores were not recorded: ") as refused:
+        written = result_services.record_campaign_scores(campaign=campaign, by=request.user)
+    if not refused:
         if written:
             messages.success(request, f"Recorded {written} score{'s' if written != 1 else ''} as readings of "
                                       f"{campaign.department}'s reality-check metrics.")
@@ -92,10 +85,9 @@ def record_scores(request, pk):
 def propose_revision(request, pk):
     campaign = _campaign_for(request.user, pk)
     found = results.campaign_results(campaign, with_trend=False)
-    try:
-        results.propose_revision(campaign=campaign, by=request.user)
-    except RuleViolation as error:
-        messages.error(request, error.message)
+    with message_from(request) as refused:
+        result_services.propose_revision(campaign=campaign, by=request.user)
+    if refused:
         return redirect("customers:campaign_results", campaign.pk)
     messages.info(request, "A revision draft is open. " + results.gap_summary(found) + " Change the promise or its "
                            "criteria so that it can be kept, then publish it.")
@@ -109,19 +101,9 @@ def follow_up_list(request):
     form = FollowUpFilterForm(request.GET or None)
     form.is_valid()
     wanted = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    follow_ups = selectors.visible_follow_ups(request.user)
-    if wanted.get("campaign"):
-        follow_ups = follow_ups.filter(campaign_id=wanted["campaign"])
-    if wanted.get("mine"):
-        follow_ups = follow_ups.filter(owner=request.user)
-    stats = results.follow_up_stats(follow_ups)
     status = wanted.get("status") or "open"
-    if status == "open":
-        follow_ups = follow_ups.open()
-    elif status == "closed":
-        follow_ups = follow_ups.closed()
-    follow_ups = follow_ups.select_related("campaign", "department", "owner", "response__recipient__customer")
-    follow_ups = follow_ups.order_by("status", "due_date", "-created_at", "pk")
+    follow_ups, stats = results.listed_follow_ups(request.user, campaign_id=wanted.get("campaign"),
+                                                  mine=bool(wanted.get("mine")), status=status)
     page = Paginator(follow_ups, 50).get_page(request.GET.get("page"))
     return render(request, "customers/follow_up_list.html", {
         "page_obj": page, "stats": stats, "status": status, "form": form,
@@ -136,12 +118,10 @@ def follow_up_edit(request, pk):
     form = FollowUpForm(request.POST or None, instance=FollowUp.objects.get(pk=follow_up.pk))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            results.update_follow_up(follow_up=follow_up, by=request.user, owner=data["owner"],
+        with form_errors_from(form) as refused:
+            result_services.update_follow_up(follow_up=follow_up, by=request.user, owner=data["owner"],
                                      due_date=data["due_date"], status=data["status"], resolution=data["resolution"])
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             messages.success(request, f"Follow-up saved ({follow_up.get_status_display().lower()}).")
             return redirect("customers:follow_ups")
     return render(request, "customers/follow_up_form.html", {

@@ -352,6 +352,22 @@ def save_draft(*, definition: QualityDefinition, by: User, promise: str, criteri
     return draft
 
 
+@transaction.atomic
+def revise_definition(*, definition: QualityDefinition, by: User, title: str, external_customers: str = "",
+                      served_departments=(), ask_served_departments: bool = False, promise: str,
+                      criteria: list[CriterionRow]) -> tuple[QualityDefinition, DefinitionVersion | None]:
+    """An edit of a definition: its details (update_details) and its draft (save_draft), both saved or neither.
+
+    Returns the definition as saved and the draft, or None when the content equals the current version.
+    Raises RuleViolation as those two do; a refused draft leaves the details as they were.
+    """
+    definition = update_details(definition=definition, by=by, title=title, external_customers=external_customers,
+                                served_departments=served_departments,
+                                ask_served_departments=ask_served_departments)
+    draft = save_draft(definition=definition, by=by, promise=promise, criteria=criteria)
+    return definition, draft
+
+
 def _ask_to_acknowledge(definition: QualityDefinition, *, major: int, at: datetime, by: User) -> int:
     """Acknowledgement rows for every active person the definition concerns; the publisher has read it already."""
     people = audience(definition)

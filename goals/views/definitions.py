@@ -3,20 +3,18 @@ retiring one, acknowledging it, and who has acknowledged it."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
+from core.forms import add_violation, form_errors_from, message_from
 from goals.forms.definitions import CriterionFormSet, DefinitionForm, ListFilterForm, PublishForm
 from goals.models import QualityDefinition
+from goals.selectors import definitions as listing
 from goals.selectors import visibility as selectors
 from goals.services import definitions
-from metrics.models import Metric
-from metrics.selectors.figures import visible_metrics
 from org import access
 
 PAGE_SIZE = 25
@@ -36,33 +34,14 @@ def _definition_for(user, pk, *, manage: bool = False) -> QualityDefinition:
     return definition
 
 
-def _acknowledgement_states(user, page) -> None:
-    """Set my_state ("pending", "acknowledged" or None) on each definition of the page, in one query."""
-    rows = definitions.asked_now().filter(person=user, definition__in=[d.pk for d in page]).values_list(
-        "definition_id", "major", "acknowledged_at")
-    states = {(d, major): "acknowledged" if at else "pending" for d, major, at in rows}
-    for definition in page:
-        state = states.get((definition.pk, definition.current_major))
-        definition.my_state = None if definition.is_retired else state
-
-
 def index(request):
     user = request.user
     definitions.ask_newcomers(person=user)  # definitions that came to concern them since they were published
     filters = ListFilterForm(request.GET or None)
     scope, show_retired = filters.value("scope", "all"), filters.value("retired", False)
-    queryset = definitions.with_versions(selectors.visible_definitions(user))
-    queryset = queryset.filter(Q(current_major__isnull=False) | Q(department__in=access.managed_departments(user)))
-    if not show_retired:
-        queryset = queryset.active()
-    if scope == "mine":
-        asked_me = definitions.asked_now().filter(definition=OuterRef("pk"), person=user)
-        queryset = queryset.filter(Q(Exists(asked_me)) | Q(created_by=user))
-    elif scope == "department":
-        serving = QualityDefinition.objects.filter(served_departments=user.department_id).values("pk")
-        queryset = queryset.filter(Q(department_id=user.department_id) | Q(pk__in=serving))
-    page = Paginator(queryset.order_by("title", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    _acknowledgement_states(user, page)
+    queryset = listing.listed_definitions(user, scope=scope, show_retired=show_retired)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing.mark_acknowledgement_states(user, page)
     return render(request, "goals/definition_list.html", {
         "page": page, "filters": filters, "scope": scope, "show_retired": show_retired,
         "scopes": ListFilterForm.SCOPES, "can_write": access.manages_any(user),
@@ -93,8 +72,7 @@ def detail(request, pk):
         mine = definitions.acknowledgement_of(definition=definition, person=user, major=current.major)
         if can_manage:
             definitions.ask_newcomers(definition=definition)
-            totals = definitions.asked_now().filter(definition=definition, major=current.major).aggregate(
-                asked=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
+            totals = listing.acknowledgement_totals(definition=definition, major=current.major)
     return render(request, "goals/definition_detail.html", {
         "definition": definition, "can_manage": can_manage, "current": current, "draft": draft,
         "history": [(v, published[n + 1] if n + 1 < len(published) else None) for n, v in enumerate(published)],
@@ -103,14 +81,6 @@ def detail(request, pk):
         "mine": mine, "pending": mine is not None and mine.acknowledged_at is None and not definition.is_retired,
         "totals": totals, "served": list(definition.served_departments.order_by("path")),
     })
-
-
-def _linkable_metrics(user, definition: QualityDefinition | None):
-    """Active metrics the person may see, and any metric the definition links already (kept on an edit)."""
-    condition = Q(pk__in=visible_metrics(user).active().values("pk"))
-    if definition is not None:
-        condition |= Q(criteria__version__definition=definition)
-    return Metric.objects.filter(condition).distinct().order_by("name")
 
 
 def _write(request, definition: QualityDefinition | None):
@@ -126,7 +96,7 @@ def _write(request, definition: QualityDefinition | None):
                    "promise": base.promise if base else ""}
     form = DefinitionForm(request.POST or None, user=user, definition=definition, initial=initial)
     criteria = CriterionFormSet(
-        request.POST or None, prefix="criteria", form_kwargs={"metrics": _linkable_metrics(user, definition)},
+        request.POST or None, prefix="criteria", form_kwargs={"metrics": listing.linkable_metrics(user, definition)},
         initial=[{"text": c.text, "metric": c.metric_id, "threshold": c.threshold}
                  for c in (base.criteria.all() if base else [])])
     criteria_error = None
@@ -136,20 +106,18 @@ def _write(request, definition: QualityDefinition | None):
                    "served_departments": data["served_departments"],
                    "ask_served_departments": data["ask_served_departments"]}
         try:
-            with transaction.atomic():
-                if definition is None:
-                    saved = definitions.create_definition(by=user, department=data["department"], **details,
-                                                          promise=data["promise"], criteria=criteria.rows())
-                    draft = True
-                else:
-                    saved = definitions.update_details(definition=definition, by=user, **details)
-                    draft = definitions.save_draft(definition=definition, by=user, promise=data["promise"],
-                                                   criteria=criteria.rows())
-        except RuleViolation as error:
+            if definition is None:
+                saved = definitions.create_definition(by=user, department=data["department"], **details,
+                                                      promise=data["promise"], criteria=criteria.rows())
+                draft = True
+            else:
+                saved, draft = definitions.revise_definition(definition=definition, by=user, **details,
+                                                             promise=data["promise"], criteria=criteria.rows())
+        except RuleViolation as error:  # a criterion's error shows above the criteria, not above the form
             if error.field == "criteria":
                 criteria_error = error.message
             else:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                add_violation(form, error)
         else:
             if draft:
                 messages.success(request, f"Draft of “{saved}” saved. Publish it when it is ready.")
@@ -194,12 +162,10 @@ def publish(request, pk):
         return redirect("goals:definition_edit", definition.pk)
     form = PublishForm(request.POST or None, first=current is None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form) as refused:
             publication = definitions.publish(definition=definition, major=form.major, by=user,
                                               change_summary=form.cleaned_data["change_summary"])
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             asked = publication.asked
             messages.success(request, f"Published {publication.version.label}. " + (
                 f"{asked} {'person is' if asked == 1 else 'people are'} asked to acknowledge it." if asked
@@ -217,11 +183,9 @@ def retire(request, pk):
     if refused:
         return refused
     if request.method == "POST":
-        try:
+        with message_from(request) as refused:
             definitions.retire(definition=definition, by=request.user)
-        except RuleViolation as error:
-            messages.error(request, error.message)
-        else:
+        if not refused:
             messages.success(request, f"“{definition}” is retired. It stays readable with its history.")
         return redirect(definition)
     return render(request, "goals/definition_retire.html", {"definition": definition})
@@ -233,7 +197,7 @@ def acknowledge(request, pk):
     row = error = None
     try:
         row = definitions.acknowledge(definition=definition, person=request.user)
-    except RuleViolation as violation:
+    except RuleViolation as violation:  # shown in the replaced fragment, or as a message on the next page
         error = violation.message
     if request.htmx:
         return render(request, "goals/_definition_acknowledged.html", {"definition": definition, "row": row,

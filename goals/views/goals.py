@@ -3,19 +3,19 @@
 import csv
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from core import periods
-from core.exceptions import RuleViolation
+from core.forms import form_errors_from
 from core.spreadsheets import csv_cell, workbook_bytes
 from goals import smart
 from goals.forms.goals import CarryOverForm, CheckInForm, CycleForm, GoalForm, KeyResultFormSet, StartForm
 from goals.models import Goal, GoalCycle
 from goals.selectors import progress
+from goals.selectors.cycles import cycles_with_goal_count
 from goals.selectors.visibility import manageable_goals, visible_goals
 from goals.services import goals as goal_services
 from metrics.selectors.figures import format_value
@@ -55,7 +55,7 @@ def index(request):
 
     Queries: cycles, the cycle's goals, alignments, rollups, and (not for admins) the ids the user may see.
     """
-    cycles = list(GoalCycle.objects.annotate(goal_count=Count("goals")))
+    cycles = list(cycles_with_goal_count())
     cycle = _cycle_from(request, cycles)
     rows, computed, shown = [], None, 0
     if cycle is not None:
@@ -175,16 +175,14 @@ def _goal_form_page(request, *, cycle: GoalCycle, department, goal: Goal | None)
     if request.method == "POST":
         valid = key_results.is_valid() & form.is_valid()
         if valid:
-            try:
+            with form_errors_from(form) as refused:
                 if goal is None:
                     saved = goal_services.create_goal(by=request.user, cycle=cycle, department=department,
                                                       data=form.goal_data())
                 else:
                     saved = goal_services.update_goal(goal=goal, by=request.user, data=form.goal_data(),
                                                       reason=form.cleaned_data.get("reason", ""))
-            except RuleViolation as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
+            if not refused:
                 messages.success(request, f"“{saved}” saved: all five letters are met.")
                 return redirect(saved)
     return render(request, "goals/goal_form.html", {
@@ -225,18 +223,16 @@ def check_in(request, pk):
                    "Only the goal's owner or a manager of its department may check in, while the cycle is open.")
     form = CheckInForm(request.POST or None, initial={"confidence": goal.confidence})
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form) as refused:
             goal_services.post_check_in(goal=goal, by=request.user, **form.cleaned_data)
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             messages.success(request, "Check-in posted.")
             return redirect(goal)
     return render(request, "goals/goal_check_in.html", {"goal": goal, "form": form})
 
 
 def cycle_list(request):
-    cycles = GoalCycle.objects.annotate(goal_count=Count("goals")).select_related("closed_by")
+    cycles = cycles_with_goal_count().select_related("closed_by")
     return render(request, "goals/cycle_list.html", {
         "cycles": cycles, "is_admin": access.is_admin(request.user),
         "can_carry": access.manages_any(request.user),
@@ -251,11 +247,9 @@ def cycle_create(request):
     _admin_only(request.user)
     form = CycleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form) as refused:
             cycle = goal_services.create_cycle(by=request.user, **form.cleaned_data)
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             messages.success(request, f"Cycle {cycle} opened: set its organization goals next.")
             return redirect(reverse("goals:index") + f"?cycle={cycle.pk}")
     return render(request, "goals/cycle_form.html", {"form": form})
@@ -263,8 +257,7 @@ def cycle_create(request):
 
 def cycle_close(request, pk):
     _admin_only(request.user)
-    cycle = access.get_visible_or_404(GoalCycle.objects.annotate(goal_count=Count("goals")), "No such goal cycle.",
-                                      pk=pk)
+    cycle = access.get_visible_or_404(cycles_with_goal_count(), "No such goal cycle.", pk=pk)
     if request.method == "POST":
         frozen = goal_services.close_cycle(cycle=cycle, by=request.user)
         if frozen or not cycle.is_closed:
@@ -287,12 +280,10 @@ def carry_over(request, pk):
     initial = {"goals": [g for g in request.GET.getlist("goal") if g.isdigit()]}
     form = CarryOverForm(request.POST or None, cycle=cycle, goals=mine, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form) as refused:
             copies = goal_services.carry_over(goals=form.cleaned_data["goals"], to_cycle=form.cleaned_data["to_cycle"],
                                               by=request.user)
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             target = form.cleaned_data["to_cycle"]
             messages.success(request, f"{len(copies)} goal{'s' if len(copies) != 1 else ''} carried over into "
                                       f"{target}. Check their letters: parents that were not carried need choosing.")

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core import best_effort, uploads
+from core.exceptions import RuleViolation
 from core.models import PendingUpload
 from metrics.models import ReadingImport
 from metrics.services import imports
@@ -49,6 +50,13 @@ class Retry(Exception):
     """The database failed under the job; it is queued again and the task retries."""
 
 
+class UploadGone(RuleViolation):
+    """The person has no waiting file under this token: it was imported, discarded or has expired."""
+
+    def __init__(self):
+        super().__init__("No such upload: it was imported, discarded or has expired. Upload the file again.")
+
+
 def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = False) -> ReadingImport:
     """Create a job for the file and run it now (small file) or once the transaction commits (large file)."""
     job = ReadingImport.objects.create(user=user, upload=upload, token=upload.token, name=upload.name,
@@ -64,6 +72,63 @@ def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = 
     else:
         best_effort.enqueue_on_commit(run_reading_import, job.pk)
     return job
+
+
+def _waiting_file(*, user: User, token: str) -> PendingUpload:
+    """The user's waiting file, its row locked until the transaction ends; UploadGone when there is none."""
+    pending = uploads.find(user=user, token=token, kind=UPLOAD_KIND, lock=True)
+    if pending is None:
+        raise UploadGone()
+    return pending
+
+
+@transaction.atomic
+def confirm_import(*, user: User, token: str, valid_only: bool) -> tuple[ReadingImport, bool]:
+    """Import the user's checked file (all rows, or only the valid ones), at most once however often it is confirmed.
+
+    The file's row is locked first, so a double click (two requests at once) starts one import: the second finds
+    the first job running. Returns (the latest job, whether this call started it): not started when a check or an
+    import of the file is still running. Raises UploadGone when the file is not waiting any more.
+    """
+    pending = _waiting_file(user=user, token=token)
+    job = latest(user=user, token=token)
+    if job.pending:
+        return job, False
+    return start(user=user, upload=pending, action=ReadingImport.Action.IMPORT, valid_only=valid_only), True
+
+
+@transaction.atomic
+def recheck_with_decimal(*, user: User, token: str, decimal: str) -> tuple[ReadingImport | None, bool]:
+    """Check the user's waiting file again, read with `decimal` ("point" or "comma") as its decimal separator.
+
+    Returns (the latest job, whether this call started a new check): not started while a check or an import of
+    the file is still running. Raises UploadGone when the file is not waiting any more, and RuleViolation when
+    `decimal` is not a separator a file may declare.
+    """
+    if decimal not in imports.DECIMALS:
+        raise RuleViolation("Choose a point or a comma as the file's decimal separator.")
+    pending = _waiting_file(user=user, token=token)
+    job = latest(user=user, token=token)
+    if job is not None and job.pending:
+        return job, False
+    pending.data = {**pending.data, "decimal": decimal, "decimal_detected": False}
+    pending.save(update_fields=["data"])
+    return start(user=user, upload=pending, action=ReadingImport.Action.CHECK), True
+
+
+@transaction.atomic
+def discard_upload(*, user: User, token: str) -> ReadingImport | None:
+    """Forget the user's waiting file unless a job is checking or importing it.
+
+    Returns that running job (and keeps the file), or None once the file is discarded. Raises UploadGone when
+    the file is not waiting any more.
+    """
+    pending = _waiting_file(user=user, token=token)
+    job = latest(user=user, token=token)
+    if job is not None and job.pending:
+        return job
+    uploads.forget(pending)
+    return None
 
 
 def latest(*, user: User, token: str) -> ReadingImport | None:

@@ -43,7 +43,14 @@ from core import periods
 from core.exceptions import RuleViolation
 from core.import_reports import ImportReport as BaseImportReport
 from metrics.models import Metric, Reading
-from metrics.services.readings import ReadingRow, ReadingsRejected, RowError, check_readings, record_readings
+from metrics.services.readings import (
+    ReadingRow,
+    ReadingsRejected,
+    RowError,
+    check_readings,
+    nudge_rollup_on_commit,
+    record_readings,
+)
 from org.models import User
 
 COLUMNS = ("metric", "person", "measured_at", "value", "denominator", "note")
@@ -144,6 +151,8 @@ def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = Fal
                           decimal=decimal)
             if not valid_only and not report.ok:
                 raise _NothingSaved(report)
+            if report.created or report.updated:
+                nudge_rollup_on_commit()  # once for the whole file, not once per batch
     except ImportFileError as error:
         return ImportReport(file_error=error.message)
     except _NothingSaved as rolled_back:
@@ -175,7 +184,7 @@ def _run(*, file: BinaryIO, recorded_by: User, write: bool, valid_only: bool = F
             raise ReadingsRejected([problem for row in batch for problem in row.problems])
         if write:
             recorded = record_readings(rows=readings, recorded_by=recorded_by, source=source,
-                                       valid_only=valid_only)
+                                       valid_only=valid_only, nudge_rollup=False)
             report.created += recorded.created
             report.updated += recorded.updated
             errors = recorded.rejected

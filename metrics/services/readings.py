@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import connection, transaction
+from django.forms import BaseInlineFormSet, ModelForm
 from django.utils import timezone
 
 from core import best_effort, periods
@@ -188,12 +189,13 @@ def check_readings(*, rows: list[ReadingRow], recorded_by: User, override_reason
 
 
 def record_readings(*, rows: Iterable[ReadingRow], recorded_by: User, source: str, override_reason: str = "",
-                    valid_only: bool = False) -> Recorded:
+                    valid_only: bool = False, nudge_rollup: bool = True) -> Recorded:
     """Validate and store readings; the same metric, owner and time again updates the earlier reading.
 
     All or nothing by default: any bad row raises ReadingsRejected (with every row's problems) and nothing is
     written. With valid_only=True the good rows are stored and the bad ones returned in `rejected`.
-    Touched rollup buckets are queued in the same transaction; a rollup is enqueued after it commits.
+    Touched rollup buckets are queued in the same transaction; a rollup is enqueued after it commits, unless
+    nudge_rollup=False: a caller writing many batches in one transaction calls nudge_rollup_on_commit() once.
     """
     rows = list(rows)
     rules = ReadingRules(recorded_by=recorded_by, override_reason=override_reason)
@@ -214,15 +216,15 @@ def record_readings(*, rows: Iterable[ReadingRow], recorded_by: User, source: st
         result.created = store_rows(good, recorded_by=recorded_by, source=source,
                                     override_reason=override_reason if rules.is_admin else "")
         result.updated = len(good) - result.created
-        _enqueue_rollup_on_commit()
+        if nudge_rollup:
+            nudge_rollup_on_commit()
     return result
 
 
-def _enqueue_rollup_on_commit() -> None:
-    """Nudge a rollup once the transaction commits; once per transaction however many batches it wrote."""
-    pending = connection.run_on_commit if connection.in_atomic_block else []
-    if not any(callback is _enqueue_rollup for _sids, callback, *_rest in pending):
-        transaction.on_commit(_enqueue_rollup)
+def nudge_rollup_on_commit() -> None:
+    """Enqueue a rollup once the current transaction commits (at once outside a transaction); nothing if it rolls
+    back. The queued buckets wait for the next rollup either way: this only makes it come sooner."""
+    transaction.on_commit(_enqueue_rollup)
 
 
 def _enqueue_rollup() -> None:
@@ -394,8 +396,20 @@ def delete_readings(*, readings) -> int:
             chunk = ids[offset:offset + BATCH]
             rollups.queue_readings(where=f"r.id IN ({', '.join(['%s'] * len(chunk))})", params=chunk)
         Reading.objects.filter(id__in=ids).delete()
-        _enqueue_rollup_on_commit()
+        nudge_rollup_on_commit()
     return len(ids)
+
+
+@transaction.atomic
+def save_metric(*, form: ModelForm, targets: BaseInlineFormSet) -> Metric:
+    """Save a metric and its targets from their validated forms (metrics.forms): both are saved, or neither.
+
+    The targets are attached to the metric the form saved, so a new metric gets its first targets with it.
+    """
+    metric = form.save()
+    targets.instance = metric
+    targets.save()
+    return metric
 
 
 def archive_metric(*, metric: Metric) -> None:

@@ -9,7 +9,6 @@ page shows their progress and polls until they finish.
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from core import periods, uploads
+from core.exceptions import RuleViolation
 from metrics.forms.imports import ConfirmImportForm, UploadReadingsForm
 from metrics.models import ReadingImport
 from metrics.selectors import figures as selectors
@@ -54,16 +54,15 @@ def preview(request, token):
     if job is None:
         raise Http404("No such upload.")
     form = ConfirmImportForm(request.POST if request.method == "POST" else None)  # the plain button posts no field
-    if request.method == "POST":
-        with transaction.atomic():  # the file's row is locked: a double click starts one import
-            pending = _upload_for(request, token, lock=True)
-            job = import_jobs.latest(user=request.user, token=token)
-            if job.pending:
-                messages.info(request, "This file is still being checked or imported; wait for it to finish.")
-                return redirect("metrics:import_preview", token=token)
-            if form.is_valid():
-                job = import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.IMPORT,
-                                        valid_only=form.cleaned_data["valid_only"])
+    if request.method == "POST" and form.is_valid():  # always valid: its one box may be left unticked
+        try:
+            job, started = import_jobs.confirm_import(user=request.user, token=token,
+                                                      valid_only=form.cleaned_data["valid_only"])
+        except import_jobs.UploadGone as gone:
+            raise Http404(gone.message) from None
+        if not started:
+            messages.info(request, "This file is still being checked or imported; wait for it to finish.")
+            return redirect("metrics:import_preview", token=token)
         if job.pending:
             return redirect("metrics:import_preview", token=token)
     if job.pending:
@@ -109,38 +108,28 @@ def _go(request, url: str):
 @require_POST
 def decimal(request, token):
     """Check the waiting file again with the other decimal separator (the preview offers it)."""
-    with transaction.atomic():
-        pending = _upload_for(request, token, lock=True)
-        job = import_jobs.latest(user=request.user, token=token)
-        chosen = request.POST.get("decimal")
-        if job is not None and job.pending:
-            messages.info(request, "This file is still being checked or imported; wait for it to finish.")
-            return redirect("metrics:import_preview", token=token)
-        if chosen not in imports.DECIMALS:
-            messages.error(request, "Choose a point or a comma as the file's decimal separator.")
-            return redirect("metrics:import_preview", token=token)
-        pending.data = {**pending.data, "decimal": chosen, "decimal_detected": False}
-        pending.save(update_fields=["data"])
-        import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
+    try:
+        _job, started = import_jobs.recheck_with_decimal(user=request.user, token=token,
+                                                         decimal=request.POST.get("decimal", ""))
+    except import_jobs.UploadGone as gone:
+        raise Http404(gone.message) from None
+    except RuleViolation as refused:
+        messages.error(request, refused.message)
+        return redirect("metrics:import_preview", token=token)
+    if not started:
+        messages.info(request, "This file is still being checked or imported; wait for it to finish.")
     return redirect("metrics:import_preview", token=token)
 
 
 @require_POST
-@transaction.atomic
 def discard(request, token):
-    pending = _upload_for(request, token, lock=True)
-    job = import_jobs.latest(user=request.user, token=token)
-    if job is not None and job.pending:
-        doing = "checked" if job.action == ReadingImport.Action.CHECK else "imported"
+    try:
+        running = import_jobs.discard_upload(user=request.user, token=token)
+    except import_jobs.UploadGone as gone:
+        raise Http404(gone.message) from None
+    if running is not None:
+        doing = "checked" if running.action == ReadingImport.Action.CHECK else "imported"
         messages.info(request, f"This file is being {doing}; it cannot be discarded until that is done.")
         return redirect("metrics:import_preview", token=token)
-    uploads.forget(pending)
     messages.info(request, "The uploaded file was discarded; nothing was imported.")
     return redirect("metrics:import")
-
-
-def _upload_for(request, token: str, *, lock: bool = False):
-    pending = uploads.find(user=request.user, token=token, kind=UPLOAD_KIND, lock=lock)
-    if pending is None:
-        raise Http404("No such upload: it was imported, discarded or has expired. Upload the file again.")
-    return pending

@@ -1,13 +1,12 @@
 """Pages of the metrics app: dashboards, metric definitions and recording a reading."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import periods
-from core.exceptions import RuleViolation
+from core.forms import form_errors_from
 from metrics.forms.metrics import MetricForm, ReadingForm, TargetFormSet
 from metrics.models import Metric, Reading
 from metrics.selectors import dashboards
@@ -85,10 +84,7 @@ def _edit_metric(request, metric: Metric | None):
     targets = TargetFormSet(request.POST or None, instance=metric or Metric(), direction=direction,
                             prefix="targets")
     if request.method == "POST" and form.is_valid() and targets.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            targets.instance = saved
-            targets.save()
+        saved = services.save_metric(form=form, targets=targets)
         messages.success(request, f"“{saved}” saved.")
         return redirect(saved)
     return render(request, "metrics/metric_form.html", {"form": form, "targets": targets, "metric": metric})
@@ -127,12 +123,10 @@ def reading_create(request):
         person = (data["person"] or request.user) if metric.per_person else None
         row = services.ReadingRow(metric=metric, person=person, measured_at=data["measured_at"],
                                   value=data["value"], denominator=data["denominator"], note=data["note"])
-        try:
+        with form_errors_from(form) as refused:
             result = services.record_readings(rows=[row], recorded_by=request.user, source=Reading.Source.FORM,
                                               override_reason=data.get("override_reason", ""))
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             verb = "updated" if result.updated else "recorded"
             messages.success(request, f"Reading of “{metric}” {verb}. Dashboards show it after the next "
                                       "rollup, within a minute or two.")

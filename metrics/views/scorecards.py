@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import periods
-from core.exceptions import RuleViolation
+from core.forms import form_errors_from
 from metrics.forms.scorecards import AddAwardForm, AwardForm, ClosePeriodForm, ScorecardFilterForm, Selection
 from metrics.selectors import scorecards
 from metrics.services import awards
@@ -47,12 +47,10 @@ def close(request, pk):
     form = ClosePeriodForm(request.POST, department=department)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with form_errors_from(form, on_field=False) as refused:
             closed = awards.close_period(department=department, period=data["period"], start=data["start"],
                                          rule=data["rule"], top_n=data["top_n"], closed_by=request.user)
-        except RuleViolation as error:
-            form.add_error(None, error.message)
-        else:
+        if not refused:
             suggested = closed.awards.count()
             messages.success(request, f"{closed} is closed and its scorecard frozen. Keel suggests {suggested} "
                                       f"award{'' if suggested == 1 else 's'}: confirm, edit or remove them below.")
@@ -186,12 +184,10 @@ def award_add(request, pk):
         if person is None:
             form.add_error("person", "That person no longer exists; choose someone else.")
         else:
-            try:
+            with form_errors_from(form, on_field=False) as refused:
                 award = awards.add_award(closed_period=closed, person=person, title=data["title"],
                                          note=data["note"], added_by=request.user)
-            except RuleViolation as error:
-                form.add_error(None, error.message)
-            else:
+            if not refused:
                 messages.success(request, f"Award “{award.title}” given to {award.person}.")
                 return redirect("metrics:closed_period", closed.pk)
     return _render_closed(request, closed, add_form=form, status=400)
@@ -203,12 +199,10 @@ def award_confirm(request, pk, award_pk):
     award = _award_in(closed, award_pk)
     form = AwardForm(request.POST, instance=award, prefix=f"award-{award.pk}")
     if form.is_valid():
-        try:
+        with form_errors_from(form, on_field=False) as refused:
             awards.confirm_award(award=award, confirmed_by=request.user, title=form.cleaned_data["title"],
                                  note=form.cleaned_data["note"])
-        except RuleViolation as error:
-            form.add_error(None, error.message)
-        else:
+        if not refused:
             messages.success(request, f"Award “{award.title}” confirmed for {award.person}.")
             return redirect("metrics:closed_period", closed.pk)
     return _render_closed(request, closed, failed_award=form, status=400)

@@ -96,10 +96,6 @@ class _Details(forms.Form):
                        agenda=data["agenda"], definitions=list(data["definitions"]),
                        departments=list(data["departments"]), people=list(data["people"]))
 
-    def rule_violated(self, error: RuleViolation) -> None:
-        """Show a service's refusal on the field it concerns, or above the form."""
-        self.add_error(error.field if error.field in self.fields else None, error.message)
-
 
 class SessionForm(_Details):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -192,6 +188,3 @@ class ActionItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.people = {p.pk: p for p in people}
         self.fields["owner"].choices = [("", "Choose…")] + [(p.pk, p.display_name) for p in people]
-
-    def rule_violated(self, error: RuleViolation) -> None:
-        self.add_error(error.field if error.field in self.fields else None, error.message)

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
+from core.forms import form_errors_from, message_from
 from org import access
 from reviews import ics
 from reviews.forms.sessions import ActionItemForm, AttendanceForm, CancelForm, MinutesForm, SeriesForm, SessionForm
@@ -115,11 +116,9 @@ def respond(request, pk):
         messages.error(request, "You are not invited to this session, so there is nothing to answer.")
         return redirect(back)
     invitation.session = session
-    try:
+    with message_from(request) as refused:
         scheduling.respond(invitation=invitation, person=request.user, response=request.POST.get("response", ""))
-    except RuleViolation as error:
-        messages.error(request, error.message)
-    else:
+    if not refused:
         messages.success(request, f"{invitation.get_response_display()}: {session.title}, "
                                   f"{scheduling.when_text(session)}.")
     return redirect(back)
@@ -156,12 +155,10 @@ def schedule(request):
     _require_admin(request.user)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form) as refused:
             session = scheduling.schedule_session(by=request.user, details=form.details(),
                                                   starts_at=form.cleaned_data["starts_at"])
-        except RuleViolation as error:
-            form.rule_violated(error)
-        else:
+        if not refused:
             messages.success(request, f"Scheduled. {session.invitations.count()} people will be e-mailed an "
                                       "invitation within a quarter of an hour.")
             return redirect(session)
@@ -173,11 +170,9 @@ def series_create(request):
     _require_admin(request.user)
     form = SeriesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form) as refused:
             series = scheduling.create_series(by=request.user, details=form.details(), pattern=form.pattern())
-        except RuleViolation as error:
-            form.rule_violated(error)
-        else:
+        if not refused:
             messages.success(request, f"Series created with {series.sessions.count()} sessions ahead; invitations "
                                       "go out within a quarter of an hour.")
             return redirect("reviews:series", series.pk)
@@ -213,12 +208,10 @@ def series_edit(request, pk):
         return redirect("reviews:series", series.pk)
     form = SeriesForm(request.POST or None, initial=SeriesForm.initial_for(series))
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form) as refused:
             changed = scheduling.update_series(series=series, by=request.user, details=form.details(),
                                                pattern=form.pattern())
-        except RuleViolation as error:
-            form.rule_violated(error)
-        else:
+        if not refused:
             messages.success(request, f"Saved. {changed} future session{'s' if changed != 1 else ''} changed; "
                                       "past sessions are as they were.")
             return redirect("reviews:series", series.pk)
@@ -243,11 +236,9 @@ def cancel(request, pk):
     _require_admin(request.user)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form_errors_from(form, on_field=False) as refused:
             told = scheduling.cancel_session(session=session, by=request.user, reason=form.cleaned_data["reason"])
-        except RuleViolation as error:
-            form.add_error(None, error.message)
-        else:
+        if not refused:
             messages.success(request, f"Cancelled; {told} invitee{'s' if told != 1 else ''} will be told.")
             return redirect(session)
     return render(request, "reviews/session_cancel.html", {"session": session, "form": form,
@@ -271,12 +262,10 @@ def attendance(request, pk):
         invitations = list(session.invitations.select_related("person"))
         form = AttendanceForm(request.POST, invitations=invitations)
         if form.is_valid():
-            try:
+            with form_errors_from(form, on_field=False) as refused:
                 n = scheduling.take_attendance(session=session, by=request.user,
                                                attended_ids=form.cleaned_data["attended"])
-            except RuleViolation as error:
-                form.add_error(None, error.message)
-            else:
+            if not refused:
                 messages.success(request, f"Attendance saved: {n} of {len(invitations)} attended.")
                 return None
         return {"attendance_form": form}
@@ -288,11 +277,9 @@ def minutes(request, pk):
     def handle(session):
         form = MinutesForm(request.POST)
         if form.is_valid():
-            try:
+            with form_errors_from(form, on_field=False) as refused:
                 scheduling.save_minutes(session=session, by=request.user, minutes=form.cleaned_data["minutes"])
-            except RuleViolation as error:
-                form.add_error(None, error.message)
-            else:
+            if not refused:
                 messages.success(request, "Minutes saved.")
                 return None
         return {"minutes_form": form}
@@ -306,12 +293,10 @@ def action_add(request, pk):
         form = ActionItemForm(request.POST, people=sorted(people, key=lambda p: p.display_name))
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with form_errors_from(form) as refused:
                 scheduling.add_action_item(session=session, by=request.user, title=data["title"],
                                            owner=form.people[data["owner"]], due_date=data["due_date"])
-            except RuleViolation as error:
-                form.rule_violated(error)
-            else:
+            if not refused:
                 messages.success(request, f"Action added for {form.people[data['owner']]}.")
                 return None
         return {"action_form": form}
@@ -325,9 +310,7 @@ def action_done(request, pk):
     editable = editable_sessions(request.user).values("pk")
     item = access.get_visible_or_404(ActionItem.objects.select_related("session").filter(
         Q(owner=request.user) | Q(session__in=editable)), "No such action item.", pk=pk)
-    try:
+    with message_from(request):
         scheduling.complete_action_item(item=item, by=request.user, done=request.POST.get("done") != "0")
-    except RuleViolation as error:
-        messages.error(request, error.message)
     return redirect(_next(request, item.session.get_absolute_url()))
 

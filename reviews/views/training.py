@@ -5,14 +5,13 @@ import io
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
+from core.forms import form_errors_from
 from goals.models import QualityDefinition
-from goals.selectors.visibility import visible_definitions
 from org import access
 from reviews.forms.training import (
     ComplianceFilterForm,
@@ -24,6 +23,7 @@ from reviews.forms.training import (
 )
 from reviews.models import Quiz, QuizAttempt, RefresherProgramme
 from reviews.selectors import compliance
+from reviews.selectors.quizzes import definitions_with_quiz_size, open_quizzes
 from reviews.services import quizzes, training
 
 PAGE_SIZE = 50
@@ -37,18 +37,9 @@ def _require_manager(user) -> None:
     access.require(access.manages_any(user), "The compliance report is for managers of departments and administrators.")
 
 
-def _open_quizzes(user):
-    """Open checks the user may take: of definitions they may see, or that a programme asks of them."""
-    chain = [*user.department.ancestor_ids, user.department_id] if user.department_id else []
-    assigned = RefresherProgramme.objects.filter(active=True, departments__in=chain).values("definitions")
-    return Quiz.objects.select_related("definition").filter(
-        Q(definition__in=visible_definitions(user).values("pk")) | Q(definition__in=assigned),
-        published=True, definition__retired_at__isnull=True)
-
-
 def _quiz_for(user, definition_pk) -> Quiz:
     """The open quiz of a definition the user may take; 404 otherwise."""
-    return access.get_visible_or_404(_open_quizzes(user), "No open comprehension check on this definition.",
+    return access.get_visible_or_404(open_quizzes(user), "No open comprehension check on this definition.",
                                      definition_id=definition_pk)
 
 
@@ -61,12 +52,12 @@ def _attempt_for(user, nonce) -> QuizAttempt:
 def my_training(request):
     user = request.user
     states = training.due_states(person_id=user.pk)
-    open_quizzes = {q.definition_id: q for q in _open_quizzes(user).order_by("definition__title")}
+    takeable = {q.definition_id: q for q in open_quizzes(user).order_by("definition__title")}
     attempts = (QuizAttempt.objects.filter(person=user, submitted_at__isnull=False)
                 .select_related("quiz__definition").order_by("-submitted_at")[:10])
     return render(request, "reviews/training_my.html", {
-        "states": states, "quizzes": open_quizzes, "attempts": attempts,
-        "other_quizzes": [q for d, q in open_quizzes.items() if d not in {s.definition_id for s in states}],
+        "states": states, "quizzes": takeable, "attempts": attempts,
+        "other_quizzes": [q for d, q in takeable.items() if d not in {s.definition_id for s in states}],
         "can_report": access.manages_any(user), "is_admin": access.is_admin(user),
     })
 
@@ -119,9 +110,8 @@ def quiz_result(request, nonce):
 def programmes(request):
     _require_admin(request.user)
     rows = (RefresherProgramme.objects.prefetch_related("definitions", "departments").order_by("-active", "name"))
-    definitions = (QualityDefinition.objects.active().select_related("department", "quiz")
-                   .annotate(questions=Count("quiz__questions")).order_by("title"))
-    return render(request, "reviews/training_programmes.html", {"programmes": rows, "definitions": definitions})
+    return render(request, "reviews/training_programmes.html", {"programmes": rows,
+                                                                "definitions": definitions_with_quiz_size()})
 
 
 def programme_form(request, pk=None):
@@ -145,12 +135,10 @@ def quiz_edit(request, definition_pk):
         questions = QuestionFormSet(request.POST, prefix="questions")
         if form.is_valid() and questions.is_valid():
             rows = [row for row in (f.to_row() for f in questions.forms) if row is not None]
-            try:
+            with form_errors_from(form) as refused:
                 quizzes.save_quiz(definition=definition, pass_mark=form.cleaned_data["pass_mark"],
                                   published=form.cleaned_data["published"], questions=rows)
-            except RuleViolation as error:
-                form.add_error(error.field, error.message)
-            else:
+            if not refused:
                 messages.success(request, f"Saved the comprehension check of “{definition}”.")
                 return redirect("reviews:programmes")
     else:

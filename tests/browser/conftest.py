@@ -1,10 +1,11 @@
-"""Browser journeys: Debian's Chromium driven by Playwright against pytest-django's live server."""
+"""Browser journeys: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+The journeys' helpers (screenshots, signing in, the navigation) are in tests/helpers.py."""
 
 import pytest
-from django.conf import settings
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import sync_playwright
 
-from tests.conftest import PASSWORD
+from tests.helpers import DESKTOP, TIMEOUT_MS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -16,11 +17,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
-# A failing journey should say so in seconds, not after Playwright's default 30.
-TIMEOUT_MS = 5_000
 
 
 # Package, not session, scope: Playwright's sync API keeps an event loop running in this thread while it is
@@ -48,44 +44,3 @@ def page(browser, live_server):
     tab = context.new_page()
     yield tab
     context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Save full-page PNGs of the current page at desktop and phone width, e.g. var/screenshots/login-390.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    original = page.viewport_size
-    for size in (DESKTOP, PHONE):
-        page.set_viewport_size(size)
-        page.screenshot(path=SCREENSHOTS / f"{name}-{size['width']}.png", full_page=True, animations="disabled")
-    page.set_viewport_size(original)
-
-
-def fill_sign_in_form(page: Page, login: str, password: str) -> None:
-    """Type into the real login form and submit it, whatever comes back."""
-    page.goto("/accounts/login/")
-    page.get_by_label("Username or e-mail").fill(login)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form and wait for Today, where a successful sign-in lands."""
-    fill_sign_in_form(page, login, password)
-    expect(page).to_have_title("Today · Keel")
-
-
-def area_links(page: Page):
-    """The links of the main navigation, Today to Organization."""
-    return page.get_by_role("list", name="Areas").get_by_role("link")
-
-
-def role_badge(page: Page):
-    return page.locator("#user-menu [data-role]")
-
-
-def open_user_menu(page: Page):
-    """Click the person's name in the navbar and return the dropdown it opens."""
-    page.locator("#user-menu").click()
-    menu = page.locator('[aria-labelledby="user-menu"]')
-    expect(menu).to_be_visible()
-    return menu

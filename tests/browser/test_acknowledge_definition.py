@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from goals.models import Acknowledgement
 from goals.services import definitions
 from goals.services.definitions import CriterionRow
-from tests.browser.conftest import DESKTOP, TIMEOUT_MS, screenshot, sign_in
+from tests.helpers import DESKTOP, TIMEOUT_MS, screenshot, sign_in
 from tests.metrics.factories import MetricFactory
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_user_menu, screenshot, sign_in
+from tests.helpers import open_user_menu, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

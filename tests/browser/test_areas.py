@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import area_links, sign_in
+from tests.helpers import area_links, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
 from tests.browser.test_my_metrics import fcr  # noqa: F401  (a metric with a reading, so charts draw)
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 

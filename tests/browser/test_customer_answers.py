@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from goals.models import GoalCycle
-from tests.browser.conftest import PHONE, screenshot, sign_in
-from tests.customers.result_factories import make_campaign, make_recipient, respond
+from tests.customers.factories import make_campaign, make_recipient, respond
+from tests.helpers import PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import area_links, screenshot, sign_in
-from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, record_weekly, this_year
+from tests.goals.factories import GoalCycleFactory, GoalFactory, record_weekly, this_year
+from tests.helpers import area_links, screenshot, sign_in
 from tests.metrics.factories import MetricFactory
 
 pytestmark = pytest.mark.browser

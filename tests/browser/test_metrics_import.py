@@ -7,21 +7,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from core import periods
-from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
+from tests.helpers import look_at, sign_in
 from tests.metrics.factories import MetricFactory, TargetFactory
 
 pytestmark = pytest.mark.browser
 
 HEADER = "metric,person,measured_at,value,denominator,note"
-
-
-def look_at(page, name: str) -> None:
-    """Screenshot the page at both widths, and check that at phone width nothing but its tables scrolls sideways."""
-    screenshot(page, name)
-    page.set_viewport_size(PHONE)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    page.set_viewport_size(DESKTOP)
-    assert overflow <= 0, f"{name} is {overflow}px wider than a {PHONE['width']}px phone"
 
 
 @pytest.fixture

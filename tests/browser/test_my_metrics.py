@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from metrics.models import Reading
 from metrics.services import rollups
 from metrics.services.readings import ReadingRow, record_readings
-from tests.browser.conftest import screenshot, sign_in
+from tests.helpers import screenshot, sign_in
 from tests.metrics.factories import MetricFactory, TargetFactory
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, area_links, sign_in
+from tests.helpers import PHONE, area_links, sign_in
 from tests.org.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from customers.models import Campaign
-from tests.browser.conftest import area_links, screenshot, sign_in
 from tests.customers.factories import CustomerFactory, published_definition
+from tests.helpers import area_links, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -4,9 +4,9 @@ refresher is due; a manager opens the compliance report of their department."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
 from tests.goals.factories import QualityDefinitionFactory
-from tests.reviews.training_factories import RefresherProgrammeFactory, complete, make_quiz, take
+from tests.helpers import screenshot, sign_in
+from tests.reviews.factories import RefresherProgrammeFactory, complete, make_quiz, take
 
 pytestmark = pytest.mark.browser
 

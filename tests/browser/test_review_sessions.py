@@ -8,19 +8,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from reviews.models import ReviewSeries
-from tests.browser.conftest import DESKTOP, PHONE, area_links, screenshot, sign_in
 from tests.goals.factories import QualityDefinitionFactory
+from tests.helpers import area_links, look_at, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def look_at(page, name: str) -> None:
-    """Screenshot the page at both widths, and check that at phone width nothing scrolls sideways."""
-    screenshot(page, name)
-    page.set_viewport_size(PHONE)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    page.set_viewport_size(DESKTOP)
-    assert overflow <= 0, f"{name} is {overflow}px wider than a {PHONE['width']}px phone"
 
 
 def test_an_admin_schedules_a_quarterly_review_for_a_department(page, org):
@@ -72,7 +63,7 @@ def test_an_admin_schedules_a_quarterly_review_for_a_department(page, org):
 def test_the_invitee_accepts_from_today(page, org):
     QualityDefinitionFactory(department=org.support, title="Support tickets")
     from reviews.services import sessions as scheduling
-    from tests.reviews.session_factories import details
+    from tests.reviews.factories import details
 
     scheduling.schedule_session(by=org.admin, details=details(org, title="Ticket review"),
                                 starts_at=timezone.now() + timedelta(days=9))

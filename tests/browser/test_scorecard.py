@@ -10,20 +10,11 @@ from core import periods
 from metrics.models import Metric, Reading
 from metrics.services import rollups
 from metrics.services.readings import ReadingRow, record_readings
-from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
+from tests.helpers import look_at, sign_in
 from tests.metrics.factories import MetricFactory, TargetFactory
 from tests.org.factories import UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-def look_at(page, name: str) -> None:
-    """Screenshot the page at both widths, and check that at phone width nothing but its tables scrolls sideways."""
-    screenshot(page, name)
-    page.set_viewport_size(PHONE)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    page.set_viewport_size(DESKTOP)
-    assert overflow <= 0, f"{name} is {overflow}px wider than a {PHONE['width']}px phone"
 
 
 def last_month() -> date:

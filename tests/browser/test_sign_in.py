@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
+from tests.helpers import (
     area_links,
     fill_sign_in_form,
     open_user_menu,

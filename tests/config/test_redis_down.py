@@ -15,8 +15,8 @@ from config.celery import app as celery_app
 from customers.models import Response
 from metrics.models import Reading, RollupQueue
 from outbox.models import OutgoingEmail
-from tests.conftest import PASSWORD
 from tests.customers.test_answer_page import full_answer, url
+from tests.helpers import PASSWORD
 from tests.metrics.test_pages import reading_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,7 +77,7 @@ def test_a_password_reset_is_queued_for_beat_to_send(client, org):
 
 
 def test_the_public_answer_page_shows_and_takes_answers(client, org):
-    from tests.customers.result_factories import make_campaign, make_recipient
+    from tests.customers.factories import make_campaign, make_recipient
 
     campaign = make_campaign(org.support, questions=2)
     _recipient, token = make_recipient(campaign)

@@ -11,7 +11,7 @@ from customers.models import INTERNAL_MINIMUM, Customer, FollowUp, Recipient, Re
 from customers.selectors import results
 from customers.selectors.visibility import visible_follow_ups
 from metrics.models import Reading
-from tests.customers.result_factories import make_campaign, make_customer, respond
+from tests.customers.factories import make_campaign, make_customer, respond
 from tests.org.factories import UserFactory
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from customers.models import Answer, Campaign, FollowUp, Recipient, Response
 from customers.services import answers
 from customers.views.public import RATE_LIMIT
-from tests.customers.result_factories import make_campaign, make_recipient
+from tests.customers.factories import make_campaign, make_recipient
 
 
 @pytest.fixture
@@ -224,7 +224,7 @@ def test_two_simultaneous_submits_store_exactly_one_response(org):
 
 def test_an_external_customer_can_opt_out_from_the_page(client, org):
     from customers.models import Customer
-    from tests.customers.result_factories import make_campaign, make_recipient
+    from tests.customers.factories import make_campaign, make_recipient
 
     campaign = make_campaign(org.support)
     recipient, token = make_recipient(campaign)
@@ -235,7 +235,7 @@ def test_an_external_customer_can_opt_out_from_the_page(client, org):
 
 def test_a_colleague_answering_for_an_internal_customer_cannot_opt_out_the_whole_department(client, org):
     from customers.models import Customer
-    from tests.customers.result_factories import make_campaign, make_customer, make_recipient
+    from tests.customers.factories import make_campaign, make_customer, make_recipient
 
     campaign = make_campaign(org.sales, audience=Customer.Kind.INTERNAL)
     customer = make_customer(org.sales, internal_department=org.support)

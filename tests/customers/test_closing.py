@@ -10,7 +10,7 @@ from customers.models import Campaign
 from customers.services import campaigns
 from metrics.models import Reading
 from org.models import User
-from tests.customers.result_factories import make_campaign, respond
+from tests.customers.factories import make_campaign, respond
 
 
 def _ended(org):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from customers.models import FollowUp
 from customers.selectors import results
-from tests.customers.result_factories import make_campaign, respond
+from tests.customers.factories import make_campaign, respond
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from customers.models import Customer, Recipient
 from customers.services import invitations
 from customers.tokens import new_token
 from outbox.models import OutgoingEmail
-from tests.customers.result_factories import make_campaign, make_customer
+from tests.customers.factories import make_campaign, make_customer
 
 
 @pytest.fixture

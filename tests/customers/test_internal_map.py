@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from customers.models import Customer
 from customers.selectors import results
-from tests.customers.result_factories import make_campaign, make_customer, respond
+from tests.customers.factories import make_campaign, make_customer, respond
 from tests.org.factories import DepartmentFactory, UserFactory
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from customers.models import Answer, FollowUp
 from customers.selectors import results
-from tests.customers.result_factories import make_campaign, make_recipient, respond
+from tests.customers.factories import make_campaign, make_recipient, respond
 
 
 @pytest.fixture

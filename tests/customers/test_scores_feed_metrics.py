@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from core.exceptions import RuleViolation
 from customers.models import Campaign, Customer
-from customers.selectors import results
+from customers.services import results
 from metrics.models import Metric, Reading
-from tests.customers.result_factories import make_campaign, respond
+from tests.customers.factories import make_campaign, respond
 
 
 @pytest.fixture

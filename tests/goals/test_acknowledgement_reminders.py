@@ -13,6 +13,7 @@ from goals.services import definitions
 from goals.services.definitions import CriterionRow
 from outbox.models import OutgoingEmail
 from tests.helpers import TEST_NOW as NOW
+from tests.helpers import emails_to
 from tests.org.factories import UserFactory
 
 
@@ -27,10 +28,6 @@ def published(org, title="Support tickets", *, days_ago=5, **details):
 
 def remind(days_later=0):
     return definitions.send_reminders(now=NOW + timedelta(days=days_later))
-
-
-def emails_to(person):
-    return list(OutgoingEmail.objects.filter(to=person.email).order_by("created_at"))
 
 
 def test_nobody_is_reminded_before_the_first_delay(org):

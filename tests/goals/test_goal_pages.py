@@ -4,8 +4,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
@@ -13,7 +11,8 @@ from goals.services import goals as goal_services
 from metrics.models import Reading
 from metrics.services import rollups
 from metrics.services.readings import ReadingRow, record_readings
-from tests.goals.goal_factories import CheckInFactory, GoalCycleFactory, GoalFactory, record_weekly, this_year
+from tests.goals.factories import CheckInFactory, GoalCycleFactory, GoalFactory, record_weekly, this_year
+from tests.helpers import count_queries
 from tests.metrics.factories import MetricFactory
 
 
@@ -104,12 +103,6 @@ def grow(org, cycle, size: int) -> None:
                                      for n, b in enumerate(bottoms)])
     KeyResult.objects.bulk_create([KeyResult(goal=b, title="m", done_at=date(this_year(), 1, 2) if n % 3 else None)
                                    for n, b in enumerate(bottoms)])
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 @pytest.mark.parametrize("who", ["admin", "bob"])

@@ -8,7 +8,7 @@ from core.exceptions import RuleViolation
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
 from goals.services import goals as goal_services
 from goals.services.goals import KeyResultData
-from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, goal_data, this_year
+from tests.goals.factories import GoalCycleFactory, GoalFactory, goal_data, this_year
 
 
 def parents_of(goal) -> list[Goal]:

@@ -12,7 +12,7 @@ from goals.models import Goal
 from goals.selectors import progress
 from goals.services import goals as goal_services
 from metrics.models import Metric
-from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, goal_data, record_weekly
+from tests.goals.factories import GoalCycleFactory, GoalFactory, goal_data, record_weekly
 from tests.goals.test_goal_pages import form_data
 from tests.metrics.factories import MetricFactory
 

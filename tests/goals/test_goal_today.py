@@ -9,7 +9,7 @@ from django.utils import timezone
 from goals.models import CheckIn
 from goals.services import goals as goal_services
 from goals.today import your_goals
-from tests.goals.goal_factories import CheckInFactory, GoalCycleFactory, GoalFactory
+from tests.goals.factories import CheckInFactory, GoalCycleFactory, GoalFactory
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from metrics import status
 from metrics.models import Metric, Reading
 from metrics.services import rollups
 from metrics.services.readings import ReadingRow, record_readings
-from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, record_weekly
+from tests.goals.factories import GoalCycleFactory, GoalFactory, record_weekly
 from tests.metrics.factories import MetricFactory
 
 MONDAY = date(2025, 1, 6)

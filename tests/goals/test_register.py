@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.goals.factories import QualityDefinitionFactory
-from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, record_weekly, this_year
+from tests.goals.factories import GoalCycleFactory, GoalFactory, QualityDefinitionFactory, record_weekly, this_year
 from tests.metrics.factories import MetricFactory
 
 HEADER = ["Objective", "Level", "Owner", "Metric", "Baseline", "Target", "Direction", "Due date", "Progress (%)",

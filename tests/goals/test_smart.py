@@ -6,8 +6,7 @@ import pytest
 
 from goals import smart
 from goals.models import Goal, KeyResult
-from tests.goals.factories import QualityDefinitionFactory
-from tests.goals.goal_factories import GoalCycleFactory, GoalFactory, record_weekly
+from tests.goals.factories import GoalCycleFactory, GoalFactory, QualityDefinitionFactory, record_weekly
 from tests.metrics.factories import MetricFactory
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from core import import_reports
 from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
-from metrics.services import imports
+from metrics.services import imports, readings
 from metrics.services.imports import check_import, import_readings
 from tests.metrics.factories import MetricFactory
 
@@ -359,6 +359,25 @@ def test_a_crash_midway_leaves_nothing(org, fcr, monkeypatch):
     with pytest.raises(RuntimeError):
         run(org, *[f"fcr,bob,2026-10-{day:02d},80,," for day in range(1, 6)], valid_only=True)
     assert Reading.objects.count() == 0 and RollupQueue.objects.count() == 0
+
+
+def test_it_nudges_one_rollup_for_a_file_of_many_batches(org, fcr, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(imports, "BATCH", 2)
+    nudges = []
+    monkeypatch.setattr(readings, "_enqueue_rollup", lambda: nudges.append(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = run(org, *[f"fcr,bob,2026-10-{day:02d},80,," for day in range(1, 8)])
+    assert report.saved and report.created == 7
+    assert nudges == [1]
+
+
+def test_a_file_that_saves_nothing_nudges_no_rollup(org, fcr, monkeypatch, django_capture_on_commit_callbacks):
+    nudges = []
+    monkeypatch.setattr(readings, "_enqueue_rollup", lambda: nudges.append(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = run(org, "fcr,bob,2026-10-01,80,,", "fcr,bob,2026-10-02,800,,")
+    assert not report.saved
+    assert nudges == []
 
 
 def test_a_row_refused_while_writing_rolls_back_the_whole_import(org, fcr, monkeypatch):

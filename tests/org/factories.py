@@ -4,6 +4,8 @@ import factory
 
 from org.models import Department, User
 
+PASSWORD = "s3cret-pass"  # every person the factory makes signs in with it (tests.helpers.sign_in)
+
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -31,4 +33,4 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     department = None
-    password = factory.django.Password("s3cret-pass")
+    password = factory.django.Password(PASSWORD)

@@ -1,10 +1,9 @@
 """Every page: anonymous people are sent to sign in, each role gets the pages it may see, with bounded queries."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.helpers import count_queries
 from tests.org.factories import DepartmentFactory, UserFactory
 
 PUBLIC_PREFIXES = ("accounts/", "healthz", "admin/", "static/", "r/")  # r/: customers answer without an account
@@ -104,18 +103,11 @@ def test_the_organization_page_runs_a_bounded_number_of_queries(client, org, dja
         assert client.get(reverse("org:organization")).status_code == 200
 
 
-def today_queries(client, person) -> int:
-    client.force_login(person)
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get("/").status_code == 200
-    return len(captured)
-
-
 def test_today_runs_a_bounded_number_of_queries(client, org, django_assert_max_num_queries):
-    small = today_queries(client, org.alice)
+    small = count_queries(client, "/", user=org.alice)
     grow(org, 25, 6)
     # The same count whatever the size of the organization...
-    assert today_queries(client, org.alice) == small
+    assert count_queries(client, "/", user=org.alice) == small
     # ...and a fixed few per section. Org's: own department + managers, ancestors, managed departments count,
     # managed people count, directly managed departments; with session, user, managed paths and the menu's
     # department. Every other app's section adds its own fixed few.

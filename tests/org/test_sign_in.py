@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 LOGIN = reverse("login")
 

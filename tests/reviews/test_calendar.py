@@ -14,7 +14,7 @@ from outbox.models import OutgoingEmail
 from reviews import ics
 from reviews.models import Invitation, ReviewSession
 from reviews.services import sessions as scheduling
-from tests.reviews.session_factories import ReviewSessionFactory, details, quarterly
+from tests.reviews.factories import ReviewSessionFactory, details, quarterly
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from reviews.models import Completion, RefresherProgramme
 from reviews.selectors import compliance
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
-from tests.org.factories import DepartmentFactory, UserFactory
-from tests.reviews.training_factories import RefresherProgrammeFactory, complete, make_quiz, take
+from tests.helpers import grow_teams
+from tests.reviews.factories import RefresherProgrammeFactory, complete, make_quiz, take
 
 
 @pytest.fixture
@@ -97,11 +97,10 @@ def test_names_that_look_like_formulas_stay_text(scene, client):
 def _crowd(org, people: int) -> None:
     definitions = [QualityDefinitionFactory(department=org.support) for _ in range(3)]
     quizzes = [make_quiz(d) for d in definitions]
-    teams = [DepartmentFactory(parent=org.support) for _ in range(4)]
+    teams, crowd = grow_teams(org.support, teams=4, people=people)
     RefresherProgrammeFactory(definitions=definitions, departments=[org.support])
     RefresherProgrammeFactory(definitions=definitions[:1], departments=[teams[0]], every_months=3)
-    for n in range(people):
-        person = UserFactory(department=teams[n % 4])
+    for n, person in enumerate(crowd):
         take(quizzes[n % 3], person, wrong=n % 3)
         complete(person, definitions[(n + 1) % 3], days_ago=n * 13 % 300)
 

@@ -11,8 +11,8 @@ from reviews import tasks
 from reviews.models import Completion, Invitation, RefresherProgramme, ReviewSession
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
-from tests.org.factories import DepartmentFactory, UserFactory
-from tests.reviews.training_factories import (
+from tests.helpers import grow_teams
+from tests.reviews.factories import (
     RefresherProgrammeFactory,
     complete,
     make_quiz,
@@ -199,9 +199,8 @@ def test_it_narrows_to_departments_and_definitions(scene):
 
 
 def _crowd(org, definitions, people: int) -> None:
-    teams = [DepartmentFactory(parent=org.support) for _ in range(3)]
-    for n in range(people):
-        person = UserFactory(department=teams[n % 3])
+    _teams, crowd = grow_teams(org.support, teams=3, people=people)
+    for n, person in enumerate(crowd):
         for k, definition in enumerate(definitions):
             if (n + k) % 2:
                 complete(person, definition, days_ago=(n * 37 + k * 11) % 400)

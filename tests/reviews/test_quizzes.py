@@ -8,7 +8,7 @@ from reviews.models import Answer, Completion, Option, Question, Quiz
 from reviews.services import quizzes, training
 from reviews.services.quizzes import QuestionRow
 from tests.goals.factories import QualityDefinitionFactory
-from tests.reviews.training_factories import (
+from tests.reviews.factories import (
     QUESTIONS,
     RefresherProgrammeFactory,
     answers_for,

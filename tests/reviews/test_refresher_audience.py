@@ -12,7 +12,7 @@ from reviews.selectors import compliance
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
 from tests.org.factories import UserFactory
-from tests.reviews.training_factories import RefresherProgrammeFactory, publish_version, started
+from tests.reviews.factories import RefresherProgrammeFactory, publish_version, started
 
 
 @pytest.fixture

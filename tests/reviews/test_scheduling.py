@@ -11,7 +11,7 @@ from reviews.models import ActionItem, Completion, Invitation, ReviewSeries, Rev
 from reviews.services import sessions as scheduling
 from reviews.services.sessions import RuleViolation
 from tests.org.factories import UserFactory
-from tests.reviews.session_factories import (
+from tests.reviews.factories import (
     ActionItemFactory,
     ReviewSessionFactory,
     details,

@@ -8,7 +8,7 @@ import pytest
 from reviews.models import Invitation
 from reviews.services import sessions as scheduling
 from tests.org.factories import UserFactory
-from tests.reviews.session_factories import details, quarterly
+from tests.reviews.factories import details, quarterly
 
 pytestmark = pytest.mark.django_db
 NEW_YEAR = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -10,8 +10,9 @@ from core import today
 from reviews.models import ActionItem, Invitation, ReviewSeries, ReviewSession
 from reviews.services import sessions as scheduling
 from tests.goals.factories import QualityDefinitionFactory
+from tests.helpers import signed_in
 from tests.org.factories import UserFactory
-from tests.reviews.session_factories import ActionItemFactory, ReviewSessionFactory, past
+from tests.reviews.factories import ActionItemFactory, ReviewSessionFactory, past
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +21,6 @@ pytestmark = pytest.mark.django_db
 def session(org):
     """Facilitated by alice (who manages Support), bob invited; charlie of Sales is an outsider."""
     return ReviewSessionFactory(title="Support review", facilitator=org.alice, invite=[org.bob])
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def form_data(org, **overrides) -> dict:

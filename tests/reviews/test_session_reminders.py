@@ -19,7 +19,7 @@ from reviews.models import Invitation, Reminder, ReviewSession
 from reviews.services import sessions as scheduling
 from tests.config.test_celery_worker import database_url
 from tests.processes import Watched, eventually
-from tests.reviews.session_factories import details, quarterly, schedule
+from tests.reviews.factories import details, quarterly, schedule
 
 pytestmark = pytest.mark.django_db
 

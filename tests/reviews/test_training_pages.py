@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from reviews.models import Completion, Quiz, QuizAttempt, RefresherProgramme
 from tests.goals.factories import QualityDefinitionFactory
-from tests.reviews.training_factories import RefresherProgrammeFactory, answers_for, make_quiz, take
+from tests.helpers import signed_in
+from tests.reviews.factories import RefresherProgrammeFactory, answers_for, make_quiz, take
 
 
 @pytest.fixture
@@ -18,8 +19,7 @@ def scene(org):
 
 
 def get(client, user, name, *args, **query):
-    client.force_login(user)
-    return client.get(reverse(f"reviews:{name}", args=args), query)
+    return signed_in(client, user).get(reverse(f"reviews:{name}", args=args), query)
 
 
 def test_it_needs_sign_in_everywhere(scene, client):

@@ -1,0 +1,64 @@
+"""Showing a service's RuleViolation to the person who asked: on the form they sent, or as a message.
+
+Every view that calls a service writes the same three lines around it; they live here once:
+
+    with form_errors_from(form) as refused:
+        campaign = services.create_campaign(by=request.user, **form.cleaned_data)
+    if not refused:
+        return redirect(campaign)
+    return render(...)  # the bound form, with the service's message on its field or above it
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+
+from core.exceptions import RuleViolation
+
+
+class Refusal:
+    """What a `with` block below caught: false while the service went through, true once it refused."""
+
+    def __init__(self):
+        self.violation: RuleViolation | None = None
+
+    def __bool__(self) -> bool:
+        return self.violation is not None
+
+    @property
+    def message(self) -> str | None:
+        return self.violation.message if self.violation is not None else None
+
+
+def add_violation(form: forms.BaseForm, violation: RuleViolation, *, on_field: bool = True) -> None:
+    """Show the violation on the field it names when the form has that field (and on_field), else above the form."""
+    field = violation.field if on_field and violation.field in form.fields else None
+    form.add_error(field, violation.message)
+
+
+@contextmanager
+def form_errors_from(form: forms.BaseForm, *, on_field: bool = True) -> Iterator[Refusal]:
+    """Run the block; a RuleViolation raised in it becomes an error of the form (see add_violation).
+
+    on_field=False puts every message above the form, for forms whose fields are not what the service checks.
+    """
+    refusal = Refusal()
+    try:
+        yield refusal
+    except RuleViolation as violation:
+        refusal.violation = violation
+        add_violation(form, violation, on_field=on_field)
+
+
+@contextmanager
+def message_from(request: HttpRequest, *, prefix: str = "") -> Iterator[Refusal]:
+    """Run the block; a RuleViolation raised in it becomes an error message on the next page, after prefix."""
+    refusal = Refusal()
+    try:
+        yield refusal
+    except RuleViolation as violation:
+        refusal.violation = violation
+        messages.error(request, prefix + violation.message)
