@@ -10,6 +10,7 @@ from django.utils import timezone
 from customers.models import INTERNAL_MINIMUM, Customer, FollowUp, Recipient, Response
 from customers.selectors import results
 from customers.selectors.visibility import visible_follow_ups
+from customers.services import results as result_services
 from metrics.models import Reading
 from tests.customers.factories import make_campaign, make_customer, respond
 from tests.org.factories import UserFactory
@@ -73,7 +74,7 @@ def test_the_trend_shows_no_figure_of_a_campaign_below_the_minimum(org, internal
 
 
 def test_no_score_is_recorded_or_mapped_below_the_minimum(org, internal):
-    assert results.record_campaign_scores(campaign=internal, by=org.admin) == 0
+    assert result_services.record_campaign_scores(campaign=internal, by=org.admin) == 0
     assert not Reading.objects.exists()
     [edge] = results.internal_map(org.admin)
     assert edge.score is None and edge.gap is None
