@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from core.dates import BoundedDatesMixin
 from goals import smart
 from goals.models import Goal, GoalCycle, KeyResult
 from goals.selectors.progress import ORGANIZATION_FIRST, Graph
@@ -41,7 +42,7 @@ class StartForm(forms.Form):
         self.fields["department"].choices = choices
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(BoundedDatesMixin, forms.ModelForm):
     """A goal's content; parents (with weights) from the allowed candidates; milestones in a formset beside it."""
 
     parents = forms.ModelMultipleChoiceField(queryset=Goal.objects.none(), required=False, label="Supports",
@@ -168,7 +169,7 @@ class GoalForm(forms.ModelForm):
         return cleaned
 
 
-class KeyResultForm(forms.ModelForm):
+class KeyResultForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = KeyResult
         fields = ["title", "weight", "done_at"]
@@ -205,7 +206,7 @@ class CheckInForm(forms.Form):
                                help_text="Anything in the way, and who could remove it.")
 
 
-class CycleForm(forms.ModelForm):
+class CycleForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = GoalCycle
         fields = ["name", "start", "end"]

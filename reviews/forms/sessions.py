@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from core.dates import BoundedDatesMixin
 from core.exceptions import RuleViolation
 from goals.models import QualityDefinition
 from org.models import Department, User
@@ -41,7 +42,7 @@ class DefinitionsChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.title} ({obj.department.name})"
 
 
-class _Details(forms.Form):
+class _Details(BoundedDatesMixin, forms.Form):
     """The fields a session and a series share, and turning them into scheduling.Details."""
 
     title = forms.CharField(max_length=160)
@@ -183,7 +184,7 @@ class MinutesForm(forms.Form):
     minutes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(BoundedDatesMixin, forms.Form):
     title = forms.CharField(max_length=200, label="Action")
     owner = forms.TypedChoiceField(coerce=int)
     due_date = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

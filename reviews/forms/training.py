@@ -4,6 +4,7 @@ the rules, these say how to fix what a person typed."""
 from django import forms
 from django.forms import formset_factory
 
+from core.dates import BoundedDatesMixin
 from goals.forms.definitions import DepartmentChoiceField, DepartmentsChoiceField
 from goals.models import QualityDefinition
 from org import access
@@ -13,7 +14,7 @@ from reviews.services import training
 from reviews.services.quizzes import MAX_OPTIONS, QuestionRow
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(BoundedDatesMixin, forms.ModelForm):
     departments = DepartmentsChoiceField(
         queryset=Department.objects.order_by("path"), widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Everyone in these departments and below them. Hold Ctrl (⌘ on a Mac) to choose several.")
