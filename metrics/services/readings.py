@@ -421,7 +421,7 @@ def delete_readings(*, readings) -> int:
     with transaction.atomic():
         for offset in range(0, len(ids), BATCH):
             chunk = ids[offset:offset + BATCH]
-            rollups.queue_readings(where=f"r.id IN ({', '.join(['%s'] * len(chunk))})", params=chunk)
+            rollups.queue_readings(ids=chunk)
         Reading.objects.filter(id__in=ids).delete()
         _enqueue_rollup_on_commit()
     return len(ids)
