@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
-from core.spreadsheets import csv_cell, workbook_bytes
+from core.spreadsheets import csv_cell, sheet_title, workbook_bytes
 from goals import smart
 from goals.forms.goals import CarryOverForm, CheckInForm, CycleForm, GoalForm, KeyResultFormSet, StartForm
 from goals.models import Goal, GoalCycle
@@ -371,7 +371,7 @@ def register_xlsx(request):
     _cycles, cycle, rows = _register(request)
     book = Workbook()
     sheet = book.active
-    sheet.title = f"Objectives {cycle.name}"[:31] if cycle else "Objectives"
+    sheet.title = sheet_title(f"Objectives {cycle.name}" if cycle else "Objectives")
     sheet.append(REGISTER_COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -27,7 +27,7 @@ from datetime import date
 from django.db.models import Q
 
 from core import periods
-from core.spreadsheets import csv_cell, workbook_bytes
+from core.spreadsheets import csv_cell, sheet_title, workbook_bytes
 from metrics import status as status_rules
 from metrics.models import ClosedPeriod, Metric, Rollup
 from metrics.selectors.figures import cell, figures, format_value, with_targets
@@ -317,7 +317,7 @@ def xlsx_bytes(scorecard: Scorecard, rows: list[Row]) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = scorecard.label.replace("/", "-")[:31]
+    sheet.title = sheet_title(scorecard.label)
     table = export_rows(scorecard, rows)
     for line in table:
         sheet.append(line)
