@@ -55,7 +55,7 @@ class QuestionForm(forms.Form):
     criterion_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-QuestionFormSet = forms.formset_factory(QuestionForm, extra=1, max_num=30)
+QuestionFormSet = forms.formset_factory(QuestionForm, extra=1, max_num=30, absolute_max=30)
 
 
 class ExtrasForm(forms.Form):

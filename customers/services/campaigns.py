@@ -201,9 +201,12 @@ def save_questions(*, by: User, campaign: Campaign, rows: list[QuestionRow], inc
     rows = [r for r in rows if r.promise.strip()]
     if not rows:
         raise RuleViolation("A campaign needs at least one question: keep or add a promise to ask about.")
+    # A question keeps its criterion only if it is one of the asked version's: the id comes back from the page.
+    criteria = set(campaign.version.criteria.values_list("pk", flat=True))
     campaign.questions.all().delete()
     questions = CampaignQuestion.objects.bulk_create([
-        CampaignQuestion(campaign=campaign, position=i, criterion_id=r.criterion_id, promise=r.promise.strip(),
+        CampaignQuestion(campaign=campaign, position=i, criterion_id=r.criterion_id if r.criterion_id in criteria
+                         else None, promise=r.promise.strip(),
                          prompt=r.prompt.strip() or DEFAULT_PROMPT) for i, r in enumerate(rows)])
     Campaign.objects.filter(pk=campaign.pk).update(include_nps=include_nps, include_csat=include_csat)
     campaign.include_nps, campaign.include_csat = include_nps, include_csat

@@ -8,10 +8,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
+from core.redirects import safe_target
 from goals.forms.definitions import CriterionFormSet, DefinitionForm, ListFilterForm, PublishForm
 from goals.models import Acknowledgement, QualityDefinition
 from goals.selectors import visibility as selectors
@@ -241,10 +241,7 @@ def acknowledge(request, pk):
         messages.error(request, error)
     else:
         messages.success(request, f"Thank you: you acknowledged “{definition}” version {row.major}.")
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(definition)
+    return redirect(safe_target(request, request.POST.get("next")) or definition)
 
 
 def coverage(request, pk):

@@ -94,7 +94,7 @@ class BaseTargetFormSet(BaseInlineFormSet):
 
 
 TargetFormSet = inlineformset_factory(Metric, Target, form=TargetForm, formset=BaseTargetFormSet, extra=1,
-                                      can_delete=True)
+                                      can_delete=True, max_num=50, absolute_max=50)
 
 
 class ReadingForm(BoundedDatesMixin, forms.Form):

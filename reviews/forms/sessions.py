@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.dates import BoundedDatesMixin
 from core.exceptions import RuleViolation
+from core.forms import ModelMultipleChoiceField
 from goals.models import QualityDefinition
 from org.models import Department, User
 from reviews.models import ReviewSeries
@@ -27,17 +28,17 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} · {obj.department}" if obj.department_id else obj.display_name
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.display_name} · {obj.department}" if obj.department_id else obj.display_name
 
 
-class DepartmentsChoiceField(forms.ModelMultipleChoiceField):
+class DepartmentsChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return "\u00a0\u00a0" * obj.depth + obj.name
 
 
-class DefinitionsChoiceField(forms.ModelMultipleChoiceField):
+class DefinitionsChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.title} ({obj.department.name})"
 

@@ -8,10 +8,10 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
+from core.redirects import safe_target
 from org import access
 from reviews import ics
 from reviews.forms.sessions import ActionItemForm, AttendanceForm, CancelForm, MinutesForm, SeriesForm, SessionForm
@@ -35,11 +35,7 @@ def _require_admin(user) -> None:
 
 
 def _next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
+    return safe_target(request, request.POST.get("next") or request.GET.get("next")) or fallback
 
 
 def _count(response: str | None = None):

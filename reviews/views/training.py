@@ -51,7 +51,8 @@ def _open_quizzes(user):
 
 def _quiz_for(user, definition_pk) -> Quiz:
     """The open quiz of a definition the user may take; 404 otherwise."""
-    return get_object_or_404(_open_quizzes(user), definition_id=definition_pk)
+    # definition__pk, not definition_id: Django turns an id too big for the column into "not found" only there
+    return get_object_or_404(_open_quizzes(user), definition__pk=definition_pk)
 
 
 def _attempt_for(user, nonce) -> QuizAttempt:
