@@ -1,6 +1,6 @@
 """Request hygiene that every view relies on, in one place."""
 
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 
 
 def _without_nul(query: QueryDict) -> QueryDict:
@@ -18,14 +18,16 @@ class StripNulMiddleware:
     """Remove NUL characters from query strings and submitted form fields before any view sees them.
 
     A NUL is never part of what a person means to type, and PostgreSQL refuses it in any text, so a search for
-    `%00` answered 500. Removing it here covers every filter, search box and form field at once; a NUL inside an
-    uploaded file is the import's to report (with its line).
+    `%00` answered 500. Removing it here covers every filter, search box and form field at once; an address with
+    one (a token in the path) is not found; a NUL inside an uploaded file is the import's to report (with its line).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if "\x00" in request.path:  # no page has one in its address; a token or code with it is not one of ours
+            raise Http404("No such page.")
         request.GET = _without_nul(request.GET)
         if request.method == "POST":
             request.POST = _without_nul(request.POST)

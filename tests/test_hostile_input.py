@@ -5,12 +5,14 @@ The walk resolves the URLconf, fills each pattern's path parameters with real ob
 bob, manager alice, admin) opens every page; then it takes every form the page declares (its fields, hidden ones
 included, and the query parameters of its links) and sends it back with one field at a time replaced by each
 hostile value, the others keeping the page's own values (so that a form is otherwise valid and its service runs).
-It fails on any 5xx and prints what it tried. A URL pattern the walk cannot fill fails the test: new pages are
-covered by adding their objects to PATH_VALUES.
+Each form gets every hostile value in all its fields at once, then one field at a time the values that matter for
+the field's kind (FIELD_KINDS). It fails on any 5xx and prints what it tried (about 2,800 requests for the four
+roles, under a minute on SQLite with -n 2). A URL pattern the walk cannot fill fails the test: new pages are
+covered by adding their objects to PATH_VALUES. Run it on PostgreSQL too (DATABASE_URL): a NUL reaches the
+database there.
 """
 
 import logging
-import os
 import re
 import sys
 import time
@@ -339,16 +341,12 @@ class Walk:
         self.seen_forms.add(key)
         base = baseline(form)
         names = [n for n in form.fields if n != "csrfmiddlewaretoken"] + form.files
-        began, tried = time.monotonic(), self.tried
         for kind, hostile in HOSTILE.items():
             self.post(form, base, dict.fromkeys(names, hostile), f"every field = {kind}")
         for name in names:
             field_type = "file" if name in form.files else form.types.get(name, "text")
             for kind in FIELD_KINDS.get(field_type, TEXT_KINDS):
                 self.post(form, base, {name: HOSTILE[kind]}, f"{name} = {kind}")
-        if os.environ.get("HOSTILE_DEBUG"):
-            print(f"{time.monotonic() - began:6.1f}s {self.tried - tried:4} {form.method} {form.action} "
-                  f"{len(names)} fields", flush=True)
 
     def post(self, form: Form, base: dict, hostile: dict, what: str):
         data = {**base, **{name: [value] for name, value in hostile.items() if name not in form.files}}

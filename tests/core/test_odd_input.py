@@ -161,3 +161,14 @@ def test_a_workbook_keeps_look_alike_formulas_as_text(tmp_path):
     path = tmp_path / "out.xlsx"
     path.write_bytes(workbook_bytes(book))
     assert load_workbook(path).active["A1"].data_type == "s"
+
+
+def test_a_nul_in_an_address_is_not_found(client, org):
+    client.force_login(org.bob)
+    assert client.get("/reviews/training/attempt/a%00b/").status_code == 404
+
+
+def test_a_search_with_a_nul_finds_what_it_would_without(client, org):
+    CustomerFactory(department=org.support, name="Harbour Books")
+    client.force_login(org.alice)
+    assert "Harbour Books" in client.get(reverse("customers:index"), {"q": "Harb\x00our"}).content.decode()
