@@ -141,3 +141,13 @@ def test_a_metric_range_beyond_what_readings_may_be_is_refused(client, org):
     errors = response.context["form"].errors
     assert "max_value" in errors and "ratio_scale" in errors
     assert not Metric.objects.filter(code="huge").exists()
+
+
+def test_the_set_based_path_refuses_rows_beyond_the_bounds(org, reply):
+    from metrics.services.readings import store_rows
+
+    with pytest.raises(ValueError, match="outside the bounds"):
+        store_rows([ReadingRow(metric=reply, person=org.bob, measured_at=WHEN, value=1e308)], recorded_by=None,
+                   source=Reading.Source.DEMO)
+    assert store_rows([ReadingRow(metric=reply, person=org.bob, measured_at=WHEN, value=VALUE_LIMIT)],
+                      recorded_by=None, source=Reading.Source.DEMO) == 1
