@@ -9,6 +9,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # sign and the heavy plus and minus signs. (Fullwidth ＝＋－＠ and the small forms ﹦﹢﹣﹫ fold, so they are covered.)
 LOOK_ALIKES = "\u2212\u2795\u2796"
 SPACES = " \u00a0\u2007\u202f\u3000"  # spaces a spreadsheet may skip before a formula
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl's ILLEGAL_CHARACTERS_RE
 SHEET_TITLE_LENGTH = 31
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/?*\[\]:\x00-\x1f]")
 
@@ -41,6 +42,12 @@ def csv_cell(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return safe_text(value) if isinstance(value, str) else value
+
+
+def xlsx_row(values) -> list:
+    """A row for openpyxl's sheet.append(): text without the control characters an .xlsx file cannot hold
+    (openpyxl raises IllegalCharacterError on them, and a title typed with one answered 500)."""
+    return [ILLEGAL_XML.sub("", value) if isinstance(value, str) else value for value in values]
 
 
 def workbook_bytes(book) -> bytes:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
-from core.spreadsheets import csv_cell, sheet_title, workbook_bytes
+from core.spreadsheets import csv_cell, sheet_title, workbook_bytes, xlsx_row
 from goals import smart
 from goals.forms.goals import CarryOverForm, CheckInForm, CycleForm, GoalForm, KeyResultFormSet, StartForm
 from goals.models import Goal, GoalCycle
@@ -376,7 +376,7 @@ def register_xlsx(request):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(_cells(row))
+        sheet.append(xlsx_row(_cells(row)))
     for index, width in enumerate([40, 22, 22, 28, 10, 10, 22, 12, 12, 12, 28, 40], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for cell in sheet["H"][1:]:

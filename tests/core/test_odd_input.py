@@ -17,7 +17,7 @@ from core.spreadsheets import csv_cell, looks_like_formula, sheet_title, workboo
 from customers.models import Campaign, Customer
 from goals.models import GoalCycle
 from tests.customers.factories import CustomerFactory, published_definition
-from tests.goals.goal_factories import GoalCycleFactory
+from tests.goals.goal_factories import GoalCycleFactory, GoalFactory
 from tests.metrics.factories import MetricFactory
 
 
@@ -172,3 +172,12 @@ def test_a_search_with_a_nul_finds_what_it_would_without(client, org):
     CustomerFactory(department=org.support, name="Harbour Books")
     client.force_login(org.alice)
     assert "Harbour Books" in client.get(reverse("customers:index"), {"q": "Harb\x00our"}).content.decode()
+
+
+def test_a_control_character_in_a_title_exports_to_excel(client, org):
+    cycle = GoalCycleFactory()
+    GoalFactory(cycle=cycle, title="Fix\x01 it", owner=org.admin)
+    client.force_login(org.admin)
+    response = client.get(reverse("goals:register_xlsx") + f"?cycle={cycle.pk}")
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.content)).active["A2"].value == "Fix it"
