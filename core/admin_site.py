@@ -7,7 +7,8 @@ from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.redirects import safe_target
 
 
 class KeelAdminSite(admin.AdminSite):
@@ -29,14 +30,11 @@ class KeelAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         if request.user.is_authenticated:
             if self.has_permission(request):
-                target = request.GET.get("next", "")
-                safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                       require_https=request.is_secure())
-                return redirect(target if safe else reverse("admin:index"))
+                return redirect(safe_target(request, request.GET.get("next")) or reverse("admin:index"))
             raise PermissionDenied("Administration is for admins (staff) only.")
         from django.contrib.auth.views import redirect_to_login  # needs the app registry
 
-        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+        return redirect_to_login(safe_target(request, request.GET.get("next")) or reverse("admin:index"))
 
 
 class KeelAdminConfig(AdminConfig):

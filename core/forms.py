@@ -1,4 +1,6 @@
-"""Showing a service's RuleViolation to the person who asked: on the form they sent, or as a message.
+"""Forms every app shares: showing a service's RuleViolation, and fields that refuse what no database holds.
+
+A service's RuleViolation is shown to the person who asked: on the form they sent, or as a message.
 
 Every view that calls a service writes the same three lines around it; they live here once:
 
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from core.exceptions import RuleViolation
@@ -62,3 +65,20 @@ def message_from(request: HttpRequest, *, prefix: str = "") -> Iterator[Refusal]
     except RuleViolation as violation:
         refusal.violation = violation
         messages.error(request, prefix + violation.message)
+
+
+# The largest id any id column can hold (a 64-bit integer): SQLite cannot even compare a bigger number.
+LARGEST_ID = 2**63 - 1
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing an id no database could hold as an invalid choice: such a number in an `IN (...)` list
+    is an OverflowError on SQLite (Django guards only single-value lookups), which answered 500."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if text.lstrip("+-").isdigit() and abs(int(text)) > LARGEST_ID:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": text[:20] + "…"})
+        return super()._check_values(value)

@@ -1,13 +1,38 @@
 """Exports that people open in spreadsheet programs: text they typed stays text, never runs as a formula."""
 
+import re
+import unicodedata
 from io import BytesIO
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Signs that NFKC does not fold into one of FORMULA_STARTS but that a spreadsheet may still read as one: the minus
+# sign and the heavy plus and minus signs. (Fullwidth ＝＋－＠ and the small forms ﹦﹢﹣﹫ fold, so they are covered.)
+LOOK_ALIKES = "\u2212\u2795\u2796"
+SPACES = " \u00a0\u2007\u202f\u3000"  # spaces a spreadsheet may skip before a formula
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl's ILLEGAL_CHARACTERS_RE
+SHEET_TITLE_LENGTH = 31
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/?*\[\]:\x00-\x1f]")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet might take the text for a formula: it starts (after spaces) with =, +, -, @, a tab
+    or a line break, in ASCII or in a form that looks the same (fullwidth ＝, small ﹦, the minus sign −)."""
+    if text[:1] in FORMULA_STARTS:
+        return True
+    first = text.lstrip(SPACES)[:1]
+    return bool(first) and (unicodedata.normalize("NFKC", first) in FORMULA_STARTS or first in LOOK_ALIKES)
 
 
 def safe_text(text: str) -> str:
     """A CSV cell a spreadsheet will not run as a formula (names, titles and notes are typed by people)."""
-    return f"'{text}" if text[:1] in FORMULA_STARTS else text
+    return f"'{text}" if looks_like_formula(text) else text
+
+
+def sheet_title(text: str, *, fallback: str = "Sheet") -> str:
+    """A worksheet title Excel accepts, from any text (a cycle named “FY2027/28” included): without the characters
+    it forbids (\\ / ? * [ ] :), no apostrophe at either end, at most 31 characters, never empty."""
+    title = SHEET_TITLE_FORBIDDEN.sub("-", text).strip().strip("'")[:SHEET_TITLE_LENGTH].strip().strip("'")
+    return title or fallback
 
 
 def csv_cell(value):
@@ -17,6 +42,12 @@ def csv_cell(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return safe_text(value) if isinstance(value, str) else value
+
+
+def xlsx_row(values) -> list:
+    """A row for openpyxl's sheet.append(): text without the control characters an .xlsx file cannot hold
+    (openpyxl raises IllegalCharacterError on them, and a title typed with one answered 500)."""
+    return [ILLEGAL_XML.sub("", value) if isinstance(value, str) else value for value in values]
 
 
 def workbook_bytes(book) -> bytes:

@@ -1,9 +1,21 @@
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 
 from core.admin_site import RecordAdmin
-from metrics.models import Award, ClosedPeriod, Metric, Reading, ReadingImport, RollupQueue, RollupRun, Target
+from metrics.models import (
+    Award,
+    ClosedPeriod,
+    Metric,
+    Reading,
+    ReadingImport,
+    RollupFailure,
+    RollupQueue,
+    RollupRun,
+    Target,
+)
 from metrics.services import readings as services
 from metrics.services import rollups
 
@@ -33,10 +45,12 @@ class MetricAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         self._pending = dict(RollupQueue.objects.values("metric").annotate(n=Count("id")).values_list("metric", "n"))
         last = RollupRun.objects.first()
+        failing = RollupFailure.objects.count()
         extra_context = (extra_context or {}) | {
             "title": "Metrics",
             "subtitle": (f"Last rollup {last.finished_at:%Y-%m-%d %H:%M:%S} ({last.seconds:.2f}s, "
-                         f"{last.buckets} buckets); {sum(self._pending.values())} buckets pending")
+                         f"{last.buckets} buckets); {sum(self._pending.values())} buckets pending"
+                         + (f"; {failing} failing (see Rollup failures)" if failing else ""))
             if last else "No rollup has run yet",
         }
         return super().changelist_view(request, extra_context)
@@ -48,6 +62,9 @@ class MetricAdmin(admin.ModelAdmin):
                 rollups.queue_metric(metric=metric)
             result = rollups.run()
         self.message_user(request, f"Rebuilt {result.buckets} buckets in {result.seconds:.2f}s.", messages.SUCCESS)
+        if result.failed:
+            self.message_user(request, f"{result.failed} bucket key(s) could not be computed: see Rollup failures.",
+                              messages.WARNING)
 
 
 @admin.register(Reading)
@@ -80,8 +97,31 @@ class ReadingAdmin(admin.ModelAdmin):
 
 @admin.register(RollupRun)
 class RollupRunAdmin(RecordAdmin):
-    list_display = ["started_at", "seconds", "full", "queue_rows", "buckets"]
+    list_display = ["started_at", "seconds", "full", "queue_rows", "buckets", "failed"]
     list_filter = ["full"]
+
+
+@admin.register(RollupFailure)
+class RollupFailureAdmin(RecordAdmin):
+    """Buckets the rollup could not compute (metrics.services.rollups): every other bucket is up to date, these
+    are retried by every run until the readings at fault are corrected or deleted (the link lists them)."""
+
+    list_display = ["metric", "day", "period", "owner", "error", "attempts", "first_failed_at", "last_failed_at",
+                    "readings"]
+    list_filter = ["period", "metric"]
+    list_select_related = ["metric"]
+    search_fields = ["metric__name", "metric__code", "error"]
+    date_hierarchy = "day"
+
+    @admin.display(description="owner")
+    def owner(self, obj):
+        return f"{'person' if obj.owner_type == 'p' else 'department'} #{obj.owner_id}"
+
+    @admin.display(description="readings of that day")
+    def readings(self, obj):
+        url = reverse("admin:metrics_reading_changelist")
+        return format_html('<a href="{}?metric__id__exact={}&day={}">readings</a>', url, obj.metric_id,
+                           obj.day.isoformat())
 
 
 @admin.register(ReadingImport)

@@ -1,5 +1,7 @@
 """Metrics, their targets, readings (the truth), rollups (derived), closed periods and awards."""
 
+import sys
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -184,6 +186,11 @@ class RollupQueue(models.Model):
         return f"{self.metric_id} {self.day} {self.owner_type}{self.owner_id}"
 
 
+def _finite(column: str) -> Q:
+    """column is a finite number (infinity compares above the largest double; NaN, on PostgreSQL, too)."""
+    return Q(**{f"{column}__gte": -sys.float_info.max, f"{column}__lte": sys.float_info.max})
+
+
 class Rollup(models.Model):
     """Aggregates of one metric for one owner and one day, ISO week or month; derived from readings.
 
@@ -215,6 +222,11 @@ class Rollup(models.Model):
             # day buckets of one owner within a week or month). Every write pays for each index, so no second one.
             models.UniqueConstraint(fields=["metric", "owner_type", "owner_id", "period", "start"],
                                     name="metrics_rollup_one_per_bucket"),
+            # Statistics are finite: PostgreSQL refuses an overflowing sum by itself, SQLite would store infinity
+            # (and NaN as NULL); with this, both refuse such a bucket and the rollup records it as failed.
+            models.CheckConstraint(condition=_finite("total") & _finite("minimum") & _finite("maximum")
+                                   & _finite("last_value") & (Q(denominator__isnull=True) | _finite("denominator")),
+                                   name="metrics_rollup_statistics_finite"),
         ]
 
     def __str__(self) -> str:
@@ -253,6 +265,7 @@ class RollupRun(models.Model):
     full = models.BooleanField(default=False)
     queue_rows = models.PositiveIntegerField()
     buckets = models.PositiveIntegerField()
+    failed = models.PositiveIntegerField(default=0, help_text="Queued keys it could not compute (see Rollup failures).")
 
     class Meta:
         ordering = ["-started_at"]
@@ -264,6 +277,35 @@ class RollupRun(models.Model):
     @property
     def seconds(self) -> float:
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class RollupFailure(models.Model):
+    """A queued key (one metric, day and owner) whose buckets a rollup run could not compute, and why.
+
+    The run goes on with every other key and queues this one again, so each later run retries it; when a run
+    computes it (the reading at fault was corrected or deleted), the row is deleted. Admins see the open ones.
+    """
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    owner_type = models.CharField(max_length=1)  # as RollupQueue: "p" person, "d" department
+    owner_id = models.BigIntegerField()
+    period = models.CharField("failing bucket", max_length=5, choices=periods.PERIOD_CHOICES,
+                              help_text="The day, or the week or month containing it, that could not be computed.")
+    error = models.TextField(help_text="What the database said.")
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_failed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "day", "owner_type", "owner_id"],
+                                    name="metrics_rollup_failure_once_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} · {self.get_period_display().lower()} of {self.day:%Y-%m-%d}"
 
 
 class ClosedPeriod(models.Model):

@@ -3,26 +3,30 @@
 from django import forms
 
 from core import periods
+from core.dates import BoundedDatesMixin
 from customers.models import Customer
+from customers.services.campaigns import MAX_EXCLUDE_DAYS, MAX_SAMPLE_SIZE
 from goals.models import QualityDefinition
 from goals.selectors.visibility import visible_definitions
 from org import access
 from org.models import Department
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(BoundedDatesMixin, forms.Form):
     definition = forms.ModelChoiceField(queryset=QualityDefinition.objects.none(), label="Quality definition",
                                         help_text="Each acceptance criterion of its published version becomes a "
                                                   "question.")
     department = forms.ModelChoiceField(queryset=Department.objects.none(), help_text="Whose customers are asked.")
     title = forms.CharField(max_length=200, required=False, help_text="Empty: “Reality check: <definition>”.")
     audience = forms.ChoiceField(choices=Customer.Kind.choices, initial=Customer.Kind.EXTERNAL)
-    sample_size = forms.IntegerField(min_value=1, required=False, help_text="How many to ask…")
+    sample_size = forms.IntegerField(min_value=1, max_value=MAX_SAMPLE_SIZE, required=False,
+                                     help_text="How many to ask…")
     sample_percent = forms.FloatField(min_value=0.1, max_value=100, required=False, label="or a percentage",
                                       help_text="…or this share of the eligible ones.")
     stratify_by_segment = forms.BooleanField(required=False, label="Stratify by segment",
                                              help_text="Each segment in proportion to its size.")
-    exclude_days = forms.IntegerField(min_value=0, initial=90, label="Skip those asked in the last (days)")
+    exclude_days = forms.IntegerField(min_value=0, max_value=MAX_EXCLUDE_DAYS, initial=90,
+                                      label="Skip those asked in the last (days)")
     ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
     include_nps = forms.BooleanField(required=False, label="Add the NPS question (0–10)")
     include_csat = forms.BooleanField(required=False, label="Add the CSAT question (1–5)")
@@ -51,7 +55,7 @@ class QuestionForm(forms.Form):
     criterion_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-QuestionFormSet = forms.formset_factory(QuestionForm, extra=1, max_num=30)
+QuestionFormSet = forms.formset_factory(QuestionForm, extra=1, max_num=30, absolute_max=30)
 
 
 class ExtrasForm(forms.Form):

@@ -3,6 +3,7 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
+from core.forms import ModelMultipleChoiceField
 from customers.services import imports
 from org import access
 from org.models import Department
@@ -40,6 +41,6 @@ class UploadCustomersForm(forms.Form):
 
 
 class InternalCustomersForm(forms.Form):
-    departments = forms.ModelMultipleChoiceField(
+    departments = ModelMultipleChoiceField(
         queryset=Department.objects.all().order_by("path"), required=False, widget=forms.CheckboxSelectMultiple,
         label="Departments served", help_text="Their people answer this department's internal reality checks.")

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core.dates import BoundedDatesMixin
 from customers.models import FollowUp
 from org.models import Department, User
 
@@ -11,7 +12,7 @@ class OwnerChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} · {obj.job_title}" if obj.job_title else obj.display_name
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = ["owner", "due_date", "status", "resolution"]

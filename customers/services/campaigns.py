@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import best_effort, periods
+from core import best_effort, dates, periods
 from core.exceptions import RuleViolation
 from customers.models import Campaign, CampaignQuestion, Customer
 from goals.models import QualityDefinition
@@ -124,17 +124,24 @@ class QuestionRow:
     criterion_id: int | None = None
 
 
+MAX_SAMPLE_SIZE = 1_000_000  # far above any department's customers; keeps the number inside the database's integer
+MAX_EXCLUDE_DAYS = 3_650  # ten years
+
+
 def _check_sample(*, sample_size: int | None, sample_percent: float | None) -> None:
     if (sample_size is None) == (sample_percent is None):
         raise RuleViolation("Give either a sample size (a number of customers) or a percentage, not both.",
                             field="sample_size")
-    if sample_size is not None and sample_size < 1:
-        raise RuleViolation("The sample size must be at least 1.", field="sample_size")
+    if sample_size is not None and not 1 <= sample_size <= MAX_SAMPLE_SIZE:
+        raise RuleViolation(f"The sample size must be between 1 and {MAX_SAMPLE_SIZE:,} customers.",
+                            field="sample_size")
     if sample_percent is not None and not 0 < sample_percent <= 100:
         raise RuleViolation("The percentage must be above 0 and at most 100.", field="sample_percent")
 
 
 def _check_dates(*, starts_on: date, ends_on: date) -> None:
+    dates.check(starts_on)
+    dates.check(ends_on, field="ends_on")
     today = periods.today()
     if ends_on < today:
         raise RuleViolation(f"The end date {ends_on:%d %b %Y} is in the past; choose today or a later day.",
@@ -167,6 +174,8 @@ def create_campaign(*, by: User, definition: QualityDefinition, department: Depa
     starts_on = starts_on or periods.today()
     _check_dates(starts_on=starts_on, ends_on=ends_on)
     _check_sample(sample_size=sample_size, sample_percent=sample_percent)
+    if not 0 <= exclude_days <= MAX_EXCLUDE_DAYS:
+        raise RuleViolation(f"Skip those asked in the last 0 to {MAX_EXCLUDE_DAYS:,} days.", field="exclude_days")
     campaign = Campaign.objects.create(
         department=department, definition=definition, version=version,
         title=title.strip() or f"Reality check: {definition.title}", audience=audience, sample_size=sample_size,
@@ -195,9 +204,12 @@ def save_questions(*, by: User, campaign: Campaign, rows: list[QuestionRow], inc
     rows = [r for r in rows if r.promise.strip()]
     if not rows:
         raise RuleViolation("A campaign needs at least one question: keep or add a promise to ask about.")
+    # A question keeps its criterion only if it is one of the asked version's: the id comes back from the page.
+    criteria = set(campaign.version.criteria.values_list("pk", flat=True))
     campaign.questions.all().delete()
     questions = CampaignQuestion.objects.bulk_create([
-        CampaignQuestion(campaign=campaign, position=i, criterion_id=r.criterion_id, promise=r.promise.strip(),
+        CampaignQuestion(campaign=campaign, position=i, criterion_id=r.criterion_id if r.criterion_id in criteria
+                         else None, promise=r.promise.strip(),
                          prompt=r.prompt.strip() or DEFAULT_PROMPT) for i, r in enumerate(rows)])
     Campaign.objects.filter(pk=campaign.pk).update(include_nps=include_nps, include_csat=include_csat)
     campaign.include_nps, campaign.include_csat = include_nps, include_csat

@@ -23,7 +23,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from core import uploads
 from core.import_reports import ImportReport as BaseImportReport
+from core.models import PendingUpload
 from customers.models import Customer
 from customers.services.campaigns import known_segments
 from metrics.services.imports import ImportFileError
@@ -101,6 +103,22 @@ def import_customers(*, file: BinaryIO, department: Department, valid_only: bool
     return report
 
 
+def import_pending(*, pending: PendingUpload, department: Department, valid_only: bool = False) -> ImportReport | None:
+    """Import a waiting file once, however many confirmations arrive together (a double click sends several):
+    the upload's row is locked while its customers are written and removed once they are saved, as the readings
+    import does, so a later confirmation finds it gone. None when it is gone: imported or discarded already.
+    The caller checks that the person manages the department."""
+    with transaction.atomic():
+        locked = uploads.find(user=pending.user, token=pending.token, kind=pending.kind, lock=True)
+        if locked is None:
+            return None
+        with uploads.open_upload(locked) as file:
+            report = import_customers(file=file, department=department, valid_only=valid_only)
+        if report.saved:
+            uploads.forget(locked)
+    return report
+
+
 def _run(*, file: BinaryIO, department: Department, write: bool) -> ImportReport:
     report = ImportReport()
     segments = set(known_segments(department=department))
@@ -171,6 +189,9 @@ def _check_row(line, fields, *, columns, segments, existing, seen) -> ParsedRow:
         fail("file", f"This line has {len(fields)} values but the header names {len(columns)} columns. Put values "
                      "containing commas in double quotes.")
         return row
+    for column, value in values.items():
+        if "\x00" in value:  # PostgreSQL cannot store it in text
+            fail(column, f"The {column} contains a NUL character, which is not text. Remove it.")
     if not values["name"]:
         fail("name", "Give the customer's name.")
     for column, limit in LIMITS.items():

@@ -135,16 +135,18 @@ def _upload_for(request, token):
 def customer_import_preview(request, token):
     pending, department = _upload_for(request, token)
     error = None
-    with uploads.open_upload(pending) as file:
-        if request.method == "POST":
-            report = imports.import_customers(file=file, department=department,
-                                              valid_only=request.POST.get("valid_only") == "on")
-            if report.saved:
-                uploads.forget(pending)
-                messages.success(request, report.summary(pending.name))
-                return redirect("customers:index")
-            error = report.summary(pending.name)
-        else:
+    if request.method == "POST":
+        report = imports.import_pending(pending=pending, department=department,
+                                        valid_only=request.POST.get("valid_only") == "on")
+        if report is None:  # another confirmation of the same file (a double click) imported it first
+            messages.info(request, f"{pending.name} was already imported.")
+            return redirect("customers:index")
+        if report.saved:
+            messages.success(request, report.summary(pending.name))
+            return redirect("customers:index")
+        error = report.summary(pending.name)
+    else:
+        with uploads.open_upload(pending) as file:
             report = imports.check_import(file=file, department=department)
     return render(request, "customers/customer_import_preview.html", {
         "report": report, "name": pending.name, "token": token, "department": department, "error": error})

@@ -4,6 +4,7 @@ fix what a person typed."""
 from django import forms
 from django.forms import formset_factory
 
+from core.forms import ModelMultipleChoiceField
 from goals.models import QualityDefinition
 from goals.services.definitions import MAX_CRITERIA, CriterionRow
 from org import access
@@ -23,7 +24,7 @@ class DepartmentChoiceField(DepartmentLabels, forms.ModelChoiceField):
     pass
 
 
-class DepartmentsChoiceField(DepartmentLabels, forms.ModelMultipleChoiceField):
+class DepartmentsChoiceField(DepartmentLabels, ModelMultipleChoiceField):
     pass
 
 
@@ -102,7 +103,7 @@ class BaseCriterionFormSet(forms.BaseFormSet):
 
 
 CriterionFormSet = formset_factory(CriterionForm, formset=BaseCriterionFormSet, extra=2, can_delete=True,
-                                   max_num=MAX_CRITERIA, validate_max=True)
+                                   max_num=MAX_CRITERIA, validate_max=True, absolute_max=MAX_CRITERIA)
 
 
 class PublishForm(forms.Form):

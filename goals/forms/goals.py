@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from core.dates import BoundedDatesMixin
+from core.forms import ModelMultipleChoiceField
 from goals import smart
 from goals.models import Goal, GoalCycle, KeyResult
 from goals.selectors.progress import ORGANIZATION_FIRST, Graph
@@ -41,10 +43,10 @@ class StartForm(forms.Form):
         self.fields["department"].choices = choices
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(BoundedDatesMixin, forms.ModelForm):
     """A goal's content; parents (with weights) from the allowed candidates; milestones in a formset beside it."""
 
-    parents = forms.ModelMultipleChoiceField(queryset=Goal.objects.none(), required=False, label="Supports",
+    parents = ModelMultipleChoiceField(queryset=Goal.objects.none(), required=False, label="Supports",
                                              widget=forms.CheckboxSelectMultiple)
     reason = forms.CharField(required=False, max_length=300, label="Reason for the change",
                              help_text="The cycle is closed: say why this goal must change after all.")
@@ -174,7 +176,7 @@ class GoalForm(forms.ModelForm):
         return cleaned
 
 
-class KeyResultForm(forms.ModelForm):
+class KeyResultForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = KeyResult
         fields = ["title", "weight", "done_at"]
@@ -199,7 +201,7 @@ class BaseKeyResultFormSet(BaseInlineFormSet):
 
 
 KeyResultFormSet = inlineformset_factory(Goal, KeyResult, form=KeyResultForm, formset=BaseKeyResultFormSet,
-                                         extra=3, can_delete=True)
+                                         extra=3, can_delete=True, max_num=50, absolute_max=50)
 
 
 class CheckInForm(forms.Form):
@@ -211,7 +213,7 @@ class CheckInForm(forms.Form):
                                help_text="Anything in the way, and who could remove it.")
 
 
-class CycleForm(forms.ModelForm):
+class CycleForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = GoalCycle
         fields = ["name", "start", "end"]
@@ -227,7 +229,7 @@ class CycleForm(forms.ModelForm):
 
 class CarryOverForm(forms.Form):
     to_cycle = forms.ModelChoiceField(queryset=GoalCycle.objects.none(), label="Into cycle", empty_label=None)
-    goals = forms.ModelMultipleChoiceField(queryset=Goal.objects.none(), widget=forms.CheckboxSelectMultiple,
+    goals = ModelMultipleChoiceField(queryset=Goal.objects.none(), widget=forms.CheckboxSelectMultiple,
                                            error_messages={"required": "Tick at least one goal to carry over."})
 
     def __init__(self, *args, cycle: GoalCycle, goals, **kwargs):

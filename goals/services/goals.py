@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from core import periods
+from core import dates, periods
 from core.exceptions import RuleViolation
 from goals import smart
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult, QualityDefinition
@@ -250,6 +250,8 @@ def create_cycle(*, by: User, name: str, start: date, end: date) -> GoalCycle:
     if not access.is_admin(by):
         raise RuleViolation("Only admins open goal cycles.")
     cycle = GoalCycle(name=(name or "").strip(), start=start, end=end)
+    dates.check(start, field="start")
+    dates.check(end, field="end")
     if start and end and end <= start:
         raise RuleViolation(f"The cycle must end after it starts ({start:%d %b %Y}).", field="end")
     try:

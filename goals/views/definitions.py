@@ -5,11 +5,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
 from core.forms import add_violation, form_errors_from, message_from
+from core.redirects import safe_target
 from goals.forms.definitions import CriterionFormSet, DefinitionForm, ListFilterForm, PublishForm
 from goals.models import QualityDefinition
 from goals.selectors import definitions as listing
@@ -206,10 +206,7 @@ def acknowledge(request, pk):
         messages.error(request, error)
     else:
         messages.success(request, f"Thank you: you acknowledged “{definition}” version {row.major}.")
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(definition)
+    return redirect(safe_target(request, request.POST.get("next")) or definition)
 
 
 def coverage(request, pk):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core import periods
 from core.forms import form_errors_from
-from core.spreadsheets import csv_cell, workbook_bytes
+from core.spreadsheets import csv_cell, sheet_title, workbook_bytes, xlsx_row
 from goals import smart
 from goals.forms.goals import CarryOverForm, CheckInForm, CycleForm, GoalForm, KeyResultFormSet, StartForm
 from goals.models import Goal, GoalCycle
@@ -356,12 +356,12 @@ def register_xlsx(request):
     _cycles, cycle, rows = _register(request)
     book = Workbook()
     sheet = book.active
-    sheet.title = f"Objectives {cycle.name}"[:31] if cycle else "Objectives"
+    sheet.title = sheet_title(f"Objectives {cycle.name}" if cycle else "Objectives")
     sheet.append(REGISTER_COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(_cells(row))
+        sheet.append(xlsx_row(_cells(row)))
     for index, width in enumerate([40, 22, 22, 28, 10, 10, 22, 12, 12, 12, 28, 40], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for cell in sheet["H"][1:]:

@@ -3,13 +3,22 @@
 from datetime import datetime
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from core import periods
+from core.dates import BoundedDatesMixin
 from metrics.models import Metric, Target
+from metrics.services.readings import DENOMINATOR_SMALLEST, RATIO_SCALE_LIMIT, VALUE_LIMIT
 from org import access
 from org.models import User
+
+
+def _bound(field: forms.Field, low: float, high: float) -> None:
+    """Refuse numbers outside low..high, with the browser's number input told the same."""
+    field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+    field.widget.attrs.update(min=f"{low:g}", max=f"{high:g}")
 
 
 class MetricForm(forms.ModelForm):
@@ -23,6 +32,12 @@ class MetricForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = access.managed_departments(user).order_by("path")
         self.fields["department"].help_text = "Departments you manage."
+        # Within what a reading may be (metrics.services.readings), so that every aggregate stays a number.
+        for name in ("min_value", "max_value"):
+            _bound(self.fields[name], -VALUE_LIMIT, VALUE_LIMIT)
+        _bound(self.fields["ratio_scale"], DENOMINATOR_SMALLEST, RATIO_SCALE_LIMIT)
+        _bound(self.fields["weight"], 0, 1_000)
+        _bound(self.fields["decimals"], 0, 6)
 
     def clean(self):
         cleaned = super().clean()
@@ -39,11 +54,16 @@ class MetricForm(forms.ModelForm):
         return cleaned
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = Target
         fields = ["valid_from", "target", "warning"]
         widgets = {"valid_from": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("target", "warning"):
+            _bound(self.fields[name], -VALUE_LIMIT, VALUE_LIMIT)
 
 
 class BaseTargetFormSet(BaseInlineFormSet):
@@ -74,10 +94,10 @@ class BaseTargetFormSet(BaseInlineFormSet):
 
 
 TargetFormSet = inlineformset_factory(Metric, Target, form=TargetForm, formset=BaseTargetFormSet, extra=1,
-                                      can_delete=True)
+                                      can_delete=True, max_num=50, absolute_max=50)
 
 
-class ReadingForm(forms.Form):
+class ReadingForm(BoundedDatesMixin, forms.Form):
     metric = forms.ModelChoiceField(queryset=Metric.objects.none())
     person = forms.ModelChoiceField(queryset=User.objects.none(), required=False,
                                     help_text="Whose reading this is (per-person metrics).")

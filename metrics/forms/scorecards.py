@@ -9,7 +9,8 @@ from django import forms
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from core import periods
+from core import dates, periods
+from core.dates import BoundedDatesMixin
 from metrics.models import Award, ClosedPeriod
 from metrics.selectors.scorecards import PEOPLE, ROW_KINDS
 from metrics.services.awards import MAX_TOP_N
@@ -39,11 +40,11 @@ class Selection:
 
     @property
     def previous(self) -> "Selection | None":
-        """The bucket before, unless it would fall before the calendar's first year."""
-        try:
-            return replace(self, start=periods.shift(self.start, self.period, -1), page=1)
-        except (ValueError, OverflowError):
+        """The bucket before, unless it lies wholly before the first date Keel accepts."""
+        start = periods.shift(self.start, self.period, -1)
+        if periods.bucket_end(start, self.period) < dates.EARLIEST:
             return None
+        return replace(self, start=start, page=1)
 
     @property
     def next(self) -> "Selection | None":
@@ -70,7 +71,7 @@ def latest_complete(period: str) -> date:
     return periods.last_complete(period)
 
 
-class ScorecardFilterForm(forms.Form):
+class ScorecardFilterForm(BoundedDatesMixin, forms.Form):
     """The query string of a scorecard page; anything missing or malformed falls back to a sensible default."""
 
     period = forms.ChoiceField(choices=periods.PERIOD_CHOICES, required=False)
@@ -90,7 +91,7 @@ class ScorecardFilterForm(forms.Form):
                          sort=data.get("sort") or "name", page=data.get("page") or 1)
 
 
-class ClosePeriodForm(forms.Form):
+class ClosePeriodForm(BoundedDatesMixin, forms.Form):
     period = forms.ChoiceField(choices=periods.PERIOD_CHOICES, widget=forms.HiddenInput)
     start = forms.DateField(widget=forms.HiddenInput)
     rule = forms.ChoiceField(label="Suggest awards for", choices=ClosedPeriod.Rule.choices,

@@ -27,7 +27,7 @@ from datetime import date
 from django.db.models import Q
 
 from core import periods
-from core.spreadsheets import csv_cell, workbook_bytes
+from core.spreadsheets import csv_cell, sheet_title, workbook_bytes, xlsx_row
 from metrics import status as status_rules
 from metrics.models import ClosedPeriod, Metric, Rollup
 from metrics.selectors.figures import cell, figures, format_value, with_targets
@@ -321,10 +321,10 @@ def xlsx_bytes(scorecard: Scorecard, rows: list[Row]) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = scorecard.label.replace("/", "-")[:31]
+    sheet.title = sheet_title(scorecard.label)
     table = export_rows(scorecard, rows)
     for line in table:
-        sheet.append(line)
+        sheet.append(xlsx_row(line))
     for cell_ in sheet[1]:
         cell_.font = Font(bold=True)
     for cell_ in sheet[len(table)]:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import periods
+from core import dates, periods
 from core.exceptions import RuleViolation
 from metrics.models import Award, ClosedPeriod
 from metrics.selectors.scorecards import build_scorecard
@@ -70,6 +70,7 @@ def close_period(*, department: Department, period: str, start: date, rule: str,
         raise RuleViolation("Choose how Keel should suggest awards.", field="rule")
     if rule == Rule.TOP_WEIGHTED and not 1 <= top_n <= MAX_TOP_N:
         raise RuleViolation(f"The number of top people must be between 1 and {MAX_TOP_N}.", field="top_n")
+    dates.check(start, field="start")
     start = periods.bucket_start(start, period)
     end = periods.bucket_end(start, period)
     label = periods.label(start, period)

@@ -39,7 +39,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from core import periods
+from core import dates, periods
 from core.exceptions import RuleViolation
 from core.import_reports import ImportReport as BaseImportReport
 from metrics.models import Metric, Reading
@@ -522,6 +522,9 @@ def parse_moment(text: str, *, zone) -> datetime:
         raise ValueError(f"“{text}” is not a date and time. Write it as 2026-11-02T14:30 (with an offset such as "
                          "+01:00 or Z if it is not in the organization's time zone) or just the date, "
                          "2026-11-02.") from None
+    outside = dates.problem(moment)
+    if outside:
+        raise ValueError(outside)
     if len(text) <= len("2026-11-02"):  # a date alone: every date-and-time form is longer
         moment = moment.replace(hour=12)
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment

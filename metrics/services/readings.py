@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.forms import BaseInlineFormSet, ModelForm
 from django.utils import timezone
 
-from core import best_effort, periods
+from core import best_effort, dates, periods
 from core.exceptions import RuleViolation
 from metrics.models import ClosedPeriod, Metric, OwnerType, Reading, RollupQueue
 from org import access
@@ -19,6 +19,16 @@ from org.paths import subtree_sql
 
 BATCH = 1000
 NOTE_LENGTH = 500  # Reading.note's max_length
+
+# The bounds of a reading, chosen so that every aggregate of readings stays an ordinary number. A bucket holds
+# at most a month of readings; even a million readings a day of the largest value sum to 3e19 a month, and a
+# ratio's figure (sum of values / sum of denominators × the metric's scale, at most RATIO_SCALE_LIMIT) stays
+# below 1e12 / 1e-6 × 1e6 = 1e24: far inside a double's range (1.8e308), where `1e308` twice on one day made the
+# day's sum overflow and every rollup run fail. No real quality figure (a count, a time, a percentage, money)
+# comes near 1e12, and a denominator (units, tickets, hours) is never below a millionth.
+VALUE_LIMIT = 1e12  # |value| <= VALUE_LIMIT
+DENOMINATOR_SMALLEST = 1e-6  # DENOMINATOR_SMALLEST <= denominator <= VALUE_LIMIT
+RATIO_SCALE_LIMIT = 1e6  # a metric's ratio_scale is at most this (metrics.forms.MetricForm)
 
 
 @dataclass
@@ -86,7 +96,8 @@ class ReadingRules:
         """Closed periods of the rows' departments and everything above them, in one query."""
         department_paths = {self.department_of(r).path for r in rows if self.department_of(r) is not None}
         ids = {int(part) for path in department_paths for part in path.strip("/").split("/") if part}
-        days = [r.day for r in rows if r.measured_at and timezone.is_aware(r.measured_at)]
+        days = [r.day for r in rows if r.measured_at and timezone.is_aware(r.measured_at)
+                and dates.problem(r.measured_at) is None]
         self._closed = {}
         if ids and days:
             for closed in ClosedPeriod.objects.filter(department_id__in=ids, end__gte=min(days),
@@ -135,6 +146,9 @@ class ReadingRules:
             return errors
         if not isinstance(row.value, int | float) or not math.isfinite(row.value):
             fail("value", "The value must be a number.")
+        elif abs(row.value) > VALUE_LIMIT:
+            fail("value", f"{row.value:g} is too large: a reading lies between {-VALUE_LIMIT:,.0f} and "
+                          f"{VALUE_LIMIT:,.0f}. Check the unit (record thousands as thousands, not as units).")
         else:
             if metric.min_value is not None and row.value < metric.min_value:
                 fail("value", f"{_fmt(metric, row.value)} is below the lowest valid value of “{metric}” "
@@ -147,9 +161,13 @@ class ReadingRules:
         elif "\x00" in row.note:
             fail("note", "The note contains a NUL character; remove it.")
         if metric.is_ratio:
-            if row.denominator is None or not math.isfinite(row.denominator) or row.denominator <= 0:
-                label = metric.denominator_label or "the denominator"
+            label = metric.denominator_label or "the denominator"
+            if (row.denominator is None or not isinstance(row.denominator, int | float)
+                    or not math.isfinite(row.denominator) or row.denominator <= 0):
                 fail("denominator", f"“{metric}” is a ratio: give {label}, a number above 0.")
+            elif not DENOMINATOR_SMALLEST <= row.denominator <= VALUE_LIMIT:
+                fail("denominator", f"{row.denominator:g} is outside the range of {label}: give a number between "
+                                    f"{DENOMINATOR_SMALLEST:g} and {VALUE_LIMIT:,.0f}.")
         elif row.denominator is not None:
             fail("denominator", f"“{metric}” is not a ratio: leave the denominator empty.")
         if row.measured_at is None or timezone.is_naive(row.measured_at):
@@ -158,6 +176,11 @@ class ReadingRules:
         if row.measured_at > self.now:
             local = timezone.localtime(row.measured_at, periods.organization_zone())
             fail("measured_at", f"Readings cannot be in the future ({local:%Y-%m-%d %H:%M} has not happened yet).")
+            return errors
+        too_early = dates.problem(row.measured_at)  # the moment's own date: its local day may not exist (year 1)
+        if too_early:
+            fail("measured_at", too_early)
+            return errors
         closed = self.closed_period_for(row)
         if closed is not None:
             if not self.is_admin:
@@ -247,6 +270,14 @@ UPDATE = ("DO UPDATE SET value = excluded.value, denominator = excluded.denomina
           "override_reason = excluded.override_reason, day = excluded.day, updated_at = excluded.updated_at")
 
 
+def _within_bounds(row: ReadingRow) -> bool:
+    """The numeric bounds of ReadingRules.problems(), for the set-based path that skips the other checks."""
+    value, denominator = row.value, row.denominator
+    return (isinstance(value, int | float) and math.isfinite(value) and abs(value) <= VALUE_LIMIT
+            and (denominator is None or (isinstance(denominator, int | float) and math.isfinite(denominator)
+                                         and DENOMINATOR_SMALLEST <= denominator <= VALUE_LIMIT)))
+
+
 def _latest_per_key(rows: list[ReadingRow]) -> list[ReadingRow]:
     """One row per (metric, owner, time), the last one given: one statement may not touch a row twice."""
     latest: dict[tuple, ReadingRow] = {}
@@ -266,6 +297,10 @@ def store_rows(rows: list[ReadingRow], *, recorded_by: User | None, source: str,
     rows = _latest_per_key(rows)
     if not rows:
         return 0
+    out_of_bounds = next((row for row in rows if not _within_bounds(row)), None)
+    if out_of_bounds is not None:  # a caller's bug (demo data, a benchmark): never let it reach the rollups
+        raise ValueError(f"store_rows() takes checked rows only: {out_of_bounds.value!r} / "
+                         f"{out_of_bounds.denominator!r} is outside the bounds of a reading")
     with transaction.atomic():
         if connection.vendor == "postgresql":
             return _store_rows_postgresql(rows, recorded_by=recorded_by, source=source,
@@ -394,7 +429,7 @@ def delete_readings(*, readings) -> int:
     with transaction.atomic():
         for offset in range(0, len(ids), BATCH):
             chunk = ids[offset:offset + BATCH]
-            rollups.queue_readings(where=f"r.id IN ({', '.join(['%s'] * len(chunk))})", params=chunk)
+            rollups.queue_readings(ids=chunk)
         Reading.objects.filter(id__in=ids).delete()
         nudge_rollup_on_commit()
     return len(ids)

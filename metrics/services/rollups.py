@@ -8,31 +8,182 @@ Readings are the truth; rollups are derived and can always be rebuilt. A run:
   4. records the run; all of it in one transaction, the same that took the keys off the queue.
 A worker killed mid-run rolls the transaction back: the queue rows are still there for the next run, and
 running twice recomputes the same buckets to the same values.
+
+One bucket that cannot be computed (a sum out of range, from a reading stored before readings were bounded)
+must not stop the organization: step 3 runs in a savepoint, and when it fails the run starts again metric by
+metric, and within a failing metric key by key, each in its own savepoint. Every key that still fails is
+recorded as a RollupFailure (which bucket, and why) for admins, and queued again, so each later run retries it
+until the reading at fault is corrected; every other bucket is computed as usual.
 """
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core import periods
-from metrics.models import RollupQueue, RollupRun
+from metrics.models import Metric, OwnerType, Rollup, RollupFailure, RollupQueue, RollupRun
 from org.paths import subtree_sql
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 7_301_001  # pg_advisory_xact_lock key of the rollup
-CLAIMED = "keel_rollup_claimed"  # a temporary table: the queued keys this run took
+CLAIMED = "keel_rollup_claimed"  # a temporary table: the queued keys this run computes now
+PENDING = "keel_rollup_pending"  # a temporary table: every key of a run that goes one metric (or key) at a time
+KEY_COLUMNS = "metric_id, day, owner_type, owner_id"
+ROLLUP_COLUMNS = ("metric_id, period, start, owner_type, owner_id, n, total, minimum, maximum, last_value, last_at, "
+                  "denominator, updated_at")
+# What a database raises for a bucket it cannot hold: PostgreSQL's "value out of range: overflow" (DataError);
+# SQLite stores an overflowing sum as infinity, which the rollup's finite-statistics constraint refuses.
+BUCKET_ERRORS = (DataError, IntegrityError)
 
-STATS = "n, total, minimum, maximum, last_value, last_at, denominator, updated_at"
-ROLLUP_COLUMNS = f"metric_id, period, start, owner_type, owner_id, {STATS}"
-BUCKET_KEY = "metric_id, owner_type, owner_id, period, start"  # the columns of the one-per-bucket unique index
-UPSERT = (f" ON CONFLICT ({BUCKET_KEY}) DO UPDATE SET "
-          + ", ".join(f"{column} = excluded.{column}" for column in STATS.split(", ")))
+# Each bucket is updated in place when it exists, through the one-per-bucket unique index.
+UPSERT = """
+ON CONFLICT (metric_id, owner_type, owner_id, period, start) DO UPDATE SET
+    n = excluded.n, total = excluded.total, minimum = excluded.minimum, maximum = excluded.maximum,
+    last_value = excluded.last_value, last_at = excluded.last_at, denominator = excluded.denominator,
+    updated_at = excluded.updated_at"""
+
+# The claimed keys as day-statement input, for one owner type: (metric_id, day, owner_id).
+CLAIMED_DAYS_OF_OWNER = f"""
+SELECT DISTINCT metric_id, day, owner_id FROM {CLAIMED} WHERE owner_type = '{{owner_type}}'"""
+
+# The claimed keys as buckets of a period: (metric_id, owner_type, owner_id, start). For weeks and months, in
+# index order, so that the day buckets come out of the index grouped by period, with no sort.
+CLAIMED_BUCKETS = f"""
+SELECT DISTINCT metric_id, owner_type, owner_id, {{start}} AS start FROM {CLAIMED}
+ORDER BY metric_id, owner_type, owner_id, start"""
+
+# Sources of the day statement: one row per (reading, bucket owner) with metric_id, day, owner_id, value,
+# measured_at, denominator. A person bucket groups the person's readings; a department bucket groups the readings
+# of the department and of every department below it (a reading's department path starts with the bucket's).
+ALL_PERSON_READINGS = """
+SELECT r.metric_id, r.day, r.person_id AS owner_id, r.value, r.measured_at, r.denominator
+FROM metrics_reading r
+WHERE r.person_id IS NOT NULL"""
+
+TOUCHED_PERSON_READINGS = """
+SELECT r.metric_id, r.day, r.person_id AS owner_id, r.value, r.measured_at, r.denominator
+FROM metrics_reading r
+JOIN ({keys}) k ON k.metric_id = r.metric_id AND k.day = r.day AND k.owner_id = r.person_id"""
+
+ALL_DEPARTMENT_READINGS = f"""
+SELECT r.metric_id, r.day, bucket.id AS owner_id, r.value, r.measured_at, r.denominator
+FROM metrics_reading r
+JOIN org_department rd ON rd.id = r.department_id
+JOIN org_department bucket ON {subtree_sql('rd', 'bucket')}"""
+
+# The readings of the touched (metric, day) pairs, each with its department's path, are gathered first (one
+# index scan per pair), then matched to the touched buckets above them. Left to itself the planner pairs every
+# bucket with every department below it first and scans the readings once per pair. (MATERIALIZED is
+# PostgreSQL's fence; SQLite only knows the word from 3.35, and Django runs on 3.31.)
+TOUCHED_READINGS = """
+WITH touched AS {fence}(
+    SELECT r.metric_id, r.day, r.value, r.measured_at, r.denominator, rd.path
+    FROM (SELECT DISTINCT metric_id, day FROM ({keys}) kk) p
+    JOIN metrics_reading r ON r.metric_id = p.metric_id AND r.day = p.day
+    JOIN org_department rd ON rd.id = r.department_id
+)"""
+
+TOUCHED_DEPARTMENT_READINGS = f"""
+SELECT t.metric_id, t.day, k.owner_id, t.value, t.measured_at, t.denominator
+FROM touched t
+JOIN ({{keys}}) k ON k.metric_id = t.metric_id AND k.day = t.day
+JOIN org_department bucket ON bucket.id = k.owner_id AND {subtree_sql('t', 'bucket')}"""
+
+# Day buckets from readings. The last value comes from a window over each bucket, newest reading first (ties:
+# the larger value, so every run picks the same one).
+DAY_INSERT = """
+INSERT INTO metrics_rollup ({columns})
+{prelude}
+SELECT metric_id, '{day}', day, '{owner_type}', owner_id, COUNT(*), SUM(value), MIN(value), MAX(value), MAX(last_value),
+       MAX(measured_at), SUM(denominator), %s
+FROM (
+    SELECT s.*, FIRST_VALUE(value) OVER (
+        PARTITION BY metric_id, day, owner_id ORDER BY measured_at DESC, value DESC) AS last_value
+    FROM ({readings}) s
+) w
+GROUP BY metric_id, day, owner_id
+{upsert}"""
+
 # A week's or month's statistics from its day buckets; last_day finds the day whose last value is the period's.
-PERIOD_STATS = ("SUM(d.n) AS n, SUM(d.total) AS total, MIN(d.minimum) AS minimum, MAX(d.maximum) AS maximum, "
-                "MAX(d.last_at) AS last_at, SUM(d.denominator) AS denominator, MAX(d.start) AS last_day")
+PERIOD_STATS = """SUM(d.n) AS n, SUM(d.total) AS total, MIN(d.minimum) AS minimum, MAX(d.maximum) AS maximum,
+    MAX(d.last_at) AS last_at, SUM(d.denominator) AS denominator, MAX(d.start) AS last_day"""
+
+ALL_PERIOD_GROUPS = """
+SELECT d.metric_id, d.owner_type, d.owner_id, {bucket} AS start, {stats}
+FROM metrics_rollup d
+WHERE d.period = '{day}'
+GROUP BY d.metric_id, d.owner_type, d.owner_id, {bucket}"""
+
+TOUCHED_PERIOD_GROUPS = """
+SELECT k.metric_id, k.owner_type, k.owner_id, k.start, {stats}
+FROM ({keys}) k
+JOIN metrics_rollup d ON d.metric_id = k.metric_id AND d.owner_type = k.owner_type AND d.owner_id = k.owner_id
+    AND d.period = '{day}' AND d.start >= k.start AND d.start < {next_start}
+GROUP BY k.metric_id, k.owner_type, k.owner_id, k.start"""
+
+# Week or month buckets from the day buckets inside them. Days do not overlap, so a period's last value is the
+# last value of its latest day bucket: looked up through the unique index rather than picked by a window over
+# every day (which needs a sort of them all).
+PERIOD_INSERT = """
+INSERT INTO metrics_rollup ({columns})
+SELECT g.metric_id, '{period}', g.start, g.owner_type, g.owner_id, g.n, g.total, g.minimum, g.maximum,
+       latest.last_value, g.last_at, g.denominator, %s
+FROM ({groups}) g
+JOIN metrics_rollup latest ON latest.metric_id = g.metric_id AND latest.owner_type = g.owner_type
+    AND latest.owner_id = g.owner_id
+WHERE latest.period = '{day}' AND latest.start = g.last_day
+{upsert}"""
+
+# How many buckets the claimed keys name, per period: fewer written means some lost all their readings.
+EXPECTED = """
+SELECT (SELECT COUNT(*) FROM ({day}) k), (SELECT COUNT(*) FROM ({week}) k), (SELECT COUNT(*) FROM ({month}) k)"""
+
+# The buckets named by keys that this run did not write (their readings are gone), found through the
+# one-per-bucket unique index, so the cost follows the keys and not the size of the rollup table.
+DELETE_STALE = """
+DELETE FROM metrics_rollup WHERE id IN (
+    SELECT r.id FROM ({keys}) k
+    JOIN metrics_rollup r ON r.metric_id = k.metric_id AND r.owner_type = k.owner_type
+        AND r.owner_id = k.owner_id AND r.period = '{period}' AND r.start = k.start
+    WHERE r.updated_at <> %s
+)"""
+
+# Every key of every reading, for a full rebuild that has to go one metric at a time.
+EVERY_KEY = f"""
+INSERT INTO {CLAIMED} ({KEY_COLUMNS})
+SELECT DISTINCT r.metric_id, r.day, %s, r.person_id FROM metrics_reading r WHERE r.person_id IS NOT NULL
+UNION
+SELECT DISTINCT r.metric_id, r.day, %s, a.id
+FROM metrics_reading r
+JOIN org_department rd ON rd.id = r.department_id
+JOIN org_department a ON {subtree_sql('rd', 'a')}"""
+
+# Failures of keys this run computed are over: the reading at fault was corrected or deleted.
+RESOLVE_FAILURES = """
+DELETE FROM metrics_rollupfailure WHERE EXISTS (
+    SELECT 1 FROM {done} c
+    WHERE c.metric_id = metrics_rollupfailure.metric_id AND c.day = metrics_rollupfailure.day
+        AND c.owner_type = metrics_rollupfailure.owner_type AND c.owner_id = metrics_rollupfailure.owner_id
+)"""
+
+# The buckets of readings chosen by {readings} (ids of metrics_reading): each person's, and each department's
+# with every department above it.
+QUEUE_READINGS = f"""
+INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at)
+SELECT DISTINCT r.metric_id, r.day, '{OwnerType.PERSON.value}', r.person_id, %s
+FROM metrics_reading r
+WHERE r.person_id IS NOT NULL AND r.id IN ({{readings}})
+UNION ALL
+SELECT DISTINCT r.metric_id, r.day, '{OwnerType.DEPARTMENT.value}', a.id, %s
+FROM metrics_reading r
+JOIN org_department rd ON rd.id = r.department_id
+JOIN org_department a ON {subtree_sql('rd', 'a')}
+WHERE r.id IN ({{readings}})"""
 
 
 @dataclass
@@ -40,6 +191,28 @@ class RunResult:
     queue_rows: int
     buckets: int
     seconds: float
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class Failure:
+    key: tuple  # (metric_id, day, owner_type, owner_id)
+    period: str
+    error: str
+
+
+class BucketFailed(Exception):
+    """A statement of the computation failed: `period` says which level (day, week or month)."""
+
+    def __init__(self, period: str, error: Exception):
+        super().__init__(f"{period}: {error}")
+        self.period = period
+        self.error = error
+
+
+def _date(value) -> date:
+    """A day from a raw cursor: SQLite hands back text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _lock(cursor) -> None:
@@ -48,88 +221,50 @@ def _lock(cursor) -> None:
     # SQLite: Keel's transactions are IMMEDIATE, so this transaction already holds the only write lock.
 
 
-def _day_insert(*, keys_sql: str | None, owner_type: str, upsert: bool) -> str:
-    """The statement that writes day buckets from readings for the keys in keys_sql (columns metric_id, day,
-    owner_id), or for every reading when keys_sql is None (a full rebuild).
-
-    Person buckets group a person's readings; department buckets group the readings of the department and of
-    every department below it (a reading's department path starts with the bucket department's path).
-    The last value comes from a window over each bucket, newest reading first (ties: the larger value, so
-    every run picks the same one).
-    """
-    prefix = ""
-    if owner_type == "p" and keys_sql is None:
-        source = ("SELECT r.metric_id, r.day, r.person_id AS owner_id, r.value, r.measured_at, r.denominator "
-                  "FROM metrics_reading r WHERE r.person_id IS NOT NULL")
-    elif owner_type == "p":
-        source = (f"SELECT r.metric_id, r.day, r.person_id AS owner_id, r.value, r.measured_at, r.denominator "
-                  f"FROM metrics_reading r JOIN ({keys_sql}) k ON k.metric_id = r.metric_id AND k.day = r.day "
-                  f"AND k.owner_id = r.person_id")
-    elif keys_sql is None:
-        source = ("SELECT r.metric_id, r.day, bucket.id AS owner_id, r.value, r.measured_at, r.denominator "
-                  "FROM metrics_reading r JOIN org_department rd ON rd.id = r.department_id "
-                  f"JOIN org_department bucket ON {subtree_sql('rd', 'bucket')}")
+def _day_insert(*, owner_type: str, full: bool) -> str:
+    """The statement writing the day buckets of one owner type ("p" or "d"): for the claimed keys, or (full)
+    for every reading. Its one parameter is the run's time."""
+    fence = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    keys = CLAIMED_DAYS_OF_OWNER.format(owner_type=owner_type)
+    prelude = ""
+    if full:
+        readings = ALL_PERSON_READINGS if owner_type == Rollup.PERSON else ALL_DEPARTMENT_READINGS
+    elif owner_type == Rollup.PERSON:
+        readings = TOUCHED_PERSON_READINGS.format(keys=keys)
     else:
-        # The readings of the touched (metric, day) pairs, each with its department's path, are gathered first
-        # (one index scan per pair), then matched to the touched buckets above them. Left to itself the planner
-        # pairs every bucket with every department below it first and scans the readings once per pair.
-        # (MATERIALIZED is PostgreSQL's fence; SQLite only knows the word from 3.35, and Django runs on 3.31.)
-        fence = "MATERIALIZED " if connection.vendor == "postgresql" else ""
-        prefix = (f"WITH touched AS {fence}(SELECT r.metric_id, r.day, r.value, r.measured_at, "
-                  f"r.denominator, rd.path FROM (SELECT DISTINCT metric_id, day FROM ({keys_sql}) kk) p "
-                  f"JOIN metrics_reading r ON r.metric_id = p.metric_id AND r.day = p.day "
-                  f"JOIN org_department rd ON rd.id = r.department_id) ")
-        source = (f"SELECT t.metric_id, t.day, k.owner_id, t.value, t.measured_at, t.denominator "
-                  f"FROM touched t JOIN ({keys_sql}) k ON k.metric_id = t.metric_id AND k.day = t.day "
-                  f"JOIN org_department bucket ON bucket.id = k.owner_id AND {subtree_sql('t', 'bucket')}")
-    return (
-        f"INSERT INTO metrics_rollup ({ROLLUP_COLUMNS}) {prefix}"
-        f"SELECT metric_id, '{periods.DAY}', day, '{owner_type}', owner_id, COUNT(*), SUM(value), MIN(value), "
-        f"MAX(value), MAX(last_value), MAX(measured_at), SUM(denominator), %s FROM ("
-        f"SELECT s.*, FIRST_VALUE(value) OVER (PARTITION BY metric_id, day, owner_id "
-        f"ORDER BY measured_at DESC, value DESC) AS last_value FROM ({source}) s"
-        f") w WHERE 1 = 1 GROUP BY metric_id, day, owner_id{UPSERT if upsert else ''}"
-    )
+        prelude = TOUCHED_READINGS.format(fence=fence, keys=keys)
+        readings = TOUCHED_DEPARTMENT_READINGS.format(keys=keys)
+    return DAY_INSERT.format(columns=ROLLUP_COLUMNS, prelude=prelude, day=periods.DAY, owner_type=owner_type,
+                             readings=readings, upsert="" if full else UPSERT)
 
 
-def _period_insert(*, period: str, keys_sql: str | None, upsert: bool) -> str:
-    """The statement that writes week or month buckets from the day buckets inside them, for keys (metric_id,
-    owner_type, owner_id, start), or for every day bucket when keys_sql is None (a full rebuild).
-
-    Days do not overlap, so a period's last value is the last value of its latest day bucket: it is looked up
-    through the unique index rather than picked by a window over every day (which needs a sort of them all).
-    """
-    if keys_sql is None:
-        bucket = periods.sql_bucket_start("d.start", period, connection.vendor)
-        grouped = (f"SELECT d.metric_id, d.owner_type, d.owner_id, {bucket} AS start, {PERIOD_STATS} "
-                   f"FROM metrics_rollup d WHERE d.period = '{periods.DAY}' "
-                   f"GROUP BY d.metric_id, d.owner_type, d.owner_id, {bucket}")
+def _period_insert(*, period: str, keys: str | None) -> str:
+    """The statement writing week or month buckets from their day buckets: for keys (metric_id, owner_type,
+    owner_id, start), or for every day bucket when keys is None (a full rebuild)."""
+    vendor = connection.vendor
+    if keys is None:
+        groups = ALL_PERIOD_GROUPS.format(bucket=periods.sql_bucket_start("d.start", period, vendor),
+                                          stats=PERIOD_STATS, day=periods.DAY)
     else:
-        next_start = periods.sql_next_bucket_start("k.start", period, connection.vendor)
-        grouped = (f"SELECT k.metric_id, k.owner_type, k.owner_id, k.start, {PERIOD_STATS} "
-                   f"FROM ({keys_sql}) k JOIN metrics_rollup d ON d.metric_id = k.metric_id "
-                   f"AND d.owner_type = k.owner_type AND d.owner_id = k.owner_id AND d.period = '{periods.DAY}' "
-                   f"AND d.start >= k.start AND d.start < {next_start} "
-                   f"GROUP BY k.metric_id, k.owner_type, k.owner_id, k.start")
-    return (
-        f"INSERT INTO metrics_rollup ({ROLLUP_COLUMNS}) "
-        f"SELECT g.metric_id, '{period}', g.start, g.owner_type, g.owner_id, g.n, g.total, g.minimum, g.maximum, "
-        f"latest.last_value, g.last_at, g.denominator, %s FROM ({grouped}) g "
-        f"JOIN metrics_rollup latest ON latest.metric_id = g.metric_id AND latest.owner_type = g.owner_type "
-        f"AND latest.owner_id = g.owner_id AND latest.period = '{periods.DAY}' AND latest.start = g.last_day "
-        f"WHERE 1 = 1{UPSERT if upsert else ''}"
-    )
+        groups = TOUCHED_PERIOD_GROUPS.format(keys=keys, stats=PERIOD_STATS, day=periods.DAY,
+                                              next_start=periods.sql_next_bucket_start("k.start", period, vendor))
+    return PERIOD_INSERT.format(columns=ROLLUP_COLUMNS, period=period, groups=groups, day=periods.DAY,
+                                upsert="" if keys is None else UPSERT)
 
 
-def _delete_stale(*, period: str, keys_sql: str) -> str:
-    """Delete the buckets named by keys (metric_id, start, owner_type, owner_id) that this run did not write
-    (their readings are gone), found through the one-per-bucket unique index, so the cost follows the keys and
-    not the size of the rollup table."""
-    return (
-        f"DELETE FROM metrics_rollup WHERE id IN (SELECT r.id FROM ({keys_sql}) k JOIN metrics_rollup r "
-        f"ON r.metric_id = k.metric_id AND r.owner_type = k.owner_type AND r.owner_id = k.owner_id "
-        f"AND r.period = '{period}' AND r.start = k.start AND r.updated_at <> %s)"
-    )
+def _claimed_buckets(period: str) -> str:
+    return CLAIMED_BUCKETS.format(start=periods.sql_bucket_start("day", period, connection.vendor))
+
+
+def _create_key_table(cursor, name: str) -> None:
+    """A temporary table of keys, empty; on PostgreSQL emptied again at commit."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (metric_id bigint, day date, "
+                       f"owner_type varchar(1), owner_id bigint) ON COMMIT DELETE ROWS")
+    else:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (metric_id integer, day date, "
+                       f"owner_type varchar(1), owner_id integer)")
+    cursor.execute(f"DELETE FROM {name}")
 
 
 def _claim_queue(cursor) -> int:
@@ -140,102 +275,175 @@ def _claim_queue(cursor) -> int:
     for the next run rather than be half seen by this one. DELETE … RETURNING claims exactly the rows it
     removes. SQLite needs no such care: the run's transaction holds its only write lock.
     """
-    columns = "metric_id, day, owner_type, owner_id"
+    _create_key_table(cursor, CLAIMED)
     if connection.vendor == "postgresql":
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (metric_id bigint, day date, "
-                       f"owner_type varchar(1), owner_id bigint) ON COMMIT DELETE ROWS")
-        cursor.execute(f"WITH taken AS (DELETE FROM metrics_rollupqueue RETURNING {columns}) "
-                       f"INSERT INTO {CLAIMED} ({columns}) SELECT DISTINCT {columns} FROM taken")
+        cursor.execute(f"""
+            WITH taken AS (DELETE FROM metrics_rollupqueue RETURNING {KEY_COLUMNS})
+            INSERT INTO {CLAIMED} ({KEY_COLUMNS}) SELECT DISTINCT {KEY_COLUMNS} FROM taken""")
         return cursor.rowcount
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} (metric_id integer, day date, "
-                   f"owner_type varchar(1), owner_id integer)")
-    cursor.execute(f"DELETE FROM {CLAIMED}")
-    cursor.execute(f"INSERT INTO {CLAIMED} ({columns}) SELECT DISTINCT {columns} FROM metrics_rollupqueue")
+    cursor.execute(f"INSERT INTO {CLAIMED} ({KEY_COLUMNS}) SELECT DISTINCT {KEY_COLUMNS} FROM metrics_rollupqueue")
     claimed = cursor.rowcount
     cursor.execute("DELETE FROM metrics_rollupqueue")
     return claimed
 
 
+def _compute(cursor, *, full: bool, now) -> int:
+    """Write the buckets of the claimed keys (or of every reading, when full); returns how many were written.
+
+    An incremental computation writes each touched bucket with an upsert (an existing bucket is updated in
+    place: no index entry or foreign-key check changes), then deletes the touched buckets it did not write,
+    which only happens when readings were deleted, so that statement runs only when the counts say so.
+    Raises BucketFailed, naming the period whose statement failed, when the database cannot hold a bucket.
+    """
+    keys = {period: _claimed_buckets(period) for period in periods.PERIODS}
+    expected = {}
+    if not full:
+        cursor.execute(EXPECTED.format(day=keys[periods.DAY], week=keys[periods.WEEK], month=keys[periods.MONTH]))
+        expected = dict(zip(periods.PERIODS, cursor.fetchone(), strict=True))
+    written = 0
+    try:
+        for owner_type in (Rollup.PERSON, Rollup.DEPARTMENT):
+            cursor.execute(_day_insert(owner_type=owner_type, full=full), [now])
+            written += cursor.rowcount
+    except BUCKET_ERRORS as error:
+        raise BucketFailed(periods.DAY, error) from error
+    if written < expected.get(periods.DAY, 0):
+        cursor.execute(DELETE_STALE.format(keys=keys[periods.DAY], period=periods.DAY), [now])
+    buckets = written
+    for period in (periods.WEEK, periods.MONTH):
+        try:
+            cursor.execute(_period_insert(period=period, keys=None if full else keys[period]), [now])
+        except BUCKET_ERRORS as error:
+            raise BucketFailed(period, error) from error
+        buckets += cursor.rowcount
+        if cursor.rowcount < expected.get(period, 0):
+            cursor.execute(DELETE_STALE.format(keys=keys[period], period=period), [now])
+    return buckets
+
+
+def _compute_in_savepoint(cursor, *, full: bool, now) -> int:
+    with transaction.atomic():
+        return _compute(cursor, full=full, now=now)
+
+
+def _compute_one_at_a_time(cursor, *, now) -> tuple[int, list[Failure]]:
+    """Compute the claimed keys one metric at a time, and the keys of a failing metric one by one, each in a
+    savepoint, so that only the keys that cannot be computed are left out. Leaves every claimed key in PENDING
+    and the failing ones in the returned list."""
+    _create_key_table(cursor, PENDING)
+    cursor.execute(f"INSERT INTO {PENDING} ({KEY_COLUMNS}) SELECT {KEY_COLUMNS} FROM {CLAIMED}")
+    cursor.execute(f"SELECT DISTINCT metric_id FROM {PENDING} ORDER BY metric_id")
+    metric_ids = [metric_id for (metric_id,) in cursor.fetchall()]
+    buckets = 0
+    failures = []
+    for metric_id in metric_ids:
+        cursor.execute(f"DELETE FROM {CLAIMED}")
+        cursor.execute(f"INSERT INTO {CLAIMED} ({KEY_COLUMNS}) SELECT {KEY_COLUMNS} FROM {PENDING} "
+                       f"WHERE metric_id = %s", [metric_id])
+        try:
+            buckets += _compute_in_savepoint(cursor, full=False, now=now)
+            continue
+        except BucketFailed:
+            pass
+        cursor.execute(f"SELECT {KEY_COLUMNS} FROM {PENDING} WHERE metric_id = %s "
+                       f"ORDER BY day, owner_type, owner_id", [metric_id])
+        for key in cursor.fetchall():
+            cursor.execute(f"DELETE FROM {CLAIMED}")
+            cursor.execute(f"INSERT INTO {CLAIMED} ({KEY_COLUMNS}) VALUES (%s, %s, %s, %s)", list(key))
+            try:
+                buckets += _compute_in_savepoint(cursor, full=False, now=now)
+            except BucketFailed as failed:
+                failures.append(Failure(key=tuple(key), period=failed.period, error=str(failed.error).strip()))
+    return buckets, failures
+
+
+def _record_failures(failures: list[Failure], *, started) -> None:
+    """Keep each failing key for admins (one row per key, counting attempts) and queue it again for the next
+    run. The keys were claimed from the queue, so without this they would be forgotten with their bucket wrong."""
+    for failure in failures:
+        metric_id, day, owner_type, owner_id = failure.key
+        day = _date(day)
+        key = {"metric_id": metric_id, "day": day, "owner_type": owner_type, "owner_id": owner_id}
+        updated = RollupFailure.objects.filter(**key).update(period=failure.period, error=failure.error,
+                                                              last_failed_at=started, attempts=F("attempts") + 1)
+        if not updated:
+            RollupFailure.objects.create(**key, period=failure.period, error=failure.error,
+                                         first_failed_at=started, last_failed_at=started)
+    RollupQueue.objects.bulk_create([RollupQueue(metric_id=f.key[0], day=_date(f.key[1]),
+                                                 owner_type=f.key[2], owner_id=f.key[3]) for f in failures])
+    for failure in failures:
+        log.error("rollup: cannot compute the %s bucket of metric %s, %s, owner %s%s: %s", failure.period,
+                  failure.key[0], failure.key[1], failure.key[2], failure.key[3], failure.error)
+
+
 def run(*, full: bool = False) -> RunResult:
     """Bring rollups up to date with readings; full=True recomputes every bucket from all readings.
 
-    An incremental run writes each touched bucket with an upsert (an existing bucket is updated in place: no
-    index entry or foreign-key check changes), then deletes the touched buckets it did not write, which only
-    happens when readings were deleted, so that statement runs only when the counts say so.
+    A key whose buckets the database cannot hold is left out, recorded as a RollupFailure and queued again
+    (see the module's docstring); result.failed counts such keys. Raises nothing for them.
     """
     started = timezone.now()
-    vendor = connection.vendor
     now = connection.ops.adapt_datetimefield_value(started)
+    failures: list[Failure] = []
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor)
         queue_rows = _claim_queue(cursor)
         if not queue_rows and not full:
             return RunResult(queue_rows=0, buckets=0, seconds=0.0)
-        if vendor == "postgresql":
+        if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '64MB'")  # sorts and hashes of a run stay in memory
             if queue_rows > 100:
                 cursor.execute(f"ANALYZE {CLAIMED}")  # fresh row estimates for the planner
-        queued = f"FROM {CLAIMED} WHERE 1 = 1"
-        keys = {periods.DAY: f"SELECT DISTINCT metric_id, owner_type, owner_id, day AS start {queued}"}
-        for period in (periods.WEEK, periods.MONTH):
-            # In index order, so that the day buckets come out of the index grouped by period, with no sort.
-            keys[period] = (f"SELECT DISTINCT metric_id, owner_type, owner_id, "
-                            f"{periods.sql_bucket_start('day', period, vendor)} AS start {queued} "
-                            f"ORDER BY metric_id, owner_type, owner_id, start")
         if full:
             cursor.execute("DELETE FROM metrics_rollup")
-            expected = {}
+        one_at_a_time = False
+        try:
+            buckets = _compute_in_savepoint(cursor, full=full, now=now)
+        except BucketFailed as failed:
+            one_at_a_time = True
+            log.warning("rollup: %s; computing one metric at a time", failed)
+            if full:  # every reading's keys, to be computed like queued ones
+                _create_key_table(cursor, CLAIMED)
+                cursor.execute(EVERY_KEY, [Rollup.PERSON, Rollup.DEPARTMENT])
+            buckets, failures = _compute_one_at_a_time(cursor, now=now)
+            for failure in failures:
+                cursor.execute(f"DELETE FROM {PENDING} WHERE metric_id = %s AND day = %s AND owner_type = %s "
+                               f"AND owner_id = %s", list(failure.key))
+        if one_at_a_time:
+            cursor.execute(RESOLVE_FAILURES.format(done=PENDING))
+        elif full:
+            cursor.execute("DELETE FROM metrics_rollupfailure")
         else:
-            cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM ({keys[period]}) k)"
-                                                 for period in periods.PERIODS))
-            expected = dict(zip(periods.PERIODS, cursor.fetchone(), strict=True))
-        buckets = 0
-        written = 0
-        for owner_type in ("p", "d"):
-            owner_keys = None if full else (f"SELECT DISTINCT metric_id, day, owner_id {queued} "
-                                            f"AND owner_type = '{owner_type}'")
-            cursor.execute(_day_insert(keys_sql=owner_keys, owner_type=owner_type, upsert=not full), [now])
-            written += cursor.rowcount
-        buckets += written
-        if written < expected.get(periods.DAY, 0):
-            cursor.execute(_delete_stale(period=periods.DAY, keys_sql=keys[periods.DAY]), [now])
-        for period in (periods.WEEK, periods.MONTH):
-            cursor.execute(_period_insert(period=period, keys_sql=None if full else keys[period], upsert=not full),
-                           [now])
-            buckets += cursor.rowcount
-            if cursor.rowcount < expected.get(period, 0):
-                cursor.execute(_delete_stale(period=period, keys_sql=keys[period]), [now])
+            cursor.execute(RESOLVE_FAILURES.format(done=CLAIMED))
+        _record_failures(failures, started=started)
         cursor.execute(f"DELETE FROM {CLAIMED}")
         finished = timezone.now()
         RollupRun.objects.create(started_at=started, finished_at=finished, full=full, queue_rows=queue_rows,
-                                 buckets=buckets)
-    result = RunResult(queue_rows=queue_rows, buckets=buckets, seconds=(finished - started).total_seconds())
-    log.info("rollup%s: %s queued keys, %s buckets in %.2fs", " (full)" if full else "", queue_rows, buckets,
-             result.seconds)
+                                 buckets=buckets, failed=len(failures))
+    result = RunResult(queue_rows=queue_rows, buckets=buckets, seconds=(finished - started).total_seconds(),
+                       failed=len(failures))
+    log.info("rollup%s: %s queued keys, %s buckets%s in %.2fs", " (full)" if full else "", queue_rows, buckets,
+             f", {len(failures)} failed" if failures else "", result.seconds)
     return result
 
 
-def queue_readings(*, where: str, params: list) -> int:
-    """Queue the buckets of the readings matching `where` (SQL on metrics_reading r): each person's, and each
-    department's with every department above it. Returns the keys queued."""
+def queue_readings(*, ids: list[int]) -> int:
+    """Queue the buckets of the readings with these ids: each person's, and each department's with every
+    department above it. Returns the keys queued."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(QUEUE_READINGS.format(readings=placeholders), [now, *ids, now, *ids])
+        return cursor.rowcount
+
+
+def queue_metric(*, metric: Metric) -> int:
+    """Queue every bucket of one metric for recomputation (admin "rebuild"); returns the keys queued."""
+    readings = "SELECT id FROM metrics_reading WHERE metric_id = %s"
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
-            f"SELECT DISTINCT r.metric_id, r.day, 'p', r.person_id, %s FROM metrics_reading r "
-            f"WHERE r.person_id IS NOT NULL AND ({where})", [now, *params])
+        cursor.execute(QUEUE_READINGS.format(readings=readings), [now, metric.pk, now, metric.pk])
         queued = cursor.rowcount
-        cursor.execute(
-            f"INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at) "
-            f"SELECT DISTINCT r.metric_id, r.day, 'd', a.id, %s FROM metrics_reading r "
-            f"JOIN org_department rd ON rd.id = r.department_id JOIN org_department a ON {subtree_sql('rd', 'a')} "
-            f"WHERE {where}", [now, *params])
-        return queued + cursor.rowcount
-
-
-def queue_metric(*, metric) -> int:
-    """Queue every bucket of one metric for recomputation (admin "rebuild"); returns the keys queued."""
-    queued = queue_readings(where="r.metric_id = %s", params=[metric.pk])
     # Buckets whose readings are all gone would otherwise linger: drop them; the run rebuilds the rest.
     metric.rollups.all().delete()
     return queued

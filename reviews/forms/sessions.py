@@ -7,7 +7,9 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from core.dates import BoundedDatesMixin
 from core.exceptions import RuleViolation
+from core.forms import ModelMultipleChoiceField
 from goals.models import QualityDefinition
 from org.models import Department, User
 from reviews.models import ReviewSeries
@@ -26,22 +28,22 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} · {obj.department}" if obj.department_id else obj.display_name
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.display_name} · {obj.department}" if obj.department_id else obj.display_name
 
 
-class DepartmentsChoiceField(forms.ModelMultipleChoiceField):
+class DepartmentsChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return "\u00a0\u00a0" * obj.depth + obj.name
 
 
-class DefinitionsChoiceField(forms.ModelMultipleChoiceField):
+class DefinitionsChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.title} ({obj.department.name})"
 
 
-class _Details(forms.Form):
+class _Details(BoundedDatesMixin, forms.Form):
     """The fields a session and a series share, and turning them into scheduling.Details."""
 
     title = forms.CharField(max_length=160)
@@ -179,7 +181,7 @@ class MinutesForm(forms.Form):
     minutes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(BoundedDatesMixin, forms.Form):
     title = forms.CharField(max_length=200, label="Action")
     owner = forms.TypedChoiceField(coerce=int)
     due_date = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

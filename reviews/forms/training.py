@@ -4,6 +4,8 @@ the rules, these say how to fix what a person typed."""
 from django import forms
 from django.forms import formset_factory
 
+from core.dates import BoundedDatesMixin
+from core.forms import ModelMultipleChoiceField
 from goals.forms.definitions import DepartmentChoiceField, DepartmentsChoiceField
 from goals.models import QualityDefinition
 from org import access
@@ -13,11 +15,11 @@ from reviews.services import training
 from reviews.services.quizzes import MAX_OPTIONS, QuestionRow
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(BoundedDatesMixin, forms.ModelForm):
     departments = DepartmentsChoiceField(
         queryset=Department.objects.order_by("path"), widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Everyone in these departments and below them. Hold Ctrl (⌘ on a Mac) to choose several.")
-    definitions = forms.ModelMultipleChoiceField(
+    definitions = ModelMultipleChoiceField(
         queryset=QualityDefinition.objects.active().order_by("title"), widget=forms.CheckboxSelectMultiple,
         help_text="The quality definitions they must be refreshed on.")
     every_months = forms.IntegerField(
@@ -90,7 +92,7 @@ class QuestionForm(forms.Form):
         return initial
 
 
-QuestionFormSet = formset_factory(QuestionForm, extra=2, can_delete=True, max_num=30)
+QuestionFormSet = formset_factory(QuestionForm, extra=2, can_delete=True, max_num=30, absolute_max=30)
 
 
 class QuizAnswerForm(forms.Form):

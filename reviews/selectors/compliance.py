@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from core.spreadsheets import csv_cell, workbook_bytes
+from core.spreadsheets import csv_cell, workbook_bytes, xlsx_row
 from org import access
 from org.models import Department
 from reviews.models import Question
@@ -124,7 +124,7 @@ def xlsx_bytes(report: Report) -> bytes:
     sheet = book.active
     sheet.title = "Compliance"
     for line in export_rows(report):
-        sheet.append(line)
+        sheet.append(xlsx_row(line))
     for offset, row in enumerate(report.rows, start=2):
         sheet.cell(row=offset, column=5).fill = PatternFill("solid", fgColor=FILLS[row.state])
     for letter, width in zip("ABCDEFGHI", (24, 16, 22, 24, 10, 12, 14, 12, 34), strict=True):
@@ -134,7 +134,7 @@ def xlsx_bytes(report: Report) -> bytes:
     weak.append(["Definition", "Question", "Missed", "Answered", "Missed (%)"])
     for title, questions in report.weak_by_definition():
         for q in questions:
-            weak.append([title, q.text, q.missed, q.answered, q.missed_percent])
+            weak.append(xlsx_row([title, q.text, q.missed, q.answered, q.missed_percent]))
     for ws in (sheet, weak):
         for cell_ in ws[1]:
             cell_.font = Font(bold=True)

@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core import periods
+from core import dates, periods
 from core.exceptions import RuleViolation
 from goals.models import QualityDefinition
 from org import access
@@ -157,6 +157,7 @@ def schedule_session(*, by: User, details: Details, starts_at: datetime, now: da
     now = now or timezone.now()
     if starts_at <= now:
         raise RuleViolation("The session would start in the past; choose a later date or time.", field="date")
+    dates.check(starts_at, field="date")
     _check_details(details)
     session = ReviewSession(title=details.title, agenda=details.agenda, starts_at=starts_at,
                             time_zone=details.time_zone, duration_minutes=details.duration_minutes,
@@ -192,6 +193,8 @@ def _apply(series: ReviewSeries, details: Details, pattern: Pattern) -> None:
 
 
 def _save_series(series: ReviewSeries, details: Details, now: datetime) -> None:
+    dates.check(series.first_month, field="first_month")
+    dates.check(series.until, field="until")
     if series.until and series.until < timezone.localtime(now, zone(series.time_zone)).date():
         raise RuleViolation("The series would end in the past; choose a later last day, or none.", field="until")
     if not (1 <= series.every_months <= 24):

@@ -6,11 +6,11 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.exceptions import RuleViolation
 from core.forms import form_errors_from, message_from
+from core.redirects import safe_target
 from org import access
 from reviews import ics
 from reviews.forms.sessions import ActionItemForm, AttendanceForm, CancelForm, MinutesForm, SeriesForm, SessionForm
@@ -34,11 +34,7 @@ def _require_admin(user) -> None:
 
 
 def _next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
+    return safe_target(request, request.POST.get("next") or request.GET.get("next")) or fallback
 
 
 def index(request):

@@ -39,8 +39,9 @@ def _require_manager(user) -> None:
 
 def _quiz_for(user, definition_pk) -> Quiz:
     """The open quiz of a definition the user may take; 404 otherwise."""
+    # definition__pk, not definition_id: Django turns an id too big for the column into "not found" only there
     return access.get_visible_or_404(open_quizzes(user), "No open comprehension check on this definition.",
-                                     definition_id=definition_pk)
+                                     definition__pk=definition_pk)
 
 
 def _attempt_for(user, nonce) -> QuizAttempt:
