@@ -37,14 +37,11 @@ from metrics.services import awards, rollups
 from metrics.services.readings import ReadingRow, record_readings
 from reviews.services import quizzes
 from reviews.services import sessions as scheduling
-from tests.customers.factories import published_definition
-from tests.customers.result_factories import make_campaign, make_customer, make_recipient, respond
-from tests.goals.factories import QualityDefinitionFactory
-from tests.goals.goal_factories import CheckInFactory, GoalCycleFactory, GoalFactory
+from tests.customers.factories import make_campaign, make_customer, make_recipient, published_definition, respond
+from tests.goals.factories import CheckInFactory, GoalCycleFactory, GoalFactory, QualityDefinitionFactory
 from tests.helpers import TEST_NOW
 from tests.metrics.factories import MetricFactory, TargetFactory
-from tests.reviews.session_factories import ActionItemFactory, details, quarterly
-from tests.reviews.training_factories import RefresherProgrammeFactory, make_quiz
+from tests.reviews.factories import ActionItemFactory, RefresherProgrammeFactory, details, make_quiz, quarterly
 
 HOSTILE = {
     "nul": "a\x00b",

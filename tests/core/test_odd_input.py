@@ -17,7 +17,7 @@ from core.spreadsheets import csv_cell, looks_like_formula, sheet_title, workboo
 from customers.models import Campaign, Customer
 from goals.models import GoalCycle
 from tests.customers.factories import CustomerFactory, published_definition
-from tests.goals.goal_factories import GoalCycleFactory, GoalFactory
+from tests.goals.factories import GoalCycleFactory, GoalFactory
 from tests.metrics.factories import MetricFactory
 
 
