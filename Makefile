@@ -38,7 +38,7 @@ test: $(STAMP) browser
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check . || true
+	$(PY) -m ruff format --check .
 
 clean-data:
 	rm -rf var
