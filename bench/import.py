@@ -41,10 +41,16 @@ ON CONFLICT {target} DO UPDATE SET value = excluded.value, denominator = exclude
     day = excluded.day, updated_at = excluded.updated_at
 """
 SET_BASED_TARGETS = [
-    ("person", "COALESCE(by_name.id, by_email.id), COALESCE(by_name.department_id, by_email.department_id), "
-               "s.measured_at", "(metric_id, person_id, measured_at) WHERE person_id IS NOT NULL"),
-    ("department", "NULL, m.department_id, s.measured_at",
-     "(metric_id, department_id, measured_at) WHERE person_id IS NULL"),
+    (
+        "person",
+        "COALESCE(by_name.id, by_email.id), COALESCE(by_name.department_id, by_email.department_id), s.measured_at",
+        "(metric_id, person_id, measured_at) WHERE person_id IS NOT NULL",
+    ),
+    (
+        "department",
+        "NULL, m.department_id, s.measured_at",
+        "(metric_id, department_id, measured_at) WHERE person_id IS NULL",
+    ),
 ]
 SET_BASED_QUEUE = """
 INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at)
@@ -63,14 +69,31 @@ def build(*, rng: random.Random):
     teams = [Department.objects.create(name=f"Team {n}", code=f"team-{n}", parent=division) for n in range(TEAMS)]
     manager = User.objects.create_user(username="manager", email="manager@example.com", department=division)
     division.managers.add(manager)
-    people = [User.objects.create_user(username=f"agent{n}", email=f"agent{n}@example.com",
-                                       department=teams[n % TEAMS]) for n in range(PEOPLE)]
-    per_person = [Metric.objects.create(department=division, name=f"Per person {n}", code=f"per-person-{n}",
-                                        min_value=0, max_value=100) for n in range(4)]
-    ratio = Metric.objects.create(department=division, name="Defects", code="defects", ratio_scale=1000,
-                                  aggregation=Metric.Aggregation.RATIO, denominator_label="units")
-    calls = Metric.objects.create(department=teams[0], name="Calls", code="calls",
-                                  owner_kind=Metric.Owner.DEPARTMENT, aggregation=Metric.Aggregation.SUM)
+    people = [
+        User.objects.create_user(username=f"agent{n}", email=f"agent{n}@example.com", department=teams[n % TEAMS])
+        for n in range(PEOPLE)
+    ]
+    per_person = [
+        Metric.objects.create(
+            department=division, name=f"Per person {n}", code=f"per-person-{n}", min_value=0, max_value=100
+        )
+        for n in range(4)
+    ]
+    ratio = Metric.objects.create(
+        department=division,
+        name="Defects",
+        code="defects",
+        ratio_scale=1000,
+        aggregation=Metric.Aggregation.RATIO,
+        denominator_label="units",
+    )
+    calls = Metric.objects.create(
+        department=teams[0],
+        name="Calls",
+        code="calls",
+        owner_kind=Metric.Owner.DEPARTMENT,
+        aggregation=Metric.Aggregation.SUM,
+    )
     return manager, people, per_person, ratio, calls
 
 
@@ -93,8 +116,9 @@ def write_csv(path: str, *, rows: int, people, per_person, ratio, calls, rng: ra
                 writer.writerow([ratio.code, person.email, stamp, rng.randint(0, 9), rng.randint(500, 2000), ""])
             else:
                 note = "after the new greeting" if n % 50 == 0 else ""
-                writer.writerow([per_person[kind].code, person.username, stamp, f"{rng.uniform(40, 100):.1f}", "",
-                                 note])
+                writer.writerow(
+                    [per_person[kind].code, person.username, stamp, f"{rng.uniform(40, 100):.1f}", "", note]
+                )
 
 
 def _time_service_calls(imports) -> list[float]:
@@ -150,8 +174,10 @@ def main() -> None:
             assert report.saved and report.created == args.rows, report.summary()
 
         with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE bench_copy (metric text, person text, measured_at timestamptz, "
-                           "value double precision, denominator double precision, note text)")
+            cursor.execute(
+                "CREATE TABLE bench_copy (metric text, person text, measured_at timestamptz, "
+                "value double precision, denominator double precision, note text)"
+            )
 
         def copy():
             with connection.cursor() as cursor, open(path, "rb") as file:
@@ -185,8 +211,10 @@ def main() -> None:
             Returns (total, commit) seconds."""
             from django.db import transaction
 
-            columns = ("metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, "
-                       "recorded_by_id, override_reason, created_at, updated_at")
+            columns = (
+                "metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, "
+                "recorded_by_id, override_reason, created_at, updated_at"
+            )
             with connection.cursor() as cursor:
                 cursor.execute(f"CREATE TABLE IF NOT EXISTS bench_resolved AS SELECT {columns} FROM metrics_reading")
                 cursor.execute("TRUNCATE metrics_reading")
@@ -230,18 +258,27 @@ def main() -> None:
         max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
         keel_time, copy_time = statistics.median(keel_times), statistics.median(copy_times)
-        print(f"keel import (check + write, all or nothing): {keel_time:.2f} s ({args.rows / keel_time:,.0f} rows/s), "
-              f"of which {statistics.median(service_times):.2f} s in check_readings() and record_readings()")
-        print(f"PostgreSQL COPY of the same file:            {copy_time:.2f} s" if connection.vendor == "postgresql"
-              else f"SQLite executemany of the same rows:          {copy_time:.2f} s")
+        print(
+            f"keel import (check + write, all or nothing): {keel_time:.2f} s ({args.rows / keel_time:,.0f} rows/s), "
+            f"of which {statistics.median(service_times):.2f} s in check_readings() and record_readings()"
+        )
+        print(
+            f"PostgreSQL COPY of the same file:            {copy_time:.2f} s"
+            if connection.vendor == "postgresql"
+            else f"SQLite executemany of the same rows:          {copy_time:.2f} s"
+        )
         if set_based_times:
             set_based_time = statistics.median(set_based_times)
-            print(f"set-based SQL of the same writes, no checks (COPY, INSERT … SELECT … ON CONFLICT, rollup keys): "
-                  f"{set_based_time:.2f} s, import/set-based = {keel_time / set_based_time:.2f}")
+            print(
+                f"set-based SQL of the same writes, no checks (COPY, INSERT … SELECT … ON CONFLICT, rollup keys): "
+                f"{set_based_time:.2f} s, import/set-based = {keel_time / set_based_time:.2f}"
+            )
             write_time = statistics.median(write_times)
-            print(f"the write alone (the same rows already resolved to ids, one INSERT … SELECT into metrics_reading): "
-                  f"{write_time:.2f} s = {write_time / copy_time:.1f} × COPY, of which "
-                  f"{statistics.median(commit_times):.2f} s checking its four foreign keys at commit")
+            print(
+                f"the write alone (the same rows already resolved to ids, one INSERT … SELECT into metrics_reading): "
+                f"{write_time:.2f} s = {write_time / copy_time:.1f} × COPY, of which "
+                f"{statistics.median(commit_times):.2f} s checking its four foreign keys at commit"
+            )
         print(f"import peak memory: {peak / 1e6:.1f} MB traced (tracemalloc), process max RSS {max_rss:.0f} MiB")
         print(f"ratio={keel_time / copy_time:.2f}")
 

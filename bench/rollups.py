@@ -32,17 +32,22 @@ ON CONFLICT (metric_id, period, start, owner_type, owner_id) DO UPDATE SET
 """
 SOURCES = {
     "p": "SELECT metric_id, day, person_id AS owner_id, value, measured_at, denominator FROM metrics_reading "
-         "WHERE person_id IS NOT NULL",
+    "WHERE person_id IS NOT NULL",
     "d": "SELECT r.metric_id, r.day, b.id AS owner_id, r.value, r.measured_at, r.denominator FROM metrics_reading r "
-         "JOIN org_department rd ON rd.id = r.department_id JOIN org_department b ON {subtree}",
+    "JOIN org_department rd ON rd.id = r.department_id JOIN org_department b ON {subtree}",
 }
-BUCKETS = {"day": "day", "week": "CAST(date_trunc('week', day) AS date)",
-           "month": "CAST(date_trunc('month', day) AS date)"}
+BUCKETS = {
+    "day": "day",
+    "week": "CAST(date_trunc('week', day) AS date)",
+    "month": "CAST(date_trunc('month', day) AS date)",
+}
 
 
 def checksum(cursor) -> tuple:
-    cursor.execute("SELECT COUNT(*), SUM(n), ROUND(CAST(SUM(total) AS numeric), 3), "
-                   "ROUND(CAST(SUM(last_value) AS numeric), 3) FROM metrics_rollup")
+    cursor.execute(
+        "SELECT COUNT(*), SUM(n), ROUND(CAST(SUM(total) AS numeric), 3), "
+        "ROUND(CAST(SUM(last_value) AS numeric), 3) FROM metrics_rollup"
+    )
     return cursor.fetchone()
 
 
@@ -69,8 +74,14 @@ def main() -> None:
         metrics = []
         for n in range(METRICS):
             team = teams[n % len(teams)]
-            metrics.append(Metric.objects.create(department=team, name=f"Metric {n}", code=f"m-{n}",
-                                                 aggregation=rng.choice(["mean", "sum", "last", "max"])))
+            metrics.append(
+                Metric.objects.create(
+                    department=team,
+                    name=f"Metric {n}",
+                    code=f"m-{n}",
+                    aggregation=rng.choice(["mean", "sum", "last", "max"]),
+                )
+            )
         # Readings: spread evenly over metrics and two years, each by a person of the metric's team; COPY in.
         start = datetime(2024, 11, 1, tzinfo=ZoneInfo("UTC"))
         per_metric = args.readings // METRICS
@@ -81,18 +92,24 @@ def main() -> None:
             for k in range(per_metric):
                 when = start + timedelta(minutes=k * DAYS * 24 * 60 // per_metric + rng.randint(0, 59))
                 person = team_people[k % len(team_people)]
-                buffer.write(f"{metric.pk}\t{person}\t{metric.department_id}\t{when.isoformat()}\t{when.date()}\t"
-                             f"{rng.uniform(0, 100):.3f}\t\\N\t\tdemo\t\\N\t\t{now}\t{now}\n")
+                buffer.write(
+                    f"{metric.pk}\t{person}\t{metric.department_id}\t{when.isoformat()}\t{when.date()}\t"
+                    f"{rng.uniform(0, 100):.3f}\t\\N\t\tdemo\t\\N\t\t{now}\t{now}\n"
+                )
         buffer.seek(0)
         loading = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
                 "COPY metrics_reading (metric_id, person_id, department_id, measured_at, day, value, denominator, "
-                "note, source, recorded_by_id, override_reason, created_at, updated_at) FROM STDIN", buffer)
+                "note, source, recorded_by_id, override_reason, created_at, updated_at) FROM STDIN",
+                buffer,
+            )
             cursor.execute("ANALYZE")
         total = Reading.objects.count()
-        print(f"{total:,} readings, {METRICS} metrics, {DAYS} days, {User.objects.count()} people, "
-              f"{Department.objects.count()} departments (loaded in {time.perf_counter() - loading:.1f}s)")
+        print(
+            f"{total:,} readings, {METRICS} metrics, {DAYS} days, {User.objects.count()} people, "
+            f"{Department.objects.count()} departments (loaded in {time.perf_counter() - loading:.1f}s)"
+        )
 
         t0 = time.perf_counter()
         result = rollups.run(full=True)
@@ -118,16 +135,24 @@ def main() -> None:
         for k in range(1000):
             metric = metrics[k % METRICS]
             person = User.objects.select_related("department").get(pk=people[metric.department_id][k % 3])
-            rows.append(ReadingRow(metric=metric, person=person, value=rng.uniform(0, 100),
-                                   measured_at=latest - timedelta(minutes=rng.randint(0, 60 * 24 * 3))))
+            rows.append(
+                ReadingRow(
+                    metric=metric,
+                    person=person,
+                    value=rng.uniform(0, 100),
+                    measured_at=latest - timedelta(minutes=rng.randint(0, 60 * 24 * 3)),
+                )
+            )
         store_rows(rows, recorded_by=admin, source="command")  # queues the touched buckets too
         t0 = time.perf_counter()
         incremental = rollups.run()
         incremental_time = time.perf_counter() - t0
         speedup = full_time / incremental_time
-        print(f"incremental after 1,000 new readings: {incremental_time:.3f}s ({incremental.buckets:,} buckets), "
-              f"{speedup:.0f} times faster than the full rollup ({'at least' if speedup >= 100 else 'LESS than'} "
-              f"100 times)")
+        print(
+            f"incremental after 1,000 new readings: {incremental_time:.3f}s ({incremental.buckets:,} buckets), "
+            f"{speedup:.0f} times faster than the full rollup ({'at least' if speedup >= 100 else 'LESS than'} "
+            f"100 times)"
+        )
         print(f"ratio={full_time / raw_time:.2f}")
 
 

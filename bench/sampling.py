@@ -32,15 +32,18 @@ def main() -> None:
 
         department = Department.objects.create(name="Customer Service", code="cs")
         definition = QualityDefinition.objects.create(department=department, title="Support")
-        version = DefinitionVersion.objects.create(definition=definition, major=1, promise="Fast answers.",
-                                                   published_at=timezone.now())
+        version = DefinitionVersion.objects.create(
+            definition=definition, major=1, promise="Fast answers.", published_at=timezone.now()
+        )
         AcceptanceCriterion.objects.create(version=version, text="Reply within a day")
         now = timezone.now()
         recent = connection.ops.adapt_datetimefield_value(now - timedelta(days=10))
         created = connection.ops.adapt_datetimefield_value(now)
-        series = ("generate_series(1, %(n)s) AS s(i)" if connection.vendor == "postgresql" else
-                  "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < %(n)s) "
-                  "SELECT i FROM s) s")
+        series = (
+            "generate_series(1, %(n)s) AS s(i)"
+            if connection.vendor == "postgresql"
+            else "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < %(n)s) SELECT i FROM s) s"
+        )
         start = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -51,16 +54,26 @@ def main() -> None:
                 "WHEN 3 THEN 'online' WHEN 4 THEN 'online' WHEN 5 THEN 'online' ELSE 'retail' END, '', NULL, "
                 "CASE WHEN i %% 10 = 7 THEN %(recent)s END, CASE WHEN i %% 50 = 0 THEN %(created)s END, "
                 f"%(created)s FROM {series}",
-                {"dept": department.pk, "n": args.customers, "recent": recent, "created": created})
+                {"dept": department.pk, "n": args.customers, "recent": recent, "created": created},
+            )
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE customers_customer")
-        print(f"{Customer.objects.count():,} customers built in {time.perf_counter() - start:.1f} s, "
-              f"{connection.vendor}")
+        print(
+            f"{Customer.objects.count():,} customers built in {time.perf_counter() - start:.1f} s, {connection.vendor}"
+        )
 
         def new_campaign(n):
-            return Campaign.objects.create(department=department, definition=definition, version=version,
-                                           title=f"Bench {n}", sample_size=args.size, stratify_by_segment=True,
-                                           exclude_days=90, starts_on=now.date(), ends_on=now.date())
+            return Campaign.objects.create(
+                department=department,
+                definition=definition,
+                version=version,
+                title=f"Bench {n}",
+                sample_size=args.size,
+                stratify_by_segment=True,
+                exclude_days=90,
+                starts_on=now.date(),
+                ends_on=now.date(),
+            )
 
         times, audit = [], None
         for run in range(args.runs + 1):  # the first run warms caches and is dropped
@@ -70,13 +83,17 @@ def main() -> None:
             if run:
                 times.append(time.perf_counter() - started)
         draw_time = statistics.median(times)
-        print(f"eligible {audit['eligible']:,}, excluded {audit['excluded']}, drawn {audit['drawn']:,}: "
-              + ", ".join(f"{s} {v['drawn']}/{v['eligible']:,}" for s, v in audit["by_segment"].items()))
+        print(
+            f"eligible {audit['eligible']:,}, excluded {audit['excluded']}, drawn {audit['drawn']:,}: "
+            + ", ".join(f"{s} {v['drawn']}/{v['eligible']:,}" for s, v in audit["by_segment"].items())
+        )
 
         def plain_random():
             with connection.cursor() as cursor:
-                cursor.execute("SELECT id FROM customers_customer WHERE department_id = %s "
-                               "ORDER BY random() LIMIT %s", [department.pk, args.size])
+                cursor.execute(
+                    "SELECT id FROM customers_customer WHERE department_id = %s ORDER BY random() LIMIT %s",
+                    [department.pk, args.size],
+                )
                 return len(cursor.fetchall())
 
         random_time = best_of(plain_random, runs=args.runs)

@@ -38,7 +38,9 @@ def main() -> None:
                 departments = cursor.fetchall()
                 cursor.execute(
                     "SELECT u.id FROM org_user u LEFT JOIN org_department d ON d.id = u.department_id "
-                    f"WHERE u.id = %s OR {below}", [manager.pk, *params])
+                    f"WHERE u.id = %s OR {below}",
+                    [manager.pk, *params],
+                )
                 return len(departments), len(cursor.fetchall())
 
         assert keel() == raw(), (keel(), raw())

@@ -13,8 +13,7 @@ class EnvError(ImproperlyConfigured):
     """An environment variable is missing or malformed; the message names it and says what it should be."""
 
 
-def text(name: str, default: str | None = None, *, required_because: str | None = None,
-         what: str = "") -> str:
+def text(name: str, default: str | None = None, *, required_because: str | None = None, what: str = "") -> str:
     value = os.environ.get(name, "").strip()
     if value:
         return value
@@ -47,8 +46,9 @@ def integer(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
-def word_list(name: str, default: list[str] | None = None, *, required_because: str | None = None,
-              what: str = "") -> list[str]:
+def word_list(
+    name: str, default: list[str] | None = None, *, required_because: str | None = None, what: str = ""
+) -> list[str]:
     raw = text(name, required_because=required_because, what=what)
     if not raw:
         return list(default or [])

@@ -152,8 +152,13 @@ MEDIA_ROOT = DATA_DIR / "media"
 REDIS_URL = env.text("REDIS_URL")
 if REDIS_URL:
     # Short timeouts: a cache that does not answer must not hold a request (core/best_effort.py carries on).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     # A file cache is shared by the web processes, so the answer page's rate limit holds across them.
     CACHES = {
@@ -237,8 +242,10 @@ CELERY_BEAT_SCHEDULE = {
     "goals-acknowledgement-reminders": {"task": "goals.tasks.send_acknowledgement_reminders", "schedule": 3600.0},
     "reviews-invitations-and-reminders": {"task": "reviews.tasks.send_invitations_and_reminders", "schedule": 900.0},
     "reviews-extend-series": {"task": "reviews.tasks.extend_series", "schedule": 6 * 3600.0},
-    "customers-invitations-and-reminders": {"task": "customers.tasks.send_invitations_and_reminders",
-                                            "schedule": 900.0},
+    "customers-invitations-and-reminders": {
+        "task": "customers.tasks.send_invitations_and_reminders",
+        "schedule": 900.0,
+    },
     "customers-close-ended-campaigns": {"task": "customers.tasks.close_ended_campaigns", "schedule": 3600.0},
     "reviews-invite-due-people": {"task": "reviews.tasks.invite_due_people", "schedule": 6 * 3600.0},
 }
@@ -270,8 +277,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Permissions-Policy (core/middleware.py): Keel uses no camera, microphone, location, payment or USB.
-PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-                      "microphone=(), payment=(), usb=()")
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

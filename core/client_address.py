@@ -25,6 +25,7 @@ def client_address(request) -> str:
         return remote
     # ipware counts the proxies listed in the header: the nearest proxy's own address is REMOTE_ADDR, not listed.
     written_by_us = SimpleNamespace(META={"HTTP_X_FORWARDED_FOR": ", ".join(chain[-proxies:])})
-    address, _routable = get_client_ip(written_by_us, proxy_order="left-most", proxy_count=proxies - 1,
-                                       strict=True, request_header_order=HEADERS)
+    address, _routable = get_client_ip(
+        written_by_us, proxy_order="left-most", proxy_count=proxies - 1, strict=True, request_header_order=HEADERS
+    )
     return address or remote

@@ -24,8 +24,10 @@ def problem(value: date | datetime | None) -> str | None:
         return None
     day = value.date() if isinstance(value, datetime) else value
     if day < EARLIEST or day > LATEST:
-        return (f"Give a date between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} "
-                f"({day.isoformat()} is outside the range Keel accepts).")
+        return (
+            f"Give a date between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} "
+            f"({day.isoformat()} is outside the range Keel accepts)."
+        )
     return None
 
 

@@ -79,6 +79,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         for pk in value:
             text = str(pk).strip()
             if text.lstrip("+-").isdigit() and abs(int(text)) > LARGEST_ID:
-                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                                      params={"pk": text[:20] + "…"})
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:20] + "…"}
+                )
         return super()._check_values(value)

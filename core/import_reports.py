@@ -38,6 +38,6 @@ class ImportReport:
         if row.problems:
             self.rejected_rows += 1
             self.problem_count += len(row.problems)
-            self.problems.extend(row.problems[:SHOWN_PROBLEMS - len(self.problems)])
+            self.problems.extend(row.problems[: SHOWN_PROBLEMS - len(self.problems)])
         if len(self.preview) < PREVIEW_ROWS:
             self.preview.append(row)

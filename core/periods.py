@@ -139,8 +139,9 @@ def cut(first: date, last: date, period: str) -> list[Piece]:
     pieces = []
     start = bucket_start(first, period)
     while start <= last:
-        pieces.append(Piece(bucket=start, first=max(start, first), last=min(bucket_end(start, period), last),
-                            period=period))
+        pieces.append(
+            Piece(bucket=start, first=max(start, first), last=min(bucket_end(start, period), last), period=period)
+        )
         start = shift(start, period, 1)
     return pieces
 

@@ -26,8 +26,7 @@ class Section:
 _sections: dict[str, Section] = {}
 
 
-def register(*, key: str, title: str, order: int, template: str,
-             context: Callable[[HttpRequest], dict | None]) -> None:
+def register(*, key: str, title: str, order: int, template: str, context: Callable[[HttpRequest], dict | None]) -> None:
     _sections[key] = Section(key=key, title=title, order=order, template=template, context=context)
 
 
@@ -37,6 +36,5 @@ def sections_for(request: HttpRequest) -> list[dict]:
     for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
         data = section.context(request)
         if data is not None:
-            shown.append({"key": section.key, "title": section.title, "template": section.template,
-                          "data": data})
+            shown.append({"key": section.key, "title": section.title, "template": section.template, "data": data})
     return shown

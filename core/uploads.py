@@ -37,8 +37,13 @@ def keep(*, user: AbstractBaseUser, upload: UploadedFile, kind: str, data: dict 
     """Store an uploaded file for `user` until it is confirmed or discarded; `data` is kept with it."""
     remove_abandoned()
     with transaction.atomic():
-        pending = PendingUpload.objects.create(token=secrets.token_hex(16), user=user, kind=kind,
-                                               name=Path(upload.name or "upload").name[:200], data=data or {})
+        pending = PendingUpload.objects.create(
+            token=secrets.token_hex(16),
+            user=user,
+            kind=kind,
+            name=Path(upload.name or "upload").name[:200],
+            data=data or {},
+        )
         buffer, seq = bytearray(), 0
         for piece in upload.chunks():
             buffer += piece
@@ -50,8 +55,11 @@ def keep(*, user: AbstractBaseUser, upload: UploadedFile, kind: str, data: dict 
         if buffer:
             PendingUploadChunk.objects.create(upload=pending, seq=seq, data=bytes(buffer))
         pending.save(update_fields=["size"])
-        older = (PendingUpload.objects.filter(user=user, kind=kind).order_by("-created_at", "-pk")
-                 .values_list("pk", flat=True)[KEPT_PER_PERSON:])
+        older = (
+            PendingUpload.objects.filter(user=user, kind=kind)
+            .order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)[KEPT_PER_PERSON:]
+        )
         _delete(PendingUpload.objects.filter(pk__in=list(older)))
     return pending
 
@@ -117,14 +125,17 @@ class _ChunkReader(io.RawIOBase):
         seq, skip = divmod(self._position, CHUNK)
         piece = self._piece(seq)
         count = min(len(buffer), len(piece) - skip)
-        buffer[:count] = piece[skip:skip + count]
+        buffer[:count] = piece[skip : skip + count]
         self._position += count
         return count
 
     def _piece(self, seq: int) -> bytes:
         if self._cached is None or self._cached[0] != seq:
-            data = PendingUploadChunk.objects.filter(upload_id=self._upload_id, seq=seq) \
-                .values_list("data", flat=True).first()
+            data = (
+                PendingUploadChunk.objects.filter(upload_id=self._upload_id, seq=seq)
+                .values_list("data", flat=True)
+                .first()
+            )
             if data is None:
                 raise UploadGone("the waiting file was removed while it was being read")
             self._cached = (seq, bytes(data))

@@ -39,10 +39,15 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description="Close the selected campaigns and record their scores")
     def close(self, request, queryset):
-        closed = sum(close_campaign(campaign=campaign) is not None
-                     for campaign in queryset.select_related("department", "created_by"))
-        self.message_user(request, f"{closed} campaign{'s' if closed != 1 else ''} closed; campaigns that were not "
-                                   "sent, or already closed, are left as they were.")
+        closed = sum(
+            close_campaign(campaign=campaign) is not None
+            for campaign in queryset.select_related("department", "created_by")
+        )
+        self.message_user(
+            request,
+            f"{closed} campaign{'s' if closed != 1 else ''} closed; campaigns that were not "
+            "sent, or already closed, are left as they were.",
+        )
 
 
 @admin.register(Recipient)

@@ -19,8 +19,11 @@ INTERNAL_MINIMUM = 5
 def too_few_to_show(campaign_ref: str) -> Q:
     """Condition on rows that lead to a campaign through `campaign_ref` (e.g. "campaign", "response__campaign"):
     the campaign is internal and has fewer than INTERNAL_MINIMUM responses, so nothing of its answers may show."""
-    few = (Campaign.objects.filter(pk=OuterRef(campaign_ref), audience=Customer.Kind.INTERNAL)
-           .annotate(answered=Count("responses")).filter(answered__lt=INTERNAL_MINIMUM))
+    few = (
+        Campaign.objects.filter(pk=OuterRef(campaign_ref), audience=Customer.Kind.INTERNAL)
+        .annotate(answered=Count("responses"))
+        .filter(answered__lt=INTERNAL_MINIMUM)
+    )
     return Q(Exists(few))
 
 
@@ -43,16 +46,25 @@ class Customer(models.Model):
         EXTERNAL = "external", "External customer"
         INTERNAL = "internal", "Internal customer (a department)"
 
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="customers",
-                                   help_text="The supplier: the department whose customer this is.")
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        help_text="The supplier: the department whose customer this is.",
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EXTERNAL)
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     segment = models.CharField(max_length=60, blank=True, help_text="e.g. retail, wholesale, public sector.")
     products = models.CharField(max_length=300, blank=True, help_text="Products or services they use.")
-    internal_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE,
-                                            related_name="as_internal_customer",
-                                            help_text="For internal customers: the department served.")
+    internal_department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="as_internal_customer",
+        help_text="For internal customers: the department served.",
+    )
     last_contacted_at = models.DateTimeField(null=True, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True, help_text="Never asked again once set.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -60,18 +72,29 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), "department", condition=~Q(email=""),
-                                    name="customers_customer_email_once_per_department"),
-            models.UniqueConstraint(fields=["department", "internal_department"],
-                                    condition=Q(internal_department__isnull=False),
-                                    name="customers_internal_customer_once"),
-            models.CheckConstraint(condition=Q(kind="external", internal_department__isnull=True)
-                                   | Q(kind="internal", internal_department__isnull=False),
-                                   name="customers_customer_kind_matches"),
+            models.UniqueConstraint(
+                Lower("email"),
+                "department",
+                condition=~Q(email=""),
+                name="customers_customer_email_once_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["department", "internal_department"],
+                condition=Q(internal_department__isnull=False),
+                name="customers_internal_customer_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="external", internal_department__isnull=True)
+                | Q(kind="internal", internal_department__isnull=False),
+                name="customers_customer_kind_matches",
+            ),
         ]
         indexes = [
-            models.Index(fields=["department", "segment"], name="customers_by_dept_segment",
-                         condition=Q(opted_out_at__isnull=True)),
+            models.Index(
+                fields=["department", "segment"],
+                name="customers_by_dept_segment",
+                condition=Q(opted_out_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,8 +119,12 @@ class Campaign(models.Model):
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="campaigns")
     definition = models.ForeignKey(QualityDefinition, on_delete=models.PROTECT, related_name="campaigns")
-    version = models.ForeignKey(DefinitionVersion, on_delete=models.PROTECT, related_name="campaigns",
-                                help_text="The published version whose promise customers are asked about.")
+    version = models.ForeignKey(
+        DefinitionVersion,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="The published version whose promise customers are asked about.",
+    )
     title = models.CharField(max_length=200)
     audience = models.CharField(max_length=10, choices=Customer.Kind.choices, default=Customer.Kind.EXTERNAL)
     sample_size = models.PositiveIntegerField(null=True, blank=True)
@@ -105,8 +132,9 @@ class Campaign(models.Model):
     stratify_by_segment = models.BooleanField(default=False)
     exclude_days = models.PositiveIntegerField(default=90, help_text="Skip customers asked in the last N days.")
     seed = models.BigIntegerField(null=True, blank=True, help_text="Stored with the draw, so it can be repeated.")
-    draw_audit = models.JSONField(null=True, blank=True,
-                                  help_text="Eligible, excluded (and why) and drawn counts, per segment.")
+    draw_audit = models.JSONField(
+        null=True, blank=True, help_text="Eligible, excluded (and why) and drawn counts, per segment."
+    )
     drawn_at = models.DateTimeField(null=True, blank=True)
     include_nps = models.BooleanField(default=False)
     include_csat = models.BooleanField(default=False)
@@ -123,9 +151,10 @@ class Campaign(models.Model):
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="customers_campaign_dates"),
-            models.CheckConstraint(condition=Q(sample_percent__isnull=True)
-                                   | Q(sample_percent__gt=0, sample_percent__lte=100),
-                                   name="customers_campaign_percent_0_100"),
+            models.CheckConstraint(
+                condition=Q(sample_percent__isnull=True) | Q(sample_percent__gt=0, sample_percent__lte=100),
+                name="customers_campaign_percent_0_100",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,8 +169,9 @@ class CampaignQuestion(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(default=0)
-    criterion = models.ForeignKey(AcceptanceCriterion, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    criterion = models.ForeignKey(
+        AcceptanceCriterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     promise = models.CharField(max_length=300, help_text="What we promised, in the promise's own words.")
     prompt = models.CharField(max_length=300, help_text="How did your experience compare?")
 
@@ -159,16 +189,21 @@ class RecipientQuerySet(models.QuerySet):
 
     def awaiting_answer(self, now):
         """Invited recipients of sent campaigns who have not answered and whose link still works at `now`."""
-        return self.filter(campaign__status=Campaign.Status.SENT, submitted_at__isnull=True, sent_at__isnull=False,
-                           expires_at__gt=now)
+        return self.filter(
+            campaign__status=Campaign.Status.SENT, submitted_at__isnull=True, sent_at__isnull=False, expires_at__gt=now
+        )
 
     def still_asked(self):
         """Every external customer, and internal colleagues only while they are active and still in the customer
         department (or below it): someone who left or moved out after the draw is neither invited, reminded, nor
         able to answer."""
-        return self.filter(Q(person__isnull=True) | Q(
-            person__is_active=True, person__department__in=Department.objects.subtree_of(
-                OuterRef("customer__internal_department__path"))))
+        return self.filter(
+            Q(person__isnull=True)
+            | Q(
+                person__is_active=True,
+                person__department__in=Department.objects.subtree_of(OuterRef("customer__internal_department__path")),
+            )
+        )
 
 
 class Recipient(models.Model):
@@ -179,8 +214,14 @@ class Recipient(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="recipients")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+", help_text="Internal campaigns: the colleague asked.")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Internal campaigns: the colleague asked.",
+    )
     segment = models.CharField(max_length=60, blank=True, help_text="The customer's segment when drawn.")
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
@@ -194,10 +235,14 @@ class Recipient(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "customer"], condition=Q(person__isnull=True),
-                                    name="customers_recipient_once"),
-            models.UniqueConstraint(fields=["campaign", "person"], condition=Q(person__isnull=False),
-                                    name="customers_internal_recipient_once"),
+            models.UniqueConstraint(
+                fields=["campaign", "customer"], condition=Q(person__isnull=True), name="customers_recipient_once"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "person"],
+                condition=Q(person__isnull=False),
+                name="customers_internal_recipient_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -217,8 +262,9 @@ class Response(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(nps__isnull=True) | Q(nps__lte=10), name="customers_nps_0_10"),
-            models.CheckConstraint(condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5),
-                                   name="customers_csat_1_5"),
+            models.CheckConstraint(
+                condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5), name="customers_csat_1_5"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -247,9 +293,10 @@ class Answer(models.Model):
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(CampaignQuestion, on_delete=models.CASCADE, related_name="answers")
-    rating = models.PositiveSmallIntegerField(choices=Rating.choices,
-                                              help_text="1 (far worse than promised), 4 (as promised) to 7 (far "
-                                                        "better than promised).")
+    rating = models.PositiveSmallIntegerField(
+        choices=Rating.choices,
+        help_text="1 (far worse than promised), 4 (as promised) to 7 (far better than promised).",
+    )
 
     objects = AnswerQuerySet.as_manager()
 
@@ -319,8 +366,9 @@ class FollowUp(models.Model):
     question = models.ForeignKey(CampaignQuestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="follow_ups")
     reason = models.CharField(max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="follow_ups")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     resolution = models.TextField(blank=True)
@@ -332,8 +380,11 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["status", "due_date", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["response", "question"], condition=Q(question__isnull=False),
-                                    name="customers_follow_up_once_per_answer"),
+            models.UniqueConstraint(
+                fields=["response", "question"],
+                condition=Q(question__isnull=False),
+                name="customers_follow_up_once_per_answer",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -342,5 +393,4 @@ class FollowUp(models.Model):
     @property
     def is_overdue(self) -> bool:
         """Open and due before today (in the organization's zone): FollowUpQuerySet.overdue, for one row."""
-        return (self.status != FollowUp.Status.CLOSED and self.due_date is not None
-                and self.due_date < periods.today())
+        return self.status != FollowUp.Status.CLOSED and self.due_date is not None and self.due_date < periods.today()

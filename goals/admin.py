@@ -77,8 +77,17 @@ class KeyResultInline(admin.TabularInline):
 
 @admin.register(Goal)
 class GoalAdmin(admin.ModelAdmin):
-    list_display = ["title", "cycle", "department", "owner", "metric", "baseline", "target", "due_date",
-                    "final_progress"]
+    list_display = [
+        "title",
+        "cycle",
+        "department",
+        "owner",
+        "metric",
+        "baseline",
+        "target",
+        "due_date",
+        "final_progress",
+    ]
     list_filter = ["cycle", ("department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "description", "owner__username", "owner__last_name"]
     raw_id_fields = ["owner", "carried_from", "created_by"]

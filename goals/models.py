@@ -18,23 +18,33 @@ class QualityDefinitionQuerySet(models.QuerySet):
 class QualityDefinition(models.Model):
     """What high quality means for one product or service. Its content lives in versions; this is the anchor."""
 
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="quality_definitions",
-                                   help_text="The department that owns the promise (the organization itself for "
-                                             "organization-wide definitions).")
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="quality_definitions",
+        help_text="The department that owns the promise (the organization itself for organization-wide definitions).",
+    )
     title = models.CharField("product or service", max_length=160)
     external_customers = models.CharField(
-        max_length=255, blank=True, help_text="Who outside the organization it serves, e.g. 'online shoppers'.")
+        max_length=255, blank=True, help_text="Who outside the organization it serves, e.g. 'online shoppers'."
+    )
     served_departments = models.ManyToManyField(
-        Department, blank=True, related_name="served_by_definitions",
-        help_text="Internal customers: departments this product or service is for. Their people acknowledge it too.")
+        Department,
+        blank=True,
+        related_name="served_by_definitions",
+        help_text="Internal customers: departments this product or service is for. Their people acknowledge it too.",
+    )
     ask_served_departments = models.BooleanField(
-        "ask served departments to acknowledge", default=False,
-        help_text="Ask the people of the served departments to acknowledge each major version as well.")
+        "ask served departments to acknowledge",
+        default=False,
+        help_text="Ask the people of the served departments to acknowledge each major version as well.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
-    retired_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = QualityDefinitionQuerySet.as_manager()
 
@@ -64,17 +74,22 @@ class DefinitionVersion(models.Model):
     promise = models.TextField(help_text="The promise to the customer, in plain words.")
     change_summary = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["definition", "-major", "-minor"]
         constraints = [
-            models.UniqueConstraint(fields=["definition"], condition=Q(published_at__isnull=True),
-                                    name="goals_version_one_draft"),
-            models.UniqueConstraint(fields=["definition", "major", "minor"], condition=Q(published_at__isnull=False),
-                                    name="goals_version_unique_number"),
+            models.UniqueConstraint(
+                fields=["definition"], condition=Q(published_at__isnull=True), name="goals_version_one_draft"
+            ),
+            models.UniqueConstraint(
+                fields=["definition", "major", "minor"],
+                condition=Q(published_at__isnull=False),
+                name="goals_version_unique_number",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,8 +144,7 @@ class Acknowledgement(models.Model):
         ]
         indexes = [
             models.Index(fields=["person", "acknowledged_at"], name="goals_ack_by_person"),
-            models.Index(fields=["requested_at"], name="goals_ack_pending",
-                         condition=Q(acknowledged_at__isnull=True)),
+            models.Index(fields=["requested_at"], name="goals_ack_pending", condition=Q(acknowledged_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -142,8 +156,9 @@ class GoalCycle(models.Model):
     start = models.DateField()
     end = models.DateField()
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-start"]
@@ -168,30 +183,48 @@ class Goal(models.Model):
         DECREASE = "decrease", "Decrease to the target"
 
     cycle = models.ForeignKey(GoalCycle, on_delete=models.PROTECT, related_name="goals")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="goals", help_text="Empty for an organization goal.")
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="goals",
+        help_text="Empty for an organization goal.",
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(help_text="The outcome: what will be different, for whom, when this is done.")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="owned_goals")
-    confidence = models.PositiveSmallIntegerField(null=True, blank=True,
-                                                  help_text="How likely it is to be met, 1 (unlikely) to 10 (sure).")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_goals"
+    )
+    confidence = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How likely it is to be met, 1 (unlikely) to 10 (sure)."
+    )
     metric = models.ForeignKey(Metric, null=True, blank=True, on_delete=models.PROTECT, related_name="goals")
     baseline = models.FloatField(null=True, blank=True)
     target = models.FloatField(null=True, blank=True)
     direction = models.CharField(max_length=10, choices=Direction.choices, blank=True)
     due_date = models.DateField(null=True, blank=True)
-    quality_definition = models.ForeignKey(QualityDefinition, null=True, blank=True, on_delete=models.SET_NULL,
-                                           related_name="goals")
-    parents = models.ManyToManyField("self", through="Alignment", through_fields=("child", "parent"),
-                                     symmetrical=False, related_name="children", blank=True)
+    quality_definition = models.ForeignKey(
+        QualityDefinition, null=True, blank=True, on_delete=models.SET_NULL, related_name="goals"
+    )
+    parents = models.ManyToManyField(
+        "self",
+        through="Alignment",
+        through_fields=("child", "parent"),
+        symmetrical=False,
+        related_name="children",
+        blank=True,
+    )
     stretch_acknowledged = models.BooleanField(
-        default=False, help_text="The owner accepted a target beyond anything the metric has reached.")
+        default=False, help_text="The owner accepted a target beyond anything the metric has reached."
+    )
     final_progress = models.FloatField(null=True, blank=True, help_text="Frozen when the cycle closed.")
-    carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="carried_to")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -201,8 +234,10 @@ class Goal(models.Model):
         # Organization goals (no department) first on every database.
         ordering = ["cycle", F("department__path").asc(nulls_first=True), "title"]
         constraints = [
-            models.CheckConstraint(condition=Q(confidence__isnull=True) | Q(confidence__gte=1, confidence__lte=10),
-                                   name="goals_goal_confidence_1_to_10"),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=1, confidence__lte=10),
+                name="goals_goal_confidence_1_to_10",
+            ),
         ]
         indexes = [models.Index(fields=["cycle", "department"], name="goals_goal_by_cycle_department")]
 
@@ -262,8 +297,11 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(confidence__gte=1, confidence__lte=10),
-                                              name="goals_check_in_confidence_1_to_10")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__gte=1, confidence__lte=10), name="goals_check_in_confidence_1_to_10"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Check-in on {self.goal} ({self.created_at:%Y-%m-%d})"

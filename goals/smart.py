@@ -22,15 +22,92 @@ LETTERS = (("S", "Specific"), ("M", "Measurable"), ("A", "Achievable"), ("R", "R
 # A target more than this share beyond the best figure the metric ever reached needs the owner's acceptance.
 STRETCH_MARGIN = 0.2
 # Words that name no outcome: a title or description made only of them ("Be better", "Do better.") is not Specific.
-VAGUE_WORDS = frozenset({
-    "a", "all", "an", "and", "any", "as", "at", "be", "become", "being", "best", "better", "bigger", "by", "do",
-    "does", "doing", "done", "even", "ever", "everything", "excellence", "excellent", "faster", "for", "get", "go",
-    "good", "great", "greater", "harder", "higher", "improve", "improved", "improvement", "improving", "in",
-    "increase", "is", "it", "itself", "just", "keep", "lot", "lots", "lower", "make", "more", "most", "much", "next",
-    "of", "on", "our", "ours", "overall", "perform", "performance", "quality", "really", "so", "some", "something",
-    "stronger", "stuff", "success", "successful", "than", "that", "the", "them", "these", "things", "this", "to",
-    "up", "us", "very", "we", "well", "work", "working",
-})
+VAGUE_WORDS = frozenset(
+    {
+        "a",
+        "all",
+        "an",
+        "and",
+        "any",
+        "as",
+        "at",
+        "be",
+        "become",
+        "being",
+        "best",
+        "better",
+        "bigger",
+        "by",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "even",
+        "ever",
+        "everything",
+        "excellence",
+        "excellent",
+        "faster",
+        "for",
+        "get",
+        "go",
+        "good",
+        "great",
+        "greater",
+        "harder",
+        "higher",
+        "improve",
+        "improved",
+        "improvement",
+        "improving",
+        "in",
+        "increase",
+        "is",
+        "it",
+        "itself",
+        "just",
+        "keep",
+        "lot",
+        "lots",
+        "lower",
+        "make",
+        "more",
+        "most",
+        "much",
+        "next",
+        "of",
+        "on",
+        "our",
+        "ours",
+        "overall",
+        "perform",
+        "performance",
+        "quality",
+        "really",
+        "so",
+        "some",
+        "something",
+        "stronger",
+        "stuff",
+        "success",
+        "successful",
+        "than",
+        "that",
+        "the",
+        "them",
+        "these",
+        "things",
+        "this",
+        "to",
+        "up",
+        "us",
+        "very",
+        "we",
+        "well",
+        "work",
+        "working",
+    }
+)
 MIN_OUTCOME_WORDS = 3  # words beyond VAGUE_WORDS a description needs to say what will be different
 SPECIFIC_EXAMPLE = "“Customers get a first reply within four hours on every channel.”"
 
@@ -42,8 +119,11 @@ class LetterLook:
     label: str
 
 
-LOOKS = {PASS: LetterLook("success", "✓", "met"), WARN: LetterLook("warning", "!", "needs attention"),
-         FAIL: LetterLook("danger", "✗", "not met")}
+LOOKS = {
+    PASS: LetterLook("success", "✓", "met"),
+    WARN: LetterLook("warning", "!", "needs attention"),
+    FAIL: LetterLook("danger", "✗", "not met"),
+}
 
 
 @dataclass(frozen=True)
@@ -99,18 +179,32 @@ def specific(goal: Goal) -> Letter:
     if not (goal.title or "").strip():
         return _letter("S", FAIL, "Give the goal a short title that names the outcome.", "title")
     if not (goal.description or "").strip():
-        return _letter("S", FAIL, "Describe the outcome: what will be different, for whom, when this is done.",
-                       "description")
+        return _letter(
+            "S", FAIL, "Describe the outcome: what will be different, for whom, when this is done.", "description"
+        )
     if _words(goal.description) == _words(goal.title):
-        return _letter("S", FAIL, "The description only repeats the title; say what will be different, for whom, "
-                                  "when this is done.", "description")
+        return _letter(
+            "S",
+            FAIL,
+            "The description only repeats the title; say what will be different, for whom, when this is done.",
+            "description",
+        )
     if not _outcome_words(goal.title):
-        return _letter("S", FAIL, f"“{goal.title.strip()}” does not say what gets better: name the outcome in the "
-                                  "title, e.g. “Answer customers faster” or “Fewer returns from the web shop”.",
-                       "title")
+        return _letter(
+            "S",
+            FAIL,
+            f"“{goal.title.strip()}” does not say what gets better: name the outcome in the "
+            "title, e.g. “Answer customers faster” or “Fewer returns from the web shop”.",
+            "title",
+        )
     if len(_outcome_words(goal.description)) < MIN_OUTCOME_WORDS:
-        return _letter("S", FAIL, f"“{goal.description.strip()}” is too vague to check: say what will be different, "
-                                  f"for whom and how anyone will see it, e.g. {SPECIFIC_EXAMPLE}", "description")
+        return _letter(
+            "S",
+            FAIL,
+            f"“{goal.description.strip()}” is too vague to check: say what will be different, "
+            f"for whom and how anyone will see it, e.g. {SPECIFIC_EXAMPLE}",
+            "description",
+        )
     return _letter("S", PASS, "A titled outcome with a description.")
 
 
@@ -121,36 +215,65 @@ def measurable(goal: Goal, key_results: Iterable, *, standing: "Standing | None"
     key_results = list(key_results)
     if goal.metric_id is None:
         if goal.baseline is not None or goal.target is not None:
-            return _letter("M", FAIL, "Choose the metric the baseline and target are measured on, or clear them and "
-                                      "list milestones instead.", "metric")
+            return _letter(
+                "M",
+                FAIL,
+                "Choose the metric the baseline and target are measured on, or clear them and list milestones instead.",
+                "metric",
+            )
         if not key_results:
-            return _letter("M", FAIL, "Choose a metric with a baseline and a target, or list the milestones (key "
-                                      "results) that show it is done.", "metric")
+            return _letter(
+                "M",
+                FAIL,
+                "Choose a metric with a baseline and a target, or list the milestones (key "
+                "results) that show it is done.",
+                "metric",
+            )
         count = len(key_results)
         return _letter("M", PASS, f"Measured by {count} milestone{'s' if count != 1 else ''}.")
-    missing = [name for name, value in (("baseline", goal.baseline), ("target", goal.target),
-                                        ("direction", goal.direction)) if value in (None, "")]
+    missing = [
+        name
+        for name, value in (("baseline", goal.baseline), ("target", goal.target), ("direction", goal.direction))
+        if value in (None, "")
+    ]
     if missing:
-        words = {"baseline": "the baseline (where the metric stands now)", "target": "the target",
-                 "direction": "whether it should increase or decrease"}
+        words = {
+            "baseline": "the baseline (where the metric stands now)",
+            "target": "the target",
+            "direction": "whether it should increase or decrease",
+        }
         return _letter("M", FAIL, f"With a metric, give {_join([words[m] for m in missing])}.", missing[0])
     increase = goal.direction == Goal.Direction.INCREASE
-    if standing is not None and status_rules.meets(standing.value, goal.target, higher_is_better=increase,
-                                                   decimals=goal.metric.decimals):
-        return _letter("M", FAIL, f"{goal.metric.name} already stands at {standing.display} ({standing.when}), "
-                                  f"which meets a target of {format_value(goal.metric, goal.target)} to "
-                                  f"{'increase' if increase else 'decrease'}: the goal would be done the day it is "
-                                  f"set. Choose a target {'above' if increase else 'below'} {standing.display}.",
-                       "target")
+    if standing is not None and status_rules.meets(
+        standing.value, goal.target, higher_is_better=increase, decimals=goal.metric.decimals
+    ):
+        return _letter(
+            "M",
+            FAIL,
+            f"{goal.metric.name} already stands at {standing.display} ({standing.when}), "
+            f"which meets a target of {format_value(goal.metric, goal.target)} to "
+            f"{'increase' if increase else 'decrease'}: the goal would be done the day it is "
+            f"set. Choose a target {'above' if increase else 'below'} {standing.display}.",
+            "target",
+        )
     if goal.target == goal.baseline:
-        return _letter("M", FAIL, f"Target must differ from the baseline (both are {_number(goal.target)}).",
-                       "target")
+        return _letter("M", FAIL, f"Target must differ from the baseline (both are {_number(goal.target)}).", "target")
     if goal.direction == Goal.Direction.INCREASE and goal.target < goal.baseline:
-        return _letter("M", FAIL, f"To increase, the target must be above the baseline ({_number(goal.baseline)}); "
-                                  "for a lower target choose “Decrease to the target”.", "direction")
+        return _letter(
+            "M",
+            FAIL,
+            f"To increase, the target must be above the baseline ({_number(goal.baseline)}); "
+            "for a lower target choose “Decrease to the target”.",
+            "direction",
+        )
     if goal.direction == Goal.Direction.DECREASE and goal.target > goal.baseline:
-        return _letter("M", FAIL, f"To decrease, the target must be below the baseline ({_number(goal.baseline)}); "
-                                  "for a higher target choose “Increase to the target”.", "direction")
+        return _letter(
+            "M",
+            FAIL,
+            f"To decrease, the target must be below the baseline ({_number(goal.baseline)}); "
+            "for a higher target choose “Increase to the target”.",
+            "direction",
+        )
     return _letter("M", PASS, f"{goal.metric.name} from {_number(goal.baseline)} to {_number(goal.target)}.")
 
 
@@ -198,8 +321,18 @@ def current_standing(metric: Metric, *, department_id: int | None) -> Standing |
     figure its division records). One query, two when the goal's department has no figure."""
     period = period_of(metric)
     for owner in dict.fromkeys(o for o in (department_id, metric.department_id) if o):
-        row = (Rollup.objects.filter(metric=metric, owner_type=Rollup.DEPARTMENT, owner_id=owner, period=period,
-                                     start__lte=periods.today(), n__gt=0).order_by("-start").first())
+        row = (
+            Rollup.objects.filter(
+                metric=metric,
+                owner_type=Rollup.DEPARTMENT,
+                owner_id=owner,
+                period=period,
+                start__lte=periods.today(),
+                n__gt=0,
+            )
+            .order_by("-start")
+            .first()
+        )
         value = row.value_for(metric) if row is not None else None
         if value is not None:
             return Standing(metric=metric, value=value, start=row.start, period=period)
@@ -217,7 +350,10 @@ def best_reached(metric: Metric, direction: str) -> float | None:
     decrease): one aggregate query over its rollups."""
     best = Max if direction == Goal.Direction.INCREASE else Min
     return Rollup.objects.filter(
-        metric=metric, owner_type=Rollup.DEPARTMENT, owner_id=metric.department_id, period=period_of(metric),
+        metric=metric,
+        owner_type=Rollup.DEPARTMENT,
+        owner_id=metric.department_id,
+        period=period_of(metric),
     ).aggregate(best=best(_bucket_value(metric), output_field=FloatField()))["best"]
 
 
@@ -246,10 +382,14 @@ def achievable(goal: Goal, *, best: float | None = None) -> Letter:
         history = f"the best {goal.metric.name} ever reached is {_with_unit(best, unit)}"
         if goal.stretch_acknowledged:
             return _letter("A", PASS, f"Stretch target accepted: {history}.")
-        return _letter("A", WARN, f"A target of {_with_unit(goal.target, unit)} is far beyond anything so far "
-                                  f"({history}). Tick “I accept this stretch target” to keep it, or choose a "
-                                  "nearer target.",
-                       "stretch_acknowledged")
+        return _letter(
+            "A",
+            WARN,
+            f"A target of {_with_unit(goal.target, unit)} is far beyond anything so far "
+            f"({history}). Tick “I accept this stretch target” to keep it, or choose a "
+            "nearer target.",
+            "stretch_acknowledged",
+        )
     return _letter("A", PASS, f"Owned by {goal.owner.display_name}, confidence {goal.confidence}/10.")
 
 
@@ -260,8 +400,9 @@ def relevant(goal: Goal, *, parents: Iterable[Goal], descendant_ids: Iterable[in
     serves = f" Serves “{goal.quality_definition}”." if goal.quality_definition_id else ""
     if goal.department_id is None:
         if parents:
-            return _letter("R", FAIL, "An organization goal is the top of the cascade; it supports no other goal.",
-                           "parents")
+            return _letter(
+                "R", FAIL, "An organization goal is the top of the cascade; it supports no other goal.", "parents"
+            )
         return _letter("R", PASS, "Organization goal: departmental goals align to it." + serves)
     descendant_ids = set(descendant_ids)
     above = set(goal.department.ancestor_ids)
@@ -269,18 +410,32 @@ def relevant(goal: Goal, *, parents: Iterable[Goal], descendant_ids: Iterable[in
         if parent.pk and parent.pk == goal.pk:
             return _letter("R", FAIL, "A goal cannot support itself.", "parents")
         if parent.cycle_id != goal.cycle_id:
-            return _letter("R", FAIL, f"“{parent}” belongs to cycle {parent.cycle}; choose parents from "
-                                      f"{goal.cycle}.", "parents")
+            return _letter(
+                "R", FAIL, f"“{parent}” belongs to cycle {parent.cycle}; choose parents from {goal.cycle}.", "parents"
+            )
         if parent.pk in descendant_ids:
-            return _letter("R", FAIL, f"“{parent}” already supports this goal, so this goal cannot support it: "
-                                      "that would make a circle.", "parents")
+            return _letter(
+                "R",
+                FAIL,
+                f"“{parent}” already supports this goal, so this goal cannot support it: that would make a circle.",
+                "parents",
+            )
         if parent.department_id is not None and parent.department_id not in above:
-            return _letter("R", FAIL, f"“{parent}” belongs to {parent.department}, which is not above "
-                                      f"{goal.department}; choose an organization goal or a goal of a department "
-                                      "above.", "parents")
+            return _letter(
+                "R",
+                FAIL,
+                f"“{parent}” belongs to {parent.department}, which is not above "
+                f"{goal.department}; choose an organization goal or a goal of a department "
+                "above.",
+                "parents",
+            )
     if not parents:
-        return _letter("R", FAIL, f"Align it with at least one organization goal or a goal of a department above "
-                                  f"{goal.department}.", "parents")
+        return _letter(
+            "R",
+            FAIL,
+            f"Align it with at least one organization goal or a goal of a department above {goal.department}.",
+            "parents",
+        )
     return _letter("R", PASS, "Supports " + _join([f"“{p}”" for p in parents]) + "." + serves)
 
 
@@ -295,8 +450,14 @@ def time_bound(goal: Goal) -> Letter:
     return _letter("T", PASS, f"Due {_day(goal.due_date)}.")
 
 
-def check_goal(goal: Goal, *, parents: Iterable[Goal], key_results: Iterable,
-               descendant_ids: Iterable[int] = (), new_target: bool | None = None) -> list[Letter]:
+def check_goal(
+    goal: Goal,
+    *,
+    parents: Iterable[Goal],
+    key_results: Iterable,
+    descendant_ids: Iterable[int] = (),
+    new_target: bool | None = None,
+) -> list[Letter]:
     """The five letters for a goal (saved or not), in order. One query when the goal has a metric, a target and
     a direction (the best figure ever reached), and one or two more for a new target (where the metric stands);
     none otherwise.
@@ -310,5 +471,10 @@ def check_goal(goal: Goal, *, parents: Iterable[Goal], key_results: Iterable,
         best = best_reached(goal.metric, goal.direction)
         if goal.pk is None if new_target is None else new_target:
             standing = current_standing(goal.metric, department_id=goal.department_id)
-    return [specific(goal), measurable(goal, key_results, standing=standing), achievable(goal, best=best),
-            relevant(goal, parents=parents, descendant_ids=descendant_ids), time_bound(goal)]
+    return [
+        specific(goal),
+        measurable(goal, key_results, standing=standing),
+        achievable(goal, best=best),
+        relevant(goal, parents=parents, descendant_ids=descendant_ids),
+        time_bound(goal),
+    ]

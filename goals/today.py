@@ -16,8 +16,9 @@ CHECK_IN_EVERY = timedelta(days=14)  # a goal without a check-in for this long i
 def to_acknowledge(request) -> dict | None:
     """Today's "To acknowledge": the person's pending definitions, oldest request first. One query (two when
     there are more than fit)."""
-    rows = list(definitions.pending_acknowledgements(request.user)
-                .select_related("definition__department")[:TODAY_LIMIT + 1])
+    rows = list(
+        definitions.pending_acknowledgements(request.user).select_related("definition__department")[: TODAY_LIMIT + 1]
+    )
     if not rows:
         return None
     more = len(rows) > TODAY_LIMIT
@@ -29,9 +30,13 @@ def your_goals(request) -> dict | None:
     """Goals the person owns in a cycle running today, and which of them had no check-in for two weeks. One
     query; nothing to say for someone who owns no current goal."""
     day = periods.today()
-    goals = list(Goal.objects.filter(owner=request.user, cycle__closed_at__isnull=True, cycle__start__lte=day,
-                                     cycle__end__gte=day)
-                 .annotate(last_check_in=Max("check_ins__created_at")).order_by("due_date", "title"))
+    goals = list(
+        Goal.objects.filter(
+            owner=request.user, cycle__closed_at__isnull=True, cycle__start__lte=day, cycle__end__gte=day
+        )
+        .annotate(last_check_in=Max("check_ins__created_at"))
+        .order_by("due_date", "title")
+    )
     if not goals:
         return None
     since = timezone.now() - CHECK_IN_EVERY
@@ -40,6 +45,11 @@ def your_goals(request) -> dict | None:
 
 
 def register() -> None:
-    today.register(key="definitions", title="To acknowledge", order=10, template="goals/_today_acknowledge.html",
-                   context=to_acknowledge)
+    today.register(
+        key="definitions",
+        title="To acknowledge",
+        order=10,
+        template="goals/_today_acknowledge.html",
+        context=to_acknowledge,
+    )
     today.register(key="goals", title="Your goals", order=40, template="goals/_goal_today.html", context=your_goals)

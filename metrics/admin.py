@@ -27,8 +27,16 @@ class TargetInline(admin.TabularInline):
 
 @admin.register(Metric)
 class MetricAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "department", "aggregation", "owner_kind", "frequency", "pending_buckets",
-                    "archived_at"]
+    list_display = [
+        "name",
+        "code",
+        "department",
+        "aggregation",
+        "owner_kind",
+        "frequency",
+        "pending_buckets",
+        "archived_at",
+    ]
     list_filter = ["aggregation", "owner_kind", "frequency", "direction", ("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "code", "department__name"]
     autocomplete_fields = ["department"]
@@ -48,10 +56,13 @@ class MetricAdmin(admin.ModelAdmin):
         failing = RollupFailure.objects.count()
         extra_context = (extra_context or {}) | {
             "title": "Metrics",
-            "subtitle": (f"Last rollup {last.finished_at:%Y-%m-%d %H:%M:%S} ({last.seconds:.2f}s, "
-                         f"{last.buckets} buckets); {sum(self._pending.values())} buckets pending"
-                         + (f"; {failing} failing (see Rollup failures)" if failing else ""))
-            if last else "No rollup has run yet",
+            "subtitle": (
+                f"Last rollup {last.finished_at:%Y-%m-%d %H:%M:%S} ({last.seconds:.2f}s, "
+                f"{last.buckets} buckets); {sum(self._pending.values())} buckets pending"
+                + (f"; {failing} failing (see Rollup failures)" if failing else "")
+            )
+            if last
+            else "No rollup has run yet",
         }
         return super().changelist_view(request, extra_context)
 
@@ -63,14 +74,23 @@ class MetricAdmin(admin.ModelAdmin):
             result = rollups.run()
         self.message_user(request, f"Rebuilt {result.buckets} buckets in {result.seconds:.2f}s.", messages.SUCCESS)
         if result.failed:
-            self.message_user(request, f"{result.failed} bucket key(s) could not be computed: see Rollup failures.",
-                              messages.WARNING)
+            self.message_user(
+                request, f"{result.failed} bucket key(s) could not be computed: see Rollup failures.", messages.WARNING
+            )
 
 
 @admin.register(Reading)
 class ReadingAdmin(admin.ModelAdmin):
-    list_display = ["metric", "person", "department", "measured_at", "value", "denominator", "source",
-                    "override_reason"]
+    list_display = [
+        "metric",
+        "person",
+        "department",
+        "measured_at",
+        "value",
+        "denominator",
+        "source",
+        "override_reason",
+    ]
     list_filter = ["source", "metric"]
     search_fields = ["metric__name", "person__username", "person__last_name", "note"]
     date_hierarchy = "day"
@@ -106,8 +126,17 @@ class RollupFailureAdmin(RecordAdmin):
     """Buckets the rollup could not compute (metrics.services.rollups): every other bucket is up to date, these
     are retried by every run until the readings at fault are corrected or deleted (the link lists them)."""
 
-    list_display = ["metric", "day", "period", "owner", "error", "attempts", "first_failed_at", "last_failed_at",
-                    "readings"]
+    list_display = [
+        "metric",
+        "day",
+        "period",
+        "owner",
+        "error",
+        "attempts",
+        "first_failed_at",
+        "last_failed_at",
+        "readings",
+    ]
     list_filter = ["period", "metric"]
     list_select_related = ["metric"]
     search_fields = ["metric__name", "metric__code", "error"]
@@ -120,8 +149,9 @@ class RollupFailureAdmin(RecordAdmin):
     @admin.display(description="readings of that day")
     def readings(self, obj):
         url = reverse("admin:metrics_reading_changelist")
-        return format_html('<a href="{}?metric__id__exact={}&day={}">readings</a>', url, obj.metric_id,
-                           obj.day.isoformat())
+        return format_html(
+            '<a href="{}?metric__id__exact={}&day={}">readings</a>', url, obj.metric_id, obj.day.isoformat()
+        )
 
 
 @admin.register(ReadingImport)
@@ -152,8 +182,16 @@ class ClosedPeriodAdmin(admin.ModelAdmin):
 
 @admin.register(Award)
 class AwardAdmin(admin.ModelAdmin):
-    list_display = ["title", "person", "closed_period", "score", "suggested", "confirmed", "confirmed_by",
-                    "confirmed_at"]
+    list_display = [
+        "title",
+        "person",
+        "closed_period",
+        "score",
+        "suggested",
+        "confirmed",
+        "confirmed_by",
+        "confirmed_at",
+    ]
     list_filter = ["suggested", "confirmed"]
     list_select_related = ["person", "closed_period__department", "confirmed_by"]
     search_fields = ["title", "person__username", "person__last_name"]

@@ -44,17 +44,24 @@ class Metric(models.Model):
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="metrics")
     name = models.CharField(max_length=120)
-    code = models.SlugField(max_length=80, unique=True,
-                            help_text="Unique short name used in CSV files and the API, e.g. first-contact-resolution.")
+    code = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="Unique short name used in CSV files and the API, e.g. first-contact-resolution.",
+    )
     description = models.TextField(blank=True, help_text="What is measured, how, and why it matters to customers.")
     unit = models.CharField(max_length=30, blank=True, help_text="Shown after values, e.g. %, tickets, hours.")
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
     aggregation = models.CharField(max_length=10, choices=Aggregation.choices, default=Aggregation.MEAN)
-    ratio_scale = models.FloatField(default=1, help_text="For ratios: multiply numerator/denominator by this, e.g. "
-                                                         "1000 for 'defects per 1,000 units', 100 for a percentage.")
+    ratio_scale = models.FloatField(
+        default=1,
+        help_text="For ratios: multiply numerator/denominator by this, e.g. "
+        "1000 for 'defects per 1,000 units', 100 for a percentage.",
+    )
     denominator_label = models.CharField(max_length=60, blank=True, help_text="For ratios, e.g. 'units shipped'.")
-    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.DAILY,
-                                 help_text="How often a reading is expected.")
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.DAILY, help_text="How often a reading is expected."
+    )
     owner_kind = models.CharField("readings belong to", max_length=12, choices=Owner.choices, default=Owner.PERSON)
     min_value = models.FloatField("lowest valid value", null=True, blank=True)
     max_value = models.FloatField("highest valid value", null=True, blank=True)
@@ -69,8 +76,10 @@ class Metric(models.Model):
         ordering = ["department__name", "name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), "department", name="metrics_metric_unique_name_per_department"),
-            models.CheckConstraint(condition=Q(min_value__isnull=True) | Q(max_value__isnull=True)
-                                   | Q(min_value__lte=F("max_value")), name="metrics_metric_range_ordered"),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True) | Q(max_value__isnull=True) | Q(min_value__lte=F("max_value")),
+                name="metrics_metric_range_ordered",
+            ),
             models.CheckConstraint(condition=Q(ratio_scale__gt=0), name="metrics_metric_ratio_scale_positive"),
             models.CheckConstraint(condition=Q(weight__gte=0), name="metrics_metric_weight_not_negative"),
         ]
@@ -104,15 +113,17 @@ class Target(models.Model):
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="targets")
     valid_from = models.DateField(null=True, blank=True, help_text="Empty: from the beginning.")
     target = models.FloatField(help_text="At or better than this is on track.")
-    warning = models.FloatField(null=True, blank=True,
-                                help_text="Between this and the target is at risk; worse is off track.")
+    warning = models.FloatField(
+        null=True, blank=True, help_text="Between this and the target is at risk; worse is off track."
+    )
 
     class Meta:
         ordering = ["metric", F("valid_from").asc(nulls_first=True)]
         constraints = [
             models.UniqueConstraint(fields=["metric", "valid_from"], name="metrics_target_one_per_start"),
-            models.UniqueConstraint(fields=["metric"], condition=Q(valid_from__isnull=True),
-                                    name="metrics_target_one_from_the_beginning"),
+            models.UniqueConstraint(
+                fields=["metric"], condition=Q(valid_from__isnull=True), name="metrics_target_one_from_the_beginning"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,8 +142,14 @@ class Reading(models.Model):
     # Indexes: every write pays for each one, so only those a query needs. The metric is the first column of
     # both unique indexes and of (metric, day); no page looks readings up by department or recorder.
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings", db_index=False)
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="readings", help_text="Set for per-person metrics.")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="readings",
+        help_text="Set for per-person metrics.",
+    )
     # The owning department: the metric's for department metrics, the person's (when read) for per-person ones.
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="readings", db_index=False)
     measured_at = models.DateTimeField()
@@ -141,22 +158,32 @@ class Reading(models.Model):
     denominator = models.FloatField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+", db_index=False)
-    override_reason = models.CharField(max_length=500, blank=True,
-                                       help_text="Why an admin recorded this in a closed period.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    override_reason = models.CharField(
+        max_length=500, blank=True, help_text="Why an admin recorded this in a closed period."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-measured_at"]
         constraints = [
-            models.UniqueConstraint(fields=["metric", "person", "measured_at"], condition=Q(person__isnull=False),
-                                    name="metrics_reading_one_per_person_and_time"),
-            models.UniqueConstraint(fields=["metric", "department", "measured_at"], condition=Q(person__isnull=True),
-                                    name="metrics_reading_one_per_department_and_time"),
-            models.CheckConstraint(condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
-                                   name="metrics_reading_denominator_positive"),
+            models.UniqueConstraint(
+                fields=["metric", "person", "measured_at"],
+                condition=Q(person__isnull=False),
+                name="metrics_reading_one_per_person_and_time",
+            ),
+            models.UniqueConstraint(
+                fields=["metric", "department", "measured_at"],
+                condition=Q(person__isnull=True),
+                name="metrics_reading_one_per_department_and_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
+                name="metrics_reading_denominator_positive",
+            ),
         ]
         indexes = [models.Index(fields=["metric", "day"], name="metrics_reading_by_metric_day")]
 
@@ -220,22 +247,35 @@ class Rollup(models.Model):
             # One index, in this column order, serves uniqueness, the rollup's upsert and its stale-bucket delete,
             # dashboards (these metrics, these owners, recent buckets) and the incremental rollup (one metric's
             # day buckets of one owner within a week or month). Every write pays for each index, so no second one.
-            models.UniqueConstraint(fields=["metric", "owner_type", "owner_id", "period", "start"],
-                                    name="metrics_rollup_one_per_bucket"),
+            models.UniqueConstraint(
+                fields=["metric", "owner_type", "owner_id", "period", "start"], name="metrics_rollup_one_per_bucket"
+            ),
             # Statistics are finite: PostgreSQL refuses an overflowing sum by itself, SQLite would store infinity
             # (and NaN as NULL); with this, both refuse such a bucket and the rollup records it as failed.
-            models.CheckConstraint(condition=_finite("total") & _finite("minimum") & _finite("maximum")
-                                   & _finite("last_value") & (Q(denominator__isnull=True) | _finite("denominator")),
-                                   name="metrics_rollup_statistics_finite"),
+            models.CheckConstraint(
+                condition=_finite("total")
+                & _finite("minimum")
+                & _finite("maximum")
+                & _finite("last_value")
+                & (Q(denominator__isnull=True) | _finite("denominator")),
+                name="metrics_rollup_statistics_finite",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.metric_id} {self.period} {self.start} {self.owner_type}{self.owner_id}"
 
     def value_for(self, metric: Metric) -> float | None:
-        return aggregate_value(metric.aggregation, n=self.n, total=self.total, minimum=self.minimum,
-                               maximum=self.maximum, last_value=self.last_value, denominator=self.denominator,
-                               ratio_scale=metric.ratio_scale)
+        return aggregate_value(
+            metric.aggregation,
+            n=self.n,
+            total=self.total,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            last_value=self.last_value,
+            denominator=self.denominator,
+            ratio_scale=metric.ratio_scale,
+        )
 
 
 def aggregate_value(aggregation, *, n, total, minimum, maximum, last_value, denominator, ratio_scale) -> float | None:
@@ -290,8 +330,12 @@ class RollupFailure(models.Model):
     day = models.DateField()
     owner_type = models.CharField(max_length=1)  # as RollupQueue: "p" person, "d" department
     owner_id = models.BigIntegerField()
-    period = models.CharField("failing bucket", max_length=5, choices=periods.PERIOD_CHOICES,
-                              help_text="The day, or the week or month containing it, that could not be computed.")
+    period = models.CharField(
+        "failing bucket",
+        max_length=5,
+        choices=periods.PERIOD_CHOICES,
+        help_text="The day, or the week or month containing it, that could not be computed.",
+    )
     error = models.TextField(help_text="What the database said.")
     first_failed_at = models.DateTimeField()
     last_failed_at = models.DateTimeField()
@@ -300,8 +344,9 @@ class RollupFailure(models.Model):
     class Meta:
         ordering = ["-last_failed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["metric", "day", "owner_type", "owner_id"],
-                                    name="metrics_rollup_failure_once_per_key"),
+            models.UniqueConstraint(
+                fields=["metric", "day", "owner_type", "owner_id"], name="metrics_rollup_failure_once_per_key"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -346,8 +391,9 @@ class Award(models.Model):
     suggested = models.BooleanField(default=False, help_text="Suggested by Keel's rule (not added by hand).")
     confirmed = models.BooleanField(default=False)
     # Who made it an award and when: awards are the basis of rewards, so the decision is on record.
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -388,8 +434,9 @@ class ReadingImport(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True,
-                                        help_text="Last sign of life of the worker running it (import_jobs.heartbeat).")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker running it (import_jobs.heartbeat)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     announced_at = models.DateTimeField(null=True, blank=True, help_text="When its page said it was imported.")
 

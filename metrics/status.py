@@ -59,8 +59,9 @@ def status(value: float | None, target, *, higher_is_better: bool, decimals: int
         return NO_TARGET
     if meets(value, target.target, higher_is_better=higher_is_better, decimals=decimals):
         return ON_TRACK
-    if target.warning is not None and meets(value, target.warning, higher_is_better=higher_is_better,
-                                            decimals=decimals):
+    if target.warning is not None and meets(
+        value, target.warning, higher_is_better=higher_is_better, decimals=decimals
+    ):
         return AT_RISK
     return OFF_TRACK
 

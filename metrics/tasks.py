@@ -22,7 +22,7 @@ def run_reading_import(self, job_id: int) -> bool:
     try:
         return import_jobs.run(job_id=job_id)
     except import_jobs.Retry as error:
-        raise self.retry(exc=error, countdown=min(30 * 2 ** self.request.retries, 600)) from error
+        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 600)) from error
 
 
 @shared_task

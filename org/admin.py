@@ -36,16 +36,24 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "email", "job_title", "department")}),
-        ("Role", {
-            "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
-            "description": "Staff are Keel admins. A person becomes a manager by being named a manager of a "
-                           "department (Departments).",
-        }),
+        (
+            "Role",
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "description": "Staff are Keel admins. A person becomes a manager by being named a manager of a "
+                "department (Departments).",
+            },
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "email", "first_name", "last_name", "department",
-                                                 "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "first_name", "last_name", "department", "password1", "password2"),
+            },
+        ),
     )
 
     @admin.display(description="name", ordering="last_name")
@@ -80,7 +88,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .select_related("parent")
             .prefetch_related("managers")
             .annotate(people_count=Count("members", distinct=True))

@@ -25,6 +25,9 @@ def account_key(request, credentials) -> str:
     e-mail, in any case), so every spelling of one account shares one count; the typed login otherwise."""
     login = str((credentials or {}).get("username") or "").strip()
     User = get_user_model()
-    username = (User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login))
-                .values_list("username", flat=True).first())
+    username = (
+        User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login))
+        .values_list("username", flat=True)
+        .first()
+    )
     return username or login.lower()

@@ -29,16 +29,109 @@ DIVISIONS = {
     "Facilities": ["Workplace", "Health & Safety"],
 }
 SUPPORT_DIVISIONS = ("Finance", "IT", "HR", "Facilities")
-REGIONS = ["North", "South", "East", "West", "Central", "Coastal", "Highlands", "Metro", "Valley", "Harbour",
-           "Lakeside", "Riverside", "Airport", "Downtown"]
-FIRST_NAMES = ["Ada", "Ben", "Chloe", "Dev", "Elif", "Farah", "Gus", "Hana", "Ivan", "Jia", "Kofi", "Lena",
-               "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Viktor", "Wen", "Xavi",
-               "Yara", "Zane", "Amara", "Bruno", "Carmen", "Dmitri", "Esme", "Felix", "Grace", "Hugo", "Ines",
-               "Jonas", "Kira", "Luca", "Maya", "Noah", "Olga", "Pablo", "Rhea", "Soren", "Talia", "Ugo"]
-LAST_NAMES = ["Okafor", "Lindqvist", "Moreau", "Nakamura", "Patel", "Rossi", "Schmidt", "Tanaka", "Walsh",
-              "Yilmaz", "Zhang", "Alvarez", "Brennan", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia",
-              "Haddad", "Ivanova", "Jensen", "Kowalski", "Larsen", "Mensah", "Novak", "O'Neill", "Petrov",
-              "Quispe", "Reyes", "Silva", "Thompson", "Ueda", "Varga", "Weber", "Xu", "Young", "Zimmermann"]
+REGIONS = [
+    "North",
+    "South",
+    "East",
+    "West",
+    "Central",
+    "Coastal",
+    "Highlands",
+    "Metro",
+    "Valley",
+    "Harbour",
+    "Lakeside",
+    "Riverside",
+    "Airport",
+    "Downtown",
+]
+FIRST_NAMES = [
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jia",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Xavi",
+    "Yara",
+    "Zane",
+    "Amara",
+    "Bruno",
+    "Carmen",
+    "Dmitri",
+    "Esme",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Luca",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pablo",
+    "Rhea",
+    "Soren",
+    "Talia",
+    "Ugo",
+]
+LAST_NAMES = [
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Patel",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Walsh",
+    "Yilmaz",
+    "Zhang",
+    "Alvarez",
+    "Brennan",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Mensah",
+    "Novak",
+    "O'Neill",
+    "Petrov",
+    "Quispe",
+    "Reyes",
+    "Silva",
+    "Thompson",
+    "Ueda",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Young",
+    "Zimmermann",
+]
 JOB_TITLES = {
     "Customer Service": ["Customer Advisor", "Senior Customer Advisor", "Team Lead"],
     "Operations": ["Operations Associate", "Logistics Coordinator", "Shift Lead"],
@@ -56,8 +149,7 @@ SIZES = {
 }
 
 
-def _department(*, name: str, code: str, parent: Department | None, description: str = "") -> tuple[Department,
-                                                                                                     bool]:
+def _department(*, name: str, code: str, parent: Department | None, description: str = "") -> tuple[Department, bool]:
     existing = Department.objects.filter(code=code).first()
     if existing:
         return existing, False
@@ -79,16 +171,14 @@ def seed_organization(*, rng: random.Random, size: str, stdout=None) -> str:
     plan = SIZES[size]
     password = make_password(DEMO_PASSWORD)  # hashed once: hashing per person would take minutes at 5,000
     new_departments = 0
-    root, created = _department(name=ORGANIZATION, code="meridian",
-                                parent=None, description="The whole organization.")
+    root, created = _department(name=ORGANIZATION, code="meridian", parent=None, description="The whole organization.")
     new_departments += created
 
     people: list[User] = []
     managers: list[tuple[Department, str]] = []
     used_usernames: set[str] = set(DEMO_LOGINS)
 
-    def person(department: Department, division: str, *, username: str | None = None,
-               title: str | None = None) -> User:
+    def person(department: Department, division: str, *, username: str | None = None, title: str | None = None) -> User:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         if username is None:
             stem = slugify(f"{first}.{last}").replace("-", ".")
@@ -97,9 +187,15 @@ def seed_organization(*, rng: random.Random, size: str, stdout=None) -> str:
                 n += 1
                 username = f"{stem}{n}"
         used_usernames.add(username)
-        user = User(username=username, first_name=first, last_name=last,
-                    email=f"{username}@meridian.example", password=password, department=department,
-                    job_title=title or rng.choice(JOB_TITLES[division]))
+        user = User(
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@meridian.example",
+            password=password,
+            department=department,
+            job_title=title or rng.choice(JOB_TITLES[division]),
+        )
         people.append(user)
         return user
 
@@ -108,8 +204,9 @@ def seed_organization(*, rng: random.Random, size: str, stdout=None) -> str:
         kind = "Serves the other departments." if division in SUPPORT_DIVISIONS else ""
         div, created = _department(name=division, code=div_code, parent=root, description=kind)
         new_departments += created
-        head = person(div, division, title=f"Head of {division}",
-                      username="manager" if division == "Customer Service" else None)
+        head = person(
+            div, division, title=f"Head of {division}", username="manager" if division == "Customer Service" else None
+        )
         managers.append((div, head.username))
         for team in _team_names(division, base_teams, plan["regional_teams"]):
             dept, created = _department(name=team, code=f"{div_code}-{slugify(team)}", parent=div)
@@ -121,9 +218,17 @@ def seed_organization(*, rng: random.Random, size: str, stdout=None) -> str:
                 is_demo_employee = division == "Customer Service" and team == "Front Line" and i == 0
                 person(dept, division, username="employee" if is_demo_employee else None)
 
-    admin = User(username="admin", first_name="Alex", last_name="Admin", email="admin@meridian.example",
-                 password=password, department=root, job_title="Quality Systems Administrator",
-                 is_staff=True, is_superuser=True)
+    admin = User(
+        username="admin",
+        first_name="Alex",
+        last_name="Admin",
+        email="admin@meridian.example",
+        password=password,
+        department=root,
+        job_title="Quality Systems Administrator",
+        is_staff=True,
+        is_superuser=True,
+    )
     people.append(admin)
     before = User.objects.count()
     User.objects.bulk_create(people, batch_size=1000, ignore_conflicts=True)
@@ -135,8 +240,10 @@ def seed_organization(*, rng: random.Random, size: str, stdout=None) -> str:
         [Through(department_id=d.pk, user_id=ids[u]) for d, u in managers], ignore_conflicts=True
     )
     total_departments = Department.objects.count()
-    return (f"organization: {total_departments} departments ({new_departments} new), "
-            f"{User.objects.count()} people ({created_people} new)")
+    return (
+        f"organization: {total_departments} departments ({new_departments} new), "
+        f"{User.objects.count()} people ({created_people} new)"
+    )
 
 
 def register() -> None:

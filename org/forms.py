@@ -21,7 +21,8 @@ class SignInForm(AuthenticationForm):
     """Django's sign-in form; django-axes counts its failures per account and client address (settings.AXES_*)."""
 
     username = forms.CharField(
-        label="Username or e-mail", max_length=254,
+        label="Username or e-mail",
+        max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
     )
     error_messages = {
@@ -39,8 +40,9 @@ class SignInForm(AuthenticationForm):
             # django-axes marks the request when this account is locked at this address (now or before).
             if getattr(self.request, "axes_locked_out", False):
                 minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
-                raise forms.ValidationError(self.error_messages["locked"], code="locked",
-                                            params={"minutes": minutes}) from error
+                raise forms.ValidationError(
+                    self.error_messages["locked"], code="locked", params={"minutes": minutes}
+                ) from error
             raise
 
 
@@ -51,8 +53,10 @@ def locked_out_response(request, original_response, credentials=None):
         return original_response
     from django.http import HttpResponse
 
-    return HttpResponse(SignInForm.error_messages["locked"] % {
-        "minutes": math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)}, status=429)
+    return HttpResponse(
+        SignInForm.error_messages["locked"] % {"minutes": math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)},
+        status=429,
+    )
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
@@ -62,12 +66,14 @@ class OutboxPasswordResetForm(PasswordResetForm):
     says the same either way, so it reveals nothing about accounts.
     """
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
         prefix = "password-reset:" + hashlib.sha256(to_email.strip().lower().encode()).hexdigest()[:40] + ":"
         now = timezone.now()
-        sent = OutgoingEmail.objects.filter(dedup_key__startswith=prefix,
-                                            created_at__gte=now - timedelta(hours=1)).count()
+        sent = OutgoingEmail.objects.filter(
+            dedup_key__startswith=prefix, created_at__gte=now - timedelta(hours=1)
+        ).count()
         if sent >= settings.PASSWORD_RESET_EMAILS_PER_HOUR:
             log.info("password reset: %s e-mails in the last hour to one address, no more sent", sent)
             return

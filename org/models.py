@@ -124,8 +124,9 @@ class Department(models.Model):
         Department.objects.filter(pk=self.pk).update(path=new_path, depth=new_depth)
         if old_path:
             Department.objects.subtree_of(old_path).exclude(pk=self.pk).update(
-                path=Concat(Value(new_path), Substr("path", Length(Value(old_path)) + 1),
-                            output_field=models.CharField()),
+                path=Concat(
+                    Value(new_path), Substr("path", Length(Value(old_path)) + 1), output_field=models.CharField()
+                ),
                 depth=F("depth") + (new_depth - old_depth),
             )
         self.path, self.depth = new_path, new_depth

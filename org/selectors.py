@@ -26,8 +26,7 @@ def departments_with_figures(queryset):
     return (
         queryset.with_head_count()
         .annotate(subtree_head_count=people_in_subtree_count())
-        .prefetch_related(Prefetch("managers", queryset=User.objects.only("id", "username", "first_name",
-                                                                             "last_name")))
+        .prefetch_related(Prefetch("managers", queryset=User.objects.only("id", "username", "first_name", "last_name")))
     )
 
 
@@ -68,8 +67,14 @@ def team_overview(request) -> dict:
     if user.department_id:
         department = Department.objects.prefetch_related("managers").with_head_count().get(pk=user.department_id)
         ancestors = list(Department.objects.ancestors_of(department))
-    overview = {"role": role, "department": department, "ancestors": ancestors,
-                "managed_departments": 0, "managed_people": 0, "directly_managed": []}
+    overview = {
+        "role": role,
+        "department": department,
+        "ancestors": ancestors,
+        "managed_departments": 0,
+        "managed_people": 0,
+        "directly_managed": [],
+    }
     if role != access.EMPLOYEE:
         overview["managed_departments"] = access.managed_departments(user).count()
         overview["managed_people"] = access.visible_people(user).filter(is_active=True).exclude(pk=user.pk).count()

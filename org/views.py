@@ -26,11 +26,15 @@ def organization(request):
     departments = selectors.departments_with_figures(access.organization_chart(request.user))
     rows = selectors.flatten(selectors.as_tree(departments))
     visible = {d.pk for d in rows if access.can_see(request.user, d)}
-    return render(request, "org/organization.html", {
-        "rows": rows,
-        "linkable": visible,
-        "totals": selectors.organization_totals(),
-    })
+    return render(
+        request,
+        "org/organization.html",
+        {
+            "rows": rows,
+            "linkable": visible,
+            "totals": selectors.organization_totals(),
+        },
+    )
 
 
 def department(request, pk):
@@ -39,13 +43,17 @@ def department(request, pk):
     children = selectors.departments_with_figures(dept.children.all()).order_by("name")
     members = dept.members.filter(is_active=True).order_by("last_name", "first_name", "username")
     page = Paginator(members, 50).get_page(request.GET.get("page"))
-    return render(request, "org/department.html", {
-        "department": figures,
-        "ancestors": type(dept).objects.ancestors_of(dept),
-        "children": children,
-        "members": page,
-        "can_manage": access.can_manage(request.user, dept),
-    })
+    return render(
+        request,
+        "org/department.html",
+        {
+            "department": figures,
+            "ancestors": type(dept).objects.ancestors_of(dept),
+            "children": children,
+            "members": page,
+            "can_manage": access.can_manage(request.user, dept),
+        },
+    )
 
 
 @login_not_required
@@ -68,5 +76,6 @@ def healthz(request):
         log.error("healthz: broker unreachable: %s", error)
         broker.update(ok=False, error=type(error).__name__)
     status = "ok" if database["ok"] and broker["ok"] else ("degraded" if database["ok"] else "down")
-    return JsonResponse({"status": status, "database": database, "broker": broker},
-                        status=200 if database["ok"] else 503)
+    return JsonResponse(
+        {"status": status, "database": database, "broker": broker}, status=200 if database["ok"] else 503
+    )

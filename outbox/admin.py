@@ -39,8 +39,19 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     search_fields = ["to", "subject", "dedup_key"]
     date_hierarchy = "created_at"
     # The body is shown with its links hidden; the raw fields are not in the form at all.
-    fields = ["to", "subject", "shown_body", "attachments", "dedup_key", "created_at", "attempts", "claimed_until",
-              "sent_at", "failed_at", "last_error"]
+    fields = [
+        "to",
+        "subject",
+        "shown_body",
+        "attachments",
+        "dedup_key",
+        "created_at",
+        "attempts",
+        "claimed_until",
+        "sent_at",
+        "failed_at",
+        "last_error",
+    ]
     readonly_fields = fields
     actions = ["retry"]
 

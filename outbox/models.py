@@ -39,8 +39,9 @@ class OutgoingEmail(models.Model):
         verbose_name = "outgoing e-mail"
         indexes = [
             models.Index(
-                fields=["created_at"], name="outbox_pending_by_age", condition=Q(sent_at__isnull=True,
-                                                                               failed_at__isnull=True)
+                fields=["created_at"],
+                name="outbox_pending_by_age",
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
             ),
         ]
 

@@ -25,16 +25,22 @@ class SendFailed(Exception):
     """Sending failed this time and the message will be tried again."""
 
 
-def queue_email(*, to: str, subject: str, body: str, html_body: str = "", attachments=(),
-                dedup_key: str | None = None) -> OutgoingEmail:
+def queue_email(
+    *, to: str, subject: str, body: str, html_body: str = "", attachments=(), dedup_key: str | None = None
+) -> OutgoingEmail:
     """Store a message and nudge a worker to send it once the surrounding transaction commits.
 
     With a dedup_key, queueing the same message twice returns the existing row and sends nothing more.
     """
     from outbox.tasks import send_email
 
-    defaults = {"to": to, "subject": subject[:255], "body": body, "html_body": html_body,
-                "attachments": list(attachments)}
+    defaults = {
+        "to": to,
+        "subject": subject[:255],
+        "body": body,
+        "html_body": html_body,
+        "attachments": list(attachments),
+    }
     if dedup_key:
         email, created = OutgoingEmail.objects.get_or_create(dedup_key=dedup_key, defaults=defaults)
     else:
@@ -47,8 +53,10 @@ def queue_email(*, to: str, subject: str, body: str, html_body: str = "", attach
 def claim(*, email_id: int) -> OutgoingEmail | None:
     """Take the message for this worker with a conditional UPDATE; None if it is sent, failed or held."""
     now = timezone.now()
-    taken = OutgoingEmail.objects.claimable(now).filter(pk=email_id).update(
-        claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1
+    taken = (
+        OutgoingEmail.objects.claimable(now)
+        .filter(pk=email_id)
+        .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
     )
     return OutgoingEmail.objects.get(pk=email_id) if taken else None
 
@@ -71,7 +79,8 @@ def send_claimed(*, email: OutgoingEmail) -> None:
     except Exception as error:  # any transport failure is recorded, never lost
         gave_up = email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
         OutgoingEmail.objects.filter(pk=email.pk).update(
-            claimed_until=None, last_error=f"{type(error).__name__}: {error}"[:2000],
+            claimed_until=None,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
             failed_at=timezone.now() if gave_up else None,
         )
         log.warning("e-mail %s attempt %s failed: %s", email.pk, email.attempts, error)
@@ -79,8 +88,9 @@ def send_claimed(*, email: OutgoingEmail) -> None:
             return
         raise SendFailed(str(error)) from error
     # Once sent, the text is dropped: it may hold a password-reset or answer link, which no one should read later.
-    OutgoingEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), claimed_until=None, last_error="",
-                                                     body=SENT_BODY, html_body="")
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        sent_at=timezone.now(), claimed_until=None, last_error="", body=SENT_BODY, html_body=""
+    )
 
 
 def send(*, email_id: int) -> bool:

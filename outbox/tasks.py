@@ -11,7 +11,7 @@ def send_email(self, email_id: int) -> bool:
         return services.send(email_id=email_id)
     except services.SendFailed as error:
         # Backoff 30 s, 60 s, 120 s ... capped at 30 min; the attempt count in the row decides when to stop.
-        raise self.retry(exc=error, countdown=min(30 * 2 ** self.request.retries, 1800)) from error
+        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 1800)) from error
 
 
 @shared_task

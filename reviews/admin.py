@@ -18,8 +18,16 @@ from reviews.models import (
 
 @admin.register(ReviewSeries)
 class ReviewSeriesAdmin(admin.ModelAdmin):
-    list_display = ["title", "week_of_month", "weekday", "every_months", "local_time", "time_zone", "facilitator",
-                    "ended_at"]
+    list_display = [
+        "title",
+        "week_of_month",
+        "weekday",
+        "every_months",
+        "local_time",
+        "time_zone",
+        "facilitator",
+        "ended_at",
+    ]
     filter_horizontal = ["definitions", "invited_departments", "invited_people"]
     raw_id_fields = ["facilitator", "created_by"]
 

@@ -55,8 +55,9 @@ class ReviewSeries(models.Model):
     class Meta:
         verbose_name_plural = "review series"
         constraints = [
-            models.CheckConstraint(condition=Q(every_months__gte=1, every_months__lte=24),
-                                   name="reviews_series_every_1_to_24_months"),
+            models.CheckConstraint(
+                condition=Q(every_months__gte=1, every_months__lte=24), name="reviews_series_every_1_to_24_months"
+            ),
             models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="reviews_series_duration_min_5"),
         ]
 
@@ -69,8 +70,12 @@ def _invitation_count(response: str | None = None):
     rows = Invitation.objects.filter(session=OuterRef("pk"))
     if response:
         rows = rows.filter(response=response)
-    return Coalesce(Subquery(rows.order_by().values("session").annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), Value(0))
+    return Coalesce(
+        Subquery(
+            rows.order_by().values("session").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+        ),
+        Value(0),
+    )
 
 
 class ReviewSessionQuerySet(models.QuerySet):
@@ -79,13 +84,14 @@ class ReviewSessionQuerySet(models.QuerySet):
         counts, as subqueries: one query whatever the number of sessions. The facilitator comes along."""
         mine = Invitation.objects.filter(session=OuterRef("pk"), person=person)
         return self.select_related("facilitator").annotate(
-            my_response=Subquery(mine.values("response")[:1]), invited=_invitation_count(),
-            accepted=_invitation_count(Invitation.Response.ACCEPTED))
+            my_response=Subquery(mine.values("response")[:1]),
+            invited=_invitation_count(),
+            accepted=_invitation_count(Invitation.Response.ACCEPTED),
+        )
 
 
 class ReviewSession(models.Model):
-    series = models.ForeignKey(ReviewSeries, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="sessions")
+    series = models.ForeignKey(ReviewSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     occurrence = models.DateField(null=True, blank=True, help_text="For a series: the local day it was made for.")
     detached = models.BooleanField(default=False, help_text="Edited on its own: series edits leave it alone.")
     title = models.CharField(max_length=160)
@@ -101,8 +107,10 @@ class ReviewSession(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
     sequence = models.PositiveIntegerField(
-        default=0, help_text="The calendar files' SEQUENCE (RFC 5545): raised by every change sent to invitees "
-                             "(moved, cancelled), and carried by every later file of the session.")
+        default=0,
+        help_text="The calendar files' SEQUENCE (RFC 5545): raised by every change sent to invitees "
+        "(moved, cancelled), and carried by every later file of the session.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -111,8 +119,11 @@ class ReviewSession(models.Model):
     class Meta:
         ordering = ["starts_at"]
         constraints = [
-            models.UniqueConstraint(fields=["series", "occurrence"], condition=Q(series__isnull=False),
-                                    name="reviews_session_one_per_occurrence"),
+            models.UniqueConstraint(
+                fields=["series", "occurrence"],
+                condition=Q(series__isnull=False),
+                name="reviews_session_one_per_occurrence",
+            ),
             models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="reviews_session_duration_min_5"),
         ]
         indexes = [models.Index(fields=["starts_at"], name="reviews_session_by_start")]
@@ -183,20 +194,23 @@ class RefresherProgramme(models.Model):
 
     name = models.CharField(max_length=160)
     definitions = models.ManyToManyField(QualityDefinition, related_name="refresher_programmes")
-    departments = models.ManyToManyField(Department, related_name="refresher_programmes",
-                                         help_text="Everyone in these departments and below them.")
+    departments = models.ManyToManyField(
+        Department, related_name="refresher_programmes", help_text="Everyone in these departments and below them."
+    )
     every_months = models.PositiveSmallIntegerField(default=6)
     window = models.CharField(max_length=10, choices=Window.choices, default=Window.ROLLING)
-    fixed_date = models.DateField(null=True, blank=True,
-                                  help_text="Fixed window: the first deadline; later ones follow every N months.")
+    fixed_date = models.DateField(
+        null=True, blank=True, help_text="Fixed window: the first deadline; later ones follow every N months."
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(every_months__gte=1), name="reviews_programme_every_1_month_or_more"),
-            models.CheckConstraint(condition=~Q(window="fixed") | Q(fixed_date__isnull=False),
-                                   name="reviews_programme_fixed_needs_date"),
+            models.CheckConstraint(
+                condition=~Q(window="fixed") | Q(fixed_date__isnull=False), name="reviews_programme_fixed_needs_date"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,8 +227,11 @@ class Quiz(models.Model):
 
     class Meta:
         verbose_name_plural = "quizzes"
-        constraints = [models.CheckConstraint(condition=Q(pass_mark__gte=0, pass_mark__lte=100),
-                                              name="reviews_quiz_pass_mark_0_100")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=0, pass_mark__lte=100), name="reviews_quiz_pass_mark_0_100"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Quiz: {self.definition}"

@@ -1,9 +1,9 @@
 """Shared fixtures: fast, isolated settings and the alice / bob / charlie organization.
 
-    Acme (root)                admin: staff, sees everything
-    ├── Support   alice manages it          bob is a member of Support › Front Line
-    │   └── Front Line
-    └── Sales     charlie manages it (an outsider to Support)
+Acme (root)                admin: staff, sees everything
+├── Support   alice manages it          bob is a member of Support › Front Line
+│   └── Front Line
+└── Sales     charlie manages it (an outsider to Support)
 """
 
 from types import SimpleNamespace
@@ -36,8 +36,10 @@ def _controlled_clock(request):
 def _fast_isolated_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     cache.clear()
     # Tasks run inline when their transaction commits, so unit tests see their effects.
     celery_app.conf.task_always_eager = True
@@ -54,9 +56,18 @@ def org(db):
     alice = UserFactory(username="alice", first_name="Alice", last_name="Archer", department=support)
     bob = UserFactory(username="bob", first_name="Bob", last_name="Baker", department=front_line)
     charlie = UserFactory(username="charlie", first_name="Charlie", last_name="Cole", department=sales)
-    admin = UserFactory(username="root", first_name="Ada", last_name="Admin", department=acme, is_staff=True,
-                        is_superuser=True)
+    admin = UserFactory(
+        username="root", first_name="Ada", last_name="Admin", department=acme, is_staff=True, is_superuser=True
+    )
     support.managers.add(alice)
     sales.managers.add(charlie)
-    return SimpleNamespace(acme=acme, support=support, front_line=front_line, sales=sales,
-                           alice=alice, bob=bob, charlie=charlie, admin=admin)
+    return SimpleNamespace(
+        acme=acme,
+        support=support,
+        front_line=front_line,
+        sales=sales,
+        alice=alice,
+        bob=bob,
+        charlie=charlie,
+        admin=admin,
+    )

@@ -23,6 +23,7 @@ TEST_NOW = datetime.fromisoformat(os.environ.get("KEEL_TEST_NOW") or "2026-11-25
 
 # --- signing in and counting queries (the test client) -----------------------------------------------------------
 
+
 def signed_in(client, user):
     """The test client, signed in as user (no password, no login page)."""
     client.force_login(user)
@@ -40,6 +41,7 @@ def count_queries(client, url: str, *, user=None) -> int:
 
 # --- growing data for query pins ---------------------------------------------------------------------------------
 
+
 def grow_teams(parent, *, teams: int, people: int) -> tuple[list, list]:
     """`teams` new departments below parent and `people` new people spread over them in turn (the first person
     in the first team): (teams, people). A page whose queries are pinned must run as many with them as without."""
@@ -48,6 +50,7 @@ def grow_teams(parent, *, teams: int, people: int) -> tuple[list, list]:
 
 
 # --- e-mails -----------------------------------------------------------------------------------------------------
+
 
 def emails_to(person) -> list[OutgoingEmail]:
     """The e-mails queued in the outbox for the person's address, oldest first."""

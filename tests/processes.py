@@ -13,8 +13,9 @@ class Watched:
 
     def __init__(self, command: list[str], *, env: dict, cwd: Path):
         self.lines: list[str] = []
-        self.process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
         threading.Thread(target=self._collect, daemon=True).start()
 
     def _collect(self) -> None:

@@ -50,7 +50,7 @@ HOSTILE = {
     "far future": "9999-12-31",
     "far past": "0001-01-01",
     "long text": "x" * 10_000,
-    "formula": "＝HYPERLINK(\"http://evil.example\",\"click\")",
+    "formula": '＝HYPERLINK("http://evil.example","click")',
 }
 ROLES = ("charlie", "bob", "alice", "admin")
 SKIPPED_ACTIONS = ("/accounts/logout/",)  # signing out would end the role's walk
@@ -62,25 +62,48 @@ def scene(org):
     """One of each kind of object a URL can name, in Support (alice's), visible to bob, foreign to charlie."""
     metric = MetricFactory(department=org.support, name="First reply time", code="reply")
     TargetFactory(metric=metric)
-    record_readings(rows=[ReadingRow(metric=metric, person=org.bob, measured_at=TEST_NOW - timedelta(days=20 + n),
-                                     value=5 + n) for n in range(3)], recorded_by=org.admin, source=Reading.Source.FORM)
+    record_readings(
+        rows=[
+            ReadingRow(metric=metric, person=org.bob, measured_at=TEST_NOW - timedelta(days=20 + n), value=5 + n)
+            for n in range(3)
+        ],
+        recorded_by=org.admin,
+        source=Reading.Source.FORM,
+    )
     rollups.run()
-    closed = awards.close_period(department=org.support, period="week", start=(TEST_NOW - timedelta(days=21)).date(),
-                                 rule="all_on_target", top_n=3, closed_by=org.alice)
+    closed = awards.close_period(
+        department=org.support,
+        period="week",
+        start=(TEST_NOW - timedelta(days=21)).date(),
+        rule="all_on_target",
+        top_n=3,
+        closed_by=org.alice,
+    )
     award = awards.add_award(closed_period=closed, person=org.bob, title="Star of the week", added_by=org.alice)
     definition = published_definition(department=org.support)
     QualityDefinitionFactory(department=org.support, title="A draft")
     cycle = GoalCycleFactory()
     top = GoalFactory(cycle=cycle, title="Delight customers", owner=org.admin)
-    goal = GoalFactory(cycle=cycle, department=org.support, owner=org.alice, metric=metric, baseline=10, target=5,
-                       direction="decrease", parents=[top], milestones=[("Survey", 1, None)])
+    goal = GoalFactory(
+        cycle=cycle,
+        department=org.support,
+        owner=org.alice,
+        metric=metric,
+        baseline=10,
+        target=5,
+        direction="decrease",
+        parents=[top],
+        milestones=[("Survey", 1, None)],
+    )
     CheckInFactory(goal=goal)
-    session = scheduling.schedule_session(by=org.admin, details=details(org, people=[org.bob]),
-                                          starts_at=TEST_NOW + timedelta(days=7))
+    session = scheduling.schedule_session(
+        by=org.admin, details=details(org, people=[org.bob]), starts_at=TEST_NOW + timedelta(days=7)
+    )
     ActionItemFactory(session=session, owner=org.bob)
     invitation = session.invitations.get(person=org.bob)
-    series = scheduling.create_series(by=org.admin, details=details(org), pattern=quarterly(
-        (TEST_NOW + timedelta(days=40)).date().replace(day=1)))
+    series = scheduling.create_series(
+        by=org.admin, details=details(org), pattern=quarterly((TEST_NOW + timedelta(days=40)).date().replace(day=1))
+    )
     RefresherProgrammeFactory(definitions=[definition], departments=[org.support])
     quiz = make_quiz(definition)
     attempt = quizzes.start_attempt(quiz=quiz, person=org.bob)
@@ -92,8 +115,10 @@ def scene(org):
     readings_csv = SimpleUploadedFile("r.csv", b"metric,person,measured_at,value\nreply,bob,2026-11-02,5\n")
     customers_csv = SimpleUploadedFile("c.csv", b"name,email\nHarbour Books,h@example.com\n")
     values = {
-        "password_reset_confirm": {"uidb64": urlsafe_base64_encode(force_bytes(org.bob.pk)),
-                                   "token": default_token_generator.make_token(org.bob)},
+        "password_reset_confirm": {
+            "uidb64": urlsafe_base64_encode(force_bytes(org.bob.pk)),
+            "token": default_token_generator.make_token(org.bob),
+        },
         "org:department": {"pk": org.support.pk},
         "goals:definition": {"pk": definition.pk},
         "goals:goal": {"pk": goal.pk},
@@ -113,8 +138,11 @@ def scene(org):
         "reviews:programme": {"pk": quiz.definition.refresher_programmes.get().pk},
         "customers:customer": {"pk": customer.pk},
         "customers:internal": {"department_pk": org.support.pk},
-        "customers:import": {"token": uploads.keep(user=org.alice, upload=customers_csv, kind="customers",
-                                                   data={"department": org.support.pk}).token},
+        "customers:import": {
+            "token": uploads.keep(
+                user=org.alice, upload=customers_csv, kind="customers", data={"department": org.support.pk}
+            ).token
+        },
         "customers:campaign": {"pk": draft.pk},
         "customers:results": {"pk": campaign.pk},
         "customers:follow_up": {"pk": FollowUp.objects.filter(campaign=campaign).first().pk},
@@ -126,23 +154,42 @@ def scene(org):
 # Which entry of the scene's values fills a URL's parameters: the URL name, or a shorter key its name starts with.
 PATH_VALUES = {
     "org:department": "org:department",
-    "goals:definition": "goals:definition", "goals:goal": "goals:goal", "goals:check_in": "goals:goal",
-    "goals:cycle_close": "goals:cycle", "goals:carry_over": "goals:cycle",
-    "metrics:department": "metrics:department", "metrics:metric": "metrics:metric",
-    "metrics:import_": "metrics:import", "metrics:scorecard": "metrics:scorecard",
-    "metrics:closed_period": "metrics:closed_period", "metrics:award_add": "metrics:closed_period",
+    "goals:definition": "goals:definition",
+    "goals:goal": "goals:goal",
+    "goals:check_in": "goals:goal",
+    "goals:cycle_close": "goals:cycle",
+    "goals:carry_over": "goals:cycle",
+    "metrics:department": "metrics:department",
+    "metrics:metric": "metrics:metric",
+    "metrics:import_": "metrics:import",
+    "metrics:scorecard": "metrics:scorecard",
+    "metrics:closed_period": "metrics:closed_period",
+    "metrics:award_add": "metrics:closed_period",
     "metrics:award_": "metrics:award",
-    "reviews:session": "reviews:session", "reviews:respond": "reviews:session", "reviews:cancel": "reviews:session",
-    "reviews:attendance": "reviews:session", "reviews:minutes": "reviews:session",
-    "reviews:action_add": "reviews:session", "reviews:action_done": "reviews:action",
-    "reviews:series": "reviews:series", "reviews:answer": "reviews:answer", "reviews:quiz_edit": "reviews:quiz",
-    "reviews:quiz_submit": "reviews:attempt", "reviews:quiz_result": "reviews:attempt", "reviews:quiz": "reviews:quiz",
+    "reviews:session": "reviews:session",
+    "reviews:respond": "reviews:session",
+    "reviews:cancel": "reviews:session",
+    "reviews:attendance": "reviews:session",
+    "reviews:minutes": "reviews:session",
+    "reviews:action_add": "reviews:session",
+    "reviews:action_done": "reviews:action",
+    "reviews:series": "reviews:series",
+    "reviews:answer": "reviews:answer",
+    "reviews:quiz_edit": "reviews:quiz",
+    "reviews:quiz_submit": "reviews:attempt",
+    "reviews:quiz_result": "reviews:attempt",
+    "reviews:quiz": "reviews:quiz",
     "reviews:programme_edit": "reviews:programme",
-    "customers:customer_": "customers:customer", "customers:internal": "customers:internal",
-    "customers:import_": "customers:import", "customers:campaign_results": "customers:results",
-    "customers:record_scores": "customers:results", "customers:propose_revision": "customers:results",
-    "customers:campaign": "customers:campaign", "customers:follow_up": "customers:follow_up",
-    "respond:answer": "respond:answer", "password_reset_confirm": "password_reset_confirm",
+    "customers:customer_": "customers:customer",
+    "customers:internal": "customers:internal",
+    "customers:import_": "customers:import",
+    "customers:campaign_results": "customers:results",
+    "customers:record_scores": "customers:results",
+    "customers:propose_revision": "customers:results",
+    "customers:campaign": "customers:campaign",
+    "customers:follow_up": "customers:follow_up",
+    "respond:answer": "respond:answer",
+    "password_reset_confirm": "password_reset_confirm",
 }
 
 
@@ -213,8 +260,9 @@ class FormParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = {k: (v or "") for k, v in attrs}
         if tag == "form":
-            self._form = Form(a.get("method", "get").lower(), urlsplit(a.get("action") or self.page_path).path
-                              or self.page_path)
+            self._form = Form(
+                a.get("method", "get").lower(), urlsplit(a.get("action") or self.page_path).path or self.page_path
+            )
             self.forms.append(self._form)
         elif tag == "a" and a.get("href", "").startswith(("?", self.page_path + "?")):
             self.links.setdefault(self.page_path, {}).update(dict(parse_qsl(urlsplit(a["href"]).query)))
@@ -266,10 +314,15 @@ class FormParser(HTMLParser):
             self._textarea = None
 
 
-PLAUSIBLE = {"date": (TEST_NOW + timedelta(days=10)).date().isoformat(),
-             "datetime-local": (TEST_NOW - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-             "time": "10:00", "number": "1", "email": "someone@example.com", "url": "https://example.com/",
-             "month": (TEST_NOW + timedelta(days=40)).strftime("%Y-%m")}
+PLAUSIBLE = {
+    "date": (TEST_NOW + timedelta(days=10)).date().isoformat(),
+    "datetime-local": (TEST_NOW - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+    "time": "10:00",
+    "number": "1",
+    "email": "someone@example.com",
+    "url": "https://example.com/",
+    "month": (TEST_NOW + timedelta(days=40)).strftime("%Y-%m"),
+}
 
 
 def baseline(form: Form) -> dict[str, list[str]]:
@@ -290,9 +343,13 @@ def baseline(form: Form) -> dict[str, list[str]]:
 # once as well): a number field takes huge numbers, a date field far dates, a text field long and formula text.
 FIELD_KINDS = {
     "number": ("huge integer", "huge float"),
-    "date": ("far future", "far past"), "datetime-local": ("far future", "far past"), "month": ("far future",),
+    "date": ("far future", "far past"),
+    "datetime-local": ("far future", "far past"),
+    "month": ("far future",),
     "time": ("huge integer",),
-    "select": ("huge integer",), "checkbox": ("huge integer",), "radio": ("huge integer",),
+    "select": ("huge integer",),
+    "checkbox": ("huge integer",),
+    "radio": ("huge integer",),
     "hidden": ("huge integer", "far future", "long text"),
     "file": ("long text",),
 }
@@ -363,8 +420,10 @@ def test_no_hostile_input_gives_a_server_error(scene, role, settings):
     client.force_login(org.admin if role == "admin" else getattr(org, role))
     walk = Walk(client, role)
     got_request_exception.connect(
-        lambda sender, request=None, **kw: walk.exceptions.append(repr(sys.exc_info()[1])[:300]), weak=False,
-        dispatch_uid="hostile-walk")
+        lambda sender, request=None, **kw: walk.exceptions.append(repr(sys.exc_info()[1])[:300]),
+        weak=False,
+        dispatch_uid="hostile-walk",
+    )
     logger = logging.getLogger("django.request")
     level, logger.level = logger.level, logging.CRITICAL  # each 4xx and 5xx would be logged; they are counted here
     started = time.monotonic()
@@ -383,8 +442,10 @@ def test_no_hostile_input_gives_a_server_error(scene, role, settings):
         logger.level = level
         got_request_exception.disconnect(dispatch_uid="hostile-walk")
     seconds = time.monotonic() - started
-    print(f"\nhostile input as {role}: {len(urls)} URLs, {len(walk.seen_forms)} forms and filters attacked, "
-          f"{walk.tried} requests in {seconds:.1f}s, by status class {dict(sorted(walk.statuses.items()))}, "
-          f"{len(walk.errors)} 5xx")
+    print(
+        f"\nhostile input as {role}: {len(urls)} URLs, {len(walk.seen_forms)} forms and filters attacked, "
+        f"{walk.tried} requests in {seconds:.1f}s, by status class {dict(sorted(walk.statuses.items()))}, "
+        f"{len(walk.errors)} 5xx"
+    )
     assert walk.tried > 200
     assert walk.errors == [], "\n".join(walk.errors[:40]) + f"\n({len(walk.errors)} in all)"

@@ -13,28 +13,39 @@ from org.models import Department
 
 
 class CampaignForm(BoundedDatesMixin, forms.Form):
-    definition = forms.ModelChoiceField(queryset=QualityDefinition.objects.none(), label="Quality definition",
-                                        help_text="Each acceptance criterion of its published version becomes a "
-                                                  "question.")
+    definition = forms.ModelChoiceField(
+        queryset=QualityDefinition.objects.none(),
+        label="Quality definition",
+        help_text="Each acceptance criterion of its published version becomes a question.",
+    )
     department = forms.ModelChoiceField(queryset=Department.objects.none(), help_text="Whose customers are asked.")
     title = forms.CharField(max_length=200, required=False, help_text="Empty: “Reality check: <definition>”.")
     audience = forms.ChoiceField(choices=Customer.Kind.choices, initial=Customer.Kind.EXTERNAL)
-    sample_size = forms.IntegerField(min_value=1, max_value=MAX_SAMPLE_SIZE, required=False,
-                                     help_text="How many to ask…")
-    sample_percent = forms.FloatField(min_value=0.1, max_value=100, required=False, label="or a percentage",
-                                      help_text="…or this share of the eligible ones.")
-    stratify_by_segment = forms.BooleanField(required=False, label="Stratify by segment",
-                                             help_text="Each segment in proportion to its size.")
-    exclude_days = forms.IntegerField(min_value=0, max_value=MAX_EXCLUDE_DAYS, initial=90,
-                                      label="Skip those asked in the last (days)")
+    sample_size = forms.IntegerField(
+        min_value=1, max_value=MAX_SAMPLE_SIZE, required=False, help_text="How many to ask…"
+    )
+    sample_percent = forms.FloatField(
+        min_value=0.1,
+        max_value=100,
+        required=False,
+        label="or a percentage",
+        help_text="…or this share of the eligible ones.",
+    )
+    stratify_by_segment = forms.BooleanField(
+        required=False, label="Stratify by segment", help_text="Each segment in proportion to its size."
+    )
+    exclude_days = forms.IntegerField(
+        min_value=0, max_value=MAX_EXCLUDE_DAYS, initial=90, label="Skip those asked in the last (days)"
+    )
     ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
     include_nps = forms.BooleanField(required=False, label="Add the NPS question (0–10)")
     include_csat = forms.BooleanField(required=False, label="Add the CSAT question (1–5)")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["definition"].queryset = visible_definitions(user).filter(retired_at__isnull=True) \
-            .select_related("department").order_by("title")
+        self.fields["definition"].queryset = (
+            visible_definitions(user).filter(retired_at__isnull=True).select_related("department").order_by("title")
+        )
         self.fields["department"].queryset = access.managed_departments(user).order_by("path")
 
     def clean(self):
@@ -49,8 +60,12 @@ class CampaignForm(BoundedDatesMixin, forms.Form):
 
 
 class QuestionForm(forms.Form):
-    promise = forms.CharField(max_length=300, required=False, label="What we promised",
-                              help_text="Shown in the promise's own words. Empty: the question is removed.")
+    promise = forms.CharField(
+        max_length=300,
+        required=False,
+        label="What we promised",
+        help_text="Shown in the promise's own words. Empty: the question is removed.",
+    )
     prompt = forms.CharField(max_length=300, required=False, label="Question")
     criterion_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -64,5 +79,9 @@ class ExtrasForm(forms.Form):
 
 
 class DrawForm(forms.Form):
-    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False,
-                              help_text="Empty: a random seed, stored and shown. The same seed repeats a draw.")
+    seed = forms.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="Empty: a random seed, stored and shown. The same seed repeats a draw.",
+    )

@@ -7,34 +7,52 @@ from customers.models import Answer, Campaign, CampaignQuestion
 from customers.services.answers import AnswerRow
 
 NPS_CHOICES = [(n, str(n)) for n in range(0, 11)]
-CSAT_CHOICES = [(1, "Very dissatisfied"), (2, "Dissatisfied"), (3, "Neutral"), (4, "Satisfied"),
-                (5, "Very satisfied")]
+CSAT_CHOICES = [(1, "Very dissatisfied"), (2, "Dissatisfied"), (3, "Neutral"), (4, "Satisfied"), (5, "Very satisfied")]
 
 
 class AnswerForm(forms.Form):
     """Built from the campaign's questions. `partial=True` (Save for later) requires nothing."""
 
-    comment = forms.CharField(required=False, max_length=4000, label="Anything else you want to tell us?",
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        required=False,
+        max_length=4000,
+        label="Anything else you want to tell us?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
-    def __init__(self, *args, campaign: Campaign, questions: list[CampaignQuestion], partial: bool = False,
-                 **kwargs):
+    def __init__(self, *args, campaign: Campaign, questions: list[CampaignQuestion], partial: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
             self.fields[self.field_name(question)] = forms.TypedChoiceField(
-                choices=Answer.Rating.choices, coerce=int, widget=forms.RadioSelect, required=not partial,
+                choices=Answer.Rating.choices,
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=not partial,
                 label=question.prompt or "How did your experience compare with this promise?",
-                error_messages={"required": "Choose how your experience compared with this promise, from 1 (far "
-                                            "worse) to 7 (far better); 4 is as promised."})
+                error_messages={
+                    "required": "Choose how your experience compared with this promise, from 1 (far "
+                    "worse) to 7 (far better); 4 is as promised."
+                },
+            )
         if campaign.include_nps:
             self.fields["nps"] = forms.TypedChoiceField(
-                choices=NPS_CHOICES, coerce=int, empty_value=None, required=False, widget=forms.RadioSelect,
-                label="How likely are you to recommend us, from 0 (not at all) to 10 (extremely)?")
+                choices=NPS_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+                label="How likely are you to recommend us, from 0 (not at all) to 10 (extremely)?",
+            )
         if campaign.include_csat:
             self.fields["csat"] = forms.TypedChoiceField(
-                choices=CSAT_CHOICES, coerce=int, empty_value=None, required=False, widget=forms.RadioSelect,
-                label="Overall, how satisfied are you?")
+                choices=CSAT_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+                label="Overall, how satisfied are you?",
+            )
 
     @staticmethod
     def field_name(question: CampaignQuestion) -> str:

@@ -16,8 +16,10 @@ class FollowUpForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = ["owner", "due_date", "status", "resolution"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "resolution": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "resolution": forms.Textarea(attrs={"rows": 3}),
+        }
         labels = {"resolution": "Resolution note"}
         help_texts = {"resolution": "What was done, and what the customer heard back. Needed to close it."}
         field_classes = {"owner": OwnerChoiceField}

@@ -121,14 +121,23 @@ class CampaignResults:
 
 def _comparison_counts(prefix: str = "") -> dict:
     """Answers counted by the side of the promise their rating falls on (below 4, 4, above 4)."""
-    return {"n": Count("pk"), "worse": Count("pk", filter=Answer.compared(WORSE, prefix)),
-            "as_promised": Count("pk", filter=Answer.compared(AS_PROMISED, prefix)),
-            "better": Count("pk", filter=Answer.compared(BETTER, prefix))}
+    return {
+        "n": Count("pk"),
+        "worse": Count("pk", filter=Answer.compared(WORSE, prefix)),
+        "as_promised": Count("pk", filter=Answer.compared(AS_PROMISED, prefix)),
+        "better": Count("pk", filter=Answer.compared(BETTER, prefix)),
+    }
 
 
 def _response_scores():
-    return {"responses": Count("pk"), "nps_n": Count("nps"), "promoters": Count("pk", filter=Q(nps__gte=9)),
-            "detractors": Count("pk", filter=Q(nps__lte=6)), "csat_mean": Avg("csat"), "csat_n": Count("csat")}
+    return {
+        "responses": Count("pk"),
+        "nps_n": Count("nps"),
+        "promoters": Count("pk", filter=Q(nps__gte=9)),
+        "detractors": Count("pk", filter=Q(nps__lte=6)),
+        "csat_mean": Avg("csat"),
+        "csat_n": Count("csat"),
+    }
 
 
 def _nps(promoters: int, detractors: int, n: int) -> float | None:
@@ -150,15 +159,26 @@ def campaign_results(campaign: Campaign, *, with_trend: bool = True) -> Campaign
     results = CampaignResults(campaign=campaign, responses=n, hidden=hidden)
     if hidden:
         return results
-    rows = (campaign.questions.order_by("position", "pk")
-            .annotate(n=Count("answers"), worse=Count("answers", filter=Answer.compared(WORSE, "answers__")),
-                      as_promised=Count("answers", filter=Answer.compared(AS_PROMISED, "answers__")),
-                      better=Count("answers", filter=Answer.compared(BETTER, "answers__")),
-                      mean_rating=Avg("answers__rating")))
-    results.questions = [QuestionResult(question_id=q.pk, promise=q.promise, criterion_id=q.criterion_id, n=q.n,
-                                        worse=q.worse, as_promised=q.as_promised, better=q.better,
-                                        mean_rating=round(q.mean_rating, 2) if q.mean_rating is not None else None)
-                         for q in rows]
+    rows = campaign.questions.order_by("position", "pk").annotate(
+        n=Count("answers"),
+        worse=Count("answers", filter=Answer.compared(WORSE, "answers__")),
+        as_promised=Count("answers", filter=Answer.compared(AS_PROMISED, "answers__")),
+        better=Count("answers", filter=Answer.compared(BETTER, "answers__")),
+        mean_rating=Avg("answers__rating"),
+    )
+    results.questions = [
+        QuestionResult(
+            question_id=q.pk,
+            promise=q.promise,
+            criterion_id=q.criterion_id,
+            n=q.n,
+            worse=q.worse,
+            as_promised=q.as_promised,
+            better=q.better,
+            mean_rating=round(q.mean_rating, 2) if q.mean_rating is not None else None,
+        )
+        for q in rows
+    ]
     total = sum(q.n for q in results.questions)
     results.gap = _gap(sum(q.worse for q in results.questions), sum(q.better for q in results.questions), total)
     results.nps_n, results.promoters, results.detractors = scores["nps_n"], scores["promoters"], scores["detractors"]
@@ -168,8 +188,11 @@ def campaign_results(campaign: Campaign, *, with_trend: bool = True) -> Campaign
     results.open_follow_ups = FollowUp.objects.filter(campaign=campaign).open().count()
     # Comments carry no name or date, and internal ones are shown in text order, so none can be traced back.
     comments = Response.objects.filter(campaign=campaign).exclude(comment="")
-    comments = comments.order_by("comment") if campaign.audience == Customer.Kind.INTERNAL else comments.order_by(
-        "-submitted_at")
+    comments = (
+        comments.order_by("comment")
+        if campaign.audience == Customer.Kind.INTERNAL
+        else comments.order_by("-submitted_at")
+    )
     results.comments = list(comments.values_list("comment", flat=True)[:COMMENTS_SHOWN])
     if with_trend:
         results.trend = definition_trend(campaign)
@@ -179,15 +202,25 @@ def campaign_results(campaign: Campaign, *, with_trend: bool = True) -> Campaign
 def definition_trend(campaign: Campaign) -> list[TrendPoint]:
     """Gap, NPS and CSAT of the definition's latest campaigns for the same department and audience, oldest first
     (three queries). Internal campaigns with too few responses appear without figures."""
-    recent = list(Campaign.objects.filter(definition_id=campaign.definition_id, department_id=campaign.department_id,
-                                          audience=campaign.audience)
-                  .launched().order_by("-ends_on", "-pk")
-                  .values("pk", "title", "ends_on")[:TREND_CAMPAIGNS])
+    recent = list(
+        Campaign.objects.filter(
+            definition_id=campaign.definition_id, department_id=campaign.department_id, audience=campaign.audience
+        )
+        .launched()
+        .order_by("-ends_on", "-pk")
+        .values("pk", "title", "ends_on")[:TREND_CAMPAIGNS]
+    )
     ids = [c["pk"] for c in recent]
-    scores = {row["campaign"]: row for row in Response.objects.filter(campaign__in=ids).values("campaign")
-              .annotate(**_response_scores())}
-    counts = {row["question__campaign"]: row for row in Answer.objects.filter(question__campaign__in=ids)
-              .values("question__campaign").annotate(**_comparison_counts())}
+    scores = {
+        row["campaign"]: row
+        for row in Response.objects.filter(campaign__in=ids).values("campaign").annotate(**_response_scores())
+    }
+    counts = {
+        row["question__campaign"]: row
+        for row in Answer.objects.filter(question__campaign__in=ids)
+        .values("question__campaign")
+        .annotate(**_comparison_counts())
+    }
     points = []
     for c in reversed(recent):
         score = scores.get(c["pk"], {"responses": 0})
@@ -196,15 +229,22 @@ def definition_trend(campaign: Campaign) -> list[TrendPoint]:
         if not n or (campaign.audience == Customer.Kind.INTERNAL and n < INTERNAL_MINIMUM):
             points.append(TrendPoint(c["pk"], c["title"], c["ends_on"], None, None, None, n))
             continue
-        points.append(TrendPoint(
-            c["pk"], c["title"], c["ends_on"],
-            gap=_gap(count["worse"], count["better"], count["n"]) if count else None,
-            nps=_nps(score["promoters"], score["detractors"], score["nps_n"]),
-            csat=round(score["csat_mean"], 2) if score["csat_mean"] is not None else None, responses=n))
+        points.append(
+            TrendPoint(
+                c["pk"],
+                c["title"],
+                c["ends_on"],
+                gap=_gap(count["worse"], count["better"], count["n"]) if count else None,
+                nps=_nps(score["promoters"], score["detractors"], score["nps_n"]),
+                csat=round(score["csat_mean"], 2) if score["csat_mean"] is not None else None,
+                responses=n,
+            )
+        )
     return points
 
 
 # --- from a gap to a goal or a revision ------------------------------------------------------------------------
+
 
 def gap_summary(results: CampaignResults, question: QuestionResult | None = None) -> str:
     """One sentence on the gap, for a goal's description or a revision note."""
@@ -212,12 +252,15 @@ def gap_summary(results: CampaignResults, question: QuestionResult | None = None
     c = results.campaign
     if q is None:
         return f"Reality check “{c.title}” ({c.ends_on:%d %b %Y}): {results.responses} responses."
-    return (f"Reality check “{c.title}” ({c.ends_on:%d %b %Y}): on “{q.promise}”, {q.share_worse:g}% of {q.n} "
-            f"answers were worse than promised and {q.share_better:g}% better (gap {q.gap:+g} points, mean rating "
-            f"{q.mean_rating:g} of 7).")
+    return (
+        f"Reality check “{c.title}” ({c.ends_on:%d %b %Y}): on “{q.promise}”, {q.share_worse:g}% of {q.n} "
+        f"answers were worse than promised and {q.share_better:g}% better (gap {q.gap:+g} points, mean rating "
+        f"{q.mean_rating:g} of 7)."
+    )
 
 
 # --- follow-ups --------------------------------------------------------------------------------------------------
+
 
 def follow_up_stats(queryset) -> dict:
     """Open, overdue and closed counts and the mean days to close, in one query."""
@@ -227,8 +270,11 @@ def follow_up_stats(queryset) -> dict:
         overdue=Count("pk", filter=FollowUpQuerySet.overdue_q(today)),
         closed=Count("pk", filter=Q(status=FollowUp.Status.CLOSED)),
         closed_on_time=Count("pk", filter=Q(status=FollowUp.Status.CLOSED, closed_at__date__lte=F("due_date"))),
-        time_to_close=Avg(F("closed_at") - F("created_at"), output_field=DurationField(),
-                          filter=Q(status=FollowUp.Status.CLOSED, closed_at__isnull=False)),
+        time_to_close=Avg(
+            F("closed_at") - F("created_at"),
+            output_field=DurationField(),
+            filter=Q(status=FollowUp.Status.CLOSED, closed_at__isnull=False),
+        ),
     )
     duration = stats.pop("time_to_close")
     stats["days_to_close"] = round(duration.total_seconds() / 86400, 1) if duration is not None else None
@@ -258,6 +304,7 @@ def listed_follow_ups(user, *, campaign_id: int | None = None, mine: bool = Fals
 
 # --- internal customer map ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class Edge:
     customer_id: int
@@ -286,27 +333,39 @@ def internal_map(user) -> list[Edge]:
     A score shows only when at least INTERNAL_MINIMUM people of the served department answered that campaign.
     """
     visible = access.visible_departments(user)
-    customers = list(Customer.objects.filter(kind=Customer.Kind.INTERNAL)
-                     .filter(Q(department__in=visible) | Q(internal_department__in=visible))
-                     .select_related("department", "internal_department"))
+    customers = list(
+        Customer.objects.filter(kind=Customer.Kind.INTERNAL)
+        .filter(Q(department__in=visible) | Q(internal_department__in=visible))
+        .select_related("department", "internal_department")
+    )
     latest = {}
-    for row in (Answer.objects.filter(response__recipient__customer__in=[c.pk for c in customers])
-                .values("response__recipient__customer", "response__campaign", "response__campaign__title",
-                        "response__campaign__ends_on")
-                .annotate(mean=Avg("rating"), responses=Count("response", distinct=True), **_comparison_counts())
-                .order_by("response__recipient__customer", "-response__campaign__ends_on", "-response__campaign")):
+    for row in (
+        Answer.objects.filter(response__recipient__customer__in=[c.pk for c in customers])
+        .values(
+            "response__recipient__customer",
+            "response__campaign",
+            "response__campaign__title",
+            "response__campaign__ends_on",
+        )
+        .annotate(mean=Avg("rating"), responses=Count("response", distinct=True), **_comparison_counts())
+        .order_by("response__recipient__customer", "-response__campaign__ends_on", "-response__campaign")
+    ):
         latest.setdefault(row["response__recipient__customer"], row)
     edges = []
     for customer in customers:
         row = latest.get(customer.pk)
         shown = row is not None and row["responses"] >= INTERNAL_MINIMUM
-        edges.append(Edge(
-            customer_id=customer.pk, supplier=customer.department, served=customer.internal_department,
-            score=round(row["mean"], 2) if shown else None,
-            gap=_gap(row["worse"], row["better"], row["n"]) if shown else None,
-            responses=row["responses"] if row else 0,
-            campaign_title=row["response__campaign__title"] if row else "",
-            ends_on=row["response__campaign__ends_on"] if row else None))
-    edges.sort(key=lambda e: (e.score is None, e.score if e.score is not None else 0, e.supplier.name,
-                              e.served.name))
+        edges.append(
+            Edge(
+                customer_id=customer.pk,
+                supplier=customer.department,
+                served=customer.internal_department,
+                score=round(row["mean"], 2) if shown else None,
+                gap=_gap(row["worse"], row["better"], row["n"]) if shown else None,
+                responses=row["responses"] if row else 0,
+                campaign_title=row["response__campaign__title"] if row else "",
+                ends_on=row["response__campaign__ends_on"] if row else None,
+            )
+        )
+    edges.sort(key=lambda e: (e.score is None, e.score if e.score is not None else 0, e.supplier.name, e.served.name))
     return edges

@@ -26,7 +26,7 @@ class LinkRefused(RuleViolation):
         EXPIRED: "This link has expired, so the questionnaire can no longer be answered.",
         CLOSED: "This survey is closed, so the questionnaire can no longer be answered.",
         MOVED: "This questionnaire asks the people of a department you no longer belong to, so it can no longer be "
-               "answered from this link.",
+        "answered from this link.",
     }
 
     def __init__(self, reason: str):
@@ -50,8 +50,11 @@ def recipient_for_token(token: str, *, now: datetime | None = None) -> Recipient
     colleague who left or moved out of the customer department: they are no longer asked, nor counted).
     """
     now = now or timezone.now()
-    recipient = (Recipient.objects.select_related("campaign__version", "campaign__department", "customer")
-                 .filter(token_hash=hash_token(token or "")).first())
+    recipient = (
+        Recipient.objects.select_related("campaign__version", "campaign__department", "customer")
+        .filter(token_hash=hash_token(token or ""))
+        .first()
+    )
     if recipient is None or recipient.campaign.status == Campaign.Status.DRAFT:
         raise LinkRefused(LinkRefused.UNKNOWN)
     if recipient.submitted_at is not None:
@@ -90,8 +93,15 @@ def _follow_up_reasons(*, rows: list[AnswerRow], nps: int | None, csat: int | No
         yield None, "Low overall score: " + ", ".join(overall)
 
 
-def submit(*, recipient: Recipient, answers: list[AnswerRow], comment: str = "", nps: int | None = None,
-           csat: int | None = None, now: datetime | None = None) -> Response:
+def submit(
+    *,
+    recipient: Recipient,
+    answers: list[AnswerRow],
+    comment: str = "",
+    nps: int | None = None,
+    csat: int | None = None,
+    now: datetime | None = None,
+) -> Response:
     """Store the answers once: claim the link, then write the response, its answers and any follow-ups.
 
     The claim is a conditional UPDATE, so of two simultaneous submits (double click, two tabs) exactly one
@@ -106,23 +116,39 @@ def submit(*, recipient: Recipient, answers: list[AnswerRow], comment: str = "",
     with transaction.atomic():
         # Conditions on this table only: a filter through a join becomes `pk IN (subquery)`, which PostgreSQL
         # does not re-check after waiting for a concurrent claim's lock, and both claims would succeed.
-        claimed = (Recipient.objects.filter(pk=recipient.pk, submitted_at__isnull=True, expires_at__gt=now)
-                   .update(submitted_at=now, draft={}))
+        claimed = Recipient.objects.filter(pk=recipient.pk, submitted_at__isnull=True, expires_at__gt=now).update(
+            submitted_at=now, draft={}
+        )
         if claimed != 1:
             raise LinkRefused(LinkRefused.USED)
-        response = Response.objects.create(recipient=recipient, campaign=campaign, comment=comment.strip(),
-                                           nps=nps if campaign.include_nps else None,
-                                           csat=csat if campaign.include_csat else None, submitted_at=now)
-        Answer.objects.bulk_create([Answer(response=response, question=row.question, rating=row.rating)
-                                    for row in answers])
+        response = Response.objects.create(
+            recipient=recipient,
+            campaign=campaign,
+            comment=comment.strip(),
+            nps=nps if campaign.include_nps else None,
+            csat=csat if campaign.include_csat else None,
+            submitted_at=now,
+        )
+        Answer.objects.bulk_create(
+            [Answer(response=response, question=row.question, rating=row.rating) for row in answers]
+        )
         reasons = list(_follow_up_reasons(rows=answers, nps=response.nps, csat=response.csat))
         if reasons:
             owner = campaign.department.managers.order_by("username").first()
             due = timezone.localdate(now) + timedelta(days=FOLLOW_UP_DAYS)
-            FollowUp.objects.bulk_create([
-                FollowUp(campaign=campaign, response=response, question=question, department=campaign.department,
-                         reason=reason[:300], owner=owner, due_date=due)
-                for question, reason in reasons
-            ])
+            FollowUp.objects.bulk_create(
+                [
+                    FollowUp(
+                        campaign=campaign,
+                        response=response,
+                        question=question,
+                        department=campaign.department,
+                        reason=reason[:300],
+                        owner=owner,
+                        due_date=due,
+                    )
+                    for question, reason in reasons
+                ]
+            )
     recipient.submitted_at = now
     return response

@@ -45,8 +45,9 @@ def _save(instance, *, duplicate: str):
     except ValidationError as error:
         errors = error.message_dict
         if "email" in errors:
-            raise RuleViolation(f"“{instance.email}” is not an e-mail address, e.g. jo@example.com.",
-                                field="email") from None
+            raise RuleViolation(
+                f"“{instance.email}” is not an e-mail address, e.g. jo@example.com.", field="email"
+            ) from None
         if "__all__" in errors:  # the only model-wide check that can fail here is the unique e-mail
             raise RuleViolation(duplicate, field="email") from None
         field, messages = next(iter(errors.items()))
@@ -60,19 +61,27 @@ def _save(instance, *, duplicate: str):
 
 
 @transaction.atomic
-def add_customer(*, by: User, department: Department, name: str, email: str, segment: str = "",
-                 products: str = "") -> Customer:
+def add_customer(
+    *, by: User, department: Department, name: str, email: str, segment: str = "", products: str = ""
+) -> Customer:
     """Add an external customer to a department's list. Raises RuleViolation when the person does not manage the
     department, the e-mail address is invalid, or it is already in the list."""
     _require_manager(by, department)
-    customer = Customer(department=department, kind=Customer.Kind.EXTERNAL, name=name.strip(),
-                        email=email.strip(), segment=segment.strip().lower(), products=products.strip())
+    customer = Customer(
+        department=department,
+        kind=Customer.Kind.EXTERNAL,
+        name=name.strip(),
+        email=email.strip(),
+        segment=segment.strip().lower(),
+        products=products.strip(),
+    )
     return _save(customer, duplicate=f"{email} is already in {department}'s customer list.")
 
 
 @transaction.atomic
-def update_customer(*, by: User, customer: Customer, name: str, email: str, segment: str = "",
-                    products: str = "") -> Customer:
+def update_customer(
+    *, by: User, customer: Customer, name: str, email: str, segment: str = "", products: str = ""
+) -> Customer:
     """Change an external customer's details; the same errors as add_customer."""
     _require_manager(by, customer.department)
     customer.name, customer.email = name.strip(), email.strip()
@@ -90,11 +99,21 @@ def set_internal_customers(*, by: User, department: Department, served: list[Dep
     _require_manager(by, department)
     if any(d.pk == department.pk for d in served):
         raise RuleViolation(f"{department} cannot be its own internal customer.", field="departments")
-    existing = {c.internal_department_id: c for c in Customer.objects.filter(department=department,
-                                                                             kind=Customer.Kind.INTERNAL)}
+    existing = {
+        c.internal_department_id: c for c in Customer.objects.filter(department=department, kind=Customer.Kind.INTERNAL)
+    }
     wanted = {d.pk: d for d in served}
-    new = [Customer(department=department, kind=Customer.Kind.INTERNAL, name=d.name, segment=d.name.lower()[:60],
-                    internal_department=d) for pk, d in wanted.items() if pk not in existing]
+    new = [
+        Customer(
+            department=department,
+            kind=Customer.Kind.INTERNAL,
+            name=d.name,
+            segment=d.name.lower()[:60],
+            internal_department=d,
+        )
+        for pk, d in wanted.items()
+        if pk not in existing
+    ]
     Customer.objects.bulk_create(new)
     Customer.objects.filter(pk__in=[c.pk for pk, c in existing.items() if pk in wanted]).update(opted_out_at=None)
     gone = [c.pk for pk, c in existing.items() if pk not in wanted]
@@ -117,6 +136,7 @@ def opt_out(*, customer: Customer, by: User | None = None) -> bool:
 
 # --- campaigns ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class QuestionRow:
     promise: str
@@ -130,11 +150,13 @@ MAX_EXCLUDE_DAYS = 3_650  # ten years
 
 def _check_sample(*, sample_size: int | None, sample_percent: float | None) -> None:
     if (sample_size is None) == (sample_percent is None):
-        raise RuleViolation("Give either a sample size (a number of customers) or a percentage, not both.",
-                            field="sample_size")
+        raise RuleViolation(
+            "Give either a sample size (a number of customers) or a percentage, not both.", field="sample_size"
+        )
     if sample_size is not None and not 1 <= sample_size <= MAX_SAMPLE_SIZE:
-        raise RuleViolation(f"The sample size must be between 1 and {MAX_SAMPLE_SIZE:,} customers.",
-                            field="sample_size")
+        raise RuleViolation(
+            f"The sample size must be between 1 and {MAX_SAMPLE_SIZE:,} customers.", field="sample_size"
+        )
     if sample_percent is not None and not 0 < sample_percent <= 100:
         raise RuleViolation("The percentage must be above 0 and at most 100.", field="sample_percent")
 
@@ -144,18 +166,30 @@ def _check_dates(*, starts_on: date, ends_on: date) -> None:
     dates.check(ends_on, field="ends_on")
     today = periods.today()
     if ends_on < today:
-        raise RuleViolation(f"The end date {ends_on:%d %b %Y} is in the past; choose today or a later day.",
-                            field="ends_on")
+        raise RuleViolation(
+            f"The end date {ends_on:%d %b %Y} is in the past; choose today or a later day.", field="ends_on"
+        )
     if ends_on < starts_on:
         raise RuleViolation(f"The campaign must end on or after its start ({starts_on:%d %b %Y}).", field="ends_on")
 
 
 @transaction.atomic
-def create_campaign(*, by: User, definition: QualityDefinition, department: Department, title: str = "",
-                    audience: str = Customer.Kind.EXTERNAL, starts_on: date | None = None, ends_on: date,
-                    sample_size: int | None = None, sample_percent: float | None = None,
-                    stratify_by_segment: bool = False, exclude_days: int = 90, include_nps: bool = False,
-                    include_csat: bool = False) -> Campaign:
+def create_campaign(
+    *,
+    by: User,
+    definition: QualityDefinition,
+    department: Department,
+    title: str = "",
+    audience: str = Customer.Kind.EXTERNAL,
+    starts_on: date | None = None,
+    ends_on: date,
+    sample_size: int | None = None,
+    sample_percent: float | None = None,
+    stratify_by_segment: bool = False,
+    exclude_days: int = 90,
+    include_nps: bool = False,
+    include_csat: bool = False,
+) -> Campaign:
     """A draft campaign asking about the definition's current published version: one question per acceptance
     criterion, the criterion's words as the promise.
 
@@ -165,25 +199,44 @@ def create_campaign(*, by: User, definition: QualityDefinition, department: Depa
     _require_manager(by, department)
     version = current_version(definition)
     if version is None:
-        raise RuleViolation(f"“{definition}” has no published version yet; publish it before asking customers "
-                            "about it.", field="definition")
+        raise RuleViolation(
+            f"“{definition}” has no published version yet; publish it before asking customers about it.",
+            field="definition",
+        )
     criteria = list(version.criteria.order_by("position", "pk"))
     if not criteria:
-        raise RuleViolation(f"“{definition}” {version.label} has no acceptance criteria, so there is nothing to "
-                            "ask. Add criteria and publish a new version.", field="definition")
+        raise RuleViolation(
+            f"“{definition}” {version.label} has no acceptance criteria, so there is nothing to "
+            "ask. Add criteria and publish a new version.",
+            field="definition",
+        )
     starts_on = starts_on or periods.today()
     _check_dates(starts_on=starts_on, ends_on=ends_on)
     _check_sample(sample_size=sample_size, sample_percent=sample_percent)
     if not 0 <= exclude_days <= MAX_EXCLUDE_DAYS:
         raise RuleViolation(f"Skip those asked in the last 0 to {MAX_EXCLUDE_DAYS:,} days.", field="exclude_days")
     campaign = Campaign.objects.create(
-        department=department, definition=definition, version=version,
-        title=title.strip() or f"Reality check: {definition.title}", audience=audience, sample_size=sample_size,
-        sample_percent=sample_percent, stratify_by_segment=stratify_by_segment, exclude_days=exclude_days,
-        include_nps=include_nps, include_csat=include_csat, starts_on=starts_on, ends_on=ends_on, created_by=by)
-    CampaignQuestion.objects.bulk_create([
-        CampaignQuestion(campaign=campaign, position=i, criterion=c, promise=c.text, prompt=DEFAULT_PROMPT)
-        for i, c in enumerate(criteria)])
+        department=department,
+        definition=definition,
+        version=version,
+        title=title.strip() or f"Reality check: {definition.title}",
+        audience=audience,
+        sample_size=sample_size,
+        sample_percent=sample_percent,
+        stratify_by_segment=stratify_by_segment,
+        exclude_days=exclude_days,
+        include_nps=include_nps,
+        include_csat=include_csat,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=by,
+    )
+    CampaignQuestion.objects.bulk_create(
+        [
+            CampaignQuestion(campaign=campaign, position=i, criterion=c, promise=c.text, prompt=DEFAULT_PROMPT)
+            for i, c in enumerate(criteria)
+        ]
+    )
     return campaign
 
 
@@ -193,8 +246,9 @@ def _require_draft(campaign: Campaign, what: str) -> None:
 
 
 @transaction.atomic
-def save_questions(*, by: User, campaign: Campaign, rows: list[QuestionRow], include_nps: bool,
-                   include_csat: bool) -> list[CampaignQuestion]:
+def save_questions(
+    *, by: User, campaign: Campaign, rows: list[QuestionRow], include_nps: bool, include_csat: bool
+) -> list[CampaignQuestion]:
     """Replace the campaign's questions (in the order given) and its NPS/CSAT choice, while it is a draft.
 
     Raises RuleViolation when it was sent, the person does not manage it, or no question is left.
@@ -207,10 +261,18 @@ def save_questions(*, by: User, campaign: Campaign, rows: list[QuestionRow], inc
     # A question keeps its criterion only if it is one of the asked version's: the id comes back from the page.
     criteria = set(campaign.version.criteria.values_list("pk", flat=True))
     campaign.questions.all().delete()
-    questions = CampaignQuestion.objects.bulk_create([
-        CampaignQuestion(campaign=campaign, position=i, criterion_id=r.criterion_id if r.criterion_id in criteria
-                         else None, promise=r.promise.strip(),
-                         prompt=r.prompt.strip() or DEFAULT_PROMPT) for i, r in enumerate(rows)])
+    questions = CampaignQuestion.objects.bulk_create(
+        [
+            CampaignQuestion(
+                campaign=campaign,
+                position=i,
+                criterion_id=r.criterion_id if r.criterion_id in criteria else None,
+                promise=r.promise.strip(),
+                prompt=r.prompt.strip() or DEFAULT_PROMPT,
+            )
+            for i, r in enumerate(rows)
+        ]
+    )
     Campaign.objects.filter(pk=campaign.pk).update(include_nps=include_nps, include_csat=include_csat)
     campaign.include_nps, campaign.include_csat = include_nps, include_csat
     return questions
@@ -256,7 +318,8 @@ def close_campaign(*, campaign: Campaign, at: datetime | None = None) -> int | N
     at = at or timezone.now()
     with transaction.atomic():
         if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENT).update(
-                status=Campaign.Status.CLOSED, closed_at=at):
+            status=Campaign.Status.CLOSED, closed_at=at
+        ):
             return None
         campaign.status, campaign.closed_at = Campaign.Status.CLOSED, at
         try:

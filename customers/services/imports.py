@@ -39,7 +39,7 @@ BATCH = 2_000
 LIMITS = {"name": 200, "segment": 60, "products": 300}
 TEMPLATE = (
     "name,email,segment,products\r\n"
-    "Harbour Books,orders@harbourbooks.example,retail,\"delivery, returns\"\r\n"
+    'Harbour Books,orders@harbourbooks.example,retail,"delivery, returns"\r\n'
     "City of Lakeside,procurement@lakeside.example,public sector,service desk\r\n"
 )
 
@@ -63,10 +63,14 @@ class ImportReport(BaseImportReport):
         if self.file_error:
             return f"Nothing imported from {name}: {self.file_error}"
         if not self.saved:
-            return (f"Nothing imported from {name}: {self.rejected_rows:,} of {self.rows:,} rows have problems "
-                    f"({self.problem_count:,} in all). Fix them, or import the valid rows only.")
-        return (f"Imported {self.created:,} customer{'' if self.created == 1 else 's'} from {name}; "
-                f"{self.rejected_rows:,} rows skipped.")
+            return (
+                f"Nothing imported from {name}: {self.rejected_rows:,} of {self.rows:,} rows have problems "
+                f"({self.problem_count:,} in all). Fix them, or import the valid rows only."
+            )
+        return (
+            f"Imported {self.created:,} customer{'' if self.created == 1 else 's'} from {name}; "
+            f"{self.rejected_rows:,} rows skipped."
+        )
 
 
 class _NothingSaved(Exception):
@@ -122,8 +126,10 @@ def import_pending(*, pending: PendingUpload, department: Department, valid_only
 def _run(*, file: BinaryIO, department: Department, write: bool) -> ImportReport:
     report = ImportReport()
     segments = set(known_segments(department=department))
-    existing = {e.lower() for e in Customer.objects.filter(department=department).exclude(email="")
-                .values_list("email", flat=True)}
+    existing = {
+        e.lower()
+        for e in Customer.objects.filter(department=department).exclude(email="").values_list("email", flat=True)
+    }
     seen: dict[str, int] = {}
     text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
     try:
@@ -138,9 +144,16 @@ def _run(*, file: BinaryIO, department: Department, write: bool) -> ImportReport
                 report.add(row)
                 if not row.problems:
                     v = row.values
-                    new.append(Customer(department=department, kind=Customer.Kind.EXTERNAL, name=v["name"],
-                                        email=v["email"], segment=v.get("segment", "").lower(),
-                                        products=v.get("products", "")))
+                    new.append(
+                        Customer(
+                            department=department,
+                            kind=Customer.Kind.EXTERNAL,
+                            name=v["name"],
+                            email=v["email"],
+                            segment=v.get("segment", "").lower(),
+                            products=v.get("products", ""),
+                        )
+                    )
             if write and new:
                 report.created += len(Customer.objects.bulk_create(new))
         if not report.rows:
@@ -169,12 +182,16 @@ def _columns(header) -> dict[str, int]:
     unknown = [n or "(no name)" for n in names if n not in COLUMNS]
     missing = [n for n in REQUIRED if n not in names]
     twice = sorted({n for n in names if names.count(n) > 1})
-    problems = ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []) + \
-               ([f"missing column(s) {', '.join(missing)}"] if missing else []) + \
-               ([f"column(s) {', '.join(twice)} more than once"] if twice else [])
+    problems = (
+        ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
+        + ([f"missing column(s) {', '.join(missing)}"] if missing else [])
+        + ([f"column(s) {', '.join(twice)} more than once"] if twice else [])
+    )
     if problems:
-        raise ImportFileError(f"The first line must name the columns: {'; '.join(problems)}. The columns are "
-                              f"{', '.join(COLUMNS)} (name and email are required).")
+        raise ImportFileError(
+            f"The first line must name the columns: {'; '.join(problems)}. The columns are "
+            f"{', '.join(COLUMNS)} (name and email are required)."
+        )
     return {name: position for position, name in enumerate(names)}
 
 
@@ -186,8 +203,11 @@ def _check_row(line, fields, *, columns, segments, existing, seen) -> ParsedRow:
         row.problems.append(RowError(line, column, message))
 
     if len(fields) > len(columns):
-        fail("file", f"This line has {len(fields)} values but the header names {len(columns)} columns. Put values "
-                     "containing commas in double quotes.")
+        fail(
+            "file",
+            f"This line has {len(fields)} values but the header names {len(columns)} columns. Put values "
+            "containing commas in double quotes.",
+        )
         return row
     for column, value in values.items():
         if "\x00" in value:  # PostgreSQL cannot store it in text
@@ -201,8 +221,12 @@ def _check_row(line, fields, *, columns, segments, existing, seen) -> ParsedRow:
     try:
         validate_email(email)
     except ValidationError:
-        fail("email", f"“{email}” is not an e-mail address, e.g. jo@example.com." if email
-             else "Give the customer's e-mail address.")
+        fail(
+            "email",
+            f"“{email}” is not an e-mail address, e.g. jo@example.com."
+            if email
+            else "Give the customer's e-mail address.",
+        )
     else:
         key = email.lower()
         if key in existing:
@@ -213,6 +237,9 @@ def _check_row(line, fields, *, columns, segments, existing, seen) -> ParsedRow:
             seen[key] = line
     segment = values.get("segment", "").lower()
     if segment and segment not in segments:
-        fail("segment", f"“{values['segment']}” is not a known segment. Use one of: {', '.join(sorted(segments))} "
-                        "(or add a customer in the new segment by hand first).")
+        fail(
+            "segment",
+            f"“{values['segment']}” is not a known segment. Use one of: {', '.join(sorted(segments))} "
+            "(or add a customer in the new segment by hand first).",
+        )
     return row

@@ -35,11 +35,21 @@ def score_metric(department, key: str) -> Metric:
     name, unit, direction, low, high, decimals = SCORE_METRICS[key]
     metric, _created = Metric.objects.get_or_create(
         code=f"reality-check-{key}-{department.pk}",
-        defaults={"department": department, "name": name, "unit": unit, "direction": direction,
-                  "aggregation": Metric.Aggregation.LAST, "owner_kind": Metric.Owner.DEPARTMENT,
-                  "frequency": Metric.Frequency.MONTHLY, "min_value": low, "max_value": high, "decimals": decimals,
-                  "description": "Recorded from customer reality checks when a campaign closes. " + (
-                      "Share of answers worse than promised minus share better, in points." if key == "gap" else "")})
+        defaults={
+            "department": department,
+            "name": name,
+            "unit": unit,
+            "direction": direction,
+            "aggregation": Metric.Aggregation.LAST,
+            "owner_kind": Metric.Owner.DEPARTMENT,
+            "frequency": Metric.Frequency.MONTHLY,
+            "min_value": low,
+            "max_value": high,
+            "decimals": decimals,
+            "description": "Recorded from customer reality checks when a campaign closes. "
+            + ("Share of answers worse than promised minus share better, in points." if key == "gap" else ""),
+        },
+    )
     return metric
 
 
@@ -63,9 +73,17 @@ def record_campaign_scores(*, campaign: Campaign, by: User, override_reason: str
         return 0
     note = f"{campaign.title}: {results.responses} responses"
     values = {"gap": results.gap, "nps": results.nps, "csat": results.csat}
-    rows = [ReadingRow(metric=score_metric(campaign.department, key), person=None, measured_at=measured_at(campaign),
-                       value=float(value), note=note)
-            for key, value in values.items() if value is not None]
+    rows = [
+        ReadingRow(
+            metric=score_metric(campaign.department, key),
+            person=None,
+            measured_at=measured_at(campaign),
+            value=float(value),
+            note=note,
+        )
+        for key, value in values.items()
+        if value is not None
+    ]
     if not rows:
         return 0
     record_readings(rows=rows, recorded_by=by, source=Reading.Source.REALITY_CHECK, override_reason=override_reason)
@@ -90,11 +108,13 @@ def on_campaign_closed(campaign: Campaign) -> int:
         admin = User.objects.filter(is_staff=True, is_active=True).order_by("username").first()
         if admin is None:
             raise
-        return record_campaign_scores(campaign=campaign, by=admin,
-                                      override_reason=f"Scores of “{campaign}”, which closed after the period did")
+        return record_campaign_scores(
+            campaign=campaign, by=admin, override_reason=f"Scores of “{campaign}”, which closed after the period did"
+        )
 
 
 # --- from a gap to a revision ----------------------------------------------------------------------------------------
+
 
 def propose_revision(*, campaign: Campaign, by: User):
     """Start a revision draft of the campaign's definition, a copy of its current version for the manager to edit
@@ -107,16 +127,21 @@ def propose_revision(*, campaign: Campaign, by: User):
     if draft is not None:
         return draft
     current = definitions.current_version(definition) or campaign.version
-    criteria = [definitions.CriterionRow(text=c.text, metric=c.metric, threshold=c.threshold)
-                for c in current.criteria.select_related("metric").order_by("position", "pk")]
-    return definitions.save_draft(definition=definition, by=by, promise=current.promise, criteria=criteria,
-                                  keep_if_unchanged=True)
+    criteria = [
+        definitions.CriterionRow(text=c.text, metric=c.metric, threshold=c.threshold)
+        for c in current.criteria.select_related("metric").order_by("position", "pk")
+    ]
+    return definitions.save_draft(
+        definition=definition, by=by, promise=current.promise, criteria=criteria, keep_if_unchanged=True
+    )
 
 
 # --- follow-ups ------------------------------------------------------------------------------------------------------
 
-def update_follow_up(*, follow_up: FollowUp, by: User, owner: User | None, due_date, status: str,
-                     resolution: str) -> FollowUp:
+
+def update_follow_up(
+    *, follow_up: FollowUp, by: User, owner: User | None, due_date, status: str, resolution: str
+) -> FollowUp:
     """Change who owns a follow-up, when it is due, its status and resolution note. Closing needs a resolution
     and stamps closed_at (kept when it was already closed); reopening clears it.
 
@@ -126,8 +151,9 @@ def update_follow_up(*, follow_up: FollowUp, by: User, owner: User | None, due_d
         raise RuleViolation("Only the owner or a manager of the department may change this follow-up.")
     resolution = resolution.strip()
     if status == FollowUp.Status.CLOSED and not resolution:
-        raise RuleViolation("Say in a sentence what was done before closing it, e.g. “Called back; refund sent.”",
-                            field="resolution")
+        raise RuleViolation(
+            "Say in a sentence what was done before closing it, e.g. “Called back; refund sent.”", field="resolution"
+        )
     if owner is not None and not (owner.department and owner.department.is_below(follow_up.department)):
         raise RuleViolation(f"Choose an owner in {follow_up.department} or a department below it.", field="owner")
     if status == FollowUp.Status.CLOSED:

@@ -113,8 +113,9 @@ FROM (
 ) ranked
 WHERE ranked.rn <= ranked.quota
 """
-QUOTA_ROW_SQL = ("SELECT CAST(%(segment_{n})s AS varchar(60)) AS segment, %(quota_{n})s AS quota, "
-                 "%(cutoff_{n})s AS cutoff")
+QUOTA_ROW_SQL = (
+    "SELECT CAST(%(segment_{n})s AS varchar(60)) AS segment, %(quota_{n})s AS quota, %(cutoff_{n})s AS cutoff"
+)
 BELOW_CUTOFF_SQL = "AND hashed.h <= quotas.cutoff"
 
 # The drawn units become the campaign's recipients. A placeholder token hash, unique and never the SHA-256 hex of
@@ -167,8 +168,9 @@ def _insert_drawn(cursor, drawn_sql: str, params: dict) -> list[tuple[str, int]]
     return cursor.fetchall()
 
 
-def _draw_stratified(*, candidates: str, params: dict, quotas: dict[str, int],
-                     eligible: dict[str, int]) -> list[tuple[str, int]]:
+def _draw_stratified(
+    *, candidates: str, params: dict, quotas: dict[str, int], eligible: dict[str, int]
+) -> list[tuple[str, int]]:
     """Insert the first `quota` units of each segment in hash order (FIRST_OF_EACH_SEGMENT_SQL).
 
     Ranking every eligible row means sorting them all (3.5 s for 880,000 rows on PostgreSQL). The hashes are
@@ -186,8 +188,7 @@ def _draw_stratified(*, candidates: str, params: dict, quotas: dict[str, int],
         rows.append(QUOTA_ROW_SQL.format(n=n))
     parts = {"candidates": candidates, "hash": _hash_sql("candidates.unit"), "quotas": " UNION ALL ".join(rows)}
     with connection.cursor() as cursor:
-        drawn = _insert_drawn(cursor, FIRST_OF_EACH_SEGMENT_SQL.format(**parts, below_cutoff=BELOW_CUTOFF_SQL),
-                              params)
+        drawn = _insert_drawn(cursor, FIRST_OF_EACH_SEGMENT_SQL.format(**parts, below_cutoff=BELOW_CUTOFF_SQL), params)
         if dict(drawn) != {s: q for s, q in quotas.items() if q}:
             cursor.execute(FORGET_DRAWN_SQL, params)
             drawn = _insert_drawn(cursor, FIRST_OF_EACH_SEGMENT_SQL.format(**parts, below_cutoff=""), params)
@@ -232,12 +233,16 @@ def draw_sample(*, campaign: Campaign, seed: int | None = None) -> dict:
         raise RuleViolation(f"The seed must be a whole number from 0 to {SEED_LIMIT - 1:,}.", field="seed")
     now = timezone.now()
     # Claim the draw: of two people pressing Draw at once, only one updates the row.
-    if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT,
-                                   drawn_at__isnull=True).update(drawn_at=now, seed=seed):
-        raise RuleViolation("The sample of this campaign was already drawn; a second draw would not be the "
-                            "random sample it reported.")
+    if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT, drawn_at__isnull=True).update(
+        drawn_at=now, seed=seed
+    ):
+        raise RuleViolation(
+            "The sample of this campaign was already drawn; a second draw would not be the random sample it reported."
+        )
     params = {
-        "seed": seed, "department": campaign.department_id, "campaign": campaign.pk,
+        "seed": seed,
+        "department": campaign.department_id,
+        "campaign": campaign.pk,
         "since": connection.ops.adapt_datetimefield_value(now - timedelta(days=campaign.exclude_days)),
         "expires": connection.ops.adapt_datetimefield_value(_expiry(campaign)),
     }
@@ -259,12 +264,16 @@ def draw_sample(*, campaign: Campaign, seed: int | None = None) -> dict:
         raise RuleViolation(f"No {what} are eligible ({why}). Add {what}, or shorten the exclusion window.")
     size = sample_size_for(campaign, eligible)
     if size > eligible:
-        raise RuleViolation(f"The sample of {size:,} is larger than the {eligible:,} eligible {what} ({why}). "
-                            f"Choose at most {eligible:,}, or a percentage.", field="sample_size")
+        raise RuleViolation(
+            f"The sample of {size:,} is larger than the {eligible:,} eligible {what} ({why}). "
+            f"Choose at most {eligible:,}, or a percentage.",
+            field="sample_size",
+        )
     if campaign.stratify_by_segment:
         counts = {s: v["eligible"] for s, v in by_segment.items()}
-        drawn_rows = _draw_stratified(candidates=candidates, params=params, eligible=counts,
-                                      quotas=largest_remainder(counts=counts, total=size))
+        drawn_rows = _draw_stratified(
+            candidates=candidates, params=params, eligible=counts, quotas=largest_remainder(counts=counts, total=size)
+        )
     else:
         params["size"] = size
         drawn_sql = FIRST_IN_HASH_ORDER_SQL.format(candidates=candidates, hash=_hash_sql("candidates.unit"))
@@ -272,9 +281,16 @@ def draw_sample(*, campaign: Campaign, seed: int | None = None) -> dict:
             drawn_rows = _insert_drawn(cursor, drawn_sql, params)
     for segment, count in drawn_rows:
         by_segment.setdefault(segment, {"eligible": 0, "drawn": 0})["drawn"] = count
-    audit = {"eligible": eligible, "excluded": excluded, "drawn": sum(n for _s, n in drawn_rows),
-             "by_segment": dict(sorted(by_segment.items())), "seed": seed, "sample_size": size,
-             "stratified": campaign.stratify_by_segment, "exclude_days": campaign.exclude_days}
+    audit = {
+        "eligible": eligible,
+        "excluded": excluded,
+        "drawn": sum(n for _s, n in drawn_rows),
+        "by_segment": dict(sorted(by_segment.items())),
+        "seed": seed,
+        "sample_size": size,
+        "stratified": campaign.stratify_by_segment,
+        "exclude_days": campaign.exclude_days,
+    }
     Campaign.objects.filter(pk=campaign.pk).update(draw_audit=audit)
     campaign.seed, campaign.drawn_at, campaign.draw_audit = seed, now, audit
     return audit

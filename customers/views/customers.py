@@ -28,8 +28,9 @@ def _require_manager(user) -> None:
 
 
 def _customer_for(user, pk) -> Customer:
-    return access.get_visible_or_404(selectors.visible_customers(user).select_related("department"),
-                                     "No such customer.", pk=pk)
+    return access.get_visible_or_404(
+        selectors.visible_customers(user).select_related("department"), "No such customer.", pk=pk
+    )
 
 
 def index(request):
@@ -43,15 +44,32 @@ def index(request):
         shown = shown.filter(segment__iexact=segment)
     page = Paginator(shown.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     segments = customers.exclude(segment="").order_by("segment").values_list("segment", flat=True).distinct()
-    return render(request, "customers/customer_list.html", {
-        "page": page, "q": q, "segment": segment, "opted_out": opted_out, "segments": list(segments),
-        "is_manager": bool(access.managed_paths(request.user)) or access.is_admin(request.user),
-    })
+    return render(
+        request,
+        "customers/customer_list.html",
+        {
+            "page": page,
+            "q": q,
+            "segment": segment,
+            "opted_out": opted_out,
+            "segments": list(segments),
+            "is_manager": bool(access.managed_paths(request.user)) or access.is_admin(request.user),
+        },
+    )
 
 
 def _customer_form(request, customer: Customer | None):
-    initial = ({"department": customer.department, "name": customer.name, "email": customer.email,
-                "segment": customer.segment, "products": customer.products} if customer else {})
+    initial = (
+        {
+            "department": customer.department,
+            "name": customer.name,
+            "email": customer.email,
+            "segment": customer.segment,
+            "products": customer.products,
+        }
+        if customer
+        else {}
+    )
     form = CustomerForm(request.POST or None, user=request.user, initial=initial)
     if customer is not None:
         form.fields["department"].disabled = True  # moving a customer would move their history
@@ -92,13 +110,15 @@ def customer_opt_out(request, pk):
 def internal(request, department_pk):
     department = access.department_for(request.user, department_pk, manage=True)
     current = Customer.objects.filter(department=department, kind=Customer.Kind.INTERNAL, opted_out_at__isnull=True)
-    form = InternalCustomersForm(request.POST or None,
-                                 initial={"departments": [c.internal_department_id for c in current]})
+    form = InternalCustomersForm(
+        request.POST or None, initial={"departments": [c.internal_department_id for c in current]}
+    )
     form.fields["departments"].queryset = form.fields["departments"].queryset.exclude(pk=department.pk)
     if request.method == "POST" and form.is_valid():
         with form_errors_from(form, on_field=False) as refused:
-            added, removed = services.set_internal_customers(by=request.user, department=department,
-                                                             served=list(form.cleaned_data["departments"]))
+            added, removed = services.set_internal_customers(
+                by=request.user, department=department, served=list(form.cleaned_data["departments"])
+            )
         if not refused:
             messages.success(request, f"{department}'s internal customers saved ({added} added, {removed} removed).")
             return redirect("customers:index")
@@ -114,13 +134,23 @@ def customer_import(request):
     _require_manager(request.user)
     form = UploadCustomersForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        pending = uploads.keep(user=request.user, upload=form.cleaned_data["file"], kind=UPLOAD_KIND,
-                               data={"department": form.cleaned_data["department"].pk})
+        pending = uploads.keep(
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            kind=UPLOAD_KIND,
+            data={"department": form.cleaned_data["department"].pk},
+        )
         return redirect("customers:import_preview", token=pending.token)
-    return render(request, "customers/customer_import.html", {
-        "form": form, "columns": imports.COLUMNS, "template_csv": imports.TEMPLATE,
-        "segments": services.DEFAULT_SEGMENTS,
-    })
+    return render(
+        request,
+        "customers/customer_import.html",
+        {
+            "form": form,
+            "columns": imports.COLUMNS,
+            "template_csv": imports.TEMPLATE,
+            "segments": services.DEFAULT_SEGMENTS,
+        },
+    )
 
 
 def _upload_for(request, token):
@@ -136,8 +166,9 @@ def customer_import_preview(request, token):
     pending, department = _upload_for(request, token)
     error = None
     if request.method == "POST":
-        report = imports.import_pending(pending=pending, department=department,
-                                        valid_only=request.POST.get("valid_only") == "on")
+        report = imports.import_pending(
+            pending=pending, department=department, valid_only=request.POST.get("valid_only") == "on"
+        )
         if report is None:  # another confirmation of the same file (a double click) imported it first
             messages.info(request, f"{pending.name} was already imported.")
             return redirect("customers:index")
@@ -148,8 +179,11 @@ def customer_import_preview(request, token):
     else:
         with uploads.open_upload(pending) as file:
             report = imports.check_import(file=file, department=department)
-    return render(request, "customers/customer_import_preview.html", {
-        "report": report, "name": pending.name, "token": token, "department": department, "error": error})
+    return render(
+        request,
+        "customers/customer_import_preview.html",
+        {"report": report, "name": pending.name, "token": token, "department": department, "error": error},
+    )
 
 
 @require_POST

@@ -53,8 +53,12 @@ def over_rate_limit(request, token: str) -> bool:
 
 
 def _refused(request, reason: str):
-    return render(request, "customers/answer_refused.html",
-                  {"reason": reason, "message": LinkRefused.MESSAGES[reason]}, status=410)
+    return render(
+        request,
+        "customers/answer_refused.html",
+        {"reason": reason, "message": LinkRefused.MESSAGES[reason]},
+        status=410,
+    )
 
 
 @public_page
@@ -62,9 +66,17 @@ def _refused(request, reason: str):
 def answer(request, token):
     """GET shows the promise and the questionnaire (with any saved draft); POST saves it for later or sends it."""
     if over_rate_limit(request, token):
-        return render(request, "customers/answer_refused.html", {"reason": "rate", "message": (
-            "There were too many attempts from here in a short time. Please wait ten minutes and try again.")},
-            status=429)
+        return render(
+            request,
+            "customers/answer_refused.html",
+            {
+                "reason": "rate",
+                "message": (
+                    "There were too many attempts from here in a short time. Please wait ten minutes and try again."
+                ),
+            },
+            status=429,
+        )
     try:
         recipient = answers.recipient_for_token(token)
     except LinkRefused as refused:
@@ -84,18 +96,29 @@ def answer(request, token):
                 if saving:
                     answers.save_draft(recipient=recipient, data=form.draft_data())
                     return redirect(request.path + "?saved=1")
-                answers.submit(recipient=recipient, answers=form.answer_rows(),
-                               comment=form.cleaned_data["comment"], nps=form.cleaned_data.get("nps"),
-                               csat=form.cleaned_data.get("csat"))
+                answers.submit(
+                    recipient=recipient,
+                    answers=form.answer_rows(),
+                    comment=form.cleaned_data["comment"],
+                    nps=form.cleaned_data.get("nps"),
+                    csat=form.cleaned_data.get("csat"),
+                )
             except LinkRefused as refused:
                 return _refused(request, refused.reason)
             return redirect("respond:thanks")
     else:
         form = AnswerForm(initial=recipient.draft, campaign=campaign, questions=questions)
-    return render(request, "customers/answer_form.html", {
-        "form": form, "campaign": campaign, "version": campaign.version, "recipient": recipient,
-        "saved": request.GET.get("saved") == "1" and request.method == "GET",
-    })
+    return render(
+        request,
+        "customers/answer_form.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "version": campaign.version,
+            "recipient": recipient,
+            "saved": request.GET.get("saved") == "1" and request.method == "GET",
+        },
+    )
 
 
 @public_page

@@ -21,9 +21,11 @@ from org import access
 
 def _campaign_for(user, pk):
     """A campaign of a department the user manages; 404 for anything else."""
-    return access.get_visible_or_404(selectors.visible_campaigns(user).select_related("department", "definition",
-                                                                                      "version"),
-                                     "No such campaign.", pk=pk)
+    return access.get_visible_or_404(
+        selectors.visible_campaigns(user).select_related("department", "definition", "version"),
+        "No such campaign.",
+        pk=pk,
+    )
 
 
 def _goal_link(results_: results.CampaignResults, cycle: GoalCycle | None) -> str:
@@ -34,8 +36,12 @@ def _goal_link(results_: results.CampaignResults, cycle: GoalCycle | None) -> st
     """
     campaign, worst = results_.campaign, results_.worst
     title = f"Close the gap on “{worst.promise}”" if worst else f"Keep the promise of {campaign.definition}"
-    params = {"department": campaign.department_id, "title": title[:200],
-              "description": results.gap_summary(results_), "quality_definition": campaign.definition_id}
+    params = {
+        "department": campaign.department_id,
+        "title": title[:200],
+        "description": results.gap_summary(results_),
+        "quality_definition": campaign.definition_id,
+    }
     if cycle is not None:
         params = {"cycle": cycle.pk, **params}
     return reverse("goals:goal_create") + "?" + urlencode(params)
@@ -43,8 +49,12 @@ def _goal_link(results_: results.CampaignResults, cycle: GoalCycle | None) -> st
 
 def index(request):
     """The campaigns the person may see results of, newest first."""
-    campaigns = (selectors.visible_campaigns(request.user).launched()
-                 .select_related("department", "definition").order_by("-ends_on", "-pk"))
+    campaigns = (
+        selectors.visible_campaigns(request.user)
+        .launched()
+        .select_related("department", "definition")
+        .order_by("-ends_on", "-pk")
+    )
     access.require(access.manages_any(request.user), "Results are for managers.")
     page = Paginator(campaigns, 25).get_page(request.GET.get("page"))
     return render(request, "customers/result_index.html", {"page_obj": page})
@@ -52,19 +62,32 @@ def index(request):
 
 def _trend_chart(trend: list[results.TrendPoint]) -> dict:
     """The data keel-charts.js draws: one line of gap scores per campaign."""
-    return {"labels": [f"{p.ends_on:%b %Y}" for p in trend], "values": [p.gap for p in trend], "department": [],
-            "target": [None for _p in trend], "unit": "points", "decimals": 0}
+    return {
+        "labels": [f"{p.ends_on:%b %Y}" for p in trend],
+        "values": [p.gap for p in trend],
+        "department": [],
+        "target": [None for _p in trend],
+        "unit": "points",
+        "decimals": 0,
+    }
 
 
 def campaign_results(request, pk):
     campaign = _campaign_for(request.user, pk)
     found = results.campaign_results(campaign)
     cycle = None if found.hidden else running_cycle()
-    return render(request, "customers/result_campaign.html", {
-        "campaign": campaign, "results": found, "goal_link": _goal_link(found, cycle) if not found.hidden else "",
-        "cycle": cycle, "trend_chart": _trend_chart(found.trend),
-        "internal": campaign.audience == Customer.Kind.INTERNAL,
-    })
+    return render(
+        request,
+        "customers/result_campaign.html",
+        {
+            "campaign": campaign,
+            "results": found,
+            "goal_link": _goal_link(found, cycle) if not found.hidden else "",
+            "cycle": cycle,
+            "trend_chart": _trend_chart(found.trend),
+            "internal": campaign.audience == Customer.Kind.INTERNAL,
+        },
+    )
 
 
 @require_POST
@@ -74,8 +97,11 @@ def record_scores(request, pk):
         written = result_services.record_campaign_scores(campaign=campaign, by=request.user)
     if not refused:
         if written:
-            messages.success(request, f"Recorded {written} score{'s' if written != 1 else ''} as readings of "
-                                      f"{campaign.department}'s reality-check metrics.")
+            messages.success(
+                request,
+                f"Recorded {written} score{'s' if written != 1 else ''} as readings of "
+                f"{campaign.department}'s reality-check metrics.",
+            )
         else:
             messages.info(request, "There is nothing to record yet: no scores can be shown for this campaign.")
     return redirect("customers:campaign_results", campaign.pk)
@@ -89,44 +115,72 @@ def propose_revision(request, pk):
         result_services.propose_revision(campaign=campaign, by=request.user)
     if refused:
         return redirect("customers:campaign_results", campaign.pk)
-    messages.info(request, "A revision draft is open. " + results.gap_summary(found) + " Change the promise or its "
-                           "criteria so that it can be kept, then publish it.")
+    messages.info(
+        request,
+        "A revision draft is open. " + results.gap_summary(found) + " Change the promise or its "
+        "criteria so that it can be kept, then publish it.",
+    )
     return redirect("goals:definition_edit", campaign.definition_id)
 
 
 def follow_up_list(request):
     """Follow-ups of the departments the person manages and those they own; open first, with time to close."""
-    access.require(access.manages_any(request.user) or FollowUp.objects.filter(owner=request.user).shown().exists(),
-                   "Follow-ups are for managers and their owners.")
+    access.require(
+        access.manages_any(request.user) or FollowUp.objects.filter(owner=request.user).shown().exists(),
+        "Follow-ups are for managers and their owners.",
+    )
     form = FollowUpFilterForm(request.GET or None)
     form.is_valid()
     wanted = form.cleaned_data if form.is_bound and form.is_valid() else {}
     status = wanted.get("status") or "open"
-    follow_ups, stats = results.listed_follow_ups(request.user, campaign_id=wanted.get("campaign"),
-                                                  mine=bool(wanted.get("mine")), status=status)
+    follow_ups, stats = results.listed_follow_ups(
+        request.user, campaign_id=wanted.get("campaign"), mine=bool(wanted.get("mine")), status=status
+    )
     page = Paginator(follow_ups, 50).get_page(request.GET.get("page"))
-    return render(request, "customers/follow_up_list.html", {
-        "page_obj": page, "stats": stats, "status": status, "form": form,
-    })
+    return render(
+        request,
+        "customers/follow_up_list.html",
+        {
+            "page_obj": page,
+            "stats": stats,
+            "status": status,
+            "form": form,
+        },
+    )
 
 
 def follow_up_edit(request, pk):
     follow_up = access.get_visible_or_404(
-        selectors.visible_follow_ups(request.user)
-        .select_related("campaign", "department", "owner", "question", "response__recipient__customer"),
-        "No such follow-up.", pk=pk)
+        selectors.visible_follow_ups(request.user).select_related(
+            "campaign", "department", "owner", "question", "response__recipient__customer"
+        ),
+        "No such follow-up.",
+        pk=pk,
+    )
     form = FollowUpForm(request.POST or None, instance=FollowUp.objects.get(pk=follow_up.pk))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with form_errors_from(form) as refused:
-            result_services.update_follow_up(follow_up=follow_up, by=request.user, owner=data["owner"],
-                                     due_date=data["due_date"], status=data["status"], resolution=data["resolution"])
+            result_services.update_follow_up(
+                follow_up=follow_up,
+                by=request.user,
+                owner=data["owner"],
+                due_date=data["due_date"],
+                status=data["status"],
+                resolution=data["resolution"],
+            )
         if not refused:
             messages.success(request, f"Follow-up saved ({follow_up.get_status_display().lower()}).")
             return redirect("customers:follow_ups")
-    return render(request, "customers/follow_up_form.html", {
-        "form": form, "follow_up": follow_up, "internal": follow_up.campaign.audience == Customer.Kind.INTERNAL,
-    })
+    return render(
+        request,
+        "customers/follow_up_form.html",
+        {
+            "form": form,
+            "follow_up": follow_up,
+            "internal": follow_up.campaign.audience == Customer.Kind.INTERNAL,
+        },
+    )
 
 
 def internal_map(request):

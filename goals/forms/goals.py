@@ -31,8 +31,10 @@ class StartForm(forms.Form):
     """Step one of a new goal: the cycle and the level it is set at (its parents depend on both)."""
 
     cycle = forms.ModelChoiceField(queryset=GoalCycle.objects.none(), empty_label=None)
-    department = forms.ChoiceField(label="Set for", help_text="Organization goals are set by admins; departmental "
-                                                               "goals by the department's managers.")
+    department = forms.ChoiceField(
+        label="Set for",
+        help_text="Organization goals are set by admins; departmental goals by the department's managers.",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,23 +48,46 @@ class StartForm(forms.Form):
 class GoalForm(BoundedDatesMixin, forms.ModelForm):
     """A goal's content; parents (with weights) from the allowed candidates; milestones in a formset beside it."""
 
-    parents = ModelMultipleChoiceField(queryset=Goal.objects.none(), required=False, label="Supports",
-                                             widget=forms.CheckboxSelectMultiple)
-    reason = forms.CharField(required=False, max_length=300, label="Reason for the change",
-                             help_text="The cycle is closed: say why this goal must change after all.")
+    parents = ModelMultipleChoiceField(
+        queryset=Goal.objects.none(), required=False, label="Supports", widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Reason for the change",
+        help_text="The cycle is closed: say why this goal must change after all.",
+    )
 
     class Meta:
         model = Goal
-        fields = ["title", "description", "owner", "confidence", "metric", "baseline", "target", "direction",
-                  "due_date", "quality_definition", "stretch_acknowledged"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3}),
-                   "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-        labels = {"stretch_acknowledged": "I accept this stretch target", "quality_definition": "Quality definition",
-                  "confidence": "Confidence (1–10)"}
-        help_texts = {"title": "The outcome in a few words.",
-                      "baseline": "Where the metric stands now; left empty, the metric's current figure.",
-                      "stretch_acknowledged": "",
-                      "quality_definition": "Optional: the promise to customers this goal serves."}
+        fields = [
+            "title",
+            "description",
+            "owner",
+            "confidence",
+            "metric",
+            "baseline",
+            "target",
+            "direction",
+            "due_date",
+            "quality_definition",
+            "stretch_acknowledged",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {
+            "stretch_acknowledged": "I accept this stretch target",
+            "quality_definition": "Quality definition",
+            "confidence": "Confidence (1–10)",
+        }
+        help_texts = {
+            "title": "The outcome in a few words.",
+            "baseline": "Where the metric stands now; left empty, the metric's current figure.",
+            "stretch_acknowledged": "",
+            "quality_definition": "Optional: the promise to customers this goal serves.",
+        }
         field_classes = {"owner": PersonChoiceField, "metric": MetricChoiceField}
 
     def __init__(self, *args, user, cycle: GoalCycle, department: Department | None, key_results, **kwargs):
@@ -75,13 +100,16 @@ class GoalForm(BoundedDatesMixin, forms.ModelForm):
         self.fields["confidence"].widget.attrs.update(min=1, max=10)
         people = User.objects.filter(is_active=True)
         if department is not None:
-            people = people.filter(Q(department__in=Department.objects.subtree_of(department))
-                                   | Q(managed_departments=department))
+            people = people.filter(
+                Q(department__in=Department.objects.subtree_of(department)) | Q(managed_departments=department)
+            )
         self.fields["owner"].queryset = people.distinct().order_by("first_name", "last_name")
-        self.fields["metric"].queryset = (visible_metrics(user).active().select_related("department")
-                                          .order_by("department__path", "name"))
+        self.fields["metric"].queryset = (
+            visible_metrics(user).active().select_related("department").order_by("department__path", "name")
+        )
         self.fields["metric"].error_messages["invalid_choice"] = (
-            "Choose one of the metrics you can see; that one belongs to a department outside yours.")
+            "Choose one of the metrics you can see; that one belongs to a department outside yours."
+        )
         self.fields["metric"].required = False
         self.fields["metric"].empty_label = "None: measured by milestones"
         self.fields["owner"].empty_label = "Choose the owner"
@@ -100,8 +128,12 @@ class GoalForm(BoundedDatesMixin, forms.ModelForm):
         """Candidates: organization goals and goals of departments above, same cycle. Validation accepts any goal
         the person can see, so a wrong one gets the Relevant letter's message rather than a bare refusal."""
         above = Q(department__isnull=True) | Q(department_id__in=self.department.ancestor_ids)
-        self.candidates = list(Goal.objects.filter(above, cycle=self.cycle).exclude(pk=self.instance.pk)
-                               .select_related("department").order_by(ORGANIZATION_FIRST, "title"))
+        self.candidates = list(
+            Goal.objects.filter(above, cycle=self.cycle)
+            .exclude(pk=self.instance.pk)
+            .select_related("department")
+            .order_by(ORGANIZATION_FIRST, "title")
+        )
         field = self.fields["parents"]
         field.queryset = visible_goals(self.user).select_related("cycle", "department")
         field.widget.choices = [(g.pk, g.title) for g in self.candidates]
@@ -111,15 +143,18 @@ class GoalForm(BoundedDatesMixin, forms.ModelForm):
             self.initial.setdefault("parents", list(weights))
         for goal in self.candidates:
             self.fields[f"weight_{goal.pk}"] = forms.FloatField(
-                required=False, min_value=0.01, initial=weights.get(goal.pk, 1), label=f"Weight in “{goal}”",
-                widget=forms.NumberInput(attrs={"step": "any", "class": "form-control form-control-sm"}))
+                required=False,
+                min_value=0.01,
+                initial=weights.get(goal.pk, 1),
+                label=f"Weight in “{goal}”",
+                widget=forms.NumberInput(attrs={"step": "any", "class": "form-control form-control-sm"}),
+            )
 
     @property
     def parent_rows(self) -> list[dict]:
         """One row per candidate parent: the goal, whether it is ticked, and its weight field."""
         chosen = {str(v) for v in (self["parents"].value() or [])}
-        return [{"goal": g, "checked": str(g.pk) in chosen, "weight": self[f"weight_{g.pk}"]}
-                for g in self.candidates]
+        return [{"goal": g, "checked": str(g.pk) in chosen, "weight": self[f"weight_{g.pk}"]} for g in self.candidates]
 
     @property
     def failed_letters(self) -> list[smart.Letter]:
@@ -128,7 +163,8 @@ class GoalForm(BoundedDatesMixin, forms.ModelForm):
     @property
     def stretch_needed(self) -> bool:
         return any(letter.field == "stretch_acknowledged" for letter in self.letters) or bool(
-            self["stretch_acknowledged"].value())
+            self["stretch_acknowledged"].value()
+        )
 
     def _key_results(self) -> list[KeyResultData]:
         if not self.key_results.is_valid():
@@ -139,8 +175,14 @@ class GoalForm(BoundedDatesMixin, forms.ModelForm):
             if not data or data.get("DELETE") or not data.get("title"):
                 continue
             instance = data.get("id")
-            rows.append(KeyResultData(title=data["title"], weight=data.get("weight") or 1,
-                                      done_at=data.get("done_at"), pk=instance.pk if instance else None))
+            rows.append(
+                KeyResultData(
+                    title=data["title"],
+                    weight=data.get("weight") or 1,
+                    done_at=data.get("done_at"),
+                    pk=instance.pk if instance else None,
+                )
+            )
         return rows
 
     def goal_data(self) -> GoalData:
@@ -161,9 +203,13 @@ class GoalForm(BoundedDatesMixin, forms.ModelForm):
         if data.baseline is not None and cleaned.get("baseline") is None:
             cleaned["baseline"] = data.baseline  # the metric's current figure, looked up once
         descendants = Graph.load(self.cycle.pk).descendants(goal.pk) if goal.pk else set()
-        self.letters = smart.check_goal(goal, parents=[p for p, _w in data.parents], key_results=data.key_results,
-                                        descendant_ids=descendants,
-                                        new_target=target_is_new(self.instance if self.instance.pk else None, data))
+        self.letters = smart.check_goal(
+            goal,
+            parents=[p for p, _w in data.parents],
+            key_results=data.key_results,
+            descendant_ids=descendants,
+            new_target=target_is_new(self.instance if self.instance.pk else None, data),
+        )
         for letter in self.letters:
             if not letter.blocking:
                 continue
@@ -200,17 +246,33 @@ class BaseKeyResultFormSet(BaseInlineFormSet):
                 form.add_error("title", "Name the milestone, or clear its row.")
 
 
-KeyResultFormSet = inlineformset_factory(Goal, KeyResult, form=KeyResultForm, formset=BaseKeyResultFormSet,
-                                         extra=3, can_delete=True, max_num=50, absolute_max=50)
+KeyResultFormSet = inlineformset_factory(
+    Goal,
+    KeyResult,
+    form=KeyResultForm,
+    formset=BaseKeyResultFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=50,
+    absolute_max=50,
+)
 
 
 class CheckInForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Progress note",
-                           help_text="What moved since the last check-in.")
-    confidence = forms.IntegerField(min_value=1, max_value=10, label="Confidence (1–10)",
-                                    help_text="How likely the goal is to be met: 1 unlikely, 10 sure.")
-    blockers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                               help_text="Anything in the way, and who could remove it.")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Progress note", help_text="What moved since the last check-in."
+    )
+    confidence = forms.IntegerField(
+        min_value=1,
+        max_value=10,
+        label="Confidence (1–10)",
+        help_text="How likely the goal is to be met: 1 unlikely, 10 sure.",
+    )
+    blockers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Anything in the way, and who could remove it.",
+    )
 
 
 class CycleForm(BoundedDatesMixin, forms.ModelForm):
@@ -229,8 +291,11 @@ class CycleForm(BoundedDatesMixin, forms.ModelForm):
 
 class CarryOverForm(forms.Form):
     to_cycle = forms.ModelChoiceField(queryset=GoalCycle.objects.none(), label="Into cycle", empty_label=None)
-    goals = ModelMultipleChoiceField(queryset=Goal.objects.none(), widget=forms.CheckboxSelectMultiple,
-                                           error_messages={"required": "Tick at least one goal to carry over."})
+    goals = ModelMultipleChoiceField(
+        queryset=Goal.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one goal to carry over."},
+    )
 
     def __init__(self, *args, cycle: GoalCycle, goals, **kwargs):
         super().__init__(*args, **kwargs)

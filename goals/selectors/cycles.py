@@ -14,5 +14,4 @@ def cycles_with_goal_count():
 def running_cycle() -> GoalCycle | None:
     """The open cycle that today falls in (the earliest starting, should several), or None."""
     today = timezone.localdate()
-    return (GoalCycle.objects.filter(closed_at__isnull=True, start__lte=today, end__gte=today).order_by("start")
-            .first())
+    return GoalCycle.objects.filter(closed_at__isnull=True, start__lte=today, end__gte=today).order_by("start").first()

@@ -36,8 +36,11 @@ def mark_acknowledgement_states(user, definitions) -> None:
     The state is the person's acknowledgement of the definition's current major version; None when they were not
     asked, or the definition is retired.
     """
-    rows = asked_now().filter(person=user, definition__in=[d.pk for d in definitions]).values_list(
-        "definition_id", "major", "acknowledged_at")
+    rows = (
+        asked_now()
+        .filter(person=user, definition__in=[d.pk for d in definitions])
+        .values_list("definition_id", "major", "acknowledged_at")
+    )
     states = {(d, major): "acknowledged" if at else "pending" for d, major, at in rows}
     for definition in definitions:
         state = states.get((definition.pk, definition.current_major))
@@ -49,8 +52,11 @@ def acknowledgement_totals(*, definition: QualityDefinition, major: int) -> dict
 
     Only people the definition concerns now count (joiners and movers-in are asked first; leavers are not
     counted: goals.services.definitions.asked_now; the page asks newcomers first)."""
-    return asked_now().filter(definition=definition, major=major).aggregate(
-        asked=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
+    return (
+        asked_now()
+        .filter(definition=definition, major=major)
+        .aggregate(asked=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
+    )
 
 
 def linkable_metrics(user, definition: QualityDefinition | None):

@@ -19,8 +19,12 @@ from metrics.models import Metric
 from metrics.selectors import windows
 
 METRIC, MILESTONES, CHILDREN, FINAL = "metric", "milestones", "children", "final"
-SOURCE_LABELS = {METRIC: "from the metric", MILESTONES: "from milestones", CHILDREN: "from supporting goals",
-                 FINAL: "frozen when the cycle closed"}
+SOURCE_LABELS = {
+    METRIC: "from the metric",
+    MILESTONES: "from milestones",
+    CHILDREN: "from supporting goals",
+    FINAL: "frozen when the cycle closed",
+}
 # Points behind the time elapsed that still count as on track, and as at risk.
 ON_TRACK_SLACK, AT_RISK_SLACK = 10, 25
 # Organization goals (no department) first on every database: PostgreSQL sorts NULL last, SQLite first.
@@ -71,8 +75,9 @@ def measured_department_id(goal: Goal) -> int:
     return goal.department_id or goal.metric.department_id
 
 
-def percent_between(value: float | None, baseline: float | None, target: float | None, *,
-                    decimals: int | None = None) -> float | None:
+def percent_between(
+    value: float | None, baseline: float | None, target: float | None, *, decimals: int | None = None
+) -> float | None:
     """How far value has come from baseline to target, clamped to 0..100 (the sign of target - baseline gives
     the direction). The value counts as shown at the metric's `decimals`: one that meets the target as shown
     (metrics.status.meets) is 100 %."""
@@ -161,8 +166,9 @@ class Graph:
             goal = goals[pk]
             return goal.department.path if goal.department_id else "", goal.title.casefold(), pk
 
-        below = {pk: sorted({c for c, _w in self.children.get(pk, ()) if shown(c)}, key=order)
-                 for pk in goals if shown(pk)}
+        below = {
+            pk: sorted({c for c, _w in self.children.get(pk, ()) if shown(c)}, key=order) for pk in goals if shown(pk)
+        }
         tops = sorted((pk for pk in below if not any(shown(p) for p, _w in self.parents.get(pk, ()))), key=order)
         rows, drawn = [], set()
         for top in [*tops, *sorted(below, key=order)]:  # the rest only if a circle in bad data hid it
@@ -223,9 +229,12 @@ def load_series(goals: Iterable[Goal], *, cycle: GoalCycle, on: date) -> dict[in
     wanted = {}
     for goal in measured:
         last = min(goal.due_date or cycle.end, cycle.end)
-        wanted[goal.pk] = [windows.Window(metric=goal.metric, owner_id=owner, period=period_of(goal.metric),
-                                          first=cycle.start, last=last)
-                           for owner in dict.fromkeys((measured_department_id(goal), goal.metric.department_id))]
+        wanted[goal.pk] = [
+            windows.Window(
+                metric=goal.metric, owner_id=owner, period=period_of(goal.metric), first=cycle.start, last=last
+            )
+            for owner in dict.fromkeys((measured_department_id(goal), goal.metric.department_id))
+        ]
     points = windows.series([w for ws in wanted.values() for w in ws], on=on)
     series = {}
     for goal in measured:
@@ -240,20 +249,24 @@ def _own(goal: Goal, points: list[tuple[date, float]], *, cycle: GoalCycle) -> P
         result = Progress(source=METRIC, value_period=period_of(goal.metric))
         if points:
             result.value_on, result.value = points[-1]
-            result.value_until = min(periods.bucket_end(result.value_on, result.value_period),
-                                     goal.due_date or cycle.end, cycle.end)
-            result.percent = percent_between(result.value, goal.baseline, goal.target,
-                                             decimals=goal.metric.decimals)
+            result.value_until = min(
+                periods.bucket_end(result.value_on, result.value_period), goal.due_date or cycle.end, cycle.end
+            )
+            result.percent = percent_between(result.value, goal.baseline, goal.target, decimals=goal.metric.decimals)
         due = goal.due_date or cycle.end
-        forecast = linear_forecast([((start - cycle.start).days, value) for start, value in points],
-                                   (due - cycle.start).days) if len(points) >= MIN_FORECAST_POINTS else None
+        forecast = (
+            linear_forecast([((start - cycle.start).days, value) for start, value in points], (due - cycle.start).days)
+            if len(points) >= MIN_FORECAST_POINTS
+            else None
+        )
         if forecast is not None:
             low, high = goal.metric.min_value, goal.metric.max_value  # a line can run past what is possible
             forecast = max(forecast, low) if low is not None else forecast
             forecast = min(forecast, high) if high is not None else forecast
             result.forecast = forecast
-            result.forecast_percent = percent_between(forecast, goal.baseline, goal.target,
-                                                      decimals=goal.metric.decimals)
+            result.forecast_percent = percent_between(
+                forecast, goal.baseline, goal.target, decimals=goal.metric.decimals
+            )
         return result
     total = getattr(goal, "milestones_total", None)
     if total:
@@ -261,8 +274,9 @@ def _own(goal: Goal, points: list[tuple[date, float]], *, cycle: GoalCycle) -> P
     return Progress()
 
 
-def compute(goals: Iterable[Goal], *, graph: Graph, cycle: GoalCycle, on: date,
-            series: dict[int, list[tuple[date, float]]]) -> dict[int, Progress]:
+def compute(
+    goals: Iterable[Goal], *, graph: Graph, cycle: GoalCycle, on: date, series: dict[int, list[tuple[date, float]]]
+) -> dict[int, Progress]:
     """{goal id: Progress} for already-fetched goals (annotated by with_milestones); no queries.
 
     A goal with children weighs their progress by the alignment weights (children without any progress yet are
@@ -281,8 +295,11 @@ def compute(goals: Iterable[Goal], *, graph: Graph, cycle: GoalCycle, on: date,
             percent[pk] = (goal.final_progress, FINAL)
             return percent[pk]
         visiting.add(pk)  # a circle in bad data must not recurse forever
-        weighed = [(resolve(child)[0], weight) for child, weight in graph.children.get(pk, ())
-                   if child in goals and child not in visiting]
+        weighed = [
+            (resolve(child)[0], weight)
+            for child, weight in graph.children.get(pk, ())
+            if child in goals and child not in visiting
+        ]
         visiting.discard(pk)
         weighed = [(p, w) for p, w in weighed if p is not None]
         if weighed:
@@ -330,21 +347,22 @@ def for_cycle(cycle: GoalCycle, *, on: date | None = None, goals=None) -> CycleP
     graph = Graph.load(cycle.pk)
     series = load_series(fetched, cycle=cycle, on=on)
     progress = compute(fetched, graph=graph, cycle=cycle, on=on, series=series)
-    return CycleProgress(cycle=cycle, goals={g.pk: g for g in fetched}, graph=graph, series=series,
-                         progress=progress)
+    return CycleProgress(cycle=cycle, goals={g.pk: g for g in fetched}, graph=graph, series=series, progress=progress)
 
 
 def milestones_of(goal_ids: Iterable[int]) -> dict[int, list[tuple[date | None, float]]]:
     """{goal id: [(done_at, weight), ...]} for some goals: one query."""
     found: dict[int, list[tuple[date | None, float]]] = defaultdict(list)
     for goal_id, done_at, weight in KeyResult.objects.filter(goal_id__in=list(goal_ids)).values_list(
-            "goal_id", "done_at", "weight"):
+        "goal_id", "done_at", "weight"
+    ):
         found[goal_id].append((done_at, weight))
     return found
 
 
-def percent_on(goal_id: int, day: date, *, computed: CycleProgress,
-               milestones: dict[int, list[tuple[date | None, float]]]) -> float | None:
+def percent_on(
+    goal_id: int, day: date, *, computed: CycleProgress, milestones: dict[int, list[tuple[date | None, float]]]
+) -> float | None:
     """Progress a goal had reached by a day, the way compute() weighs it now: its metric's last figure by then,
     its milestones done by then, or its children's progress by then, weighted. No queries."""
     goals, graph = computed.goals, computed.graph
@@ -353,15 +371,19 @@ def percent_on(goal_id: int, day: date, *, computed: CycleProgress,
         goal = goals[pk]
         if goal.metric_id:
             known = [value for start, value in computed.series.get(pk, ()) if start <= day]
-            return percent_between(known[-1] if known else None, goal.baseline, goal.target,
-                                   decimals=goal.metric.decimals)
+            return percent_between(
+                known[-1] if known else None, goal.baseline, goal.target, decimals=goal.metric.decimals
+            )
         weights = milestones.get(pk, ())
         total = sum(w for _d, w in weights)
         return sum(w for d, w in weights if d and d <= day) / total * 100 if total else None
 
     def at(pk: int, visiting: frozenset) -> float | None:
-        weighed = [(at(child, visiting | {pk}), weight) for child, weight in graph.children.get(pk, ())
-                   if child in goals and child not in visiting]
+        weighed = [
+            (at(child, visiting | {pk}), weight)
+            for child, weight in graph.children.get(pk, ())
+            if child in goals and child not in visiting
+        ]
         weighed = [(p, w) for p, w in weighed if p is not None]
         if weighed:
             return sum(p * w for p, w in weighed) / sum(w for _p, w in weighed)
@@ -370,8 +392,14 @@ def percent_on(goal_id: int, day: date, *, computed: CycleProgress,
     return at(goal_id, frozenset())
 
 
-def history(goal: Goal, *, computed: CycleProgress, milestones: dict[int, list[tuple[date | None, float]]],
-            check_ins: Iterable = (), on: date | None = None) -> dict:
+def history(
+    goal: Goal,
+    *,
+    computed: CycleProgress,
+    milestones: dict[int, list[tuple[date | None, float]]],
+    check_ins: Iterable = (),
+    on: date | None = None,
+) -> dict:
     """The goal page's chart: per bucket from the cycle's start to the due date, the progress reached by the
     bucket's end, the share of time gone, check-in snapshots and (for goals measured by their metric) the
     forecast. `milestones` must cover the goal and its descendants (milestones_of). No queries."""
@@ -408,8 +436,10 @@ def history(goal: Goal, *, computed: CycleProgress, milestones: dict[int, list[t
         "labels": [periods.label(s, period) for s in starts],
         "starts": [s.isoformat() for s in starts],
         "progress": reached,
-        "expected": [round(expected_share(start=cycle.start, due=due,
-                                          on=min(periods.bucket_end(s, period), due)) or 0, 1) for s in starts],
+        "expected": [
+            round(expected_share(start=cycle.start, due=due, on=min(periods.bucket_end(s, period), due)) or 0, 1)
+            for s in starts
+        ],
         "checkIns": [snapshots.get(s) for s in starts],
         "forecast": forecast,
     }

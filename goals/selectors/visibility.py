@@ -20,7 +20,8 @@ def visible_definitions(user):
         return QualityDefinition.objects.all()
     chain = _own_chain(user)
     return QualityDefinition.objects.filter(
-        Q(department__in=access.managed_departments(user)) | Q(department_id__in=chain)
+        Q(department__in=access.managed_departments(user))
+        | Q(department_id__in=chain)
         | Q(served_departments__in=chain)
     ).distinct()
 
@@ -35,7 +36,8 @@ def visible_goals(user):
     if access.is_admin(user):
         return Goal.objects.all()
     return Goal.objects.filter(
-        Q(department__isnull=True) | Q(department__in=access.managed_departments(user))
+        Q(department__isnull=True)
+        | Q(department__in=access.managed_departments(user))
         | Q(department_id__in=_own_chain(user))
     )
 

@@ -48,6 +48,7 @@ class Publication:
 
 # --- reads -------------------------------------------------------------------------------------------------------
 
+
 def _published(definition_ref):
     return DefinitionVersion.objects.filter(definition=definition_ref, published_at__isnull=False)
 
@@ -87,12 +88,14 @@ def versions_of(definition: QualityDefinition) -> list[DefinitionVersion]:
 # their row when anything reads the audience); rows of people who left or moved out stay as history but count
 # nowhere (asked_now filters them out).
 
+
 def audience(definition: QualityDefinition):
     """The active people the definition concerns now (a lazy queryset: one query when read)."""
     condition = Q(department__path__startswith=definition.department.path)
     if definition.ask_served_departments:
-        served = Department.objects.filter(StartsWith(OuterRef("department__path"), F("path")),
-                                           served_by_definitions=definition)
+        served = Department.objects.filter(
+            StartsWith(OuterRef("department__path"), F("path")), served_by_definitions=definition
+        )
         condition |= Q(Exists(served))
     return User.objects.filter(condition, is_active=True)
 
@@ -100,12 +103,14 @@ def audience(definition: QualityDefinition):
 def asked_now():
     """Acknowledgement rows of people still in their definition's audience (active, in the owning or, when it asks
     them, a served department's subtree): the only rows that count as asked, in coverage, reminders and pages."""
-    served = Department.objects.filter(StartsWith(OuterRef("person__department__path"), F("path")),
-                                       served_by_definitions=OuterRef("definition"))
+    served = Department.objects.filter(
+        StartsWith(OuterRef("person__department__path"), F("path")), served_by_definitions=OuterRef("definition")
+    )
     return Acknowledgement.objects.filter(
         Q(person__department__path__startswith=F("definition__department__path"))
         | Q(Exists(served), definition__ask_served_departments=True),
-        person__is_active=True)
+        person__is_active=True,
+    )
 
 
 def definitions_concerning(person):
@@ -113,9 +118,13 @@ def definitions_concerning(person):
     me = User.objects.filter(pk=person.pk, is_active=True)
     in_owner = me.filter(department__path__startswith=OuterRef("department__path"))
     served = Department.objects.filter(served_by_definitions=OuterRef("pk")).filter(
-        Exists(me.filter(department__path__startswith=OuterRef("path"))))
-    return with_versions(QualityDefinition.objects.active()).filter(current_major__isnull=False).filter(
-        Q(Exists(in_owner)) | Q(Exists(served), ask_served_departments=True))
+        Exists(me.filter(department__path__startswith=OuterRef("path")))
+    )
+    return (
+        with_versions(QualityDefinition.objects.active())
+        .filter(current_major__isnull=False)
+        .filter(Q(Exists(in_owner)) | Q(Exists(served), ask_served_departments=True))
+    )
 
 
 def _current_major(definition: QualityDefinition) -> int | None:
@@ -126,8 +135,9 @@ def _current_major(definition: QualityDefinition) -> int | None:
     return current.major if current else None
 
 
-def ask_newcomers(*, definition: QualityDefinition | None = None, person: User | None = None,
-                  at: datetime | None = None) -> int:
+def ask_newcomers(
+    *, definition: QualityDefinition | None = None, person: User | None = None, at: datetime | None = None
+) -> int:
     """Ask everyone now in the audience of a definition's current major version who has no row for it yet (they
     joined or moved in after it was published), or ask one person about every definition that concerns them.
 
@@ -136,18 +146,20 @@ def ask_newcomers(*, definition: QualityDefinition | None = None, person: User |
     """
     at = at or timezone.now()
     if person is not None:
-        asked = Acknowledgement.objects.filter(definition=OuterRef("pk"), person=person,
-                                               major=OuterRef("current_major"))
+        asked = Acknowledgement.objects.filter(
+            definition=OuterRef("pk"), person=person, major=OuterRef("current_major")
+        )
         pairs = definitions_concerning(person).filter(~Exists(asked)).values_list("pk", "current_major")
-        rows = [Acknowledgement(definition_id=pk, major=major, person=person, requested_at=at)
-                for pk, major in pairs]
+        rows = [Acknowledgement(definition_id=pk, major=major, person=person, requested_at=at) for pk, major in pairs]
     else:
         major = _current_major(definition)
         if major is None or definition.is_retired:
             return 0
         asked = Acknowledgement.objects.filter(definition=definition, major=major).values("person")
-        rows = [Acknowledgement(definition=definition, major=major, person_id=pk, requested_at=at)
-                for pk in audience(definition).exclude(pk__in=asked).values_list("pk", flat=True)]
+        rows = [
+            Acknowledgement(definition=definition, major=major, person_id=pk, requested_at=at)
+            for pk in audience(definition).exclude(pk__in=asked).values_list("pk", flat=True)
+        ]
     if rows:
         Acknowledgement.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
@@ -157,10 +169,15 @@ def acknowledgement_of(*, definition: QualityDefinition, person: User, major: in
     """The person's acknowledgement of that major version while they are in the definition's audience (asking them
     now if they joined or moved in since it was published); None when it does not concern them (any more)."""
     row = asked_now().filter(definition=definition, person=person, major=major).first()
-    if row is None and not definition.is_retired and major == _current_major(definition) \
-            and audience(definition).filter(pk=person.pk).exists():
-        row, _created = Acknowledgement.objects.get_or_create(definition=definition, person=person, major=major,
-                                                              defaults={"requested_at": timezone.now()})
+    if (
+        row is None
+        and not definition.is_retired
+        and major == _current_major(definition)
+        and audience(definition).filter(pk=person.pk).exists()
+    ):
+        row, _created = Acknowledgement.objects.get_or_create(
+            definition=definition, person=person, major=major, defaults={"requested_at": timezone.now()}
+        )
     return row
 
 
@@ -171,8 +188,11 @@ def _still_asked():
     A row for an older major version is history, not a request: the newer major version asked again.
     """
     newer_major = _published(OuterRef("definition")).filter(major__gt=OuterRef("major"))
-    return asked_now().filter(acknowledged_at__isnull=True, definition__retired_at__isnull=True).filter(
-        ~Exists(newer_major))
+    return (
+        asked_now()
+        .filter(acknowledged_at__isnull=True, definition__retired_at__isnull=True)
+        .filter(~Exists(newer_major))
+    )
 
 
 def pending_acknowledgements(person):
@@ -196,16 +216,17 @@ def criterion_line(criterion: AcceptanceCriterion) -> str:
 
 # --- writes ------------------------------------------------------------------------------------------------------
 
+
 def _require_manager(by: User, department: Department) -> None:
     if not access.can_manage(by, department):
-        raise RuleViolation(f"Only managers of {department} (or an admin) may change its quality definitions.",
-                            field="department")
+        raise RuleViolation(
+            f"Only managers of {department} (or an admin) may change its quality definitions.", field="department"
+        )
 
 
 def _require_not_retired(definition: QualityDefinition) -> None:
     if definition.is_retired:
-        raise RuleViolation(f"“{definition}” is retired: it stays readable with its history but can no longer "
-                            "change.")
+        raise RuleViolation(f"“{definition}” is retired: it stays readable with its history but can no longer change.")
 
 
 def _locked(definition: QualityDefinition) -> QualityDefinition:
@@ -217,13 +238,14 @@ def _check_title(*, department: Department, title: str, exclude_pk: int | None =
     title = title.strip()
     if not title:
         raise RuleViolation("Name the product or service this definition is about.", field="title")
-    clash = QualityDefinition.objects.annotate(lower=Lower("title")).filter(department=department,
-                                                                             lower=title.lower())
+    clash = QualityDefinition.objects.annotate(lower=Lower("title")).filter(department=department, lower=title.lower())
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        raise RuleViolation(f"{department} already has a definition called “{title}”: choose another name, or edit "
-                            "that one.", field="title")
+        raise RuleViolation(
+            f"{department} already has a definition called “{title}”: choose another name, or edit that one.",
+            field="title",
+        )
     return title
 
 
@@ -242,15 +264,24 @@ def _save_details(definition: QualityDefinition, served_departments) -> None:
         with transaction.atomic():
             definition.save()
     except IntegrityError:  # a definition of the same name was saved at the same moment
-        raise RuleViolation(f"{definition.department} already has a definition called “{definition.title}”.",
-                            field="title") from None
+        raise RuleViolation(
+            f"{definition.department} already has a definition called “{definition.title}”.", field="title"
+        ) from None
     definition.served_departments.set(served_departments)
 
 
 @transaction.atomic
-def create_definition(*, by: User, department: Department, title: str, external_customers: str = "",
-                      served_departments=(), ask_served_departments: bool = False, promise: str = "",
-                      criteria: list[CriterionRow] = ()) -> QualityDefinition:
+def create_definition(
+    *,
+    by: User,
+    department: Department,
+    title: str,
+    external_customers: str = "",
+    served_departments=(),
+    ask_served_departments: bool = False,
+    promise: str = "",
+    criteria: list[CriterionRow] = (),
+) -> QualityDefinition:
     """Create a definition for a department the person manages, with its first draft (promise and criteria).
 
     Raises RuleViolation when the person may not manage the department, the title is taken there, or a
@@ -258,8 +289,10 @@ def create_definition(*, by: User, department: Department, title: str, external_
     """
     _require_manager(by, department)
     definition = QualityDefinition(
-        department=department, title=_check_title(department=department, title=title),
-        external_customers=external_customers.strip(), ask_served_departments=ask_served_departments,
+        department=department,
+        title=_check_title(department=department, title=title),
+        external_customers=external_customers.strip(),
+        ask_served_departments=ask_served_departments,
         created_by=by,
     )
     _save_details(definition, served_departments)
@@ -268,8 +301,15 @@ def create_definition(*, by: User, department: Department, title: str, external_
 
 
 @transaction.atomic
-def update_details(*, definition: QualityDefinition, by: User, title: str, external_customers: str = "",
-                   served_departments=(), ask_served_departments: bool = False) -> QualityDefinition:
+def update_details(
+    *,
+    definition: QualityDefinition,
+    by: User,
+    title: str,
+    external_customers: str = "",
+    served_departments=(),
+    ask_served_departments: bool = False,
+) -> QualityDefinition:
     """Change what the definition is about and whom it serves (not versioned: the versions hold the promise)."""
     _require_manager(by, definition.department)
     definition = _locked(definition)
@@ -284,26 +324,37 @@ def update_details(*, definition: QualityDefinition, by: User, title: str, exter
 def _checked_criteria(criteria, *, by: User, definition: QualityDefinition) -> list[CriterionRow]:
     rows = [CriterionRow(text=(c.text or "").strip(), metric=c.metric, threshold=c.threshold) for c in criteria]
     if len(rows) > MAX_CRITERIA:
-        raise RuleViolation(f"A definition has at most {MAX_CRITERIA} acceptance criteria; merge some.",
-                            field="criteria")
+        raise RuleViolation(
+            f"A definition has at most {MAX_CRITERIA} acceptance criteria; merge some.", field="criteria"
+        )
     # A metric may be linked when the person may see it, or when the definition already links it (an edit by
     # someone else keeps what an admin linked).
     wanted = {row.metric.pk for row in rows if row.metric is not None}
     allowed = set()
     if wanted:
         allowed = set(visible_metrics(by).filter(pk__in=wanted).values_list("pk", flat=True))
-        allowed |= set(Metric.objects.filter(pk__in=wanted - allowed, criteria__version__definition=definition)
-                       .values_list("pk", flat=True))
+        allowed |= set(
+            Metric.objects.filter(pk__in=wanted - allowed, criteria__version__definition=definition).values_list(
+                "pk", flat=True
+            )
+        )
     for n, row in enumerate(rows, start=1):
         if not row.text:
-            raise RuleViolation(f"Criterion {n}: describe it in words, e.g. “First reply within 4 business "
-                                "hours, 95% of tickets”.", field="criteria")
+            raise RuleViolation(
+                f"Criterion {n}: describe it in words, e.g. “First reply within 4 business hours, 95% of tickets”.",
+                field="criteria",
+            )
         if row.threshold is not None and row.metric is None:
-            raise RuleViolation(f"Criterion {n}: a threshold needs the metric it applies to; choose the metric or "
-                                "leave the threshold empty.", field="criteria")
+            raise RuleViolation(
+                f"Criterion {n}: a threshold needs the metric it applies to; choose the metric or "
+                "leave the threshold empty.",
+                field="criteria",
+            )
         if row.metric is not None and row.metric.pk not in allowed:
-            raise RuleViolation(f"Criterion {n}: you cannot link the metric “{row.metric}”; choose one of the "
-                                "metrics you can see.", field="criteria")
+            raise RuleViolation(
+                f"Criterion {n}: you cannot link the metric “{row.metric}”; choose one of the metrics you can see.",
+                field="criteria",
+            )
         if row.threshold is not None and not float("-inf") < row.threshold < float("inf"):
             raise RuleViolation(f"Criterion {n}: the threshold must be a number.", field="criteria")
     return rows
@@ -314,13 +365,24 @@ def _content(promise: str, criteria) -> tuple:
 
 
 def _version_content(version: DefinitionVersion) -> tuple:
-    return _content(version.promise, [CriterionRow(text=c.text, metric=c.metric, threshold=c.threshold)
-                                      for c in version.criteria.select_related("metric")])
+    return _content(
+        version.promise,
+        [
+            CriterionRow(text=c.text, metric=c.metric, threshold=c.threshold)
+            for c in version.criteria.select_related("metric")
+        ],
+    )
 
 
 @transaction.atomic
-def save_draft(*, definition: QualityDefinition, by: User, promise: str, criteria: list[CriterionRow],
-               keep_if_unchanged: bool = False) -> DefinitionVersion | None:
+def save_draft(
+    *,
+    definition: QualityDefinition,
+    by: User,
+    promise: str,
+    criteria: list[CriterionRow],
+    keep_if_unchanged: bool = False,
+) -> DefinitionVersion | None:
     """Write the draft: its promise, and its criteria replaced as a set, in the order given.
 
     The first save after a publication starts a new draft. A draft identical to the current version is not kept
@@ -339,31 +401,48 @@ def save_draft(*, definition: QualityDefinition, by: User, promise: str, criteri
             draft.delete()
         return None
     if draft is None:
-        draft = DefinitionVersion(definition=definition, major=current.major if current else 0,
-                                  minor=current.minor if current else 0)
+        draft = DefinitionVersion(
+            definition=definition, major=current.major if current else 0, minor=current.minor if current else 0
+        )
     draft.promise = promise.strip()
     draft.save()
     draft.criteria.all().delete()
-    AcceptanceCriterion.objects.bulk_create([
-        AcceptanceCriterion(version=draft, position=n, text=row.text[:300], metric=row.metric,
-                            threshold=row.threshold)
-        for n, row in enumerate(rows)
-    ])
+    AcceptanceCriterion.objects.bulk_create(
+        [
+            AcceptanceCriterion(
+                version=draft, position=n, text=row.text[:300], metric=row.metric, threshold=row.threshold
+            )
+            for n, row in enumerate(rows)
+        ]
+    )
     return draft
 
 
 @transaction.atomic
-def revise_definition(*, definition: QualityDefinition, by: User, title: str, external_customers: str = "",
-                      served_departments=(), ask_served_departments: bool = False, promise: str,
-                      criteria: list[CriterionRow]) -> tuple[QualityDefinition, DefinitionVersion | None]:
+def revise_definition(
+    *,
+    definition: QualityDefinition,
+    by: User,
+    title: str,
+    external_customers: str = "",
+    served_departments=(),
+    ask_served_departments: bool = False,
+    promise: str,
+    criteria: list[CriterionRow],
+) -> tuple[QualityDefinition, DefinitionVersion | None]:
     """An edit of a definition: its details (update_details) and its draft (save_draft), both saved or neither.
 
     Returns the definition as saved and the draft, or None when the content equals the current version.
     Raises RuleViolation as those two do; a refused draft leaves the details as they were.
     """
-    definition = update_details(definition=definition, by=by, title=title, external_customers=external_customers,
-                                served_departments=served_departments,
-                                ask_served_departments=ask_served_departments)
+    definition = update_details(
+        definition=definition,
+        by=by,
+        title=title,
+        external_customers=external_customers,
+        served_departments=served_departments,
+        ask_served_departments=ask_served_departments,
+    )
     draft = save_draft(definition=definition, by=by, promise=promise, criteria=criteria)
     return definition, draft
 
@@ -371,16 +450,24 @@ def revise_definition(*, definition: QualityDefinition, by: User, title: str, ex
 def _ask_to_acknowledge(definition: QualityDefinition, *, major: int, at: datetime, by: User) -> int:
     """Acknowledgement rows for every active person the definition concerns; the publisher has read it already."""
     people = audience(definition)
-    rows = [Acknowledgement(definition=definition, major=major, person_id=pk, requested_at=at,
-                            acknowledged_at=at if pk == by.pk else None)
-            for pk in people.values_list("pk", flat=True)]
+    rows = [
+        Acknowledgement(
+            definition=definition,
+            major=major,
+            person_id=pk,
+            requested_at=at,
+            acknowledged_at=at if pk == by.pk else None,
+        )
+        for pk in people.values_list("pk", flat=True)
+    ]
     Acknowledgement.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
 
 
 @transaction.atomic
-def publish(*, definition: QualityDefinition, major: bool, change_summary: str, by: User,
-            at: datetime | None = None) -> Publication:
+def publish(
+    *, definition: QualityDefinition, major: bool, change_summary: str, by: User, at: datetime | None = None
+) -> Publication:
     """Make the draft an immutable version: v1.0 first, then the next major (x+1.0) or minor (x.y+1) number.
 
     A major version (and the first) asks everyone in the owning department's subtree, and in the served
@@ -396,18 +483,21 @@ def publish(*, definition: QualityDefinition, major: bool, change_summary: str, 
     if draft is None:
         raise RuleViolation("There is no draft to publish: edit the definition first, then publish it.")
     if not draft.promise.strip():
-        raise RuleViolation("The draft has no promise yet: edit it and write, in plain words, what the customer "
-                            "can count on.")
+        raise RuleViolation(
+            "The draft has no promise yet: edit it and write, in plain words, what the customer can count on."
+        )
     if not draft.criteria.exists():
-        raise RuleViolation("The draft has no acceptance criteria yet: edit it and add at least one measurable "
-                            "criterion.")
+        raise RuleViolation(
+            "The draft has no acceptance criteria yet: edit it and add at least one measurable criterion."
+        )
     current = current_version(definition)
     summary = change_summary.strip()
     if current is None:
         number, major, summary = (1, 0), True, summary or "First version."
     elif not summary:
-        raise RuleViolation("Say in a sentence what changed and why, for the people who read the history.",
-                            field="change_summary")
+        raise RuleViolation(
+            "Say in a sentence what changed and why, for the people who read the history.", field="change_summary"
+        )
     elif _version_content(draft) == _version_content(current):
         raise RuleViolation(f"The draft is the same as {current.label}: change the promise or the criteria first.")
     else:
@@ -430,11 +520,13 @@ def acknowledge(*, definition: QualityDefinition, person: User, at: datetime | N
         raise RuleViolation(f"“{definition}” has no version to acknowledge.")
     row = acknowledgement_of(definition=definition, person=person, major=current.major)
     if row is None:
-        raise RuleViolation(f"You are not asked to acknowledge “{definition}” version {current.major}; it concerns "
-                            "other departments.")
+        raise RuleViolation(
+            f"You are not asked to acknowledge “{definition}” version {current.major}; it concerns other departments."
+        )
     if row.acknowledged_at is None:
         Acknowledgement.objects.filter(pk=row.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=at or timezone.now())
+            acknowledged_at=at or timezone.now()
+        )
         row.refresh_from_db(fields=["acknowledged_at"])
     return row
 
@@ -470,8 +562,11 @@ class VersionDiff:
 
     @property
     def unchanged(self) -> bool:
-        return "<ins>" not in self.promise and "<del>" not in self.promise and all(
-            line.kind == "same" for line in self.criteria)
+        return (
+            "<ins>" not in self.promise
+            and "<del>" not in self.promise
+            and all(line.kind == "same" for line in self.criteria)
+        )
 
 
 def word_diff(old: str, new: str) -> SafeString:
@@ -499,8 +594,8 @@ def _line_diff(old: list[str], new: list[str]) -> list[DiffLine]:
         paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
         for k in range(paired):  # a criterion reworded: show the words that changed
             lines.append(DiffLine("changed", word_diff(old[i1 + k], new[j1 + k])))
-        lines += [DiffLine("removed", format_html("<del>{}</del>", line)) for line in old[i1 + paired:i2]]
-        lines += [DiffLine("added", format_html("<ins>{}</ins>", line)) for line in new[j1 + paired:j2]]
+        lines += [DiffLine("removed", format_html("<del>{}</del>", line)) for line in old[i1 + paired : i2]]
+        lines += [DiffLine("added", format_html("<ins>{}</ins>", line)) for line in new[j1 + paired : j2]]
     return lines
 
 
@@ -510,13 +605,17 @@ def diff_versions(old: DefinitionVersion, new: DefinitionVersion) -> VersionDiff
     Uses the versions' prefetched criteria (versions_of) when there are any.
     """
     return VersionDiff(
-        old=old, new=new, promise=word_diff(old.promise, new.promise),
-        criteria=_line_diff([criterion_line(c) for c in old.criteria.all()],
-                            [criterion_line(c) for c in new.criteria.all()]),
+        old=old,
+        new=new,
+        promise=word_diff(old.promise, new.promise),
+        criteria=_line_diff(
+            [criterion_line(c) for c in old.criteria.all()], [criterion_line(c) for c in new.criteria.all()]
+        ),
     )
 
 
 # --- acknowledgement coverage ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DepartmentCoverage:
@@ -543,18 +642,26 @@ def coverage(*, definition: QualityDefinition, major: int) -> list[DepartmentCov
     """
     ask_newcomers(definition=definition)
     rows = (
-        asked_now().filter(definition=definition, major=major)
-        .values("person__department", "person__department__name", "person__department__depth",
-                "person__department__path")
+        asked_now()
+        .filter(definition=definition, major=major)
+        .values(
+            "person__department", "person__department__name", "person__department__depth", "person__department__path"
+        )
         .annotate(asked=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
         .order_by("person__department__path")
     )
     rows = list(rows)
     top = min((r["person__department__depth"] or 0 for r in rows), default=0)
-    return [DepartmentCoverage(department_id=r["person__department"],
-                               name=r["person__department__name"] or "No department",
-                               level=(r["person__department__depth"] or 0) - top,
-                               asked=r["asked"], acknowledged=r["acknowledged"]) for r in rows]
+    return [
+        DepartmentCoverage(
+            department_id=r["person__department"],
+            name=r["person__department__name"] or "No department",
+            level=(r["person__department__depth"] or 0) - top,
+            asked=r["asked"],
+            acknowledged=r["acknowledged"],
+        )
+        for r in rows
+    ]
 
 
 def missing_acknowledgements(*, definition: QualityDefinition, major: int, department_id: int | None = None):
@@ -563,10 +670,12 @@ def missing_acknowledgements(*, definition: QualityDefinition, major: int, depar
     if department_id is not None:
         rows = rows.filter(person__department_id=department_id)
     return rows.select_related("person__department").order_by(
-        "person__department__path", "person__last_name", "person__first_name", "person__username")
+        "person__department__path", "person__last_name", "person__first_name", "person__username"
+    )
 
 
 # --- reminders ---------------------------------------------------------------------------------------------------
+
 
 def reminder_delays() -> tuple[timedelta, timedelta]:
     """(first reminder after, then at most once per) from settings, in days."""
@@ -577,15 +686,24 @@ def reminder_delays() -> tuple[timedelta, timedelta]:
 
 def _reminder_body(person: User, rows: list[dict]) -> str:
     site = settings.KEEL_SITE_URL.rstrip("/")
-    lines = [f"Hello {person['first_name'] or person['username']},", "",
-             "You are asked to read and acknowledge "
-             + ("this quality definition:" if len(rows) == 1 else f"these {len(rows)} quality definitions:"), ""]
+    lines = [
+        f"Hello {person['first_name'] or person['username']},",
+        "",
+        "You are asked to read and acknowledge "
+        + ("this quality definition:" if len(rows) == 1 else f"these {len(rows)} quality definitions:"),
+        "",
+    ]
     for row in rows:
         asked = timezone.localtime(row["requested_at"], periods.organization_zone())
         url = site + reverse("goals:definition", args=[row["definition"]])
         lines.append(f"- {row['definition__title']} (version {row['major']}, asked on {asked:%d %B %Y}): {url}")
-    lines += ["", "Open each one, read the promise and its acceptance criteria, and press Acknowledge. You can also "
-              f"acknowledge them from your Today page: {site}/", "", "Keel"]
+    lines += [
+        "",
+        "Open each one, read the promise and its acceptance criteria, and press Acknowledge. You can also "
+        f"acknowledge them from your Today page: {site}/",
+        "",
+        "Keel",
+    ]
     return "\n".join(lines)
 
 
@@ -605,7 +723,8 @@ def send_reminders(*, now: datetime | None = None, limit: int = 1000) -> int:
     first, interval = reminder_delays()
     due = Q(acknowledged_at__isnull=True) & (Q(reminded_at__isnull=True) | Q(reminded_at__lte=now - interval))
     rows = list(
-        _still_asked().filter(due, requested_at__lte=now - first, person__is_active=True)
+        _still_asked()
+        .filter(due, requested_at__lte=now - first, person__is_active=True)
         .exclude(person__email="")
         .order_by("person_id", "requested_at")
         .values("pk", "person_id", "definition", "definition__title", "major", "requested_at")
@@ -619,24 +738,28 @@ def send_reminders(*, now: datetime | None = None, limit: int = 1000) -> int:
     day = periods.local_day(now)
     keys = {pk: f"ack-reminder:{pk}:{day.isoformat()}" for pk in by_person}
     already = set(OutgoingEmail.objects.filter(dedup_key__in=keys.values()).values_list("dedup_key", flat=True))
-    people = {p["pk"]: p for p in User.objects.filter(pk__in=by_person).values("pk", "username", "first_name",
-                                                                                 "email")}
+    people = {p["pk"]: p for p in User.objects.filter(pk__in=by_person).values("pk", "username", "first_name", "email")}
     queued = 0
     for person_id, person_rows in by_person.items():
         if keys[person_id] in already:
             continue
         with transaction.atomic():
             ids = [row["pk"] for row in person_rows]
-            claimed = Acknowledgement.objects.filter(due, pk__in=ids).update(reminded_at=now,
-                                                                             reminders=F("reminders") + 1)
+            claimed = Acknowledgement.objects.filter(due, pk__in=ids).update(
+                reminded_at=now, reminders=F("reminders") + 1
+            )
             if claimed != len(ids):  # another run took some of them: it reminds this person, not us
                 transaction.set_rollback(True)
                 continue
             person = people[person_id]
             count = len(person_rows)
-            subject = (f"Please acknowledge “{person_rows[0]['definition__title']}”" if count == 1
-                       else f"Please acknowledge {count} quality definitions")
-            queue_email(to=person["email"], subject=subject, body=_reminder_body(person, person_rows),
-                        dedup_key=keys[person_id])
+            subject = (
+                f"Please acknowledge “{person_rows[0]['definition__title']}”"
+                if count == 1
+                else f"Please acknowledge {count} quality definitions"
+            )
+            queue_email(
+                to=person["email"], subject=subject, body=_reminder_body(person, person_rows), dedup_key=keys[person_id]
+            )
             queued += 1
     return queued

@@ -21,8 +21,19 @@ from metrics.models import Metric
 from org import access
 from org.models import Department, User
 
-EDITABLE = ("title", "description", "owner", "confidence", "metric", "baseline", "target", "direction", "due_date",
-            "quality_definition", "stretch_acknowledged")
+EDITABLE = (
+    "title",
+    "description",
+    "owner",
+    "confidence",
+    "metric",
+    "baseline",
+    "target",
+    "direction",
+    "due_date",
+    "quality_definition",
+    "stretch_acknowledged",
+)
 
 
 @dataclass
@@ -53,6 +64,7 @@ class GoalData:
 
 
 # Who may do what with a goal: built on org.access, asked by views, templates and the services below.
+
 
 def may_set_goals_for(user, department: Department | None) -> bool:
     """Admins set organization goals (department None) and any department's; managers their departments'."""
@@ -89,8 +101,10 @@ def _parents_shown(pairs) -> list[str]:
 
 
 def _key_results_shown(items) -> list[str]:
-    return [f"{kr.title} (weight {kr.weight:g}" + (f", done {kr.done_at.isoformat()})" if kr.done_at else ")")
-            for kr in items]
+    return [
+        f"{kr.title} (weight {kr.weight:g}" + (f", done {kr.done_at.isoformat()})" if kr.done_at else ")")
+        for kr in items
+    ]
 
 
 def with_default_baseline(data: GoalData, *, department: Department | None) -> GoalData:
@@ -106,21 +120,28 @@ def target_is_new(before: Goal | None, data: GoalData) -> bool:
     metric not meet it already."""
     if before is None:
         return True
-    return (before.metric_id != (data.metric.pk if data.metric else None) or before.target != data.target
-            or (before.direction or "") != (data.direction or ""))
+    return (
+        before.metric_id != (data.metric.pk if data.metric else None)
+        or before.target != data.target
+        or (before.direction or "") != (data.direction or "")
+    )
 
 
 def _validate(goal: Goal, data: GoalData, *, descendant_ids=(), new_target: bool = True) -> None:
     """The S.M.A.R.T. letters, the weights and the model's own rules; the first failure is raised."""
     for parent, weight in data.parents:
         if weight is None or weight <= 0:
-            raise RuleViolation(f"Give “{parent}” a weight above 0 (1 counts like every other goal).",
-                                field="parents")
+            raise RuleViolation(f"Give “{parent}” a weight above 0 (1 counts like every other goal).", field="parents")
     for kr in data.key_results:
         if not kr.title.strip() or kr.weight is None or kr.weight <= 0:
             raise RuleViolation("Every milestone needs a title and a weight above 0.", field="key_results")
-    letters = smart.check_goal(goal, parents=[p for p, _w in data.parents], key_results=data.key_results,
-                               descendant_ids=descendant_ids, new_target=new_target)
+    letters = smart.check_goal(
+        goal,
+        parents=[p for p, _w in data.parents],
+        key_results=data.key_results,
+        descendant_ids=descendant_ids,
+        new_target=new_target,
+    )
     for letter in letters:
         if letter.blocking:
             raise RuleViolation(f"{letter.name}: {letter.message}", field=letter.field)
@@ -147,8 +168,11 @@ def create_goal(*, by: User, cycle: GoalCycle, department: Department | None, da
     meets). A goal on a metric without a baseline starts from where the metric stands now.
     """
     if not may_set_goals_for(by, department):
-        raise RuleViolation("Only admins set organization goals." if department is None else
-                            f"You may set goals only for departments you manage, and not for {department}.")
+        raise RuleViolation(
+            "Only admins set organization goals."
+            if department is None
+            else f"You may set goals only for departments you manage, and not for {department}."
+        )
     if cycle.is_closed:
         raise RuleViolation(f"Cycle {cycle} is closed; set new goals in an open cycle.")
     goal = Goal(cycle=cycle, department=department, created_by=by)
@@ -157,10 +181,12 @@ def create_goal(*, by: User, cycle: GoalCycle, department: Department | None, da
     _validate(goal, data)
     goal.save()
     Alignment.objects.bulk_create([Alignment(parent=p, child=goal, weight=w) for p, w in data.parents])
-    KeyResult.objects.bulk_create([KeyResult(goal=goal, title=kr.title, weight=kr.weight, done_at=kr.done_at)
-                                   for kr in data.key_results])
-    created = {name: [None, _shown(getattr(goal, name))] for name in EDITABLE
-               if getattr(goal, name) not in (None, "", False)}
+    KeyResult.objects.bulk_create(
+        [KeyResult(goal=goal, title=kr.title, weight=kr.weight, done_at=kr.done_at) for kr in data.key_results]
+    )
+    created = {
+        name: [None, _shown(getattr(goal, name))] for name in EDITABLE if getattr(goal, name) not in (None, "", False)
+    }
     if data.parents:
         created["parents"] = [None, _parents_shown(data.parents)]
     if data.key_results:
@@ -175,16 +201,22 @@ def update_goal(*, goal: Goal, by: User, data: GoalData, reason: str = "") -> Go
 
     Once the cycle is closed only an admin may, and only with a reason. Raises RuleViolation.
     """
-    current = (Goal.objects.select_for_update(of=("self",))  # not the nullable joined rows (PostgreSQL refuses)
-               .select_related("cycle", "department", "owner", "metric", "quality_definition").get(pk=goal.pk))
+    current = (
+        Goal.objects.select_for_update(of=("self",))  # not the nullable joined rows (PostgreSQL refuses)
+        .select_related("cycle", "department", "owner", "metric", "quality_definition")
+        .get(pk=goal.pk)
+    )
     if not may_edit(by, current):
-        raise RuleViolation("Only the managers of this goal's department may change it." if not
-                            current.cycle.is_closed else f"Cycle {current.cycle} is closed; only an admin may "
-                                                         "change its goals.")
+        raise RuleViolation(
+            "Only the managers of this goal's department may change it."
+            if not current.cycle.is_closed
+            else f"Cycle {current.cycle} is closed; only an admin may change its goals."
+        )
     reason = (reason or "").strip()
     if current.cycle.is_closed and not reason:
-        raise RuleViolation(f"Cycle {current.cycle} is closed: say why this goal must change after all.",
-                            field="reason")
+        raise RuleViolation(
+            f"Cycle {current.cycle} is closed: say why this goal must change after all.", field="reason"
+        )
     alignments = {a.parent_id: a for a in Alignment.objects.filter(child=current).select_related("parent")}
     key_results = {kr.pk: kr for kr in KeyResult.objects.filter(goal=current)}
     before = {name: _shown(getattr(current, name)) for name in EDITABLE}
@@ -194,8 +226,12 @@ def update_goal(*, goal: Goal, by: User, data: GoalData, reason: str = "") -> Go
     data = with_default_baseline(data, department=current.department)
     new_target = target_is_new(current, data)
     _apply(current, data)
-    _validate(current, data, descendant_ids=progress.Graph.load(current.cycle_id).descendants(current.pk),
-              new_target=new_target)
+    _validate(
+        current,
+        data,
+        descendant_ids=progress.Graph.load(current.cycle_id).descendants(current.pk),
+        new_target=new_target,
+    )
     current.save()
 
     wanted = {parent.pk: (parent, weight) for parent, weight in data.parents}
@@ -239,9 +275,14 @@ def post_check_in(*, goal: Goal, by: User, note: str, confidence: int, blockers:
     if confidence is None or not 1 <= confidence <= 10:
         raise RuleViolation("Confidence runs from 1 (unlikely) to 10 (sure).", field="confidence")
     snapshot = progress.for_cycle(goal.cycle).progress[goal.pk].percent
-    return CheckIn.objects.create(goal=goal, author=by, note=note.strip(), confidence=confidence,
-                                  blockers=(blockers or "").strip(),
-                                  progress=None if snapshot is None else round(snapshot, 1))
+    return CheckIn.objects.create(
+        goal=goal,
+        author=by,
+        note=note.strip(),
+        confidence=confidence,
+        blockers=(blockers or "").strip(),
+        progress=None if snapshot is None else round(snapshot, 1),
+    )
 
 
 @transaction.atomic
@@ -297,8 +338,9 @@ def _shifted_due(goal: Goal, to_cycle: GoalCycle) -> date:
     30 June (a leap year must not make it 29 June)."""
     if goal.due_date is None:
         return to_cycle.end
-    return periods.map_date(goal.due_date, source=(goal.cycle.start, goal.cycle.end),
-                            target=(to_cycle.start, to_cycle.end))
+    return periods.map_date(
+        goal.due_date, source=(goal.cycle.start, goal.cycle.end), target=(to_cycle.start, to_cycle.end)
+    )
 
 
 @transaction.atomic
@@ -309,43 +351,71 @@ def carry_over(*, goals, to_cycle: GoalCycle, by: User) -> list[Goal]:
     into the cycle is not copied twice. Returns the new copies."""
     if to_cycle.is_closed:
         raise RuleViolation(f"Cycle {to_cycle} is closed; carry goals into an open cycle.", field="to_cycle")
-    originals = list(Goal.objects.filter(pk__in=[g.pk for g in goals])
-                     .select_related("cycle", "department").prefetch_related("key_results"))
+    originals = list(
+        Goal.objects.filter(pk__in=[g.pk for g in goals])
+        .select_related("cycle", "department")
+        .prefetch_related("key_results")
+    )
     for goal in originals:
         if goal.cycle_id == to_cycle.pk:
             raise RuleViolation(f"“{goal}” is already in {to_cycle}.", field="to_cycle")
         if not may_set_goals_for(by, goal.department):
             raise RuleViolation(f"You may not carry over “{goal}”: it belongs to a department you do not manage.")
-    copies = dict(Goal.objects.filter(cycle=to_cycle, carried_from__isnull=False)
-                  .values_list("carried_from_id", "pk"))
+    copies = dict(Goal.objects.filter(cycle=to_cycle, carried_from__isnull=False).values_list("carried_from_id", "pk"))
     new = []
     for goal in originals:
         if goal.pk in copies:
             continue
-        new.append(Goal(
-            cycle=to_cycle, department=goal.department, title=goal.title, description=goal.description,
-            owner_id=goal.owner_id, confidence=goal.confidence, metric_id=goal.metric_id, baseline=goal.baseline,
-            target=goal.target, direction=goal.direction, due_date=_shifted_due(goal, to_cycle),
-            quality_definition_id=goal.quality_definition_id, stretch_acknowledged=goal.stretch_acknowledged,
-            carried_from=goal, created_by=by))
+        new.append(
+            Goal(
+                cycle=to_cycle,
+                department=goal.department,
+                title=goal.title,
+                description=goal.description,
+                owner_id=goal.owner_id,
+                confidence=goal.confidence,
+                metric_id=goal.metric_id,
+                baseline=goal.baseline,
+                target=goal.target,
+                direction=goal.direction,
+                due_date=_shifted_due(goal, to_cycle),
+                quality_definition_id=goal.quality_definition_id,
+                stretch_acknowledged=goal.stretch_acknowledged,
+                carried_from=goal,
+                created_by=by,
+            )
+        )
     Goal.objects.bulk_create(new)
     if not new:
         return []
     copies.update({copy.carried_from_id: copy.pk for copy in new})
     by_original = {g.pk: g for g in originals}
-    KeyResult.objects.bulk_create([KeyResult(goal=copy, title=kr.title, weight=kr.weight)
-                                   for copy in new for kr in by_original[copy.carried_from_id].key_results.all()])
+    KeyResult.objects.bulk_create(
+        [
+            KeyResult(goal=copy, title=kr.title, weight=kr.weight)
+            for copy in new
+            for kr in by_original[copy.carried_from_id].key_results.all()
+        ]
+    )
     new_ids = {copy.carried_from_id for copy in new}
     links = Alignment.objects.filter(child_id__in=list(copies)).values_list("parent_id", "child_id", "weight")
     Alignment.objects.bulk_create(
-        [Alignment(parent_id=copies[parent], child_id=copies[child], weight=weight) for parent, child, weight in links
-         if parent in copies and (parent in new_ids or child in new_ids)],
+        [
+            Alignment(parent_id=copies[parent], child_id=copies[child], weight=weight)
+            for parent, child, weight in links
+            if parent in copies and (parent in new_ids or child in new_ids)
+        ],
         ignore_conflicts=True,
     )
-    GoalChange.objects.bulk_create([
-        GoalChange(goal=copy, changed_by=by, changes={"cycle": [by_original[copy.carried_from_id].cycle.name,
-                                                                to_cycle.name]},
-                   reason=f"Carried over from {by_original[copy.carried_from_id].cycle}")
-        for copy in new
-    ])
+    GoalChange.objects.bulk_create(
+        [
+            GoalChange(
+                goal=copy,
+                changed_by=by,
+                changes={"cycle": [by_original[copy.carried_from_id].cycle.name, to_cycle.name]},
+                reason=f"Carried over from {by_original[copy.carried_from_id].cycle}",
+            )
+            for copy in new
+        ]
+    )
     return new

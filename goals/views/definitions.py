@@ -27,10 +27,12 @@ def _definition_for(user, pk, *, manage: bool = False) -> QualityDefinition:
     A definition never published is a manager's draft: only those who may manage it see it.
     """
     queryset = selectors.manageable_definitions(user) if manage else selectors.visible_definitions(user)
-    definition = access.get_visible_or_404(definitions.with_versions(queryset).select_related("retired_by"),
-                                           "No such definition.", pk=pk)
-    access.require(definition.current_major is not None or access.can_manage(user, definition.department),
-                   "No such definition.")
+    definition = access.get_visible_or_404(
+        definitions.with_versions(queryset).select_related("retired_by"), "No such definition.", pk=pk
+    )
+    access.require(
+        definition.current_major is not None or access.can_manage(user, definition.department), "No such definition."
+    )
     return definition
 
 
@@ -42,10 +44,18 @@ def index(request):
     queryset = listing.listed_definitions(user, scope=scope, show_retired=show_retired)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     listing.mark_acknowledgement_states(user, page)
-    return render(request, "goals/definition_list.html", {
-        "page": page, "filters": filters, "scope": scope, "show_retired": show_retired,
-        "scopes": ListFilterForm.SCOPES, "can_write": access.manages_any(user),
-    })
+    return render(
+        request,
+        "goals/definition_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "scope": scope,
+            "show_retired": show_retired,
+            "scopes": ListFilterForm.SCOPES,
+            "can_write": access.manages_any(user),
+        },
+    )
 
 
 def _chosen(request, name, versions):
@@ -73,14 +83,23 @@ def detail(request, pk):
         if can_manage:
             definitions.ask_newcomers(definition=definition)
             totals = listing.acknowledgement_totals(definition=definition, major=current.major)
-    return render(request, "goals/definition_detail.html", {
-        "definition": definition, "can_manage": can_manage, "current": current, "draft": draft,
-        "history": [(v, published[n + 1] if n + 1 < len(published) else None) for n, v in enumerate(published)],
-        "comparable": list(comparable.values()),
-        "diff": definitions.diff_versions(old, new) if old and new and old != new else None,
-        "mine": mine, "pending": mine is not None and mine.acknowledged_at is None and not definition.is_retired,
-        "totals": totals, "served": list(definition.served_departments.order_by("path")),
-    })
+    return render(
+        request,
+        "goals/definition_detail.html",
+        {
+            "definition": definition,
+            "can_manage": can_manage,
+            "current": current,
+            "draft": draft,
+            "history": [(v, published[n + 1] if n + 1 < len(published) else None) for n, v in enumerate(published)],
+            "comparable": list(comparable.values()),
+            "diff": definitions.diff_versions(old, new) if old and new and old != new else None,
+            "mine": mine,
+            "pending": mine is not None and mine.acknowledged_at is None and not definition.is_retired,
+            "totals": totals,
+            "served": list(definition.served_departments.order_by("path")),
+        },
+    )
 
 
 def _write(request, definition: QualityDefinition | None):
@@ -90,29 +109,42 @@ def _write(request, definition: QualityDefinition | None):
         base = definitions.draft_of(definition) or definitions.current_version(definition)
     initial = {}
     if definition is not None:
-        initial = {"title": definition.title, "external_customers": definition.external_customers,
-                   "served_departments": list(definition.served_departments.all()),
-                   "ask_served_departments": definition.ask_served_departments,
-                   "promise": base.promise if base else ""}
+        initial = {
+            "title": definition.title,
+            "external_customers": definition.external_customers,
+            "served_departments": list(definition.served_departments.all()),
+            "ask_served_departments": definition.ask_served_departments,
+            "promise": base.promise if base else "",
+        }
     form = DefinitionForm(request.POST or None, user=user, definition=definition, initial=initial)
     criteria = CriterionFormSet(
-        request.POST or None, prefix="criteria", form_kwargs={"metrics": listing.linkable_metrics(user, definition)},
-        initial=[{"text": c.text, "metric": c.metric_id, "threshold": c.threshold}
-                 for c in (base.criteria.all() if base else [])])
+        request.POST or None,
+        prefix="criteria",
+        form_kwargs={"metrics": listing.linkable_metrics(user, definition)},
+        initial=[
+            {"text": c.text, "metric": c.metric_id, "threshold": c.threshold}
+            for c in (base.criteria.all() if base else [])
+        ],
+    )
     criteria_error = None
     if request.method == "POST" and form.is_valid() and criteria.is_valid():
         data = form.cleaned_data
-        details = {"title": data["title"], "external_customers": data["external_customers"],
-                   "served_departments": data["served_departments"],
-                   "ask_served_departments": data["ask_served_departments"]}
+        details = {
+            "title": data["title"],
+            "external_customers": data["external_customers"],
+            "served_departments": data["served_departments"],
+            "ask_served_departments": data["ask_served_departments"],
+        }
         try:
             if definition is None:
-                saved = definitions.create_definition(by=user, department=data["department"], **details,
-                                                      promise=data["promise"], criteria=criteria.rows())
+                saved = definitions.create_definition(
+                    by=user, department=data["department"], **details, promise=data["promise"], criteria=criteria.rows()
+                )
                 draft = True
             else:
-                saved, draft = definitions.revise_definition(definition=definition, by=user, **details,
-                                                             promise=data["promise"], criteria=criteria.rows())
+                saved, draft = definitions.revise_definition(
+                    definition=definition, by=user, **details, promise=data["promise"], criteria=criteria.rows()
+                )
         except RuleViolation as error:  # a criterion's error shows above the criteria, not above the form
             if error.field == "criteria":
                 criteria_error = error.message
@@ -122,13 +154,22 @@ def _write(request, definition: QualityDefinition | None):
             if draft:
                 messages.success(request, f"Draft of “{saved}” saved. Publish it when it is ready.")
             else:
-                messages.success(request, f"“{saved}” saved. Its content is the same as the current version, so "
-                                          "there is nothing to publish.")
+                messages.success(
+                    request,
+                    f"“{saved}” saved. Its content is the same as the current version, so there is nothing to publish.",
+                )
             return redirect(saved)
-    return render(request, "goals/definition_form.html", {
-        "form": form, "criteria": criteria, "criteria_error": criteria_error, "definition": definition,
-        "base": base,
-    })
+    return render(
+        request,
+        "goals/definition_form.html",
+        {
+            "form": form,
+            "criteria": criteria,
+            "criteria_error": criteria_error,
+            "definition": definition,
+            "base": base,
+        },
+    )
 
 
 def create(request):
@@ -163,18 +204,32 @@ def publish(request, pk):
     form = PublishForm(request.POST or None, first=current is None)
     if request.method == "POST" and form.is_valid():
         with form_errors_from(form) as refused:
-            publication = definitions.publish(definition=definition, major=form.major, by=user,
-                                              change_summary=form.cleaned_data["change_summary"])
+            publication = definitions.publish(
+                definition=definition, major=form.major, by=user, change_summary=form.cleaned_data["change_summary"]
+            )
         if not refused:
             asked = publication.asked
-            messages.success(request, f"Published {publication.version.label}. " + (
-                f"{asked} {'person is' if asked == 1 else 'people are'} asked to acknowledge it." if asked
-                else "Nobody is asked to acknowledge it again."))
+            messages.success(
+                request,
+                f"Published {publication.version.label}. "
+                + (
+                    f"{asked} {'person is' if asked == 1 else 'people are'} asked to acknowledge it."
+                    if asked
+                    else "Nobody is asked to acknowledge it again."
+                ),
+            )
             return redirect(definition)
-    return render(request, "goals/definition_publish.html", {
-        "definition": definition, "draft": draft, "current": current, "form": form,
-        "diff": definitions.diff_versions(current, draft) if current else None,
-    })
+    return render(
+        request,
+        "goals/definition_publish.html",
+        {
+            "definition": definition,
+            "draft": draft,
+            "current": current,
+            "form": form,
+            "diff": definitions.diff_versions(current, draft) if current else None,
+        },
+    )
 
 
 def retire(request, pk):
@@ -200,8 +255,9 @@ def acknowledge(request, pk):
     except RuleViolation as violation:  # shown in the replaced fragment, or as a message on the next page
         error = violation.message
     if request.htmx:
-        return render(request, "goals/_definition_acknowledged.html", {"definition": definition, "row": row,
-                                                                        "error": error})
+        return render(
+            request, "goals/_definition_acknowledged.html", {"definition": definition, "row": row, "error": error}
+        )
     if error:
         messages.error(request, error)
     else:
@@ -222,10 +278,19 @@ def coverage(request, pk):
     except ValueError:
         department = None
     missing = definitions.missing_acknowledgements(
-        definition=definition, major=major, department_id=department.department_id if department else None)
-    return render(request, "goals/definition_coverage.html", {
-        "definition": definition, "major": major, "rows": rows, "department": department,
-        "asked": sum(r.asked for r in rows), "acknowledged": sum(r.acknowledged for r in rows),
-        "missing": Paginator(missing, MISSING_PAGE_SIZE).get_page(request.GET.get("page")),
-        "coverage_url": reverse("goals:definition_coverage", args=[definition.pk]),
-    })
+        definition=definition, major=major, department_id=department.department_id if department else None
+    )
+    return render(
+        request,
+        "goals/definition_coverage.html",
+        {
+            "definition": definition,
+            "major": major,
+            "rows": rows,
+            "department": department,
+            "asked": sum(r.asked for r in rows),
+            "acknowledged": sum(r.acknowledged for r in rows),
+            "missing": Paginator(missing, MISSING_PAGE_SIZE).get_page(request.GET.get("page")),
+            "coverage_url": reverse("goals:definition_coverage", args=[definition.pk]),
+        },
+    )

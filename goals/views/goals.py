@@ -25,9 +25,13 @@ from org import access
 def _goal_for(user, pk, *, manage: bool = False) -> Goal:
     """The goal if the user may see it (or manage it); 404 otherwise, never its data."""
     queryset = manageable_goals(user) if manage else visible_goals(user)
-    return access.get_visible_or_404(queryset.select_related("cycle", "department", "owner", "metric__department",
-                                                             "quality_definition", "carried_from__cycle"),
-                                     "No such goal.", pk=pk)
+    return access.get_visible_or_404(
+        queryset.select_related(
+            "cycle", "department", "owner", "metric__department", "quality_definition", "carried_from__cycle"
+        ),
+        "No such goal.",
+        pk=pk,
+    )
 
 
 def _cycle_from(request, cycles: list[GoalCycle]) -> GoalCycle | None:
@@ -66,11 +70,18 @@ def index(request):
     for row in rows:
         if "goal" in row:
             row["progress"] = computed.progress[row["goal"].pk]
-    return render(request, "goals/goal_index.html", {
-        "cycles": cycles, "cycle": cycle, "rows": rows, "shown": shown,
-        "is_admin": access.is_admin(request.user),
-        "can_set_goals": access.manages_any(request.user),
-    })
+    return render(
+        request,
+        "goals/goal_index.html",
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "rows": rows,
+            "shown": shown,
+            "is_admin": access.is_admin(request.user),
+            "can_set_goals": access.manages_any(request.user),
+        },
+    )
 
 
 def _ancestor_paths(goal_id: int, graph: progress.Graph, goals: dict, limit: int = 12) -> list[list[Goal]]:
@@ -85,11 +96,22 @@ def _ancestor_paths(goal_id: int, graph: progress.Graph, goals: dict, limit: int
     return paths
 
 
-CHANGE_LABELS = {"title": "Title", "description": "Description", "owner": "Owner", "confidence": "Confidence",
-                 "metric": "Metric", "baseline": "Baseline", "target": "Target", "direction": "Direction",
-                 "due_date": "Due date", "quality_definition": "Quality definition",
-                 "stretch_acknowledged": "Stretch target accepted", "parents": "Supports",
-                 "key_results": "Milestones", "cycle": "Cycle"}
+CHANGE_LABELS = {
+    "title": "Title",
+    "description": "Description",
+    "owner": "Owner",
+    "confidence": "Confidence",
+    "metric": "Metric",
+    "baseline": "Baseline",
+    "target": "Target",
+    "direction": "Direction",
+    "due_date": "Due date",
+    "quality_definition": "Quality definition",
+    "stretch_acknowledged": "Stretch target accepted",
+    "parents": "Supports",
+    "key_results": "Milestones",
+    "cycle": "Cycle",
+}
 
 
 def _as_text(value) -> str:
@@ -106,8 +128,13 @@ def _change_rows(change) -> list[tuple[str, str | None, str]]:
     """(label, before or None for a first value, after) for each field an audit entry records."""
     rows = []
     for name, (before, after) in change.changes.items():
-        rows.append((CHANGE_LABELS.get(name, name.replace("_", " ").capitalize()),
-                     None if before is None else _as_text(before), _as_text(after)))
+        rows.append(
+            (
+                CHANGE_LABELS.get(name, name.replace("_", " ").capitalize()),
+                None if before is None else _as_text(before),
+                _as_text(after),
+            )
+        )
     return rows
 
 
@@ -130,32 +157,59 @@ def goal_detail(request, pk):
         change.rows = _change_rows(change)
     parents = [computed.goals[p] for p, _w in computed.graph.parents.get(goal.pk, ()) if p in computed.goals]
     letters = smart.check_goal(goal, parents=parents, key_results=key_results)
-    children = [{"goal": computed.goals[c], "weight": w, "progress": computed.progress[c]}
-                for c, w in computed.graph.children.get(goal.pk, ()) if c in computed.goals]
+    children = [
+        {"goal": computed.goals[c], "weight": w, "progress": computed.progress[c]}
+        for c, w in computed.graph.children.get(goal.pk, ())
+        if c in computed.goals
+    ]
     hidden_children = sum(1 for child in children if not shown(child["goal"]))
-    children = sorted((c for c in children if shown(c["goal"])),
-                      key=lambda c: (c["goal"].department.path if c["goal"].department else "", c["goal"].title))
+    children = sorted(
+        (c for c in children if shown(c["goal"])),
+        key=lambda c: (c["goal"].department.path if c["goal"].department else "", c["goal"].title),
+    )
     result = computed.progress[goal.pk]
     subtree = computed.graph.descendants(goal.pk)
     milestones = progress.milestones_of(subtree) if subtree else {}
     milestones[goal.pk] = [(kr.done_at, kr.weight) for kr in key_results]
     chart = progress.history(goal, computed=computed, milestones=milestones, check_ins=check_ins)
-    may_carry = (goal_services.may_set_goals_for(request.user, goal.department)
-                 and GoalCycle.objects.filter(closed_at__isnull=True).exclude(pk=cycle.pk).exists())
-    return render(request, "goals/goal_detail.html", {
-        "goal": goal, "cycle": cycle, "progress": result, "letters": letters, "key_results": key_results,
-        "check_ins": check_ins, "changes": changes, "chart": chart,
-        "parent_paths": [[(g, shown(g)) for g in path] for path in _ancestor_paths(goal.pk, computed.graph,
-                                                                                   computed.goals)],
-        "children": children, "hidden_children": hidden_children,
-        "figures": {name: format_value(goal.metric, number) for name, number in (
-            ("value", result.value), ("forecast", result.forecast), ("baseline", goal.baseline),
-            ("target", goal.target))} if goal.metric_id else {},
-        "can_edit": goal_services.may_edit(request.user, goal),
-        "can_check_in": goal_services.may_check_in(request.user, goal),
-        "can_carry_over": may_carry,
-        "check_in_form": CheckInForm(initial={"confidence": goal.confidence}),
-    })
+    may_carry = (
+        goal_services.may_set_goals_for(request.user, goal.department)
+        and GoalCycle.objects.filter(closed_at__isnull=True).exclude(pk=cycle.pk).exists()
+    )
+    return render(
+        request,
+        "goals/goal_detail.html",
+        {
+            "goal": goal,
+            "cycle": cycle,
+            "progress": result,
+            "letters": letters,
+            "key_results": key_results,
+            "check_ins": check_ins,
+            "changes": changes,
+            "chart": chart,
+            "parent_paths": [
+                [(g, shown(g)) for g in path] for path in _ancestor_paths(goal.pk, computed.graph, computed.goals)
+            ],
+            "children": children,
+            "hidden_children": hidden_children,
+            "figures": {
+                name: format_value(goal.metric, number)
+                for name, number in (
+                    ("value", result.value),
+                    ("forecast", result.forecast),
+                    ("baseline", goal.baseline),
+                    ("target", goal.target),
+                )
+            }
+            if goal.metric_id
+            else {},
+            "can_edit": goal_services.may_edit(request.user, goal),
+            "can_check_in": goal_services.may_check_in(request.user, goal),
+            "can_carry_over": may_carry,
+            "check_in_form": CheckInForm(initial={"confidence": goal.confidence}),
+        },
+    )
 
 
 def _letters_for(form: GoalForm) -> list[smart.Letter]:
@@ -170,25 +224,42 @@ def _goal_form_page(request, *, cycle: GoalCycle, department, goal: Goal | None)
     key_results = KeyResultFormSet(request.POST or None, instance=instance, prefix="milestones")
     # A new goal may arrive pre-filled from a link (e.g. "create a goal from this gap" on reality-check results).
     prefill = {} if goal else {name: request.GET[name] for name in PREFILLABLE if request.GET.get(name)}
-    form = GoalForm(request.POST or None, instance=instance, user=request.user, cycle=cycle, department=department,
-                    key_results=key_results, initial=prefill)
+    form = GoalForm(
+        request.POST or None,
+        instance=instance,
+        user=request.user,
+        cycle=cycle,
+        department=department,
+        key_results=key_results,
+        initial=prefill,
+    )
     if request.method == "POST":
         valid = key_results.is_valid() & form.is_valid()
         if valid:
             with form_errors_from(form) as refused:
                 if goal is None:
-                    saved = goal_services.create_goal(by=request.user, cycle=cycle, department=department,
-                                                      data=form.goal_data())
+                    saved = goal_services.create_goal(
+                        by=request.user, cycle=cycle, department=department, data=form.goal_data()
+                    )
                 else:
-                    saved = goal_services.update_goal(goal=goal, by=request.user, data=form.goal_data(),
-                                                      reason=form.cleaned_data.get("reason", ""))
+                    saved = goal_services.update_goal(
+                        goal=goal, by=request.user, data=form.goal_data(), reason=form.cleaned_data.get("reason", "")
+                    )
             if not refused:
                 messages.success(request, f"“{saved}” saved: all five letters are met.")
                 return redirect(saved)
-    return render(request, "goals/goal_form.html", {
-        "form": form, "key_results": key_results, "goal": goal, "cycle": cycle, "department": department,
-        "letters": _letters_for(form),
-    })
+    return render(
+        request,
+        "goals/goal_form.html",
+        {
+            "form": form,
+            "key_results": key_results,
+            "goal": goal,
+            "cycle": cycle,
+            "department": department,
+            "letters": _letters_for(form),
+        },
+    )
 
 
 def goal_create(request):
@@ -212,15 +283,18 @@ def goal_create(request):
 
 def goal_edit(request, pk):
     goal = _goal_for(request.user, pk, manage=True)
-    access.require(goal_services.may_edit(request.user, goal),
-                   f"Cycle {goal.cycle} is closed; only an admin may change its goals.")
+    access.require(
+        goal_services.may_edit(request.user, goal), f"Cycle {goal.cycle} is closed; only an admin may change its goals."
+    )
     return _goal_form_page(request, cycle=goal.cycle, department=goal.department, goal=goal)
 
 
 def check_in(request, pk):
     goal = _goal_for(request.user, pk)
-    access.require(goal_services.may_check_in(request.user, goal),
-                   "Only the goal's owner or a manager of its department may check in, while the cycle is open.")
+    access.require(
+        goal_services.may_check_in(request.user, goal),
+        "Only the goal's owner or a manager of its department may check in, while the cycle is open.",
+    )
     form = CheckInForm(request.POST or None, initial={"confidence": goal.confidence})
     if request.method == "POST" and form.is_valid():
         with form_errors_from(form) as refused:
@@ -233,10 +307,15 @@ def check_in(request, pk):
 
 def cycle_list(request):
     cycles = cycles_with_goal_count().select_related("closed_by")
-    return render(request, "goals/cycle_list.html", {
-        "cycles": cycles, "is_admin": access.is_admin(request.user),
-        "can_carry": access.manages_any(request.user),
-    })
+    return render(
+        request,
+        "goals/cycle_list.html",
+        {
+            "cycles": cycles,
+            "is_admin": access.is_admin(request.user),
+            "can_carry": access.manages_any(request.user),
+        },
+    )
 
 
 def _admin_only(user) -> None:
@@ -261,8 +340,10 @@ def cycle_close(request, pk):
     if request.method == "POST":
         frozen = goal_services.close_cycle(cycle=cycle, by=request.user)
         if frozen or not cycle.is_closed:
-            messages.success(request, f"Cycle {cycle} closed: the final progress of {frozen} goal"
-                                      f"{'s' if frozen != 1 else ''} is recorded.")
+            messages.success(
+                request,
+                f"Cycle {cycle} closed: the final progress of {frozen} goal{'s' if frozen != 1 else ''} is recorded.",
+            )
         else:
             messages.info(request, f"Cycle {cycle} was already closed.")
         return redirect(reverse("goals:index") + f"?cycle={cycle.pk}")
@@ -281,23 +362,41 @@ def carry_over(request, pk):
     form = CarryOverForm(request.POST or None, cycle=cycle, goals=mine, initial=initial)
     if request.method == "POST" and form.is_valid():
         with form_errors_from(form) as refused:
-            copies = goal_services.carry_over(goals=form.cleaned_data["goals"], to_cycle=form.cleaned_data["to_cycle"],
-                                              by=request.user)
+            copies = goal_services.carry_over(
+                goals=form.cleaned_data["goals"], to_cycle=form.cleaned_data["to_cycle"], by=request.user
+            )
         if not refused:
             target = form.cleaned_data["to_cycle"]
-            messages.success(request, f"{len(copies)} goal{'s' if len(copies) != 1 else ''} carried over into "
-                                      f"{target}. Check their letters: parents that were not carried need choosing.")
+            messages.success(
+                request,
+                f"{len(copies)} goal{'s' if len(copies) != 1 else ''} carried over into "
+                f"{target}. Check their letters: parents that were not carried need choosing.",
+            )
             return redirect(reverse("goals:index") + f"?cycle={target.pk}")
     progress_of = progress.for_cycle(cycle).progress
-    rows = [{"goal": g, "checkbox": box, "progress": progress_of.get(g.pk)}
-            for g, box in zip(form.fields["goals"].queryset, form["goals"], strict=False)]
+    rows = [
+        {"goal": g, "checkbox": box, "progress": progress_of.get(g.pk)}
+        for g, box in zip(form.fields["goals"].queryset, form["goals"], strict=False)
+    ]
     return render(request, "goals/cycle_carry_over.html", {"cycle": cycle, "form": form, "rows": rows})
 
 
 # The quality objectives register: the table an auditor of a quality-management system asks for.
 
-REGISTER_COLUMNS = ["Objective", "Level", "Owner", "Metric", "Baseline", "Target", "Direction", "Due date",
-                    "Progress (%)", "Status", "Quality definition", "Supports"]
+REGISTER_COLUMNS = [
+    "Objective",
+    "Level",
+    "Owner",
+    "Metric",
+    "Baseline",
+    "Target",
+    "Direction",
+    "Due date",
+    "Progress (%)",
+    "Status",
+    "Quality definition",
+    "Supports",
+]
 
 
 def _register(request):
@@ -311,19 +410,29 @@ def _register(request):
             if visible is not None and goal.pk not in visible:
                 continue
             result = computed.progress[goal.pk]
-            parents = [computed.goals[p].title for p, _w in computed.graph.parents.get(goal.pk, ())
-                       if p in computed.goals]
+            parents = [
+                computed.goals[p].title for p, _w in computed.graph.parents.get(goal.pk, ()) if p in computed.goals
+            ]
             rows.append({"goal": goal, "progress": result, "supports": parents})
     return cycles, cycle, rows
 
 
 def _cells(row) -> list:
     goal, result = row["goal"], row["progress"]
-    return [goal.title, goal.department.name if goal.department else "Organization",
-            goal.owner.display_name if goal.owner else "", goal.metric.name if goal.metric else "Milestones",
-            goal.baseline, goal.target, goal.get_direction_display() if goal.direction else "", goal.due_date,
-            None if result.percent is None else round(result.percent, 1), result.look.label,
-            str(goal.quality_definition) if goal.quality_definition else "", "; ".join(row["supports"])]
+    return [
+        goal.title,
+        goal.department.name if goal.department else "Organization",
+        goal.owner.display_name if goal.owner else "",
+        goal.metric.name if goal.metric else "Milestones",
+        goal.baseline,
+        goal.target,
+        goal.get_direction_display() if goal.direction else "",
+        goal.due_date,
+        None if result.percent is None else round(result.percent, 1),
+        result.look.label,
+        str(goal.quality_definition) if goal.quality_definition else "",
+        "; ".join(row["supports"]),
+    ]
 
 
 def register(request):
@@ -338,8 +447,10 @@ def _filename(cycle, extension: str) -> str:
 
 def register_csv(request):
     _cycles, cycle, rows = _register(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{_filename(cycle, "csv")}"'})
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(cycle, "csv")}"'},
+    )
     response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
     writer = csv.writer(response)
     writer.writerow(REGISTER_COLUMNS)
@@ -367,7 +478,8 @@ def register_xlsx(request):
     for cell in sheet["H"][1:]:
         cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
-    return HttpResponse(workbook_bytes(book),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="{_filename(cycle, "xlsx")}"'})
-
+    return HttpResponse(
+        workbook_bytes(book),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(cycle, "xlsx")}"'},
+    )

@@ -16,7 +16,7 @@ class UploadReadingsForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text=f"UTF-8 CSV, up to {filesizeformat(imports.MAX_BYTES)} and {imports.MAX_ROWS:,} readings. "
-                  "Nothing is saved until you confirm on the next page.",
+        "Nothing is saved until you confirm on the next page.",
         error_messages={
             "empty": "This file is empty (0 bytes). Choose the CSV file with your readings.",
             "required": "Choose the CSV file with your readings.",
@@ -26,8 +26,11 @@ class UploadReadingsForm(forms.Form):
     decimal = forms.ChoiceField(
         label="Decimal separator in the file",
         choices=[
-            (DETECT, "Detect it: a comma if the columns are separated by semicolons (as spreadsheets set to most "
-                     "European languages save them), otherwise a point"),
+            (
+                DETECT,
+                "Detect it: a comma if the columns are separated by semicolons (as spreadsheets set to most "
+                "European languages save them), otherwise a point",
+            ),
             (imports.POINT, "A point: 87.5 and 1,234.5"),
             (imports.COMMA, "A comma: 87,5 and 1.234,5"),
         ],
@@ -43,7 +46,8 @@ class UploadReadingsForm(forms.Form):
         if upload.size > imports.MAX_BYTES:
             raise forms.ValidationError(
                 f"This file is {filesizeformat(upload.size)}; the limit is {filesizeformat(imports.MAX_BYTES)}. "
-                "Split it into smaller files and import them one after the other.")
+                "Split it into smaller files and import them one after the other."
+            )
         self.shape = imports.FileShape()
         try:
             imports.read_header(stream=upload, shape=self.shape)

@@ -24,8 +24,23 @@ def _bound(field: forms.Field, low: float, high: float) -> None:
 class MetricForm(forms.ModelForm):
     class Meta:
         model = Metric
-        fields = ["department", "name", "code", "description", "unit", "direction", "aggregation", "ratio_scale",
-                  "denominator_label", "frequency", "owner_kind", "min_value", "max_value", "decimals", "weight"]
+        fields = [
+            "department",
+            "name",
+            "code",
+            "description",
+            "unit",
+            "direction",
+            "aggregation",
+            "ratio_scale",
+            "denominator_label",
+            "frequency",
+            "owner_kind",
+            "min_value",
+            "max_value",
+            "decimals",
+            "weight",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):
@@ -49,8 +64,11 @@ class MetricForm(forms.ModelForm):
         if self.instance.pk and self.instance.readings.exists():
             for name in ("aggregation", "owner_kind"):
                 if name in self.changed_data:
-                    self.add_error(name, "This metric has readings; changing this would rewrite their meaning. "
-                                         "Archive it and create a new metric instead.")
+                    self.add_error(
+                        name,
+                        "This metric has readings; changing this would rewrite their meaning. "
+                        "Archive it and create a new metric instead.",
+                    )
         return cleaned
 
 
@@ -86,28 +104,39 @@ class BaseTargetFormSet(BaseInlineFormSet):
             if target is None or warning is None:
                 continue
             if higher and warning > target:
-                form.add_error("warning", f"Higher is better, so the warning level must be below the target "
-                                          f"({target:g}).")
+                form.add_error(
+                    "warning", f"Higher is better, so the warning level must be below the target ({target:g})."
+                )
             if not higher and warning < target:
-                form.add_error("warning", f"Lower is better, so the warning level must be above the target "
-                                          f"({target:g}).")
+                form.add_error(
+                    "warning", f"Lower is better, so the warning level must be above the target ({target:g})."
+                )
 
 
-TargetFormSet = inlineformset_factory(Metric, Target, form=TargetForm, formset=BaseTargetFormSet, extra=1,
-                                      can_delete=True, max_num=50, absolute_max=50)
+TargetFormSet = inlineformset_factory(
+    Metric, Target, form=TargetForm, formset=BaseTargetFormSet, extra=1, can_delete=True, max_num=50, absolute_max=50
+)
 
 
 class ReadingForm(BoundedDatesMixin, forms.Form):
     metric = forms.ModelChoiceField(queryset=Metric.objects.none())
-    person = forms.ModelChoiceField(queryset=User.objects.none(), required=False,
-                                    help_text="Whose reading this is (per-person metrics).")
-    measured_at = forms.DateTimeField(label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                                      help_text="In the organization's time zone.")
+    person = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, help_text="Whose reading this is (per-person metrics)."
+    )
+    measured_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="In the organization's time zone.",
+    )
     value = forms.FloatField()
     denominator = forms.FloatField(required=False, help_text="Ratio metrics only, e.g. units shipped.")
     note = forms.CharField(required=False, max_length=500)
-    override_reason = forms.CharField(required=False, max_length=500, label="Reason (closed periods only)",
-                                      help_text="Admins only: why this reading belongs in a closed period.")
+    override_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason (closed periods only)",
+        help_text="Admins only: why this reading belongs in a closed period.",
+    )
 
     def __init__(self, *args, user, metrics, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,8 +145,12 @@ class ReadingForm(BoundedDatesMixin, forms.Form):
         if not access.is_admin(user):
             del self.fields["override_reason"]
         if not self.is_bound:
-            self.initial.setdefault("measured_at", timezone.localtime(timezone.now(), periods.organization_zone())
-                                    .replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M"))
+            self.initial.setdefault(
+                "measured_at",
+                timezone.localtime(timezone.now(), periods.organization_zone())
+                .replace(second=0, microsecond=0)
+                .strftime("%Y-%m-%dT%H:%M"),
+            )
 
     def clean_measured_at(self) -> datetime:
         value = self.cleaned_data["measured_at"]

@@ -54,8 +54,7 @@ class Selection:
 
     def query(self, **changes) -> str:
         chosen = replace(self, **changes)
-        params = {"period": chosen.period, "start": chosen.start.isoformat(), "rows": chosen.rows,
-                  "sort": chosen.sort}
+        params = {"period": chosen.period, "start": chosen.start.isoformat(), "rows": chosen.rows, "sort": chosen.sort}
         if chosen.page > 1:
             params["page"] = chosen.page
         return "?" + urlencode(params)
@@ -75,8 +74,9 @@ class ScorecardFilterForm(BoundedDatesMixin, forms.Form):
     """The query string of a scorecard page; anything missing or malformed falls back to a sensible default."""
 
     period = forms.ChoiceField(choices=periods.PERIOD_CHOICES, required=False)
-    start = forms.DateField(label="Showing the period containing", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="Showing the period containing", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     rows = forms.ChoiceField(choices=ROW_KINDS, required=False)
     sort = forms.CharField(required=False, max_length=40)
     page = forms.IntegerField(required=False, min_value=1)
@@ -87,19 +87,32 @@ class ScorecardFilterForm(BoundedDatesMixin, forms.Form):
         start = data.get("start")
         current = periods.bucket_start(periods.today(), period)
         start = latest_complete(period) if start is None else min(periods.bucket_start(start, period), current)
-        return Selection(period=period, start=start, rows=data.get("rows") or PEOPLE,
-                         sort=data.get("sort") or "name", page=data.get("page") or 1)
+        return Selection(
+            period=period,
+            start=start,
+            rows=data.get("rows") or PEOPLE,
+            sort=data.get("sort") or "name",
+            page=data.get("page") or 1,
+        )
 
 
 class ClosePeriodForm(BoundedDatesMixin, forms.Form):
     period = forms.ChoiceField(choices=periods.PERIOD_CHOICES, widget=forms.HiddenInput)
     start = forms.DateField(widget=forms.HiddenInput)
-    rule = forms.ChoiceField(label="Suggest awards for", choices=ClosedPeriod.Rule.choices,
-                             initial=ClosedPeriod.Rule.ALL_ON_TARGET, widget=forms.RadioSelect)
-    top_n = forms.IntegerField(label="N, for “Top N”", min_value=1, max_value=MAX_TOP_N, initial=3,
-                               widget=forms.NumberInput(attrs={"class": "keel-narrow-8"}),
-                               help_text="How many people the “Top N” rule suggests; a tie for the last place "
-                                         "includes everyone tied.")
+    rule = forms.ChoiceField(
+        label="Suggest awards for",
+        choices=ClosedPeriod.Rule.choices,
+        initial=ClosedPeriod.Rule.ALL_ON_TARGET,
+        widget=forms.RadioSelect,
+    )
+    top_n = forms.IntegerField(
+        label="N, for “Top N”",
+        min_value=1,
+        max_value=MAX_TOP_N,
+        initial=3,
+        widget=forms.NumberInput(attrs={"class": "keel-narrow-8"}),
+        help_text="How many people the “Top N” rule suggests; a tie for the last place includes everyone tied.",
+    )
 
     def __init__(self, *args, department=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,13 +141,15 @@ class AddAwardForm(forms.Form):
 
     person = forms.TypedChoiceField(coerce=int, choices=[])
     title = forms.CharField(max_length=120, initial="Recognition")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="Why: the person sees this with the award.")
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Why: the person sees this with the award."
+    )
 
     def __init__(self, *args, closed_period: ClosedPeriod, **kwargs):
         super().__init__(*args, **kwargs)
-        people = sorted((r for r in closed_period.scorecard["rows"] if r["kind"] == "person"),
-                        key=lambda r: r["name"].lower())
+        people = sorted(
+            (r for r in closed_period.scorecard["rows"] if r["kind"] == "person"), key=lambda r: r["name"].lower()
+        )
         self.fields["person"].choices = [("", "Choose a person"), *((r["id"], r["name"]) for r in people)]
         self.helper = FormHelper()
         self.helper.form_action = reverse("metrics:award_add", args=[closed_period.pk])

@@ -36,8 +36,12 @@ class SoFar:
 
     @classmethod
     def of(cls, start: date, period: str, *, on: date) -> "SoFar":
-        return cls(period=period, start=start, passed=periods.days_passed(start, period, on=on),
-                   length=periods.length(start, period))
+        return cls(
+            period=period,
+            start=start,
+            passed=periods.days_passed(start, period, on=on),
+            length=periods.length(start, period),
+        )
 
 
 @dataclass
@@ -90,16 +94,20 @@ def personal_cards(*, user, period: str, until: date | None = None) -> list[Metr
     for metric in metrics:
         owner = selectors.owner_of(metric, user)
         department_owner = (DEPARTMENT, user.department_id) if metric.per_person and user.department_id else None
-        cards.append(MetricCard(
-            metric=metric,
-            current=selectors.cell(metric, figures.get((metric.pk, *owner, current)), current),
-            previous=selectors.cell(metric, figures.get((metric.pk, *owner, starts[-2])), starts[-2]),
-            department_figure=selectors.cell(metric, figures.get((metric.pk, *department_owner, starts[-2])),
-                                             starts[-2])
-            if department_owner else None,
-            trend=_trend(metric, figures, owner, department_owner, starts, period),
-            so_far=so_far,
-        ))
+        cards.append(
+            MetricCard(
+                metric=metric,
+                current=selectors.cell(metric, figures.get((metric.pk, *owner, current)), current),
+                previous=selectors.cell(metric, figures.get((metric.pk, *owner, starts[-2])), starts[-2]),
+                department_figure=selectors.cell(
+                    metric, figures.get((metric.pk, *department_owner, starts[-2])), starts[-2]
+                )
+                if department_owner
+                else None,
+                trend=_trend(metric, figures, owner, department_owner, starts, period),
+                so_far=so_far,
+            )
+        )
     return cards
 
 
@@ -115,8 +123,7 @@ def department_view(*, department: Department, period: str, until: date | None =
 
     Queries: metrics with targets, the sub-departments, and one for all figures.
     """
-    applicable = Q(department=department) | Q(department_id__in=department.ancestor_ids,
-                                               owner_kind=Metric.Owner.PERSON)
+    applicable = Q(department=department) | Q(department_id__in=department.ancestor_ids, owner_kind=Metric.Owner.PERSON)
     metrics = list(selectors.with_targets(Metric.objects.active().filter(applicable)).order_by("name"))
     children = list(department.children.order_by("name"))
     day = until or periods.today()
@@ -126,15 +133,31 @@ def department_view(*, department: Department, period: str, until: date | None =
     owners = [(DEPARTMENT, department.pk)] + [(DEPARTMENT, child.pk) for child in children]
     figures = selectors.figures(metrics=metrics, owners=owners, period=period, starts=starts)
     own = (DEPARTMENT, department.pk)
-    cards = [MetricCard(metric=m, current=selectors.cell(m, figures.get((m.pk, *own, current)), current),
-                        previous=selectors.cell(m, figures.get((m.pk, *own, starts[-2])), starts[-2]),
-                        department_figure=None, trend=_trend(m, figures, own, None, starts, period), so_far=so_far)
-             for m in metrics]
+    cards = [
+        MetricCard(
+            metric=m,
+            current=selectors.cell(m, figures.get((m.pk, *own, current)), current),
+            previous=selectors.cell(m, figures.get((m.pk, *own, starts[-2])), starts[-2]),
+            department_figure=None,
+            trend=_trend(m, figures, own, None, starts, period),
+            so_far=so_far,
+        )
+        for m in metrics
+    ]
     # Side by side: the per-person metrics, whose figures every sub-department has for its own people.
     compared = [m for m in metrics if m.per_person]
-    rows = [DepartmentRow(department=child,
-                          cells=[selectors.cell(m, figures.get((m.pk, DEPARTMENT, child.pk, complete)), complete)
-                                 for m in compared])
-            for child in children]
-    return {"cards": cards, "metrics": compared, "children": rows, "current": current, "complete": complete,
-            "so_far": so_far}
+    rows = [
+        DepartmentRow(
+            department=child,
+            cells=[selectors.cell(m, figures.get((m.pk, DEPARTMENT, child.pk, complete)), complete) for m in compared],
+        )
+        for child in children
+    ]
+    return {
+        "cards": cards,
+        "metrics": compared,
+        "children": rows,
+        "current": current,
+        "complete": complete,
+        "so_far": so_far,
+    }

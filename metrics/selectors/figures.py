@@ -16,7 +16,8 @@ PERSON, DEPARTMENT = Rollup.PERSON, Rollup.DEPARTMENT
 
 def with_targets(metrics):
     return metrics.select_related("department").prefetch_related(
-        Prefetch("targets", queryset=Target.objects.order_by("valid_from")))
+        Prefetch("targets", queryset=Target.objects.order_by("valid_from"))
+    )
 
 
 def manageable_metrics(user):
@@ -27,8 +28,7 @@ def manageable_metrics(user):
 def recordable_metrics(user):
     """Active metrics the user may record readings of for someone (access.can_record_reading holds for some
     person): those of the departments they manage, and the per-person metrics that apply to them."""
-    return (manageable_metrics(user).active()
-            | my_metrics(user).filter(owner_kind=Metric.Owner.PERSON)).distinct()
+    return (manageable_metrics(user).active() | my_metrics(user).filter(owner_kind=Metric.Owner.PERSON)).distinct()
 
 
 def visible_metrics(user):
@@ -52,8 +52,9 @@ def my_metrics(user):
     )
 
 
-def figures(*, metrics: Iterable[Metric], owners: Iterable[tuple[str, int]], period: str,
-            starts: Iterable[date]) -> dict[tuple[int, str, int, date], float | None]:
+def figures(
+    *, metrics: Iterable[Metric], owners: Iterable[tuple[str, int]], period: str, starts: Iterable[date]
+) -> dict[tuple[int, str, int, date], float | None]:
     """{(metric id, owner type, owner id, bucket start): value} for every existing bucket, in one query."""
     metrics = {m.pk: m for m in metrics}
     owners, starts = list(owners), list(starts)
@@ -95,8 +96,12 @@ class Cell:
 def cell(metric: Metric, value: float | None, day: date) -> Cell:
     target = metric.target_on(day, list(metric.targets.all()))
     higher = metric.direction == Metric.Direction.HIGHER
-    return Cell(metric=metric, value=value, target=target,
-                state=status_rules.status(value, target, higher_is_better=higher, decimals=metric.decimals))
+    return Cell(
+        metric=metric,
+        value=value,
+        target=target,
+        state=status_rules.status(value, target, higher_is_better=higher, decimals=metric.decimals),
+    )
 
 
 def format_value(metric: Metric, value: float | None) -> str:

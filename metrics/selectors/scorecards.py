@@ -39,12 +39,13 @@ PERSON, DEPARTMENT, TOTAL = "person", "department", "total"
 
 NOT_APPLICABLE = "not_applicable"
 NOT_APPLICABLE_LOOK = status_rules.Look("Does not apply", "light", "·")
-POINTS = {status_rules.ON_TRACK: 1.0, status_rules.AT_RISK: 0.5, status_rules.OFF_TRACK: 0.0,
-          status_rules.NO_DATA: 0.0}
-SCORING = ("Score: each metric with a target counts with its weight — on track 1 point, at risk ½, off track or "
-           "without readings 0 — and the score is the points earned out of those possible. Metrics without a "
-           "target, and metrics that do not apply to a row, are left out. Status compares each figure with the "
-           "target in force on the first day of the period.")
+POINTS = {status_rules.ON_TRACK: 1.0, status_rules.AT_RISK: 0.5, status_rules.OFF_TRACK: 0.0, status_rules.NO_DATA: 0.0}
+SCORING = (
+    "Score: each metric with a target counts with its weight — on track 1 point, at risk ½, off track or "
+    "without readings 0 — and the score is the points earned out of those possible. Metrics without a "
+    "target, and metrics that do not apply to a row, are left out. Status compares each figure with the "
+    "target in force on the first day of the period."
+)
 FORMAT_VERSION = 1
 
 
@@ -136,25 +137,52 @@ class Scorecard:
 
     def to_json(self) -> dict:
         def row(r: Row) -> dict:
-            return {"kind": r.kind, "id": r.id, "name": r.name, "department": r.department, "score": r.score,
-                    "on_target": r.on_target, "cells": [asdict(f) for f in r.figures]}
+            return {
+                "kind": r.kind,
+                "id": r.id,
+                "name": r.name,
+                "department": r.department,
+                "score": r.score,
+                "on_target": r.on_target,
+                "cells": [asdict(f) for f in r.figures],
+            }
 
-        return {"version": FORMAT_VERSION, "department": {"id": self.department_id, "name": self.department},
-                "period": self.period, "start": self.start.isoformat(), "end": self.end.isoformat(),
-                "metrics": [asdict(c) for c in self.columns], "rows": [row(r) for r in self.people],
-                "departments": [row(r) for r in self.departments], "total": row(self.total)}
+        return {
+            "version": FORMAT_VERSION,
+            "department": {"id": self.department_id, "name": self.department},
+            "period": self.period,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "metrics": [asdict(c) for c in self.columns],
+            "rows": [row(r) for r in self.people],
+            "departments": [row(r) for r in self.departments],
+            "total": row(self.total),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> "Scorecard":
         def row(r: dict) -> Row:
-            return Row(kind=r["kind"], id=r["id"], name=r["name"], department=r["department"], score=r["score"],
-                       on_target=r["on_target"], figures=[Figure(**f) for f in r["cells"]])
+            return Row(
+                kind=r["kind"],
+                id=r["id"],
+                name=r["name"],
+                department=r["department"],
+                score=r["score"],
+                on_target=r["on_target"],
+                figures=[Figure(**f) for f in r["cells"]],
+            )
 
-        return cls(department_id=data["department"]["id"], department=data["department"]["name"],
-                   period=data["period"], start=date.fromisoformat(data["start"]),
-                   end=date.fromisoformat(data["end"]), columns=[Column(**c) for c in data["metrics"]],
-                   people=[row(r) for r in data["rows"]], departments=[row(r) for r in data["departments"]],
-                   total=row(data["total"]))
+        return cls(
+            department_id=data["department"]["id"],
+            department=data["department"]["name"],
+            period=data["period"],
+            start=date.fromisoformat(data["start"]),
+            end=date.fromisoformat(data["end"]),
+            columns=[Column(**c) for c in data["metrics"]],
+            people=[row(r) for r in data["rows"]],
+            departments=[row(r) for r in data["departments"]],
+            total=row(data["total"]),
+        )
 
 
 def weighted_score(columns: list[Column], cells: list[Figure]) -> float | None:
@@ -175,9 +203,11 @@ def on_target_everywhere(columns: list[Column], cells: list[Figure]) -> bool:
 def line_metrics(department: Department):
     """Active metrics that apply somewhere in the department's subtree (see the module docstring), with targets."""
     on_line = Q(department_id__in=department.ancestor_ids, owner_kind=Metric.Owner.PERSON) | Q(
-        department__in=Department.objects.subtree_of(department))
-    return with_targets(Metric.objects.active().filter(on_line)).order_by("department__depth", "department__name",
-                                                                         "name")
+        department__in=Department.objects.subtree_of(department)
+    )
+    return with_targets(Metric.objects.active().filter(on_line)).order_by(
+        "department__depth", "department__name", "name"
+    )
 
 
 def _person_applies(metric: Metric, person: User) -> bool:
@@ -196,11 +226,17 @@ def build_scorecard(*, department: Department, period: str, start: date) -> Scor
     """
     start = periods.bucket_start(start, period)
     metrics = list(line_metrics(department))
-    people = list(User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(department))
-                  .select_related("department").order_by("last_name", "first_name", "username"))
+    people = list(
+        User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(department))
+        .select_related("department")
+        .order_by("last_name", "first_name", "username")
+    )
     children = list(Department.objects.filter(parent=department).order_by("name"))
-    owners = ([(Rollup.PERSON, p.pk) for p in people] + [(Rollup.DEPARTMENT, c.pk) for c in children]
-              + [(Rollup.DEPARTMENT, department.pk)])
+    owners = (
+        [(Rollup.PERSON, p.pk) for p in people]
+        + [(Rollup.DEPARTMENT, c.pk) for c in children]
+        + [(Rollup.DEPARTMENT, department.pk)]
+    )
     values = figures(metrics=metrics, owners=owners, period=period, starts=[start])
     columns = [_column(m, start) for m in metrics]
 
@@ -210,33 +246,61 @@ def build_scorecard(*, department: Department, period: str, start: date) -> Scor
             if applies(metric):
                 found = cell(metric, values.get((metric.pk, owner_type, owner_id, start)), start)
                 # The figure as shown: what is sorted, frozen and exported is what was judged.
-                cells.append(Figure(value=status_rules.rounded(found.value, metric.decimals), display=found.display,
-                                    state=found.state))
+                cells.append(
+                    Figure(
+                        value=status_rules.rounded(found.value, metric.decimals),
+                        display=found.display,
+                        state=found.state,
+                    )
+                )
             else:
                 cells.append(Figure(value=None, display="", state=NOT_APPLICABLE))
-        return Row(kind=kind, id=owner_id, name=name, department=where, figures=cells,
-                   score=weighted_score(columns, cells), on_target=on_target_everywhere(columns, cells))
+        return Row(
+            kind=kind,
+            id=owner_id,
+            name=name,
+            department=where,
+            figures=cells,
+            score=weighted_score(columns, cells),
+            on_target=on_target_everywhere(columns, cells),
+        )
 
     return Scorecard(
-        department_id=department.pk, department=department.name, period=period, start=start,
-        end=periods.bucket_end(start, period), columns=columns,
-        people=[row(PERSON, Rollup.PERSON, p.pk, p.display_name, p.department.name,
-                    lambda m, p=p: _person_applies(m, p)) for p in people],
-        departments=[row(DEPARTMENT, Rollup.DEPARTMENT, c.pk, c.name, c.name,
-                         lambda m, c=c: _subtree_applies(m, c)) for c in children],
-        total=row(TOTAL, Rollup.DEPARTMENT, department.pk, f"All of {department.name}", department.name,
-                  lambda m: True),
+        department_id=department.pk,
+        department=department.name,
+        period=period,
+        start=start,
+        end=periods.bucket_end(start, period),
+        columns=columns,
+        people=[
+            row(PERSON, Rollup.PERSON, p.pk, p.display_name, p.department.name, lambda m, p=p: _person_applies(m, p))
+            for p in people
+        ],
+        departments=[
+            row(DEPARTMENT, Rollup.DEPARTMENT, c.pk, c.name, c.name, lambda m, c=c: _subtree_applies(m, c))
+            for c in children
+        ],
+        total=row(
+            TOTAL, Rollup.DEPARTMENT, department.pk, f"All of {department.name}", department.name, lambda m: True
+        ),
     )
 
 
 def _column(metric: Metric, start: date) -> Column:
     target = metric.target_on(start, list(metric.targets.all()))
-    return Column(metric_id=metric.pk, name=metric.name, code=metric.code, unit=metric.unit,
-                  department=metric.department.name, weight=metric.weight,
-                  higher_is_better=metric.direction == Metric.Direction.HIGHER, per_person=metric.per_person,
-                  target=None if target is None else target.target,
-                  target_display="" if target is None else format_value(metric, target.target),
-                  decimals=metric.decimals)
+    return Column(
+        metric_id=metric.pk,
+        name=metric.name,
+        code=metric.code,
+        unit=metric.unit,
+        department=metric.department.name,
+        weight=metric.weight,
+        higher_is_better=metric.direction == Metric.Direction.HIGHER,
+        per_person=metric.per_person,
+        target=None if target is None else target.target,
+        target_display="" if target is None else format_value(metric, target.target),
+        decimals=metric.decimals,
+    )
 
 
 @dataclass
@@ -252,14 +316,24 @@ def load_scorecard(*, department: Department, period: str, start: date) -> Loade
     """One query for the closed periods that concern the bucket, then the frozen JSON or a live build."""
     start = periods.bucket_start(start, period)
     end = periods.bucket_end(start, period)
-    concerning = list(ClosedPeriod.objects.filter(
-        department_id__in=[*department.ancestor_ids, department.pk], start__lte=end, end__gte=start,
-    ).select_related("department", "closed_by").order_by("department__depth", "start"))
-    closed = next((c for c in concerning if c.department_id == department.pk and c.period == period
-                   and c.start == start), None)
+    concerning = list(
+        ClosedPeriod.objects.filter(
+            department_id__in=[*department.ancestor_ids, department.pk],
+            start__lte=end,
+            end__gte=start,
+        )
+        .select_related("department", "closed_by")
+        .order_by("department__depth", "start")
+    )
+    closed = next(
+        (c for c in concerning if c.department_id == department.pk and c.period == period and c.start == start), None
+    )
     covering = [c for c in concerning if c is not closed]
-    scorecard = (Scorecard.from_json(closed.scorecard) if closed is not None
-                 else build_scorecard(department=department, period=period, start=start))
+    scorecard = (
+        Scorecard.from_json(closed.scorecard)
+        if closed is not None
+        else build_scorecard(department=department, period=period, start=start)
+    )
     return Loaded(scorecard=scorecard, closed=closed, covering=covering)
 
 
@@ -273,9 +347,11 @@ def sort_rows(rows: list[Row], columns: list[Column], sort: str) -> list[Row]:
     key = sort.removeprefix("-")
     index = next((i for i, c in enumerate(columns) if c.key == key), None)
     if key == "score":
+
         def value(r):
             return r.score
     elif index is not None:
+
         def value(r):
             return r.figures[index].value
     else:

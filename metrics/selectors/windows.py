@@ -41,10 +41,16 @@ def _combined(metric: Metric, days: list[Rollup]) -> float | None:
         return None
     latest = max(days, key=lambda d: d.start)
     denominators = [d.denominator for d in days if d.denominator is not None]
-    return aggregate_value(metric.aggregation, n=sum(d.n for d in days), total=sum(d.total for d in days),
-                           minimum=min(d.minimum for d in days), maximum=max(d.maximum for d in days),
-                           last_value=latest.last_value, denominator=sum(denominators) if denominators else None,
-                           ratio_scale=metric.ratio_scale)
+    return aggregate_value(
+        metric.aggregation,
+        n=sum(d.n for d in days),
+        total=sum(d.total for d in days),
+        minimum=min(d.minimum for d in days),
+        maximum=max(d.maximum for d in days),
+        last_value=latest.last_value,
+        denominator=sum(denominators) if denominators else None,
+        ratio_scale=metric.ratio_scale,
+    )
 
 
 def series(windows: Iterable[Window], *, on: date) -> dict[Window, list[Point]]:
@@ -71,9 +77,9 @@ def series(windows: Iterable[Window], *, on: date) -> dict[Window, list[Point]]:
             wanted |= Q(metric_id=metric_id, owner_id=owner_id, period=periods.DAY, start__gte=first, start__lte=last)
     if not wanted:
         return {w: [] for w in windows}
-    rows = (Rollup.objects.filter(wanted, owner_type=Rollup.DEPARTMENT)
-            .only("metric_id", "owner_id", "period", "start", "n", "total", "minimum", "maximum", "last_value",
-                  "denominator"))
+    rows = Rollup.objects.filter(wanted, owner_type=Rollup.DEPARTMENT).only(
+        "metric_id", "owner_id", "period", "start", "n", "total", "minimum", "maximum", "last_value", "denominator"
+    )
     found: dict[tuple[int, int, str, date], Rollup] = {}
     days: dict[tuple[int, int], list[Rollup]] = defaultdict(list)
     for row in rows:
@@ -88,8 +94,9 @@ def series(windows: Iterable[Window], *, on: date) -> dict[Window, list[Point]]:
                 row = found.get((metric.pk, window.owner_id, window.period, piece.bucket))
                 value = row.value_for(metric) if row else None
             else:
-                value = _combined(metric, [d for d in days[(metric.pk, window.owner_id)]
-                                           if piece.first <= d.start <= piece.last])
+                value = _combined(
+                    metric, [d for d in days[(metric.pk, window.owner_id)] if piece.first <= d.start <= piece.last]
+                )
             if value is not None:
                 points.append(Point(piece=piece, value=value, complete=piece.complete_on(on)))
         result[window] = points

@@ -53,8 +53,9 @@ def _check_manages(user: User, department: Department) -> None:
         raise RuleViolation(f"Only a manager of {department} or an admin may do this.")
 
 
-def close_period(*, department: Department, period: str, start: date, rule: str, top_n: int,
-                 closed_by: User) -> ClosedPeriod:
+def close_period(
+    *, department: Department, period: str, start: date, rule: str, top_n: int, closed_by: User
+) -> ClosedPeriod:
     """Freeze a department's scorecard for an ended period and suggest awards from the frozen figures.
 
     Brings rollups up to date first, so the frozen figures include every reading recorded so far. From then on
@@ -77,34 +78,55 @@ def close_period(*, department: Department, period: str, start: date, rule: str,
     _refuse_if_closed(department, period, start, label)
     if end >= periods.today():
         opens = end + timedelta(days=1)
-        raise RuleViolation(f"{label} has not ended yet: it can be closed from {opens:%a %d %b %Y}, once every "
-                            "reading for it is in.")
+        raise RuleViolation(
+            f"{label} has not ended yet: it can be closed from {opens:%a %d %b %Y}, once every reading for it is in."
+        )
     rollups.run()
     with transaction.atomic():
         frozen = build_scorecard(department=department, period=period, start=start).to_json()
         try:
             with transaction.atomic():
-                closed = ClosedPeriod.objects.create(department=department, period=period, start=start, end=end,
-                                                     rule=rule, top_n=top_n, scorecard=frozen, closed_by=closed_by)
+                closed = ClosedPeriod.objects.create(
+                    department=department,
+                    period=period,
+                    start=start,
+                    end=end,
+                    rule=rule,
+                    top_n=top_n,
+                    scorecard=frozen,
+                    closed_by=closed_by,
+                )
         except IntegrityError:  # closed by someone else a moment ago
             _refuse_if_closed(department, period, start, label)
             raise
         title = rule_title(rule, top_n)
-        Award.objects.bulk_create([
-            Award(closed_period=closed, person_id=r["id"], title=title, score=r["score"], suggested=True,
-                  created_by=closed_by)
-            for r in suggestions(scorecard=closed.scorecard, rule=rule, top_n=top_n)
-        ])
+        Award.objects.bulk_create(
+            [
+                Award(
+                    closed_period=closed,
+                    person_id=r["id"],
+                    title=title,
+                    score=r["score"],
+                    suggested=True,
+                    created_by=closed_by,
+                )
+                for r in suggestions(scorecard=closed.scorecard, rule=rule, top_n=top_n)
+            ]
+        )
     return closed
 
 
 def _refuse_if_closed(department: Department, period: str, start: date, label: str) -> None:
-    earlier = ClosedPeriod.objects.filter(department=department, period=period, start=start) \
-        .select_related("closed_by").first()
+    earlier = (
+        ClosedPeriod.objects.filter(department=department, period=period, start=start)
+        .select_related("closed_by")
+        .first()
+    )
     if earlier is not None:
         who = f" by {earlier.closed_by}" if earlier.closed_by else ""
-        raise RuleViolation(f"{label} is already closed for {department}{who}; its scorecard is frozen. "
-                            "Open it to review the awards.")
+        raise RuleViolation(
+            f"{label} is already closed for {department}{who}; its scorecard is frozen. Open it to review the awards."
+        )
 
 
 def _save(award: Award) -> Award:
@@ -112,11 +134,14 @@ def _save(award: Award) -> Award:
         award.full_clean()
     except ValidationError as error:
         if "__all__" in error.message_dict:  # the one-award-per-title constraint
-            raise RuleViolation(f"{award.person} already has the award “{award.title}” for this period; choose "
-                                "another title.", field="title") from None
+            raise RuleViolation(
+                f"{award.person} already has the award “{award.title}” for this period; choose another title.",
+                field="title",
+            ) from None
         name, messages = next(iter(error.message_dict.items()))
-        raise RuleViolation(f"{award._meta.get_field(name).verbose_name.capitalize()}: {messages[0]}",
-                            field=name) from None
+        raise RuleViolation(
+            f"{award._meta.get_field(name).verbose_name.capitalize()}: {messages[0]}", field=name
+        ) from None
     award.save()
     return award
 
@@ -140,11 +165,23 @@ def add_award(*, closed_period: ClosedPeriod, person: User, title: str, note: st
     _check_manages(added_by, closed_period.department)
     frozen = {r["id"]: r for r in closed_period.scorecard["rows"] if r["kind"] == "person"}
     if person.pk not in frozen:
-        raise RuleViolation(f"{person} is not on the frozen scorecard of {closed_period}: awards go to people "
-                            "who were in the department when the period closed.", field="person")
-    award = Award(closed_period=closed_period, person=person, title=title.strip(), note=note.strip(),
-                  score=frozen[person.pk]["score"], suggested=False, confirmed=True, created_by=added_by,
-                  confirmed_by=added_by, confirmed_at=timezone.now())
+        raise RuleViolation(
+            f"{person} is not on the frozen scorecard of {closed_period}: awards go to people "
+            "who were in the department when the period closed.",
+            field="person",
+        )
+    award = Award(
+        closed_period=closed_period,
+        person=person,
+        title=title.strip(),
+        note=note.strip(),
+        score=frozen[person.pk]["score"],
+        suggested=False,
+        confirmed=True,
+        created_by=added_by,
+        confirmed_by=added_by,
+        confirmed_at=timezone.now(),
+    )
     return _save(award)
 
 
@@ -157,16 +194,23 @@ def remove_award(*, award: Award, removed_by: User) -> None:
 
 # Reads
 
+
 def awards_for(user: User):
     """The person's confirmed awards, newest period first (suggestions stay private until confirmed)."""
-    return (Award.objects.filter(person=user, confirmed=True)
-            .select_related("closed_period__department").order_by("-closed_period__start", "title"))
+    return (
+        Award.objects.filter(person=user, confirmed=True)
+        .select_related("closed_period__department")
+        .order_by("-closed_period__start", "title")
+    )
 
 
 def closed_periods_for(user: User):
     """Closed periods of the departments the user manages, newest first."""
-    return (ClosedPeriod.objects.filter(department__in=access.managed_departments(user))
-            .select_related("department", "closed_by").order_by("-closed_at"))
+    return (
+        ClosedPeriod.objects.filter(department__in=access.managed_departments(user))
+        .select_related("department", "closed_by")
+        .order_by("-closed_at")
+    )
 
 
 def closed_period_for(user: User, pk) -> ClosedPeriod:

@@ -40,8 +40,7 @@ LOST_AFTER = timedelta(minutes=2)  # a queued job no worker took by then gets an
 MAX_ATTEMPTS = 3
 KEPT_FOR = timedelta(days=7)  # finished jobs, for their pages
 UPLOAD_KIND = "readings"
-GONE = ("The file is no longer waiting: it was imported, discarded, or replaced by newer uploads. Upload it "
-        "again.")
+GONE = "The file is no longer waiting: it was imported, discarded, or replaced by newer uploads. Upload it again."
 
 Status = ReadingImport.Status
 
@@ -59,8 +58,9 @@ class UploadGone(RuleViolation):
 
 def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = False) -> ReadingImport:
     """Create a job for the file and run it now (small file) or once the transaction commits (large file)."""
-    job = ReadingImport.objects.create(user=user, upload=upload, token=upload.token, name=upload.name,
-                                       action=action, valid_only=valid_only)
+    job = ReadingImport.objects.create(
+        user=user, upload=upload, token=upload.token, name=upload.name, action=action, valid_only=valid_only
+    )
     from metrics.tasks import run_reading_import
 
     if upload.size <= INLINE_BYTES:
@@ -140,8 +140,7 @@ def latest(*, user: User, token: str) -> ReadingImport | None:
 
 def announce(job: ReadingImport) -> bool:
     """True the first time a finished job's outcome is shown (a page says "imported" once, not at every visit)."""
-    return bool(ReadingImport.objects.filter(pk=job.pk, announced_at__isnull=True).update(
-        announced_at=timezone.now()))
+    return bool(ReadingImport.objects.filter(pk=job.pk, announced_at__isnull=True).update(announced_at=timezone.now()))
 
 
 def _stalled(now: datetime) -> Q:
@@ -168,8 +167,7 @@ def heartbeat(job_id: int, *, every: float = HEARTBEAT_SECONDS):
         try:
             while not stop.wait(every):
                 try:
-                    ReadingImport.objects.filter(pk=job_id, status=Status.RUNNING).update(
-                        heartbeat_at=timezone.now())
+                    ReadingImport.objects.filter(pk=job_id, status=Status.RUNNING).update(heartbeat_at=timezone.now())
                 except DatabaseError as error:
                     log.info("reading import %s: heartbeat not recorded: %s", job_id, error)
         finally:
@@ -188,13 +186,19 @@ def run(*, job_id: int) -> bool:
     """Claim the job and run it; False when it is not there to run (done, or another worker has it)."""
     now = timezone.now()
     claimable = Q(status=Status.QUEUED) | _stalled(now)
-    if not _jobs().filter(claimable, pk=job_id).update(status=Status.RUNNING, started_at=now, heartbeat_at=now,
-                                                        attempts=F("attempts") + 1):
+    if (
+        not _jobs()
+        .filter(claimable, pk=job_id)
+        .update(status=Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1)
+    ):
         return False
     job = ReadingImport.objects.select_related("user", "upload").get(pk=job_id)
     if job.attempts > MAX_ATTEMPTS:
-        _fail(job, f"It stopped {MAX_ATTEMPTS} times before finishing. Nothing was imported; try again later or "
-                   "split the file.")
+        _fail(
+            job,
+            f"It stopped {MAX_ATTEMPTS} times before finishing. Nothing was imported; try again later or "
+            "split the file.",
+        )
         return True
     if job.upload is None:
         _fail(job, GONE)
@@ -206,8 +210,9 @@ def run(*, job_id: int) -> bool:
                 if job.action == ReadingImport.Action.CHECK:
                     report = imports.check_import(file=file, recorded_by=job.user, decimal=decimal)
                 else:
-                    report = imports.import_readings(file=file, recorded_by=job.user, valid_only=job.valid_only,
-                                                     decimal=decimal)
+                    report = imports.import_readings(
+                        file=file, recorded_by=job.user, valid_only=job.valid_only, decimal=decimal
+                    )
             if decimal and job.upload.data.get("decimal_detected"):
                 report.decimal_detected = True
             job.report, job.status, job.finished_at = report_to_json(report), Status.DONE, timezone.now()
@@ -222,8 +227,11 @@ def run(*, job_id: int) -> bool:
         raise Retry(str(error)) from error
     except Exception:
         log.exception("reading import %s failed", job.pk)
-        _fail(job, "Something went wrong on our side while reading the file, and nothing was imported. Try "
-                   "again; if it happens again, tell an admin (the error is in the server log).")
+        _fail(
+            job,
+            "Something went wrong on our side while reading the file, and nothing was imported. Try "
+            "again; if it happens again, tell an admin (the error is in the server log).",
+        )
     return True
 
 
@@ -238,14 +246,18 @@ def recover_stalled() -> int:
 
     now = timezone.now()
     ReadingImport.objects.filter(status__in=[Status.DONE, Status.FAILED], created_at__lt=now - KEPT_FOR).delete()
-    stalled = list(_jobs().filter(Q(status=Status.QUEUED, created_at__lt=now - LOST_AFTER) | _stalled(now))
-                   .values_list("pk", flat=True)[:100])
+    stalled = list(
+        _jobs()
+        .filter(Q(status=Status.QUEUED, created_at__lt=now - LOST_AFTER) | _stalled(now))
+        .values_list("pk", flat=True)[:100]
+    )
     for job_id in stalled:
         best_effort.enqueue(run_reading_import, job_id)
     return len(stalled)
 
 
 # The report, kept as JSON for the page
+
 
 def _text(value: str) -> str:
     """A string PostgreSQL's JSON can store: a NUL (which the file may hold, and a message may quote) is shown
@@ -258,15 +270,26 @@ def report_to_json(report: imports.ImportReport) -> dict:
         return [{"line": p.line, "field": p.field, "message": _text(p.message)} for p in items]
 
     return {
-        "rows": report.rows, "created": report.created, "updated": report.updated,
-        "rejected_rows": report.rejected_rows, "problem_count": report.problem_count,
-        "file_error": report.file_error and _text(report.file_error), "saved": report.saved,
-        "decimal": report.decimal, "decimal_detected": report.decimal_detected, "delimiter": report.delimiter,
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "rejected_rows": report.rejected_rows,
+        "problem_count": report.problem_count,
+        "file_error": report.file_error and _text(report.file_error),
+        "saved": report.saved,
+        "decimal": report.decimal,
+        "decimal_detected": report.decimal_detected,
+        "delimiter": report.delimiter,
         "problems": problems(report.problems),
-        "preview": [{"line": row.line, "values": {name: _text(text) for name, text in row.values.items()},
-                     "problems": problems(row.problems),
-                     "measured_at": row.reading.measured_at.isoformat() if row.reading else None}
-                    for row in report.preview],
+        "preview": [
+            {
+                "line": row.line,
+                "values": {name: _text(text) for name, text in row.values.items()},
+                "problems": problems(row.problems),
+                "measured_at": row.reading.measured_at.isoformat() if row.reading else None,
+            }
+            for row in report.preview
+        ],
     }
 
 
@@ -274,14 +297,28 @@ def report_from_json(data: dict) -> imports.ImportReport:
     def problems(items) -> list[RowError]:
         return [RowError(p["line"], p["field"], p["message"]) for p in items]
 
-    preview = [SimpleNamespace(line=row["line"], values=row["values"], problems=problems(row["problems"]),
-                               reading=SimpleNamespace(measured_at=datetime.fromisoformat(row["measured_at"]))
-                               if row["measured_at"] else None)
-               for row in data["preview"]]
-    return imports.ImportReport(rows=data["rows"], created=data["created"], updated=data["updated"],
-                                rejected_rows=data["rejected_rows"], problem_count=data["problem_count"],
-                                file_error=data["file_error"], saved=data["saved"],
-                                decimal=data.get("decimal", imports.POINT),
-                                decimal_detected=data.get("decimal_detected", False),
-                                delimiter=data.get("delimiter", ","),
-                                problems=problems(data["problems"]), preview=preview)
+    preview = [
+        SimpleNamespace(
+            line=row["line"],
+            values=row["values"],
+            problems=problems(row["problems"]),
+            reading=SimpleNamespace(measured_at=datetime.fromisoformat(row["measured_at"]))
+            if row["measured_at"]
+            else None,
+        )
+        for row in data["preview"]
+    ]
+    return imports.ImportReport(
+        rows=data["rows"],
+        created=data["created"],
+        updated=data["updated"],
+        rejected_rows=data["rejected_rows"],
+        problem_count=data["problem_count"],
+        file_error=data["file_error"],
+        saved=data["saved"],
+        decimal=data.get("decimal", imports.POINT),
+        decimal_detected=data.get("decimal_detected", False),
+        delimiter=data.get("delimiter", ","),
+        problems=problems(data["problems"]),
+        preview=preview,
+    )

@@ -104,10 +104,14 @@ class ImportReport(BaseImportReport):
             return f"Nothing imported from {name}: {self.file_error}"
         if not self.saved:
             verb = "has" if self.rejected_rows == 1 else "have"
-            return (f"Nothing imported from {name}: {self.rejected_rows:,} of {_count(self.rows, 'row')} {verb} "
-                    f"problems ({self.problem_count:,} in all). Fix them, or import the valid rows only.")
-        return (f"Imported {_count(self.created + self.updated, 'reading')} from {name}: {self.created:,} new, "
-                f"{self.updated:,} updated, {_count(self.rejected_rows, 'row')} rejected.")
+            return (
+                f"Nothing imported from {name}: {self.rejected_rows:,} of {_count(self.rows, 'row')} {verb} "
+                f"problems ({self.problem_count:,} in all). Fix them, or import the valid rows only."
+            )
+        return (
+            f"Imported {_count(self.created + self.updated, 'reading')} from {name}: {self.created:,} new, "
+            f"{self.updated:,} updated, {_count(self.rejected_rows, 'row')} rejected."
+        )
 
 
 def _count(number: int, noun: str) -> str:
@@ -135,8 +139,14 @@ class _NothingSaved(Exception):
         self.report = report
 
 
-def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = False,
-                    source: str = Reading.Source.CSV, decimal: str | None = None) -> ImportReport:
+def import_readings(
+    *,
+    file: BinaryIO,
+    recorded_by: User,
+    valid_only: bool = False,
+    source: str = Reading.Source.CSV,
+    decimal: str | None = None,
+) -> ImportReport:
     """Record the readings of a CSV file through record_readings(), in one transaction and one pass.
 
     All or nothing by default: the rows are checked and written batch by batch inside one transaction, and if
@@ -147,8 +157,9 @@ def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = Fal
     """
     try:
         with transaction.atomic():
-            report = _run(file=file, recorded_by=recorded_by, write=True, valid_only=True, source=source,
-                          decimal=decimal)
+            report = _run(
+                file=file, recorded_by=recorded_by, write=True, valid_only=True, source=source, decimal=decimal
+            )
             if not valid_only and not report.ok:
                 raise _NothingSaved(report)
             if report.created or report.updated:
@@ -163,8 +174,15 @@ def import_readings(*, file: BinaryIO, recorded_by: User, valid_only: bool = Fal
     return report
 
 
-def _run(*, file: BinaryIO, recorded_by: User, write: bool, valid_only: bool = False,
-         source: str = Reading.Source.CSV, decimal: str | None = None) -> ImportReport:
+def _run(
+    *,
+    file: BinaryIO,
+    recorded_by: User,
+    write: bool,
+    valid_only: bool = False,
+    source: str = Reading.Source.CSV,
+    decimal: str | None = None,
+) -> ImportReport:
     shape = FileShape()
     report = ImportReport()
     seen = _SeenReadings()
@@ -178,13 +196,20 @@ def _run(*, file: BinaryIO, recorded_by: User, write: bool, valid_only: bool = F
             if earlier is None:
                 readings.append(row.reading)
             else:
-                row.problems.append(RowError(row.line, "measured_at", f"Same reading as line {earlier}: the same "
-                                             "metric, person and time appear twice. Keep one of them."))
+                row.problems.append(
+                    RowError(
+                        row.line,
+                        "measured_at",
+                        f"Same reading as line {earlier}: the same "
+                        "metric, person and time appear twice. Keep one of them.",
+                    )
+                )
         if write and not valid_only and any(row.problems for row in batch):
             raise ReadingsRejected([problem for row in batch for problem in row.problems])
         if write:
-            recorded = record_readings(rows=readings, recorded_by=recorded_by, source=source,
-                                       valid_only=valid_only, nudge_rollup=False)
+            recorded = record_readings(
+                rows=readings, recorded_by=recorded_by, source=source, valid_only=valid_only, nudge_rollup=False
+            )
             report.created += recorded.created
             report.updated += recorded.updated
             errors = recorded.rejected
@@ -252,8 +277,9 @@ def read_header(*, stream: BinaryIO, shape: "FileShape | None" = None) -> dict[s
         text.detach()  # leave the caller's file open
 
 
-def parse_readings(*, stream: BinaryIO, decimal: str | None = None,
-                   shape: "FileShape | None" = None) -> Iterator[ParsedRow]:
+def parse_readings(
+    *, stream: BinaryIO, decimal: str | None = None, shape: "FileShape | None" = None
+) -> Iterator[ParsedRow]:
     """The rows of a CSV file as ParsedRow objects, streamed: the file is read in chunks through a text wrapper,
     and metric codes and people are looked up a batch at a time (two queries at most per BATCH rows).
 
@@ -278,12 +304,21 @@ def parse_readings(*, stream: BinaryIO, decimal: str | None = None,
         while batch := list(islice(records, BATCH)):
             count += len(batch)
             if count > MAX_ROWS:
-                raise ImportFileError(f"The file has more than {MAX_ROWS:,} readings. Split it into files of at "
-                                      f"most {MAX_ROWS:,} rows and import them one after the other.")
+                raise ImportFileError(
+                    f"The file has more than {MAX_ROWS:,} readings. Split it into files of at "
+                    f"most {MAX_ROWS:,} rows and import them one after the other."
+                )
             lookup.load(columns=columns, records=batch)
             for line, fields in batch:
-                yield _parse_row(line, fields, columns=columns, lookup=lookup, zone=zone, decimal=shape.decimal,
-                                 delimiter=shape.delimiter)
+                yield _parse_row(
+                    line,
+                    fields,
+                    columns=columns,
+                    lookup=lookup,
+                    zone=zone,
+                    decimal=shape.decimal,
+                    delimiter=shape.delimiter,
+                )
         if not count:
             raise ImportFileError("The file has a header but no readings below it.")
     finally:
@@ -306,11 +341,14 @@ def _records(text: io.TextIOWrapper, *, stream: BinaryIO, shape: FileShape) -> I
     except UnicodeDecodeError:
         line = _undecodable_line(stream, origin) if origin is not None else None
         where = f" (line {line} is not)" if line else ""
-        raise ImportFileError(f"The file is not UTF-8 text{where}: save it from your spreadsheet as “CSV UTF-8” "
-                              "and upload it again.") from None
+        raise ImportFileError(
+            f"The file is not UTF-8 text{where}: save it from your spreadsheet as “CSV UTF-8” and upload it again."
+        ) from None
     except csv.Error as error:
-        raise ImportFileError(f"Line {end + 1} cannot be read as CSV ({error}). Is this a CSV file? Save it from "
-                              "your spreadsheet as “CSV UTF-8”.") from None
+        raise ImportFileError(
+            f"Line {end + 1} cannot be read as CSV ({error}). Is this a CSV file? Save it from "
+            "your spreadsheet as “CSV UTF-8”."
+        ) from None
 
 
 def _undecodable_line(stream: BinaryIO, origin: int) -> int | None:
@@ -331,11 +369,14 @@ def _undecodable_line(stream: BinaryIO, origin: int) -> int | None:
 def _columns(records: Iterator[tuple[int, list[str]]]) -> dict[str, int]:
     header = next(records, None)
     if header is None:
-        raise ImportFileError("The file is empty. Choose a CSV file whose first line names the columns: "
-                              f"{','.join(COLUMNS)}.")
+        raise ImportFileError(
+            f"The file is empty. Choose a CSV file whose first line names the columns: {','.join(COLUMNS)}."
+        )
     if any("\x00" in name for name in header[1]):
-        raise ImportFileError("The file is not UTF-8 text (it looks like UTF-16 or a binary file such as a "
-                              "workbook). Save it from your spreadsheet as “CSV UTF-8” and upload it again.")
+        raise ImportFileError(
+            "The file is not UTF-8 text (it looks like UTF-16 or a binary file such as a "
+            "workbook). Save it from your spreadsheet as “CSV UTF-8” and upload it again."
+        )
     names = [name.strip().lower().replace(" ", "_").replace("-", "_") for name in header[1]]
     problems = []
     unknown = [name or "(no name)" for name in names if name not in COLUMNS]
@@ -348,8 +389,10 @@ def _columns(records: Iterator[tuple[int, list[str]]]) -> dict[str, int]:
     if missing:
         problems.append(f"missing column(s) {_quoted(missing)}")
     if problems:
-        raise ImportFileError(f"The first line must name the columns: {'; '.join(problems)}. The columns are "
-                              f"{', '.join(COLUMNS)} (metric, measured_at and value are required).")
+        raise ImportFileError(
+            f"The first line must name the columns: {'; '.join(problems)}. The columns are "
+            f"{', '.join(COLUMNS)} (metric, measured_at and value are required)."
+        )
     return {name: position for position, name in enumerate(names)}
 
 
@@ -375,8 +418,11 @@ class _Lookup:
             return
         names = {name.lower() for name in self._column(records, columns["person"])} - self.people.keys()
         if names:
-            people = (User.objects.annotate(username_ci=Lower("username"), email_ci=Lower("email"))
-                      .filter(Q(username_ci__in=names) | Q(email_ci__in=names)).select_related("department"))
+            people = (
+                User.objects.annotate(username_ci=Lower("username"), email_ci=Lower("email"))
+                .filter(Q(username_ci__in=names) | Q(email_ci__in=names))
+                .select_related("department")
+            )
             by_username = {}
             for person in people:
                 by_username[person.username.lower()] = person
@@ -388,8 +434,16 @@ class _Lookup:
         return {fields[position].strip() for _, fields in records if position < len(fields)} - {""}
 
 
-def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup: _Lookup, zone,
-               decimal: str = POINT, delimiter: str = ",") -> ParsedRow:
+def _parse_row(
+    line: int,
+    fields: list[str],
+    *,
+    columns: dict[str, int],
+    lookup: _Lookup,
+    zone,
+    decimal: str = POINT,
+    delimiter: str = ",",
+) -> ParsedRow:
     width = len(columns)
     if len(fields) < width:  # trailing empty cells left out
         fields = fields + [""] * (width - len(fields))
@@ -401,15 +455,20 @@ def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup:
 
     if len(fields) > width:
         sign, name = (",", "commas") if delimiter == "," else (";", "semicolons")
-        fail("file", f"This line has {len(fields)} values but the header names {width} columns. Put "
-                     f"values that contain {name} in double quotes (\"late{sign} but counted\").")
+        fail(
+            "file",
+            f"This line has {len(fields)} values but the header names {width} columns. Put "
+            f'values that contain {name} in double quotes ("late{sign} but counted").',
+        )
         return row
     metric = person = measured_at = value = denominator = None
     if not values["metric"]:
         fail("metric", "Give the metric's code.")
     elif (metric := lookup.metrics.get(values["metric"])) is None:
-        fail("metric", f"There is no metric with the code “{values['metric']}”. The import page lists the codes "
-                       "of your metrics.")
+        fail(
+            "metric",
+            f"There is no metric with the code “{values['metric']}”. The import page lists the codes of your metrics.",
+        )
     name = values.get("person", "")
     if name and (person := lookup.people.get(name.lower())) is None:
         fail("person", f"Nobody has the username or e-mail address “{name}”.")
@@ -438,8 +497,15 @@ def _parse_row(line: int, fields: list[str], *, columns: dict[str, int], lookup:
     elif "\x00" in note:  # PostgreSQL refuses NUL in text
         fail("note", "The note contains a NUL character, which is not text. Remove it.")
     if not row.problems:
-        row.reading = ReadingRow(metric=metric, person=person, measured_at=measured_at, value=value,
-                                 denominator=denominator, note=note, line=line)
+        row.reading = ReadingRow(
+            metric=metric,
+            person=person,
+            measured_at=measured_at,
+            value=value,
+            denominator=denominator,
+            note=note,
+            line=line,
+        )
     return row
 
 
@@ -461,7 +527,8 @@ def parse_number(text: str, *, decimal: str = POINT) -> float:
                 f"“{text}” could be {thousands} (a {_name(group)} grouping thousands) or {fraction} (a decimal "
                 f"{_name(group)}), so it is read neither way. The file's decimal separator is a {_name(mark)}: "
                 f"write {thousands} if you meant {thousands}; if you meant {fraction}, write "
-                f"{_written(fraction, mark)} or choose the decimal {_name(group)} for the file.")
+                f"{_written(fraction, mark)} or choose the decimal {_name(group)} for the file."
+            )
         grouped = rf"[+-]?[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+"
         if re.fullmatch(rf"{grouped}{re.escape(mark)}\d+|{grouped}", text):
             text = text.replace(group, "")  # several groups, or a group and the decimal separator: unambiguous
@@ -470,11 +537,14 @@ def parse_number(text: str, *, decimal: str = POINT) -> float:
             raise ValueError(
                 f"“{text}” is written with a decimal {_name(group)} ({meant}), but the file's decimal separator "
                 f"is a {_name(mark)}. Write {_written(meant, mark)}, or choose the decimal {_name(group)} for the "
-                "file when you upload it.")
+                "file when you upload it."
+            )
         else:
-            raise ValueError(f"“{text}” is not a number. The file's decimal separator is a {_name(mark)} "
-                             f"({_written('87.5', mark)}), and {_name(group)}s may only group thousands "
-                             f"({_written('1234.5', mark, grouped=True)}).")
+            raise ValueError(
+                f"“{text}” is not a number. The file's decimal separator is a {_name(mark)} "
+                f"({_written('87.5', mark)}), and {_name(group)}s may only group thousands "
+                f"({_written('1234.5', mark, grouped=True)})."
+            )
     if mark == ",":
         if text.count(",") > 1:
             raise ValueError(f"“{text}” is not a number, {example}.")
@@ -510,7 +580,7 @@ def _written(number: str, mark: str, *, grouped: bool = False) -> str:
     whole, _, fraction = text.partition(".")
     if grouped:
         digits = whole.lstrip("-")
-        whole = whole[:len(whole) - len(digits)] + f"{int(digits):,}".replace(",", "." if mark == "," else ",")
+        whole = whole[: len(whole) - len(digits)] + f"{int(digits):,}".replace(",", "." if mark == "," else ",")
     return whole + (mark + fraction if fraction else "")
 
 
@@ -519,9 +589,11 @@ def parse_moment(text: str, *, zone) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"“{text}” is not a date and time. Write it as 2026-11-02T14:30 (with an offset such as "
-                         "+01:00 or Z if it is not in the organization's time zone) or just the date, "
-                         "2026-11-02.") from None
+        raise ValueError(
+            f"“{text}” is not a date and time. Write it as 2026-11-02T14:30 (with an offset such as "
+            "+01:00 or Z if it is not in the organization's time zone) or just the date, "
+            "2026-11-02."
+        ) from None
     outside = dates.problem(moment)
     if outside:
         raise ValueError(outside)

@@ -96,12 +96,16 @@ class ReadingRules:
         """Closed periods of the rows' departments and everything above them, in one query."""
         department_paths = {self.department_of(r).path for r in rows if self.department_of(r) is not None}
         ids = {int(part) for path in department_paths for part in path.strip("/").split("/") if part}
-        days = [r.day for r in rows if r.measured_at and timezone.is_aware(r.measured_at)
-                and dates.problem(r.measured_at) is None]
+        days = [
+            r.day
+            for r in rows
+            if r.measured_at and timezone.is_aware(r.measured_at) and dates.problem(r.measured_at) is None
+        ]
         self._closed = {}
         if ids and days:
-            for closed in ClosedPeriod.objects.filter(department_id__in=ids, end__gte=min(days),
-                                                      start__lte=max(days)).select_related("department"):
+            for closed in ClosedPeriod.objects.filter(
+                department_id__in=ids, end__gte=min(days), start__lte=max(days)
+            ).select_related("department"):
                 self._closed.setdefault(closed.department_id, []).append(closed)
 
     @staticmethod
@@ -137,8 +141,11 @@ class ReadingRules:
             if not row.person.is_active:
                 fail("person", f"{row.person} has left (inactive): readings are no longer accepted for them.")
             elif row.person.department is None or not row.person.department.is_below(metric.department):
-                fail("person", f"{row.person} is not in {metric.department} or a department below it, so "
-                               f"“{metric}” does not apply to them.")
+                fail(
+                    "person",
+                    f"{row.person} is not in {metric.department} or a department below it, so "
+                    f"“{metric}” does not apply to them.",
+                )
                 return errors
         if not self.may_record(metric, row.person):
             whose = f" for {row.person}" if row.person and row.person.pk != self.user.pk else ""
@@ -147,27 +154,43 @@ class ReadingRules:
         if not isinstance(row.value, int | float) or not math.isfinite(row.value):
             fail("value", "The value must be a number.")
         elif abs(row.value) > VALUE_LIMIT:
-            fail("value", f"{row.value:g} is too large: a reading lies between {-VALUE_LIMIT:,.0f} and "
-                          f"{VALUE_LIMIT:,.0f}. Check the unit (record thousands as thousands, not as units).")
+            fail(
+                "value",
+                f"{row.value:g} is too large: a reading lies between {-VALUE_LIMIT:,.0f} and "
+                f"{VALUE_LIMIT:,.0f}. Check the unit (record thousands as thousands, not as units).",
+            )
         else:
             if metric.min_value is not None and row.value < metric.min_value:
-                fail("value", f"{_fmt(metric, row.value)} is below the lowest valid value of “{metric}” "
-                              f"({_fmt(metric, metric.min_value)}).")
+                fail(
+                    "value",
+                    f"{_fmt(metric, row.value)} is below the lowest valid value of “{metric}” "
+                    f"({_fmt(metric, metric.min_value)}).",
+                )
             if metric.max_value is not None and row.value > metric.max_value:
-                fail("value", f"{_fmt(metric, row.value)} is above the highest valid value of “{metric}” "
-                              f"({_fmt(metric, metric.max_value)}).")
+                fail(
+                    "value",
+                    f"{_fmt(metric, row.value)} is above the highest valid value of “{metric}” "
+                    f"({_fmt(metric, metric.max_value)}).",
+                )
         if len(row.note) > NOTE_LENGTH:
             fail("note", f"Keep the note to {NOTE_LENGTH} characters (it has {len(row.note)}).")
         elif "\x00" in row.note:
             fail("note", "The note contains a NUL character; remove it.")
         if metric.is_ratio:
             label = metric.denominator_label or "the denominator"
-            if (row.denominator is None or not isinstance(row.denominator, int | float)
-                    or not math.isfinite(row.denominator) or row.denominator <= 0):
+            if (
+                row.denominator is None
+                or not isinstance(row.denominator, int | float)
+                or not math.isfinite(row.denominator)
+                or row.denominator <= 0
+            ):
                 fail("denominator", f"“{metric}” is a ratio: give {label}, a number above 0.")
             elif not DENOMINATOR_SMALLEST <= row.denominator <= VALUE_LIMIT:
-                fail("denominator", f"{row.denominator:g} is outside the range of {label}: give a number between "
-                                    f"{DENOMINATOR_SMALLEST:g} and {VALUE_LIMIT:,.0f}.")
+                fail(
+                    "denominator",
+                    f"{row.denominator:g} is outside the range of {label}: give a number between "
+                    f"{DENOMINATOR_SMALLEST:g} and {VALUE_LIMIT:,.0f}.",
+                )
         elif row.denominator is not None:
             fail("denominator", f"“{metric}” is not a ratio: leave the denominator empty.")
         if row.measured_at is None or timezone.is_naive(row.measured_at):
@@ -184,8 +207,11 @@ class ReadingRules:
         closed = self.closed_period_for(row)
         if closed is not None:
             if not self.is_admin:
-                fail("measured_at", f"{closed} is closed, so its scorecard is frozen. Ask an admin to record "
-                                    "this reading with a reason.")
+                fail(
+                    "measured_at",
+                    f"{closed} is closed, so its scorecard is frozen. Ask an admin to record "
+                    "this reading with a reason.",
+                )
             elif not self.override_reason:
                 fail("measured_at", f"{closed} is closed: give a reason to record a reading in it.")
         return errors
@@ -211,8 +237,15 @@ def check_readings(*, rows: list[ReadingRow], recorded_by: User, override_reason
     return [error for row in rows for error in rules.problems(row)]
 
 
-def record_readings(*, rows: Iterable[ReadingRow], recorded_by: User, source: str, override_reason: str = "",
-                    valid_only: bool = False, nudge_rollup: bool = True) -> Recorded:
+def record_readings(
+    *,
+    rows: Iterable[ReadingRow],
+    recorded_by: User,
+    source: str,
+    override_reason: str = "",
+    valid_only: bool = False,
+    nudge_rollup: bool = True,
+) -> Recorded:
     """Validate and store readings; the same metric, owner and time again updates the earlier reading.
 
     All or nothing by default: any bad row raises ReadingsRejected (with every row's problems) and nothing is
@@ -236,8 +269,9 @@ def record_readings(*, rows: Iterable[ReadingRow], recorded_by: User, source: st
     if not good:
         return result
     with transaction.atomic():
-        result.created = store_rows(good, recorded_by=recorded_by, source=source,
-                                    override_reason=override_reason if rules.is_admin else "")
+        result.created = store_rows(
+            good, recorded_by=recorded_by, source=source, override_reason=override_reason if rules.is_admin else ""
+        )
         result.updated = len(good) - result.created
         if nudge_rollup:
             nudge_rollup_on_commit()
@@ -256,8 +290,10 @@ def _enqueue_rollup() -> None:
     best_effort.enqueue(run_rollups)
 
 
-COLUMNS = ("metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, recorded_by_id, "
-           "override_reason, created_at, updated_at")
+COLUMNS = (
+    "metric_id, person_id, department_id, measured_at, day, value, denominator, note, source, recorded_by_id, "
+    "override_reason, created_at, updated_at"
+)
 # Raw SQL because the conflict targets are partial unique indexes, which Django's bulk_create cannot name.
 CONFLICT = {
     True: "(metric_id, person_id, measured_at) WHERE person_id IS NOT NULL",
@@ -265,17 +301,29 @@ CONFLICT = {
 }
 # A corrected reading keeps the department it was recorded in (a person who has moved since corrects a figure of
 # their old department), so department_id is not updated; the rollup keys are queued from what was stored.
-UPDATE = ("DO UPDATE SET value = excluded.value, denominator = excluded.denominator, note = excluded.note, "
-          "source = excluded.source, recorded_by_id = excluded.recorded_by_id, "
-          "override_reason = excluded.override_reason, day = excluded.day, updated_at = excluded.updated_at")
+UPDATE = (
+    "DO UPDATE SET value = excluded.value, denominator = excluded.denominator, note = excluded.note, "
+    "source = excluded.source, recorded_by_id = excluded.recorded_by_id, "
+    "override_reason = excluded.override_reason, day = excluded.day, updated_at = excluded.updated_at"
+)
 
 
 def _within_bounds(row: ReadingRow) -> bool:
     """The numeric bounds of ReadingRules.problems(), for the set-based path that skips the other checks."""
     value, denominator = row.value, row.denominator
-    return (isinstance(value, int | float) and math.isfinite(value) and abs(value) <= VALUE_LIMIT
-            and (denominator is None or (isinstance(denominator, int | float) and math.isfinite(denominator)
-                                         and DENOMINATOR_SMALLEST <= denominator <= VALUE_LIMIT)))
+    return (
+        isinstance(value, int | float)
+        and math.isfinite(value)
+        and abs(value) <= VALUE_LIMIT
+        and (
+            denominator is None
+            or (
+                isinstance(denominator, int | float)
+                and math.isfinite(denominator)
+                and DENOMINATOR_SMALLEST <= denominator <= VALUE_LIMIT
+            )
+        )
+    )
 
 
 def _latest_per_key(rows: list[ReadingRow]) -> list[ReadingRow]:
@@ -299,14 +347,16 @@ def store_rows(rows: list[ReadingRow], *, recorded_by: User | None, source: str,
         return 0
     out_of_bounds = next((row for row in rows if not _within_bounds(row)), None)
     if out_of_bounds is not None:  # a caller's bug (demo data, a benchmark): never let it reach the rollups
-        raise ValueError(f"store_rows() takes checked rows only: {out_of_bounds.value!r} / "
-                         f"{out_of_bounds.denominator!r} is outside the bounds of a reading")
+        raise ValueError(
+            f"store_rows() takes checked rows only: {out_of_bounds.value!r} / "
+            f"{out_of_bounds.denominator!r} is outside the bounds of a reading"
+        )
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            return _store_rows_postgresql(rows, recorded_by=recorded_by, source=source,
-                                          override_reason=override_reason)
-        created, stored = _store_rows_portable(rows, recorded_by=recorded_by, source=source,
-                                               override_reason=override_reason)
+            return _store_rows_postgresql(rows, recorded_by=recorded_by, source=source, override_reason=override_reason)
+        created, stored = _store_rows_portable(
+            rows, recorded_by=recorded_by, source=source, override_reason=override_reason
+        )
         queue_rollups(rows, stored_departments=stored)
         return created
 
@@ -320,30 +370,53 @@ def _store_rows_portable(rows, *, recorded_by, source, override_reason) -> tuple
     for per_person in (True, False):
         chosen = [row for row in rows if row.metric.per_person == per_person]
         for offset in range(0, len(chosen), BATCH):
-            batch = chosen[offset:offset + BATCH]
+            batch = chosen[offset : offset + BATCH]
             params = []
             for row in batch:
                 department_id = row.person.department_id if per_person else row.metric.department_id
-                params += [row.metric.pk, row.person.pk if per_person else None, department_id,
-                           ops.adapt_datetimefield_value(row.measured_at),
-                           ops.adapt_datefield_value(row.day), float(row.value),
-                           None if row.denominator is None else float(row.denominator), row.note, source,
-                           recorded_by.pk if recorded_by else None, override_reason, now, now]
+                params += [
+                    row.metric.pk,
+                    row.person.pk if per_person else None,
+                    department_id,
+                    ops.adapt_datetimefield_value(row.measured_at),
+                    ops.adapt_datefield_value(row.day),
+                    float(row.value),
+                    None if row.denominator is None else float(row.denominator),
+                    row.note,
+                    source,
+                    recorded_by.pk if recorded_by else None,
+                    override_reason,
+                    now,
+                    now,
+                ]
             owner = "person_id" if per_person else "department_id"
-            keys = [[row.metric.pk, row.person.pk if per_person else row.metric.department_id,
-                     ops.adapt_datetimefield_value(row.measured_at)] for row in batch]
+            keys = [
+                [
+                    row.metric.pk,
+                    row.person.pk if per_person else row.metric.department_id,
+                    ops.adapt_datetimefield_value(row.measured_at),
+                ]
+                for row in batch
+            ]
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT metric_id, day, department_id FROM metrics_reading WHERE (metric_id, {owner}, "
                     f"measured_at) IN (VALUES {', '.join(['(%s, %s, %s)'] * len(batch))})"
-                    f"{' AND person_id IS NULL' if not per_person else ''}", [v for key in keys for v in key])
+                    f"{' AND person_id IS NULL' if not per_person else ''}",
+                    [v for key in keys for v in key],
+                )
                 found = cursor.fetchall()
                 existing = len(found)
-                stored.update((metric_id, date.fromisoformat(day) if isinstance(day, str) else day, department_id)
-                              for metric_id, day, department_id in found)
+                stored.update(
+                    (metric_id, date.fromisoformat(day) if isinstance(day, str) else day, department_id)
+                    for metric_id, day, department_id in found
+                )
                 placeholders = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(batch))
-                cursor.execute(f"INSERT INTO metrics_reading ({COLUMNS}) VALUES {placeholders} "
-                               f"ON CONFLICT {CONFLICT[per_person]} {UPDATE}", params)
+                cursor.execute(
+                    f"INSERT INTO metrics_reading ({COLUMNS}) VALUES {placeholders} "
+                    f"ON CONFLICT {CONFLICT[per_person]} {UPDATE}",
+                    params,
+                )
             created += len(batch) - existing
     return created, stored
 
@@ -365,15 +438,18 @@ def _store_rows_postgresql(rows, *, recorded_by, source, override_reason) -> int
         owner = f"{person.id}\t{person.department_id}" if metric.per_person else f"\\N\t{metric.department_id}"
         denominator = "\\N" if row.denominator is None else repr(float(row.denominator))
         note = _copy_text(row.note) if row.note else ""
-        buffer.write(f"{metric.id}\t{owner}\t{row.measured_at.isoformat()}\t{row.day.isoformat()}\t"
-                     f"{float(row.value)!r}\t{denominator}\t{note}\t{tail}\n")
+        buffer.write(
+            f"{metric.id}\t{owner}\t{row.measured_at.isoformat()}\t{row.day.isoformat()}\t"
+            f"{float(row.value)!r}\t{denominator}\t{note}\t{tail}\n"
+        )
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS keel_reading_stage (metric_id bigint, person_id bigint, "
             "department_id bigint, measured_at timestamptz, day date, value double precision, "
             "denominator double precision, note text, source varchar(20), recorded_by_id bigint, "
-            "override_reason text) ON COMMIT DELETE ROWS")
+            "override_reason text) ON COMMIT DELETE ROWS"
+        )
         cursor.execute("TRUNCATE keel_reading_stage")
         cursor.cursor.copy_expert("COPY keel_reading_stage FROM STDIN", buffer)
         created = 0
@@ -393,7 +469,8 @@ def _store_rows_postgresql(rows, *, recorded_by, source, override_reason) -> int
                 f"UNION ALL SELECT DISTINCT w.metric_id, w.day, '{OwnerType.DEPARTMENT}', a.id, now() FROM "
                 f"(SELECT DISTINCT metric_id, day, department_id FROM written) w "
                 f"JOIN org_department d ON d.id = w.department_id JOIN org_department a ON {subtree_sql('d', 'a')}) "
-                f"SELECT COUNT(*) FILTER (WHERE inserted) FROM written")
+                f"SELECT COUNT(*) FILTER (WHERE inserted) FROM written"
+            )
             created += cursor.fetchone()[0]
         cursor.execute("TRUNCATE keel_reading_stage")
     return created
@@ -428,7 +505,7 @@ def delete_readings(*, readings) -> int:
     ids = list(readings.values_list("id", flat=True))
     with transaction.atomic():
         for offset in range(0, len(ids), BATCH):
-            chunk = ids[offset:offset + BATCH]
+            chunk = ids[offset : offset + BATCH]
             rollups.queue_readings(ids=chunk)
         Reading.objects.filter(id__in=ids).delete()
         nudge_rollup_on_commit()

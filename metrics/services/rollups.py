@@ -34,8 +34,10 @@ LOCK_KEY = 7_301_001  # pg_advisory_xact_lock key of the rollup
 CLAIMED = "keel_rollup_claimed"  # a temporary table: the queued keys this run computes now
 PENDING = "keel_rollup_pending"  # a temporary table: every key of a run that goes one metric (or key) at a time
 KEY_COLUMNS = "metric_id, day, owner_type, owner_id"
-ROLLUP_COLUMNS = ("metric_id, period, start, owner_type, owner_id, n, total, minimum, maximum, last_value, last_at, "
-                  "denominator, updated_at")
+ROLLUP_COLUMNS = (
+    "metric_id, period, start, owner_type, owner_id, n, total, minimum, maximum, last_value, last_at, "
+    "denominator, updated_at"
+)
 # What a database raises for a bucket it cannot hold: PostgreSQL's "value out of range: overflow" (DataError);
 # SQLite stores an overflowing sum as infinity, which the rollup's finite-statistics constraint refuses.
 BUCKET_ERRORS = (DataError, IntegrityError)
@@ -74,7 +76,7 @@ ALL_DEPARTMENT_READINGS = f"""
 SELECT r.metric_id, r.day, bucket.id AS owner_id, r.value, r.measured_at, r.denominator
 FROM metrics_reading r
 JOIN org_department rd ON rd.id = r.department_id
-JOIN org_department bucket ON {subtree_sql('rd', 'bucket')}"""
+JOIN org_department bucket ON {subtree_sql("rd", "bucket")}"""
 
 # The readings of the touched (metric, day) pairs, each with its department's path, are gathered first (one
 # index scan per pair), then matched to the touched buckets above them. Left to itself the planner pairs every
@@ -92,7 +94,7 @@ TOUCHED_DEPARTMENT_READINGS = f"""
 SELECT t.metric_id, t.day, k.owner_id, t.value, t.measured_at, t.denominator
 FROM touched t
 JOIN ({{keys}}) k ON k.metric_id = t.metric_id AND k.day = t.day
-JOIN org_department bucket ON bucket.id = k.owner_id AND {subtree_sql('t', 'bucket')}"""
+JOIN org_department bucket ON bucket.id = k.owner_id AND {subtree_sql("t", "bucket")}"""
 
 # Day buckets from readings. The last value comes from a window over each bucket, newest reading first (ties:
 # the larger value, so every run picks the same one).
@@ -161,7 +163,7 @@ UNION
 SELECT DISTINCT r.metric_id, r.day, %s, a.id
 FROM metrics_reading r
 JOIN org_department rd ON rd.id = r.department_id
-JOIN org_department a ON {subtree_sql('rd', 'a')}"""
+JOIN org_department a ON {subtree_sql("rd", "a")}"""
 
 # Failures of keys this run computed are over: the reading at fault was corrected or deleted.
 RESOLVE_FAILURES = """
@@ -182,7 +184,7 @@ UNION ALL
 SELECT DISTINCT r.metric_id, r.day, '{OwnerType.DEPARTMENT.value}', a.id, %s
 FROM metrics_reading r
 JOIN org_department rd ON rd.id = r.department_id
-JOIN org_department a ON {subtree_sql('rd', 'a')}
+JOIN org_department a ON {subtree_sql("rd", "a")}
 WHERE r.id IN ({{readings}})"""
 
 
@@ -234,8 +236,14 @@ def _day_insert(*, owner_type: str, full: bool) -> str:
     else:
         prelude = TOUCHED_READINGS.format(fence=fence, keys=keys)
         readings = TOUCHED_DEPARTMENT_READINGS.format(keys=keys)
-    return DAY_INSERT.format(columns=ROLLUP_COLUMNS, prelude=prelude, day=periods.DAY, owner_type=owner_type,
-                             readings=readings, upsert="" if full else UPSERT)
+    return DAY_INSERT.format(
+        columns=ROLLUP_COLUMNS,
+        prelude=prelude,
+        day=periods.DAY,
+        owner_type=owner_type,
+        readings=readings,
+        upsert="" if full else UPSERT,
+    )
 
 
 def _period_insert(*, period: str, keys: str | None) -> str:
@@ -243,13 +251,19 @@ def _period_insert(*, period: str, keys: str | None) -> str:
     owner_id, start), or for every day bucket when keys is None (a full rebuild)."""
     vendor = connection.vendor
     if keys is None:
-        groups = ALL_PERIOD_GROUPS.format(bucket=periods.sql_bucket_start("d.start", period, vendor),
-                                          stats=PERIOD_STATS, day=periods.DAY)
+        groups = ALL_PERIOD_GROUPS.format(
+            bucket=periods.sql_bucket_start("d.start", period, vendor), stats=PERIOD_STATS, day=periods.DAY
+        )
     else:
-        groups = TOUCHED_PERIOD_GROUPS.format(keys=keys, stats=PERIOD_STATS, day=periods.DAY,
-                                              next_start=periods.sql_next_bucket_start("k.start", period, vendor))
-    return PERIOD_INSERT.format(columns=ROLLUP_COLUMNS, period=period, groups=groups, day=periods.DAY,
-                                upsert="" if keys is None else UPSERT)
+        groups = TOUCHED_PERIOD_GROUPS.format(
+            keys=keys,
+            stats=PERIOD_STATS,
+            day=periods.DAY,
+            next_start=periods.sql_next_bucket_start("k.start", period, vendor),
+        )
+    return PERIOD_INSERT.format(
+        columns=ROLLUP_COLUMNS, period=period, groups=groups, day=periods.DAY, upsert="" if keys is None else UPSERT
+    )
 
 
 def _claimed_buckets(period: str) -> str:
@@ -259,11 +273,15 @@ def _claimed_buckets(period: str) -> str:
 def _create_key_table(cursor, name: str) -> None:
     """A temporary table of keys, empty; on PostgreSQL emptied again at commit."""
     if connection.vendor == "postgresql":
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (metric_id bigint, day date, "
-                       f"owner_type varchar(1), owner_id bigint) ON COMMIT DELETE ROWS")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} (metric_id bigint, day date, "
+            f"owner_type varchar(1), owner_id bigint) ON COMMIT DELETE ROWS"
+        )
     else:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (metric_id integer, day date, "
-                       f"owner_type varchar(1), owner_id integer)")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} (metric_id integer, day date, "
+            f"owner_type varchar(1), owner_id integer)"
+        )
     cursor.execute(f"DELETE FROM {name}")
 
 
@@ -338,15 +356,18 @@ def _compute_one_at_a_time(cursor, *, now) -> tuple[int, list[Failure]]:
     failures = []
     for metric_id in metric_ids:
         cursor.execute(f"DELETE FROM {CLAIMED}")
-        cursor.execute(f"INSERT INTO {CLAIMED} ({KEY_COLUMNS}) SELECT {KEY_COLUMNS} FROM {PENDING} "
-                       f"WHERE metric_id = %s", [metric_id])
+        cursor.execute(
+            f"INSERT INTO {CLAIMED} ({KEY_COLUMNS}) SELECT {KEY_COLUMNS} FROM {PENDING} WHERE metric_id = %s",
+            [metric_id],
+        )
         try:
             buckets += _compute_in_savepoint(cursor, full=False, now=now)
             continue
         except BucketFailed:
             pass
-        cursor.execute(f"SELECT {KEY_COLUMNS} FROM {PENDING} WHERE metric_id = %s "
-                       f"ORDER BY day, owner_type, owner_id", [metric_id])
+        cursor.execute(
+            f"SELECT {KEY_COLUMNS} FROM {PENDING} WHERE metric_id = %s ORDER BY day, owner_type, owner_id", [metric_id]
+        )
         for key in cursor.fetchall():
             cursor.execute(f"DELETE FROM {CLAIMED}")
             cursor.execute(f"INSERT INTO {CLAIMED} ({KEY_COLUMNS}) VALUES (%s, %s, %s, %s)", list(key))
@@ -364,16 +385,26 @@ def _record_failures(failures: list[Failure], *, started) -> None:
         metric_id, day, owner_type, owner_id = failure.key
         day = _date(day)
         key = {"metric_id": metric_id, "day": day, "owner_type": owner_type, "owner_id": owner_id}
-        updated = RollupFailure.objects.filter(**key).update(period=failure.period, error=failure.error,
-                                                              last_failed_at=started, attempts=F("attempts") + 1)
+        updated = RollupFailure.objects.filter(**key).update(
+            period=failure.period, error=failure.error, last_failed_at=started, attempts=F("attempts") + 1
+        )
         if not updated:
-            RollupFailure.objects.create(**key, period=failure.period, error=failure.error,
-                                         first_failed_at=started, last_failed_at=started)
-    RollupQueue.objects.bulk_create([RollupQueue(metric_id=f.key[0], day=_date(f.key[1]),
-                                                 owner_type=f.key[2], owner_id=f.key[3]) for f in failures])
+            RollupFailure.objects.create(
+                **key, period=failure.period, error=failure.error, first_failed_at=started, last_failed_at=started
+            )
+    RollupQueue.objects.bulk_create(
+        [RollupQueue(metric_id=f.key[0], day=_date(f.key[1]), owner_type=f.key[2], owner_id=f.key[3]) for f in failures]
+    )
     for failure in failures:
-        log.error("rollup: cannot compute the %s bucket of metric %s, %s, owner %s%s: %s", failure.period,
-                  failure.key[0], failure.key[1], failure.key[2], failure.key[3], failure.error)
+        log.error(
+            "rollup: cannot compute the %s bucket of metric %s, %s, owner %s%s: %s",
+            failure.period,
+            failure.key[0],
+            failure.key[1],
+            failure.key[2],
+            failure.key[3],
+            failure.error,
+        )
 
 
 def run(*, full: bool = False) -> RunResult:
@@ -407,8 +438,10 @@ def run(*, full: bool = False) -> RunResult:
                 cursor.execute(EVERY_KEY, [Rollup.PERSON, Rollup.DEPARTMENT])
             buckets, failures = _compute_one_at_a_time(cursor, now=now)
             for failure in failures:
-                cursor.execute(f"DELETE FROM {PENDING} WHERE metric_id = %s AND day = %s AND owner_type = %s "
-                               f"AND owner_id = %s", list(failure.key))
+                cursor.execute(
+                    f"DELETE FROM {PENDING} WHERE metric_id = %s AND day = %s AND owner_type = %s AND owner_id = %s",
+                    list(failure.key),
+                )
         if one_at_a_time:
             cursor.execute(RESOLVE_FAILURES.format(done=PENDING))
         elif full:
@@ -418,12 +451,25 @@ def run(*, full: bool = False) -> RunResult:
         _record_failures(failures, started=started)
         cursor.execute(f"DELETE FROM {CLAIMED}")
         finished = timezone.now()
-        RollupRun.objects.create(started_at=started, finished_at=finished, full=full, queue_rows=queue_rows,
-                                 buckets=buckets, failed=len(failures))
-    result = RunResult(queue_rows=queue_rows, buckets=buckets, seconds=(finished - started).total_seconds(),
-                       failed=len(failures))
-    log.info("rollup%s: %s queued keys, %s buckets%s in %.2fs", " (full)" if full else "", queue_rows, buckets,
-             f", {len(failures)} failed" if failures else "", result.seconds)
+        RollupRun.objects.create(
+            started_at=started,
+            finished_at=finished,
+            full=full,
+            queue_rows=queue_rows,
+            buckets=buckets,
+            failed=len(failures),
+        )
+    result = RunResult(
+        queue_rows=queue_rows, buckets=buckets, seconds=(finished - started).total_seconds(), failed=len(failures)
+    )
+    log.info(
+        "rollup%s: %s queued keys, %s buckets%s in %.2fs",
+        " (full)" if full else "",
+        queue_rows,
+        buckets,
+        f", {len(failures)} failed" if failures else "",
+        result.seconds,
+    )
     return result
 
 

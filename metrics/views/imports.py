@@ -31,20 +31,27 @@ POLL_SECONDS = 2
 def upload(request):
     form = UploadReadingsForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        pending = uploads.keep(user=request.user, upload=form.cleaned_data["file"], kind=UPLOAD_KIND,
-                               data={"decimal": form.cleaned_data["decimal"],
-                                     "decimal_detected": form.cleaned_data["decimal_detected"]})
+        pending = uploads.keep(
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            kind=UPLOAD_KIND,
+            data={"decimal": form.cleaned_data["decimal"], "decimal_detected": form.cleaned_data["decimal_detected"]},
+        )
         import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
         return redirect("metrics:import_preview", token=pending.token)
     metrics = selectors.visible_metrics(request.user).active().select_related("department")
-    return render(request, "metrics/import_upload.html", {
-        "form": form,
-        "metrics": metrics.order_by("department__path", "code")[:100],
-        "columns": imports.COLUMNS,
-        "template_csv": imports.TEMPLATE,
-        "template_href": "data:text/csv;charset=utf-8," + quote(imports.TEMPLATE),
-        "zone": periods.organization_zone().key,
-    })
+    return render(
+        request,
+        "metrics/import_upload.html",
+        {
+            "form": form,
+            "metrics": metrics.order_by("department__path", "code")[:100],
+            "columns": imports.COLUMNS,
+            "template_csv": imports.TEMPLATE,
+            "template_href": "data:text/csv;charset=utf-8," + quote(imports.TEMPLATE),
+            "zone": periods.organization_zone().key,
+        },
+    )
 
 
 @vary_on_headers("HX-Request")  # a poll's answer (a client redirect, or nothing) is not the page
@@ -56,8 +63,9 @@ def preview(request, token):
     form = ConfirmImportForm(request.POST if request.method == "POST" else None)  # the plain button posts no field
     if request.method == "POST" and form.is_valid():  # always valid: its one box may be left unticked
         try:
-            job, started = import_jobs.confirm_import(user=request.user, token=token,
-                                                      valid_only=form.cleaned_data["valid_only"])
+            job, started = import_jobs.confirm_import(
+                user=request.user, token=token, valid_only=form.cleaned_data["valid_only"]
+            )
         except import_jobs.UploadGone as gone:
             raise Http404(gone.message) from None
         if not started:
@@ -74,8 +82,14 @@ def preview(request, token):
         report = import_jobs.report_from_json(job.report)
         if report.saved:  # said once; a later visit (another tab) only says it was imported
             if import_jobs.announce(job):
-                messages.success(request, format_html('{} <a class="alert-link" href="{}">Back to my metrics</a>',
-                                                      report.summary(job.name), reverse("metrics:index")))
+                messages.success(
+                    request,
+                    format_html(
+                        '{} <a class="alert-link" href="{}">Back to my metrics</a>',
+                        report.summary(job.name),
+                        reverse("metrics:index"),
+                    ),
+                )
             else:
                 messages.info(request, f"{job.name} was imported already.")
             return _go(request, reverse("metrics:import"))
@@ -87,17 +101,32 @@ def preview(request, token):
             raise Http404("This file was discarded or replaced by newer uploads. Upload it again if needed.")
     if request.htmx:  # a poll that found the job finished: show the whole page
         return _go(request, request.path)
-    return render(request, "metrics/import_preview.html", {
-        "form": form, "report": report, "problem": problem, "name": job.name, "token": token,
-        "waiting": job.upload_id is not None,
-    })
+    return render(
+        request,
+        "metrics/import_preview.html",
+        {
+            "form": form,
+            "report": report,
+            "problem": problem,
+            "name": job.name,
+            "token": token,
+            "waiting": job.upload_id is not None,
+        },
+    )
 
 
 def _render_running(request, job: ReadingImport):
-    return render(request, "metrics/import_running.html", {
-        "job": job, "name": job.name, "token": job.token, "poll_seconds": POLL_SECONDS,
-        "checking": job.action == ReadingImport.Action.CHECK,
-    })
+    return render(
+        request,
+        "metrics/import_running.html",
+        {
+            "job": job,
+            "name": job.name,
+            "token": job.token,
+            "poll_seconds": POLL_SECONDS,
+            "checking": job.action == ReadingImport.Action.CHECK,
+        },
+    )
 
 
 def _go(request, url: str):
@@ -109,8 +138,9 @@ def _go(request, url: str):
 def decimal(request, token):
     """Check the waiting file again with the other decimal separator (the preview offers it)."""
     try:
-        _job, started = import_jobs.recheck_with_decimal(user=request.user, token=token,
-                                                         decimal=request.POST.get("decimal", ""))
+        _job, started = import_jobs.recheck_with_decimal(
+            user=request.user, token=token, decimal=request.POST.get("decimal", "")
+        )
     except import_jobs.UploadGone as gone:
         raise Http404(gone.message) from None
     except RuleViolation as refused:

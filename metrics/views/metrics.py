@@ -24,27 +24,39 @@ def _period(request) -> str:
 def index(request):
     """My metrics: the page an employee opens every morning."""
     period = _period(request)
-    return render(request, "metrics/my_metrics.html", {
-        "cards": dashboards.personal_cards(user=request.user, period=period),
-        "my_awards": awards_for(request.user)[:5],
-        "period": period,
-        "periods": periods.PERIOD_CHOICES,
-        "period_label": periods.current_label(period),
-        "previous_label": periods.previous_label(period),
-        "managed_departments": access.managed_departments(request.user).order_by("path")[:50]
-        if access.manages_any(request.user) else [],
-    })
+    return render(
+        request,
+        "metrics/my_metrics.html",
+        {
+            "cards": dashboards.personal_cards(user=request.user, period=period),
+            "my_awards": awards_for(request.user)[:5],
+            "period": period,
+            "periods": periods.PERIOD_CHOICES,
+            "period_label": periods.current_label(period),
+            "previous_label": periods.previous_label(period),
+            "managed_departments": access.managed_departments(request.user).order_by("path")[:50]
+            if access.manages_any(request.user)
+            else [],
+        },
+    )
 
 
 def department(request, pk):
     dept = access.department_for(request.user, pk)
     period = _period(request)
-    return render(request, "metrics/department.html", {
-        "department": dept, "period": period, "periods": periods.PERIOD_CHOICES,
-        "period_label": periods.current_label(period), "previous_label": periods.previous_label(period),
-        "can_manage": access.can_manage(request.user, dept),
-        **dashboards.department_view(department=dept, period=period),
-    })
+    return render(
+        request,
+        "metrics/department.html",
+        {
+            "department": dept,
+            "period": period,
+            "periods": periods.PERIOD_CHOICES,
+            "period_label": periods.current_label(period),
+            "previous_label": periods.previous_label(period),
+            "can_manage": access.can_manage(request.user, dept),
+            **dashboards.department_view(department=dept, period=period),
+        },
+    )
 
 
 def metric_list(request):
@@ -53,8 +65,10 @@ def metric_list(request):
     show_archived = request.GET.get("archived") == "1"
     metrics = manageable if show_archived else manageable.active()
     today = periods.today()
-    rows = [(metric, selectors.cell(metric, None, today))
-            for metric in selectors.with_targets(metrics).order_by("department__path", "name")]
+    rows = [
+        (metric, selectors.cell(metric, None, today))
+        for metric in selectors.with_targets(metrics).order_by("department__path", "name")
+    ]
     return render(request, "metrics/metric_list.html", {"rows": rows, "show_archived": show_archived})
 
 
@@ -66,23 +80,29 @@ def _metric_for(user, pk, *, manage: bool) -> Metric:
 def metric_detail(request, pk):
     metric = _metric_for(request.user, pk, manage=False)
     period = _period(request)
-    readings = (Reading.objects.filter(metric=metric, person__in=access.visible_people(request.user))
-                if metric.per_person else Reading.objects.filter(metric=metric))
+    readings = (
+        Reading.objects.filter(metric=metric, person__in=access.visible_people(request.user))
+        if metric.per_person
+        else Reading.objects.filter(metric=metric)
+    )
     if not metric.per_person and not access.can_see(request.user, metric.department):
         readings = readings.none()
-    return render(request, "metrics/metric_detail.html", {
-        "metric": metric,
-        "can_manage": access.can_manage(request.user, metric.department),
-        "readings": readings.select_related("person", "recorded_by").order_by("-measured_at")[:25],
-        "period": period,
-    })
+    return render(
+        request,
+        "metrics/metric_detail.html",
+        {
+            "metric": metric,
+            "can_manage": access.can_manage(request.user, metric.department),
+            "readings": readings.select_related("person", "recorded_by").order_by("-measured_at")[:25],
+            "period": period,
+        },
+    )
 
 
 def _edit_metric(request, metric: Metric | None):
     form = MetricForm(request.POST or None, instance=metric, user=request.user)
     direction = request.POST.get("direction") if request.method == "POST" else (metric.direction if metric else None)
-    targets = TargetFormSet(request.POST or None, instance=metric or Metric(), direction=direction,
-                            prefix="targets")
+    targets = TargetFormSet(request.POST or None, instance=metric or Metric(), direction=direction, prefix="targets")
     if request.method == "POST" and form.is_valid() and targets.is_valid():
         saved = services.save_metric(form=form, targets=targets)
         messages.success(request, f"“{saved}” saved.")
@@ -111,8 +131,12 @@ def reading_create(request):
     """Record one reading; the choices offered are those access.can_record_reading may accept, which
     record_readings then asks of the metric and person chosen."""
     metrics = selectors.recordable_metrics(request.user).select_related("department").order_by("name")
-    people = (access.visible_people(request.user).filter(is_active=True).select_related("department")
-              .order_by("last_name", "first_name"))
+    people = (
+        access.visible_people(request.user)
+        .filter(is_active=True)
+        .select_related("department")
+        .order_by("last_name", "first_name")
+    )
     initial = {"metric": request.GET.get("metric"), "person": request.user.pk}
     form = ReadingForm(request.POST or None, user=request.user, metrics=metrics, people=people, initial=initial)
     if not access.manages_any(request.user):
@@ -121,14 +145,26 @@ def reading_create(request):
         data = form.cleaned_data
         metric = data["metric"]
         person = (data["person"] or request.user) if metric.per_person else None
-        row = services.ReadingRow(metric=metric, person=person, measured_at=data["measured_at"],
-                                  value=data["value"], denominator=data["denominator"], note=data["note"])
+        row = services.ReadingRow(
+            metric=metric,
+            person=person,
+            measured_at=data["measured_at"],
+            value=data["value"],
+            denominator=data["denominator"],
+            note=data["note"],
+        )
         with form_errors_from(form) as refused:
-            result = services.record_readings(rows=[row], recorded_by=request.user, source=Reading.Source.FORM,
-                                              override_reason=data.get("override_reason", ""))
+            result = services.record_readings(
+                rows=[row],
+                recorded_by=request.user,
+                source=Reading.Source.FORM,
+                override_reason=data.get("override_reason", ""),
+            )
         if not refused:
             verb = "updated" if result.updated else "recorded"
-            messages.success(request, f"Reading of “{metric}” {verb}. Dashboards show it after the next "
-                                      "rollup, within a minute or two.")
+            messages.success(
+                request,
+                f"Reading of “{metric}” {verb}. Dashboards show it after the next rollup, within a minute or two.",
+            )
             return redirect(reverse("metrics:index"))
     return render(request, "metrics/reading_form.html", {"form": form})

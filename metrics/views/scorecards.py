@@ -24,20 +24,24 @@ ROWS_PER_PAGE = 100
 
 
 def index(request):
-    departments = flatten(as_tree(access.managed_departments(request.user).only("id", "name", "parent_id",
-                                                                                 "path", "depth")))
-    return render(request, "metrics/scorecard_index.html", {
-        "departments": departments,
-        "closed_periods": awards.closed_periods_for(request.user)[:10],
-        "my_awards": awards.awards_for(request.user)[:10],
-    })
+    departments = flatten(
+        as_tree(access.managed_departments(request.user).only("id", "name", "parent_id", "path", "depth"))
+    )
+    return render(
+        request,
+        "metrics/scorecard_index.html",
+        {
+            "departments": departments,
+            "closed_periods": awards.closed_periods_for(request.user)[:10],
+            "my_awards": awards.awards_for(request.user)[:10],
+        },
+    )
 
 
 def scorecard(request, pk):
     department = access.department_for(request.user, pk, manage=True)
     selection = ScorecardFilterForm(request.GET).selection()
-    close_form = ClosePeriodForm(department=department,
-                                 initial={"period": selection.period, "start": selection.start})
+    close_form = ClosePeriodForm(department=department, initial={"period": selection.period, "start": selection.start})
     return _render_scorecard(request, department, selection, close_form)
 
 
@@ -48,12 +52,21 @@ def close(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         with form_errors_from(form, on_field=False) as refused:
-            closed = awards.close_period(department=department, period=data["period"], start=data["start"],
-                                         rule=data["rule"], top_n=data["top_n"], closed_by=request.user)
+            closed = awards.close_period(
+                department=department,
+                period=data["period"],
+                start=data["start"],
+                rule=data["rule"],
+                top_n=data["top_n"],
+                closed_by=request.user,
+            )
         if not refused:
             suggested = closed.awards.count()
-            messages.success(request, f"{closed} is closed and its scorecard frozen. Keel suggests {suggested} "
-                                      f"award{'' if suggested == 1 else 's'}: confirm, edit or remove them below.")
+            messages.success(
+                request,
+                f"{closed} is closed and its scorecard frozen. Keel suggests {suggested} "
+                f"award{'' if suggested == 1 else 's'}: confirm, edit or remove them below.",
+            )
             return redirect("metrics:closed_period", closed.pk)
     period = form.data.get("period") if form.data.get("period") in periods.PERIODS else periods.WEEK
     selection = ScorecardFilterForm({"period": period, "start": form.data.get("start")}).selection()
@@ -67,24 +80,40 @@ def _render_scorecard(request, department, selection: Selection, close_form, sta
     card = loaded.scorecard
     rows = scorecards.sort_rows(card.rows(selection.rows), card.columns, _valid_sort(card, selection.sort))
     page = Paginator(rows, ROWS_PER_PAGE).get_page(selection.page)
-    return render(request, "metrics/scorecard_matrix.html", {
-        "department": department,
-        "selection": selection,
-        "loaded": loaded,
-        "scorecard": card,
-        "rows": page,
-        "headers": _headers(card, selection),
-        "period_links": [{"label": label, "query": selection.query(**_period_change(selection, value)),
-                          "active": value == selection.period} for value, label in periods.PERIOD_CHOICES],
-        "row_links": [{"label": label, "query": selection.query(rows=value, page=1),
-                       "active": value == selection.rows} for value, label in scorecards.ROW_KINDS],
-        # A refused closing keeps its form on the page, with the reason, whatever the period.
-        "close_form": close_form if close_form.is_bound or (loaded.closed is None and selection.ended) else None,
-        "opens": periods.shift(selection.start, selection.period, 1),
-        "scoring": scorecards.SCORING,
-        "empty_message": (f"{department} has no sub-departments." if selection.rows == scorecards.DEPARTMENTS
-                          else f"Nobody works in {department} or below it."),
-    }, status=status)
+    return render(
+        request,
+        "metrics/scorecard_matrix.html",
+        {
+            "department": department,
+            "selection": selection,
+            "loaded": loaded,
+            "scorecard": card,
+            "rows": page,
+            "headers": _headers(card, selection),
+            "period_links": [
+                {
+                    "label": label,
+                    "query": selection.query(**_period_change(selection, value)),
+                    "active": value == selection.period,
+                }
+                for value, label in periods.PERIOD_CHOICES
+            ],
+            "row_links": [
+                {"label": label, "query": selection.query(rows=value, page=1), "active": value == selection.rows}
+                for value, label in scorecards.ROW_KINDS
+            ],
+            # A refused closing keeps its form on the page, with the reason, whatever the period.
+            "close_form": close_form if close_form.is_bound or (loaded.closed is None and selection.ended) else None,
+            "opens": periods.shift(selection.start, selection.period, 1),
+            "scoring": scorecards.SCORING,
+            "empty_message": (
+                f"{department} has no sub-departments."
+                if selection.rows == scorecards.DEPARTMENTS
+                else f"Nobody works in {department} or below it."
+            ),
+        },
+        status=status,
+    )
 
 
 def _period_change(selection: Selection, period: str) -> dict:
@@ -100,10 +129,20 @@ def _headers(card, selection: Selection) -> list[dict]:
     """Column headings with sort links: a click sorts by the column, a second click reverses it."""
     current = _valid_sort(card, selection.sort)
     headers = [{"key": "name", "label": "Name", "title": ""}]
-    headers += [{"key": c.key, "label": c.name, "unit": c.unit, "title": f"{c.department} · {c.target_label}"
-                 f" · weight {c.weight:g}", "target": c.target_label, "numeric": True} for c in card.columns]
-    headers.append({"key": "score", "label": "Score", "title": "Weighted score (see how it is computed below)",
-                    "numeric": True})
+    headers += [
+        {
+            "key": c.key,
+            "label": c.name,
+            "unit": c.unit,
+            "title": f"{c.department} · {c.target_label} · weight {c.weight:g}",
+            "target": c.target_label,
+            "numeric": True,
+        }
+        for c in card.columns
+    ]
+    headers.append(
+        {"key": "score", "label": "Score", "title": "Weighted score (see how it is computed below)", "numeric": True}
+    )
     for header in headers:
         key = header["key"]
         ascending = current == key
@@ -117,8 +156,7 @@ def _headers(card, selection: Selection) -> list[dict]:
 def _export(request, pk):
     department = access.department_for(request.user, pk, manage=True)
     selection = ScorecardFilterForm(request.GET).selection()
-    card = scorecards.load_scorecard(department=department, period=selection.period,
-                                     start=selection.start).scorecard
+    card = scorecards.load_scorecard(department=department, period=selection.period, start=selection.start).scorecard
     rows = scorecards.sort_rows(card.rows(selection.rows), card.columns, _valid_sort(card, selection.sort))
     name = f"scorecard-{department.code}-{selection.period}-{selection.start.isoformat()}-{selection.rows}"
     return card, rows, name
@@ -126,20 +164,24 @@ def _export(request, pk):
 
 def export_csv(request, pk):
     card, rows, name = _export(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
+    )
     scorecards.write_csv(response, card, rows)
     return response
 
 
 def export_xlsx(request, pk):
     card, rows, name = _export(request, pk)
-    return HttpResponse(scorecards.xlsx_bytes(card, rows),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return HttpResponse(
+        scorecards.xlsx_bytes(card, rows),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
 
 
 # A closed period and its awards
+
 
 def closed_period(request, pk):
     closed = awards.closed_period_for(request.user, pk)
@@ -155,23 +197,34 @@ def _render_closed(request, closed, *, add_form=None, failed_award=None, status=
     rows = scorecards.sort_rows(card.people, card.columns, _valid_sort(card, selection.sort))
     award_rows = []
     ordered = closed.awards.select_related("person", "confirmed_by").order_by(
-        "-confirmed", F("score").desc(nulls_last=True), "person__last_name", "title")
+        "-confirmed", F("score").desc(nulls_last=True), "person__last_name", "title"
+    )
     for award in ordered:
         form = failed_award if failed_award is not None and failed_award.instance.pk == award.pk else None
-        award_rows.append({"award": award, "form": form or AwardForm(instance=award, prefix=f"award-{award.pk}"),
-                           "open": form is not None})
-    return render(request, "metrics/scorecard_closed.html", {
-        "closed": closed,
-        "scorecard": card,
-        "selection": selection,
-        "rows": rows,
-        "headers": _headers(card, selection),
-        "award_rows": award_rows,
-        "add_form": add_form or AddAwardForm(closed_period=closed),
-        "rule_title": awards.rule_title(closed.rule, closed.top_n),
-        "scoring": scorecards.SCORING,
-        "empty_message": f"Nobody was in {closed.department} when the period closed.",
-    }, status=status)
+        award_rows.append(
+            {
+                "award": award,
+                "form": form or AwardForm(instance=award, prefix=f"award-{award.pk}"),
+                "open": form is not None,
+            }
+        )
+    return render(
+        request,
+        "metrics/scorecard_closed.html",
+        {
+            "closed": closed,
+            "scorecard": card,
+            "selection": selection,
+            "rows": rows,
+            "headers": _headers(card, selection),
+            "award_rows": award_rows,
+            "add_form": add_form or AddAwardForm(closed_period=closed),
+            "rule_title": awards.rule_title(closed.rule, closed.top_n),
+            "scoring": scorecards.SCORING,
+            "empty_message": f"Nobody was in {closed.department} when the period closed.",
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -185,8 +238,9 @@ def award_add(request, pk):
             form.add_error("person", "That person no longer exists; choose someone else.")
         else:
             with form_errors_from(form, on_field=False) as refused:
-                award = awards.add_award(closed_period=closed, person=person, title=data["title"],
-                                         note=data["note"], added_by=request.user)
+                award = awards.add_award(
+                    closed_period=closed, person=person, title=data["title"], note=data["note"], added_by=request.user
+                )
             if not refused:
                 messages.success(request, f"Award “{award.title}” given to {award.person}.")
                 return redirect("metrics:closed_period", closed.pk)
@@ -200,8 +254,9 @@ def award_confirm(request, pk, award_pk):
     form = AwardForm(request.POST, instance=award, prefix=f"award-{award.pk}")
     if form.is_valid():
         with form_errors_from(form, on_field=False) as refused:
-            awards.confirm_award(award=award, confirmed_by=request.user, title=form.cleaned_data["title"],
-                                 note=form.cleaned_data["note"])
+            awards.confirm_award(
+                award=award, confirmed_by=request.user, title=form.cleaned_data["title"], note=form.cleaned_data["note"]
+            )
         if not refused:
             messages.success(request, f"Award “{award.title}” confirmed for {award.person}.")
             return redirect("metrics:closed_period", closed.pk)
@@ -218,5 +273,6 @@ def award_remove(request, pk, award_pk):
 
 
 def _award_in(closed, award_pk):
-    return access.get_visible_or_404(closed.awards.select_related("person", "closed_period__department"),
-                                     "No such award.", pk=award_pk)
+    return access.get_visible_or_404(
+        closed.awards.select_related("person", "closed_period__department"), "No such award.", pk=award_pk
+    )

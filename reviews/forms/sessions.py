@@ -18,8 +18,11 @@ from reviews.services.sessions import Details, Pattern
 
 
 def zone_choices() -> list[tuple[str, str]]:
-    names = sorted(n for n in available_timezones()
-                   if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")))
+    names = sorted(
+        n
+        for n in available_timezones()
+        if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    )
     return [("UTC", "UTC")] + [(n, n.replace("_", " ")) for n in names]
 
 
@@ -48,30 +51,42 @@ class _Details(BoundedDatesMixin, forms.Form):
 
     title = forms.CharField(max_length=160)
     definitions = DefinitionsChoiceField(
-        queryset=QualityDefinition.objects.none(), label="Quality definitions",
+        queryset=QualityDefinition.objects.none(),
+        label="Quality definitions",
         widget=forms.SelectMultiple(attrs={"size": 5}),
-        error_messages={"required": "Choose the quality definitions the session reviews."})
+        error_messages={"required": "Choose the quality definitions the session reviews."},
+    )
     start_time = forms.TimeField(label="Starts at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label="Ends at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    time_zone = forms.ChoiceField(label="Time zone", choices=zone_choices,
-                                  help_text="The time above is local time in this zone.")
+    time_zone = forms.ChoiceField(
+        label="Time zone", choices=zone_choices, help_text="The time above is local time in this zone."
+    )
     place = forms.CharField(max_length=200, required=False, help_text="A room, or leave empty for video only.")
     video_link = forms.URLField(required=False, assume_scheme="https")
     facilitator = PersonChoiceField(queryset=User.objects.none())
     agenda = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     departments = DepartmentsChoiceField(
-        queryset=Department.objects.none(), required=False, label="Invite departments",
+        queryset=Department.objects.none(),
+        required=False,
+        label="Invite departments",
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Everyone active in these departments and the departments below them.")
-    people = PeopleChoiceField(queryset=User.objects.none(), required=False, label="Invite people",
-                               widget=forms.SelectMultiple(attrs={"size": 6}))
+        help_text="Everyone active in these departments and the departments below them.",
+    )
+    people = PeopleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Invite people",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["definitions"].queryset = (QualityDefinition.objects.active().select_related("department")
-                                               .order_by("title"))
-        self.fields["facilitator"].queryset = (User.objects.filter(is_active=True).select_related("department")
-                                               .order_by("first_name", "last_name"))
+        self.fields["definitions"].queryset = (
+            QualityDefinition.objects.active().select_related("department").order_by("title")
+        )
+        self.fields["facilitator"].queryset = (
+            User.objects.filter(is_active=True).select_related("department").order_by("first_name", "last_name")
+        )
         self.fields["departments"].queryset = Department.objects.order_by("path").only("id", "name", "depth")
         self.fields["people"].queryset = self.fields["facilitator"].queryset
         self.fields["time_zone"].initial = self.fields["time_zone"].initial or settings.TIME_ZONE
@@ -85,7 +100,8 @@ class _Details(BoundedDatesMixin, forms.Form):
             except RuleViolation as error:
                 self.add_error("end_time", error.message)
         if not (data.get("place", "").strip() or data.get("video_link", "").strip()) and not self.has_error(
-                "video_link"):
+            "video_link"
+        ):
             self.add_error("place", "Say where it takes place: a room, or a video link.")
         if not (data.get("departments") or data.get("people")) and "departments" not in self.errors:
             self.add_error("people", "Invite at least one department or person.")
@@ -93,10 +109,18 @@ class _Details(BoundedDatesMixin, forms.Form):
 
     def details(self) -> Details:
         data = self.cleaned_data
-        return Details(title=data["title"], facilitator=data["facilitator"], time_zone=data["time_zone"],
-                       duration_minutes=data["duration_minutes"], place=data["place"], video_link=data["video_link"],
-                       agenda=data["agenda"], definitions=list(data["definitions"]),
-                       departments=list(data["departments"]), people=list(data["people"]))
+        return Details(
+            title=data["title"],
+            facilitator=data["facilitator"],
+            time_zone=data["time_zone"],
+            duration_minutes=data["duration_minutes"],
+            place=data["place"],
+            video_link=data["video_link"],
+            agenda=data["agenda"],
+            definitions=list(data["definitions"]),
+            departments=list(data["departments"]),
+            people=list(data["people"]),
+        )
 
 
 class SessionForm(_Details):
@@ -122,31 +146,70 @@ class MonthInput(forms.DateInput):
 
 class SeriesForm(_Details):
     week_of_month = forms.TypedChoiceField(label="Week", choices=ReviewSeries.Week.choices, coerce=int)
-    weekday = forms.TypedChoiceField(label="Day", choices=ReviewSeries.Weekday.choices, coerce=int,
-                                     initial=ReviewSeries.Weekday.TUESDAY)
+    weekday = forms.TypedChoiceField(
+        label="Day", choices=ReviewSeries.Weekday.choices, coerce=int, initial=ReviewSeries.Weekday.TUESDAY
+    )
     every_months = forms.TypedChoiceField(
-        label="Repeats", coerce=int, initial=3,
-        choices=[(1, "every month"), (2, "every 2 months"), (3, "quarterly"), (4, "every 4 months"),
-                 (6, "every 6 months"), (12, "yearly")])
-    first_month = forms.DateField(label="From", widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"],
-                                  help_text="The month of the first session.")
-    until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"},
-                                                                                  format="%Y-%m-%d"),
-                            help_text="Optional: no sessions after this day.")
-    field_order = ["title", "definitions", "week_of_month", "weekday", "every_months", "first_month", "until",
-                   "start_time", "end_time", "time_zone"]
+        label="Repeats",
+        coerce=int,
+        initial=3,
+        choices=[
+            (1, "every month"),
+            (2, "every 2 months"),
+            (3, "quarterly"),
+            (4, "every 4 months"),
+            (6, "every 6 months"),
+            (12, "yearly"),
+        ],
+    )
+    first_month = forms.DateField(
+        label="From",
+        widget=MonthInput(),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        help_text="The month of the first session.",
+    )
+    until = forms.DateField(
+        required=False,
+        label="Until",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Optional: no sessions after this day.",
+    )
+    field_order = [
+        "title",
+        "definitions",
+        "week_of_month",
+        "weekday",
+        "every_months",
+        "first_month",
+        "until",
+        "start_time",
+        "end_time",
+        "time_zone",
+    ]
 
     @classmethod
     def initial_for(cls, series: ReviewSeries) -> dict:
-        end = (datetime.combine(series.first_month, series.local_time)
-               + timedelta(minutes=series.duration_minutes)).time()
-        return {"title": series.title, "definitions": list(series.definitions.all()),
-                "week_of_month": series.week_of_month, "weekday": series.weekday,
-                "every_months": series.every_months, "first_month": series.first_month, "until": series.until,
-                "start_time": series.local_time, "end_time": end, "time_zone": series.time_zone,
-                "place": series.place, "video_link": series.video_link, "facilitator": series.facilitator,
-                "agenda": series.agenda, "departments": list(series.invited_departments.all()),
-                "people": list(series.invited_people.all())}
+        end = (
+            datetime.combine(series.first_month, series.local_time) + timedelta(minutes=series.duration_minutes)
+        ).time()
+        return {
+            "title": series.title,
+            "definitions": list(series.definitions.all()),
+            "week_of_month": series.week_of_month,
+            "weekday": series.weekday,
+            "every_months": series.every_months,
+            "first_month": series.first_month,
+            "until": series.until,
+            "start_time": series.local_time,
+            "end_time": end,
+            "time_zone": series.time_zone,
+            "place": series.place,
+            "video_link": series.video_link,
+            "facilitator": series.facilitator,
+            "agenda": series.agenda,
+            "departments": list(series.invited_departments.all()),
+            "people": list(series.invited_people.all()),
+        }
 
     def clean(self):
         data = super().clean()
@@ -157,19 +220,29 @@ class SeriesForm(_Details):
 
     def pattern(self) -> Pattern:
         data = self.cleaned_data
-        return Pattern(week_of_month=data["week_of_month"], weekday=data["weekday"],
-                       every_months=data["every_months"], first_month=data["first_month"],
-                       local_time=data["start_time"], until=data["until"])
+        return Pattern(
+            week_of_month=data["week_of_month"],
+            weekday=data["weekday"],
+            every_months=data["every_months"],
+            first_month=data["first_month"],
+            local_time=data["start_time"],
+            until=data["until"],
+        )
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(max_length=300, required=False, help_text="Told to everyone invited.",
-                             widget=forms.TextInput(attrs={"placeholder": "e.g. The facilitator is ill"}))
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        help_text="Told to everyone invited.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. The facilitator is ill"}),
+    )
 
 
 class AttendanceForm(forms.Form):
-    attended = forms.TypedMultipleChoiceField(coerce=int, required=False, label="Who attended",
-                                              widget=forms.CheckboxSelectMultiple)
+    attended = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, label="Who attended", widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, invitations, **kwargs):
         super().__init__(*args, **kwargs)

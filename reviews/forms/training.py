@@ -17,15 +17,25 @@ from reviews.services.quizzes import MAX_OPTIONS, QuestionRow
 
 class ProgrammeForm(BoundedDatesMixin, forms.ModelForm):
     departments = DepartmentsChoiceField(
-        queryset=Department.objects.order_by("path"), widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="Everyone in these departments and below them. Hold Ctrl (⌘ on a Mac) to choose several.")
+        queryset=Department.objects.order_by("path"),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Everyone in these departments and below them. Hold Ctrl (⌘ on a Mac) to choose several.",
+    )
     definitions = ModelMultipleChoiceField(
-        queryset=QualityDefinition.objects.active().order_by("title"), widget=forms.CheckboxSelectMultiple,
-        help_text="The quality definitions they must be refreshed on.")
+        queryset=QualityDefinition.objects.active().order_by("title"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The quality definitions they must be refreshed on.",
+    )
     every_months = forms.IntegerField(
-        label="Every (months)", min_value=1, max_value=60, help_text="e.g. 6 for twice a year, 12 for yearly.",
-        error_messages={"min_value": "Refresh at least once every 60 months and at most every month (1 to 60).",
-                        "max_value": "Refresh at least once every 60 months and at most every month (1 to 60)."})
+        label="Every (months)",
+        min_value=1,
+        max_value=60,
+        help_text="e.g. 6 for twice a year, 12 for yearly.",
+        error_messages={
+            "min_value": "Refresh at least once every 60 months and at most every month (1 to 60).",
+            "max_value": "Refresh at least once every 60 months and at most every month (1 to 60).",
+        },
+    )
 
     class Meta:
         model = RefresherProgramme
@@ -42,8 +52,10 @@ class ProgrammeForm(BoundedDatesMixin, forms.ModelForm):
 
 class QuizForm(forms.Form):
     pass_mark = forms.IntegerField(
-        label="Pass mark (%)", help_text="Percentage of questions right to pass, 0 to 100.",
-        error_messages={"required": "Give a pass mark from 0 to 100."})
+        label="Pass mark (%)",
+        help_text="Percentage of questions right to pass, 0 to 100.",
+        error_messages={"required": "Give a pass mark from 0 to 100."},
+    )
     published = forms.BooleanField(label="Open: people can take it", required=False)
 
     def clean_pass_mark(self):
@@ -58,8 +70,11 @@ class QuestionForm(forms.Form):
     kind = forms.ChoiceField(choices=Question.Kind.choices, initial=Question.Kind.MULTIPLE_CHOICE)
     text = forms.CharField(label="Question", max_length=500, required=False)
     explanation = forms.CharField(
-        max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown after submission to those who missed it: why the right answer is right.")
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown after submission to those who missed it: why the right answer is right.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,12 +92,20 @@ class QuestionForm(forms.Form):
         data = self.cleaned_data
         if not data or data.get("DELETE") or not (data.get("text") or "").strip():
             return None
-        options = [(data[f"option_{n}"].strip(), bool(data[f"correct_{n}"])) for n in range(1, MAX_OPTIONS + 1)
-                   if (data.get(f"option_{n}") or "").strip()]
+        options = [
+            (data[f"option_{n}"].strip(), bool(data[f"correct_{n}"]))
+            for n in range(1, MAX_OPTIONS + 1)
+            if (data.get(f"option_{n}") or "").strip()
+        ]
         if data["kind"] == Question.Kind.TRUE_FALSE and not options:
             options = [("True", bool(data["correct_1"])), ("False", bool(data["correct_2"]))]
-        return QuestionRow(id=data.get("id"), kind=data["kind"], text=data["text"],
-                           explanation=data.get("explanation") or "", options=options)
+        return QuestionRow(
+            id=data.get("id"),
+            kind=data["kind"],
+            text=data["text"],
+            explanation=data.get("explanation") or "",
+            options=options,
+        )
 
     @staticmethod
     def initial_for(row: QuestionRow) -> dict:
@@ -102,26 +125,36 @@ class QuizAnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         for number, question in enumerate(shown, start=1):
             self.fields[f"q{question.id}"] = forms.TypedChoiceField(
-                label=f"{number}. {question.text}", choices=question.options, coerce=int,
-                widget=forms.RadioSelect, error_messages={"required": "Choose an answer to this question."})
+                label=f"{number}. {question.text}",
+                choices=question.options,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose an answer to this question."},
+            )
 
     def answers(self) -> dict[int, int]:
         return {int(name[1:]): value for name, value in self.cleaned_data.items()}
 
 
 class ComplianceFilterForm(forms.Form):
-    department = DepartmentChoiceField(queryset=Department.objects.none(), required=False,
-                                       empty_label="All my departments")
-    definition = forms.ModelChoiceField(queryset=QualityDefinition.objects.none(), required=False,
-                                        empty_label="All definitions")
-    state = forms.ChoiceField(choices=[("", "Any status"), *[(s, training.LOOKS[s].label) for s in training.STATES]],
-                              required=False, label="Status")
+    department = DepartmentChoiceField(
+        queryset=Department.objects.none(), required=False, empty_label="All my departments"
+    )
+    definition = forms.ModelChoiceField(
+        queryset=QualityDefinition.objects.none(), required=False, empty_label="All definitions"
+    )
+    state = forms.ChoiceField(
+        choices=[("", "Any status"), *[(s, training.LOOKS[s].label) for s in training.STATES]],
+        required=False,
+        label="Status",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = access.managed_departments(user).order_by("path")
-        self.fields["definition"].queryset = (QualityDefinition.objects.active()
-                                              .filter(refresher_programmes__active=True).distinct().order_by("title"))
+        self.fields["definition"].queryset = (
+            QualityDefinition.objects.active().filter(refresher_programmes__active=True).distinct().order_by("title")
+        )
 
     def value(self, name):
         return self.cleaned_data.get(name) if self.is_valid() else None

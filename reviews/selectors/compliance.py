@@ -12,8 +12,17 @@ from reviews.models import Question
 from reviews.services import training
 
 WEAK_QUESTIONS_PER_DEFINITION = 3
-EXPORT_HEADER = ["Person", "Username", "Department", "Definition", "Status", "Due date", "Last completion",
-                 "Last score (%)", "Why"]
+EXPORT_HEADER = [
+    "Person",
+    "Username",
+    "Department",
+    "Definition",
+    "Status",
+    "Due date",
+    "Last completion",
+    "Last score (%)",
+    "Why",
+]
 
 
 def scope_paths(user, department: Department | None = None) -> list[str]:
@@ -55,8 +64,10 @@ class Report:
         return [(state, training.LOOKS[state], self.counts[state]) for state in training.STATES]
 
     def weak_by_definition(self) -> list[tuple[str, list[WeakQuestion]]]:
-        return [(self.definitions.get(d, ""), qs) for d, qs in sorted(
-            self.weak.items(), key=lambda item: self.definitions.get(item[0], "").lower())]
+        return [
+            (self.definitions.get(d, ""), qs)
+            for d, qs in sorted(self.weak.items(), key=lambda item: self.definitions.get(item[0], "").lower())
+        ]
 
 
 def weak_questions(*, paths: list[str], definition_ids) -> dict[int, list[WeakQuestion]]:
@@ -65,11 +76,15 @@ def weak_questions(*, paths: list[str], definition_ids) -> dict[int, list[WeakQu
     if not paths or not definition_ids:
         return {}
     people = Q(answers__attempt__person__department__in=Department.objects.subtrees(paths))
-    questions = (Question.objects.filter(quiz__definition_id__in=definition_ids)
-                 .annotate(missed=Count("answers", filter=people & Q(answers__correct=False)),
-                           answered=Count("answers", filter=people))
-                 .filter(missed__gt=0).order_by("-missed", "position", "pk")
-                 .values_list("quiz__definition_id", "text", "missed", "answered"))
+    questions = (
+        Question.objects.filter(quiz__definition_id__in=definition_ids)
+        .annotate(
+            missed=Count("answers", filter=people & Q(answers__correct=False)), answered=Count("answers", filter=people)
+        )
+        .filter(missed__gt=0)
+        .order_by("-missed", "position", "pk")
+        .values_list("quiz__definition_id", "text", "missed", "answered")
+    )
     weak: dict[int, list[WeakQuestion]] = {}
     for definition_id, text, missed, answered in questions:
         listed = weak.setdefault(definition_id, [])
@@ -78,31 +93,43 @@ def weak_questions(*, paths: list[str], definition_ids) -> dict[int, list[WeakQu
     return weak
 
 
-def build_report(*, user, department: Department | None = None, definition_id: int | None = None,
-                 state: str | None = None) -> Report:
+def build_report(
+    *, user, department: Department | None = None, definition_id: int | None = None, state: str | None = None
+) -> Report:
     """The report for the user's scope, narrowed by department, definition and state. Two queries (plus one for
     the managed departments, cached on the user): the due states and the weak questions."""
     paths = scope_paths(user, department)
-    rows = training.due_states(department_paths=paths,
-                               definition_ids=[definition_id] if definition_id else None)
+    rows = training.due_states(department_paths=paths, definition_ids=[definition_id] if definition_id else None)
     counts = {s: 0 for s in training.STATES}
     for row in rows:
         counts[row.state] += 1
     definitions = {row.definition_id: row.definition for row in rows}
     if state in training.STATES:
         rows = [row for row in rows if row.state == state]
-    return Report(rows=rows, counts=counts, weak=weak_questions(paths=paths, definition_ids=definitions),
-                  definitions=definitions)
+    return Report(
+        rows=rows, counts=counts, weak=weak_questions(paths=paths, definition_ids=definitions), definitions=definitions
+    )
 
 
 # Exports: the same rows as the page (all of them, not one page), statuses in words.
 
+
 def export_rows(report: Report) -> list[list]:
     table = [EXPORT_HEADER]
     for row in report.rows:
-        table.append([row.person_name, row.username, row.department, row.definition, row.look.label, row.due_date,
-                      row.last_completed_at.date() if row.last_completed_at else None,
-                      None if row.last_score is None else round(row.last_score, 1), row.reason])
+        table.append(
+            [
+                row.person_name,
+                row.username,
+                row.department,
+                row.definition,
+                row.look.label,
+                row.due_date,
+                row.last_completed_at.date() if row.last_completed_at else None,
+                None if row.last_score is None else round(row.last_score, 1),
+                row.reason,
+            ]
+        )
     return table
 
 

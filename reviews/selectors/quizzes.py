@@ -10,8 +10,12 @@ from reviews.models import Quiz, RefresherProgramme
 def definitions_with_quiz_size():
     """Active quality definitions by title, with their department and quiz, each with questions: how many
     questions its quiz has (0 without a quiz). One query."""
-    return (QualityDefinition.objects.active().select_related("department", "quiz")
-            .annotate(questions=Count("quiz__questions")).order_by("title"))
+    return (
+        QualityDefinition.objects.active()
+        .select_related("department", "quiz")
+        .annotate(questions=Count("quiz__questions"))
+        .order_by("title")
+    )
 
 
 def open_quizzes(user):
@@ -21,4 +25,6 @@ def open_quizzes(user):
     assigned = RefresherProgramme.objects.filter(active=True, departments__in=chain).values("definitions")
     return Quiz.objects.select_related("definition").filter(
         Q(definition__in=visible_definitions(user).values("pk")) | Q(definition__in=assigned),
-        published=True, definition__retired_at__isnull=True)
+        published=True,
+        definition__retired_at__isnull=True,
+    )

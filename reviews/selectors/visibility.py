@@ -11,7 +11,8 @@ def visible_sessions(user):
     if access.is_admin(user):
         return ReviewSession.objects.all()
     managed_invitees = Invitation.objects.filter(
-        session=OuterRef("pk"), person__department__in=access.managed_departments(user))
+        session=OuterRef("pk"), person__department__in=access.managed_departments(user)
+    )
     return ReviewSession.objects.filter(
         Q(invitations__person=user) | Q(facilitator=user) | Exists(managed_invitees)
     ).distinct()

@@ -39,8 +39,10 @@ def check_question(row: QuestionRow, number: int) -> None:
     correct = sum(1 for _text, right in row.options if right)
     if row.kind == Question.Kind.TRUE_FALSE:
         if len(row.options) != 2 or correct != 1:
-            raise RuleViolation(f"{where} is true or false: it needs two options (True, False) and exactly one "
-                                f"of them marked correct ({correct} marked).")
+            raise RuleViolation(
+                f"{where} is true or false: it needs two options (True, False) and exactly one "
+                f"of them marked correct ({correct} marked)."
+            )
     elif row.kind == Question.Kind.MULTIPLE_CHOICE:
         if len(row.options) < 2:
             raise RuleViolation(f"{where} needs at least two options to choose from.")
@@ -57,8 +59,7 @@ def check_pass_mark(pass_mark) -> int:
 
 
 @transaction.atomic
-def save_quiz(*, definition: QualityDefinition, pass_mark: int, published: bool,
-              questions: list[QuestionRow]) -> Quiz:
+def save_quiz(*, definition: QualityDefinition, pass_mark: int, published: bool, questions: list[QuestionRow]) -> Quiz:
     """Create or replace the quiz of a definition: its pass mark, whether people may take it, its questions.
 
     Questions with an id are updated in place (their history of answers stays), new ones added, missing ones
@@ -72,7 +73,8 @@ def save_quiz(*, definition: QualityDefinition, pass_mark: int, published: bool,
         check_question(row, number)
 
     quiz, _created = Quiz.objects.select_for_update().get_or_create(
-        definition=definition, defaults={"pass_mark": pass_mark, "published": published})
+        definition=definition, defaults={"pass_mark": pass_mark, "published": published}
+    )
     quiz.pass_mark, quiz.published = pass_mark, published
     quiz.full_clean()
     quiz.save()
@@ -92,7 +94,7 @@ def save_quiz(*, definition: QualityDefinition, pass_mark: int, published: bool,
             option.text, option.correct = text.strip(), correct
             option.full_clean()
             option.save()
-        Option.objects.filter(pk__in=[o.pk for o in options[len(row.options):]]).delete()
+        Option.objects.filter(pk__in=[o.pk for o in options[len(row.options) :]]).delete()
     return quiz
 
 
@@ -100,17 +102,23 @@ def rows_of(quiz: Quiz | None) -> list[QuestionRow]:
     """The quiz's questions as rows for the editor."""
     if quiz is None:
         return []
-    return [QuestionRow(id=q.pk, kind=q.kind, text=q.text, explanation=q.explanation,
-                        options=[(o.text, o.correct) for o in q.options.all()])
-            for q in quiz.questions.prefetch_related("options")]
+    return [
+        QuestionRow(
+            id=q.pk,
+            kind=q.kind,
+            text=q.text,
+            explanation=q.explanation,
+            options=[(o.text, o.correct) for o in q.options.all()],
+        )
+        for q in quiz.questions.prefetch_related("options")
+    ]
 
 
 def start_attempt(*, quiz: Quiz, person, session=None) -> QuizAttempt:
     """A new attempt with a fresh random nonce; the nonce also fixes the order in which it is shown."""
     if not quiz.published:
         raise RuleViolation("This comprehension check is not open yet.")
-    return QuizAttempt.objects.create(quiz=quiz, person=person, session=session,
-                                      nonce=secrets.token_urlsafe(24))
+    return QuizAttempt.objects.create(quiz=quiz, person=person, session=session, nonce=secrets.token_urlsafe(24))
 
 
 def open_attempt(*, quiz: Quiz, person) -> QuizAttempt:
@@ -159,8 +167,10 @@ def submit_attempt(*, nonce: str, person, answers: dict[int, int]) -> QuizAttemp
     questions = list(attempt.quiz.questions.prefetch_related("options"))
     missing = [n for n, q in enumerate(questions, start=1) if q.pk not in answers]
     if missing:
-        raise RuleViolation(f"Answer every question: {len(missing)} of {len(questions)} "
-                            f"{'is' if len(missing) == 1 else 'are'} still open.")
+        raise RuleViolation(
+            f"Answer every question: {len(missing)} of {len(questions)} "
+            f"{'is' if len(missing) == 1 else 'are'} still open."
+        )
     rows = []
     for question in questions:
         chosen = {o.pk: o for o in question.options.all()}.get(answers[question.pk])
@@ -173,14 +183,21 @@ def submit_attempt(*, nonce: str, person, answers: dict[int, int]) -> QuizAttemp
     now = timezone.now()
     with transaction.atomic():
         claimed = QuizAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
-            submitted_at=now, score=score, passed=passed)
+            submitted_at=now, score=score, passed=passed
+        )
         if not claimed:
             attempt.refresh_from_db()
             raise _already(attempt)
         Answer.objects.bulk_create(rows)
         if passed:
-            record_completion(person=person, definition=attempt.quiz.definition, at=now,
-                              source=Completion.Source.QUIZ, score=score, attempt=attempt)
+            record_completion(
+                person=person,
+                definition=attempt.quiz.definition,
+                at=now,
+                source=Completion.Source.QUIZ,
+                score=score,
+                attempt=attempt,
+            )
     attempt.submitted_at, attempt.score, attempt.passed = now, score, passed
     return attempt
 
@@ -202,9 +219,18 @@ def missed_points(attempt: QuizAttempt) -> list[Missed]:
     """The questions the person got wrong, with the right answers and why: only once the attempt is submitted."""
     if attempt.submitted_at is None:
         return []
-    wrong = (Answer.objects.filter(attempt=attempt, correct=False)
-             .select_related("question", "option").prefetch_related("question__options")
-             .order_by("question__position", "question_id"))
-    return [Missed(question=a.question.text, your_answer=a.option.text if a.option else "",
-                   right_answers=[o.text for o in a.question.options.all() if o.correct],
-                   explanation=a.question.explanation) for a in wrong]
+    wrong = (
+        Answer.objects.filter(attempt=attempt, correct=False)
+        .select_related("question", "option")
+        .prefetch_related("question__options")
+        .order_by("question__position", "question_id")
+    )
+    return [
+        Missed(
+            question=a.question.text,
+            your_answer=a.option.text if a.option else "",
+            right_answers=[o.text for o in a.question.options.all() if o.correct],
+            explanation=a.question.explanation,
+        )
+        for a in wrong
+    ]

@@ -35,12 +35,14 @@ COPIED = ("title", "agenda", "time_zone", "duration_minutes", "place", "video_li
 
 # --- time --------------------------------------------------------------------------------------------------------
 
+
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise RuleViolation(f"“{name}” is not a time zone; pick one from the list, e.g. Europe/Berlin.",
-                            field="time_zone") from None
+        raise RuleViolation(
+            f"“{name}” is not a time zone; pick one from the list, e.g. Europe/Berlin.", field="time_zone"
+        ) from None
 
 
 def local_start(day: date, at: time, zone_name: str) -> datetime:
@@ -66,13 +68,17 @@ def occurrence_days(series: ReviewSeries, *, start: date, end: date) -> list[dat
 
 def describe_pattern(series: ReviewSeries) -> str:
     """'Every first Tuesday, every 3 months, 09:30 Europe/Berlin'."""
-    every = {1: "every month", 3: "quarterly", 12: "yearly"}.get(series.every_months,
-                                                                 f"every {series.every_months} months")
-    return (f"{series.get_week_of_month_display().capitalize()} {series.get_weekday_display()}, {every}, "
-            f"{series.local_time:%H:%M} {series.time_zone}")
+    every = {1: "every month", 3: "quarterly", 12: "yearly"}.get(
+        series.every_months, f"every {series.every_months} months"
+    )
+    return (
+        f"{series.get_week_of_month_display().capitalize()} {series.get_weekday_display()}, {every}, "
+        f"{series.local_time:%H:%M} {series.time_zone}"
+    )
 
 
 # --- invitees ----------------------------------------------------------------------------------------------------
+
 
 def invitees(*, departments: Iterable[Department] = (), people: Iterable[User] = ()):
     """Active people of the departments and everything below them, plus the named active people."""
@@ -84,8 +90,11 @@ def invitees(*, departments: Iterable[Department] = (), people: Iterable[User] =
 
 
 def _invite_ids(session_ids: list[int], person_ids: list[int]) -> None:
-    Invitation.objects.bulk_create([Invitation(session_id=s, person_id=p) for s in session_ids for p in person_ids],
-                                   ignore_conflicts=True, batch_size=1000)
+    Invitation.objects.bulk_create(
+        [Invitation(session_id=s, person_id=p) for s in session_ids for p in person_ids],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
 
 
 def invite(*, session: ReviewSession, departments: Iterable[Department] = (), people: Iterable[User] = ()) -> int:
@@ -99,6 +108,7 @@ def invite(*, session: ReviewSession, departments: Iterable[Department] = (), pe
 
 
 # --- sessions and series -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Details:
@@ -120,8 +130,9 @@ def duration_between(start: time, end: time) -> int:
     """Minutes from a start to an end time on the same day; RuleViolation when the end is not after the start."""
     minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
     if minutes <= 0:
-        raise RuleViolation(f"The session must end after it starts (it starts at {start:%H:%M}, ends at "
-                            f"{end:%H:%M}).", field="end_time")
+        raise RuleViolation(
+            f"The session must end after it starts (it starts at {start:%H:%M}, ends at {end:%H:%M}).", field="end_time"
+        )
     if minutes < 5:
         raise RuleViolation("A session lasts at least 5 minutes.", field="end_time")
     return minutes
@@ -159,10 +170,17 @@ def schedule_session(*, by: User, details: Details, starts_at: datetime, now: da
         raise RuleViolation("The session would start in the past; choose a later date or time.", field="date")
     dates.check(starts_at, field="date")
     _check_details(details)
-    session = ReviewSession(title=details.title, agenda=details.agenda, starts_at=starts_at,
-                            time_zone=details.time_zone, duration_minutes=details.duration_minutes,
-                            place=details.place, video_link=details.video_link, facilitator=details.facilitator,
-                            created_by=by)
+    session = ReviewSession(
+        title=details.title,
+        agenda=details.agenda,
+        starts_at=starts_at,
+        time_zone=details.time_zone,
+        duration_minutes=details.duration_minutes,
+        place=details.place,
+        video_link=details.video_link,
+        facilitator=details.facilitator,
+        created_by=by,
+    )
     _full_clean(session)
     session.save()
     session.definitions.set(details.definitions)
@@ -186,10 +204,16 @@ def _apply(series: ReviewSeries, details: Details, pattern: Pattern) -> None:
     series.title, series.agenda = details.title, details.agenda
     series.time_zone, series.duration_minutes = details.time_zone, details.duration_minutes
     series.place, series.video_link, series.facilitator = details.place, details.video_link, details.facilitator
-    series.week_of_month, series.weekday, series.every_months = (pattern.week_of_month, pattern.weekday,
-                                                                 pattern.every_months)
-    series.first_month, series.local_time, series.until = pattern.first_month.replace(day=1), pattern.local_time, \
-        pattern.until
+    series.week_of_month, series.weekday, series.every_months = (
+        pattern.week_of_month,
+        pattern.weekday,
+        pattern.every_months,
+    )
+    series.first_month, series.local_time, series.until = (
+        pattern.first_month.replace(day=1),
+        pattern.local_time,
+        pattern.until,
+    )
 
 
 def _save_series(series: ReviewSeries, details: Details, now: datetime) -> None:
@@ -227,8 +251,11 @@ def _horizon(series: ReviewSeries, now: datetime) -> tuple[date, date]:
 
 
 def _series_invitee_ids(series: ReviewSeries) -> list[int]:
-    return list(invitees(departments=series.invited_departments.all(), people=series.invited_people.all())
-                .values_list("pk", flat=True))
+    return list(
+        invitees(departments=series.invited_departments.all(), people=series.invited_people.all()).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 @transaction.atomic
@@ -243,23 +270,45 @@ def extend_series(*, series: ReviewSeries, now: datetime | None = None) -> int:
     if series.ended_at:
         return 0
     start, end = _horizon(series, now)
-    days = [d for d in occurrence_days(series, start=start, end=end)
-            if local_start(d, series.local_time, series.time_zone) > now]
+    days = [
+        d
+        for d in occurrence_days(series, start=start, end=end)
+        if local_start(d, series.local_time, series.time_zone) > now
+    ]
     existing = set(series.sessions.filter(occurrence__in=days).values_list("occurrence", flat=True))
     missing = [d for d in days if d not in existing]
     if not missing:
         _sync_invitations(series, now)
         return 0
-    ReviewSession.objects.bulk_create([
-        ReviewSession(series=series, occurrence=day, starts_at=local_start(day, series.local_time, series.time_zone),
-                      title=series.title, agenda=series.agenda, time_zone=series.time_zone,
-                      duration_minutes=series.duration_minutes, place=series.place, video_link=series.video_link,
-                      facilitator_id=series.facilitator_id, created_by_id=series.created_by_id)
-        for day in missing], ignore_conflicts=True)
+    ReviewSession.objects.bulk_create(
+        [
+            ReviewSession(
+                series=series,
+                occurrence=day,
+                starts_at=local_start(day, series.local_time, series.time_zone),
+                title=series.title,
+                agenda=series.agenda,
+                time_zone=series.time_zone,
+                duration_minutes=series.duration_minutes,
+                place=series.place,
+                video_link=series.video_link,
+                facilitator_id=series.facilitator_id,
+                created_by_id=series.created_by_id,
+            )
+            for day in missing
+        ],
+        ignore_conflicts=True,
+    )
     session_ids = list(series.sessions.filter(occurrence__in=missing).values_list("pk", flat=True))
     Through = ReviewSession.definitions.through
-    Through.objects.bulk_create([Through(reviewsession_id=s, qualitydefinition_id=d) for s in session_ids
-                                 for d in series.definitions.values_list("pk", flat=True)], ignore_conflicts=True)
+    Through.objects.bulk_create(
+        [
+            Through(reviewsession_id=s, qualitydefinition_id=d)
+            for s in session_ids
+            for d in series.definitions.values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
     _sync_invitations(series, now)
     return len(missing)
 
@@ -282,8 +331,9 @@ def future_occurrences(series: ReviewSeries, now: datetime):
 
 
 @transaction.atomic
-def update_series(*, series: ReviewSeries, by: User, details: Details, pattern: Pattern,
-                  now: datetime | None = None) -> int:
+def update_series(
+    *, series: ReviewSeries, by: User, details: Details, pattern: Pattern, now: datetime | None = None
+) -> int:
     """Change a series and its future occurrences only; past, cancelled and detached ones stay as they were.
 
     Future occurrences on days the new pattern no longer has are cancelled (their invitees are told); the others
@@ -306,7 +356,11 @@ def update_series(*, series: ReviewSeries, by: User, details: Details, pattern: 
     for session in kept:
         new_start = local_start(session.occurrence, series.local_time, series.time_zone)
         if (new_start, series.place, series.video_link, series.duration_minutes) != (
-                session.starts_at, session.place, session.video_link, session.duration_minutes):
+            session.starts_at,
+            session.place,
+            session.video_link,
+            session.duration_minutes,
+        ):
             moved.append(session)
         session.starts_at = new_start
         for name in COPIED:
@@ -317,8 +371,9 @@ def update_series(*, series: ReviewSeries, by: User, details: Details, pattern: 
     kept_ids = [s.pk for s in kept]
     Through = ReviewSession.definitions.through
     Through.objects.filter(reviewsession_id__in=kept_ids).delete()
-    Through.objects.bulk_create([Through(reviewsession_id=s, qualitydefinition_id=d.pk) for s in kept_ids
-                                 for d in details.definitions])
+    Through.objects.bulk_create(
+        [Through(reviewsession_id=s, qualitydefinition_id=d.pk) for s in kept_ids for d in details.definitions]
+    )
     Invitation.objects.filter(session_id__in=kept_ids).exclude(person_id__in=invited).delete()
     _invite_ids(kept_ids, invited)
     _notify_update(moved, now=now)
@@ -328,8 +383,9 @@ def update_series(*, series: ReviewSeries, by: User, details: Details, pattern: 
 
 def _notify_update(sessions: list[ReviewSession], *, now: datetime) -> None:
     """E-mail an updated calendar entry to invitees already invited by e-mail (the others get the new one)."""
-    rows = (Invitation.objects.filter(session__in=sessions, sent_at__isnull=False)
-            .select_related("person", "session__facilitator"))
+    rows = Invitation.objects.filter(session__in=sessions, sent_at__isnull=False).select_related(
+        "person", "session__facilitator"
+    )
     for invitation in rows:
         message = invitation_message(invitation=invitation, kind="update")
         queue_email(**message, dedup_key=f"review-update:{invitation.pk}:{invitation.session.sequence}")
@@ -356,7 +412,8 @@ def cancel_session(*, session: ReviewSession, by: User, reason: str, now: dateti
     """
     now = now or timezone.now()
     claimed = ReviewSession.objects.filter(pk=session.pk, cancelled_at__isnull=True, starts_at__gt=now).update(
-        cancelled_at=now, cancel_reason=reason[:300], sequence=F("sequence") + 1)
+        cancelled_at=now, cancel_reason=reason[:300], sequence=F("sequence") + 1
+    )
     if not claimed:
         session.refresh_from_db()
         if session.cancelled_at:
@@ -377,6 +434,7 @@ def cancel_session(*, session: ReviewSession, by: User, reason: str, now: dateti
 
 
 # --- answers -----------------------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def respond(*, invitation: Invitation, person: User, response: str, now: datetime | None = None) -> Invitation:
@@ -411,8 +469,9 @@ def read_response_token(token: str) -> tuple[int, str]:
     except signing.SignatureExpired:
         raise RuleViolation("This link has expired. Answer from the session's page in Keel instead.") from None
     except (signing.BadSignature, ValueError):
-        raise RuleViolation("This link is not valid; it may have been cut short. Answer from the session's page "
-                            "in Keel instead.") from None
+        raise RuleViolation(
+            "This link is not valid; it may have been cut short. Answer from the session's page in Keel instead."
+        ) from None
 
 
 def response_url(invitation: Invitation, response: str) -> str:
@@ -444,13 +503,17 @@ def invitation_message(*, invitation: Invitation, kind: str) -> dict:
     link = settings.KEEL_SITE_URL + session.get_absolute_url()
     lines = [f"Hello {invitation.person.first_name or invitation.person.username},", ""]
     if kind == "cancel":
-        lines += [f"“{session.title}” on {when} is cancelled.",
-                  f"Reason: {session.cancel_reason}" if session.cancel_reason else ""]
+        lines += [
+            f"“{session.title}” on {when} is cancelled.",
+            f"Reason: {session.cancel_reason}" if session.cancel_reason else "",
+        ]
     else:
-        intro = {"invite": "You are invited to a review session.",
-                 "update": "A review session you are invited to has changed.",
-                 "reminder": "A reminder of the review session you are invited to.",
-                 "no-response": "You have not answered this invitation yet."}[kind]
+        intro = {
+            "invite": "You are invited to a review session.",
+            "update": "A review session you are invited to has changed.",
+            "reminder": "A reminder of the review session you are invited to.",
+            "no-response": "You have not answered this invitation yet.",
+        }[kind]
         lines += [intro, "", f"{session.title}", f"When: {when}"]
         if session.place:
             lines.append(f"Where: {session.place}")
@@ -459,29 +522,44 @@ def invitation_message(*, invitation: Invitation, kind: str) -> dict:
         lines.append(f"Facilitator: {session.facilitator}")
         if session.agenda:
             lines += ["", "Agenda:", session.agenda]
-        lines += ["", f"Accept: {response_url(invitation, Invitation.Response.ACCEPTED)}",
-                  f"Decline: {response_url(invitation, Invitation.Response.DECLINED)}"]
+        lines += [
+            "",
+            f"Accept: {response_url(invitation, Invitation.Response.ACCEPTED)}",
+            f"Decline: {response_url(invitation, Invitation.Response.DECLINED)}",
+        ]
     lines += ["", f"The session in Keel: {link}"]
     calendar_file = ics.build(session=session, attendee=invitation.person, url=link)
-    return {"to": invitation.person.email, "subject": SUBJECTS[kind].format(title=session.title, when=when),
-            "body": "\n".join(lines).strip() + "\n",
-            "attachments": [{"filename": "review-session.ics", "content": calendar_file,
-                             "mimetype": f"text/calendar; method={ics.method(session)}"}]}
+    return {
+        "to": invitation.person.email,
+        "subject": SUBJECTS[kind].format(title=session.title, when=when),
+        "body": "\n".join(lines).strip() + "\n",
+        "attachments": [
+            {
+                "filename": "review-session.ics",
+                "content": calendar_file,
+                "mimetype": f"text/calendar; method={ics.method(session)}",
+            }
+        ],
+    }
 
 
 # --- during and after the session --------------------------------------------------------------------------------
+
 
 def _check_started(session: ReviewSession, now: datetime, what: str) -> None:
     if session.cancelled_at:
         raise RuleViolation(f"This session was cancelled; there is no {what} to record.")
     if session.starts_at > now:
-        raise RuleViolation(f"The {what} can be recorded once the session has started "
-                            f"({timezone.localtime(session.starts_at, zone(session.time_zone)):%d %b %Y, %H:%M}).")
+        raise RuleViolation(
+            f"The {what} can be recorded once the session has started "
+            f"({timezone.localtime(session.starts_at, zone(session.time_zone)):%d %b %Y, %H:%M})."
+        )
 
 
 @transaction.atomic
-def take_attendance(*, session: ReviewSession, by: User, attended_ids: Iterable[int],
-                    now: datetime | None = None) -> int:
+def take_attendance(
+    *, session: ReviewSession, by: User, attended_ids: Iterable[int], now: datetime | None = None
+) -> int:
     """Mark who attended (everyone else invited did not). Newly attending people are recorded as refreshed on the
     session's definitions; people un-marked lose that record. Returns how many attended."""
     now = now or timezone.now()
@@ -497,11 +575,19 @@ def take_attendance(*, session: ReviewSession, by: User, attended_ids: Iterable[
     session.invitations.exclude(person_id__in=attended).update(attended=False)
     done_at = session.starts_at + timedelta(minutes=session.duration_minutes)
     definition_ids = list(session.definitions.values_list("pk", flat=True))
-    Completion.objects.filter(source=Completion.Source.SESSION, completed_at=done_at,
-                              person_id__in=before - attended, definition_id__in=definition_ids).delete()
-    Completion.objects.bulk_create([
-        Completion(person_id=p, definition_id=d, completed_at=done_at, source=Completion.Source.SESSION)
-        for p in sorted(attended - before) for d in definition_ids])
+    Completion.objects.filter(
+        source=Completion.Source.SESSION,
+        completed_at=done_at,
+        person_id__in=before - attended,
+        definition_id__in=definition_ids,
+    ).delete()
+    Completion.objects.bulk_create(
+        [
+            Completion(person_id=p, definition_id=d, completed_at=done_at, source=Completion.Source.SESSION)
+            for p in sorted(attended - before)
+            for d in definition_ids
+        ]
+    )
     return len(attended)
 
 
@@ -513,8 +599,9 @@ def save_minutes(*, session: ReviewSession, by: User, minutes: str, now: datetim
     return session
 
 
-def add_action_item(*, session: ReviewSession, by: User, title: str, owner: User, due_date: date,
-                    now: datetime | None = None) -> ActionItem:
+def add_action_item(
+    *, session: ReviewSession, by: User, title: str, owner: User, due_date: date, now: datetime | None = None
+) -> ActionItem:
     """An action agreed in the session, owned by one person, due on a day not before the session."""
     now = now or timezone.now()
     _check_started(session, now, "action items")
@@ -552,8 +639,12 @@ class Sent:
 
 def _to_send():
     """Invitations of upcoming, not cancelled sessions for active people with an address."""
-    return (Invitation.objects.filter(session__cancelled_at__isnull=True, person__is_active=True)
-            .exclude(person__email="").select_related("person", "session__facilitator").order_by("pk"))
+    return (
+        Invitation.objects.filter(session__cancelled_at__isnull=True, person__is_active=True)
+        .exclude(person__email="")
+        .select_related("person", "session__facilitator")
+        .order_by("pk")
+    )
 
 
 def send_invitations(*, now: datetime | None = None, limit: int = 1000) -> int:
@@ -569,8 +660,9 @@ def send_invitations(*, now: datetime | None = None, limit: int = 1000) -> int:
         with transaction.atomic():
             if not Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(sent_at=now):
                 continue
-            queue_email(**invitation_message(invitation=invitation, kind="invite"),
-                        dedup_key=f"review-invite:{invitation.pk}")
+            queue_email(
+                **invitation_message(invitation=invitation, kind="invite"), dedup_key=f"review-invite:{invitation.pk}"
+            )
             sent += 1
     return sent
 
@@ -594,9 +686,12 @@ def _claim_and_send(invitation: Invitation, kind: str) -> bool:
     try:
         with transaction.atomic():
             Reminder.objects.create(invitation=invitation, kind=kind)
-            queue_email(**invitation_message(invitation=invitation,
-                                             kind="no-response" if kind == "no-response" else "reminder"),
-                        dedup_key=f"review-reminder:{invitation.pk}:{kind}")
+            queue_email(
+                **invitation_message(
+                    invitation=invitation, kind="no-response" if kind == "no-response" else "reminder"
+                ),
+                dedup_key=f"review-reminder:{invitation.pk}:{kind}",
+            )
     except IntegrityError:
         return False  # another run (or an earlier one) sent it
     return True
@@ -616,13 +711,20 @@ def send_reminders(*, now: datetime | None = None, limit: int = 1000) -> dict[st
     counts = {}
     for kind, lower, upper in reminder_windows(now):
         reminded = Reminder.objects.filter(invitation=OuterRef("pk"), kind=kind)
-        rows = (upcoming.filter(session__starts_at__gt=lower, session__starts_at__lte=upper,
-                                sent_at__lt=F("session__starts_at") - (upper - now))
-                .exclude(response=Invitation.Response.DECLINED).filter(~Exists(reminded)))
+        rows = (
+            upcoming.filter(
+                session__starts_at__gt=lower,
+                session__starts_at__lte=upper,
+                sent_at__lt=F("session__starts_at") - (upper - now),
+            )
+            .exclude(response=Invitation.Response.DECLINED)
+            .filter(~Exists(reminded))
+        )
         counts[kind] = sum(_claim_and_send(invitation, kind) for invitation in rows[:limit])
     reminded = Reminder.objects.filter(invitation=OuterRef("pk"), kind="no-response")
     rows = upcoming.filter(response=Invitation.Response.PENDING, sent_at__lte=now - NO_RESPONSE_AFTER).filter(
-        ~Exists(reminded))
+        ~Exists(reminded)
+    )
     counts["no-response"] = sum(_claim_and_send(invitation, "no-response") for invitation in rows[:limit])
     return counts
 

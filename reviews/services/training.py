@@ -166,8 +166,16 @@ LEFT JOIN majors ON majors.definition_id = pairs.definition_id
 """
 
 
-def _programme_due(*, every_months: int, window: str, fixed_date: date | None, started: datetime,
-                   last: datetime | None, failed: datetime | None, major_at: datetime | None) -> tuple[date, str]:
+def _programme_due(
+    *,
+    every_months: int,
+    window: str,
+    fixed_date: date | None,
+    started: datetime,
+    last: datetime | None,
+    failed: datetime | None,
+    major_at: datetime | None,
+) -> tuple[date, str]:
     """One programme's due date for one pair, and the reason, in words."""
     at_once = timedelta(days=AT_ONCE_DAYS)
     if window == RefresherProgramme.Window.FIXED and fixed_date:
@@ -175,7 +183,7 @@ def _programme_due(*, every_months: int, window: str, fixed_date: date | None, s
             due = due_after_completion(fixed_date, every_months, periods.local_day(last))
         else:
             due = next_fixed_deadline(fixed_date, every_months, periods.local_day(started) - timedelta(days=1))
-        reason = (f"completed {periods.local_day(last):%-d %b %Y}" if last else "not completed yet")
+        reason = f"completed {periods.local_day(last):%-d %b %Y}" if last else "not completed yet"
     elif last:
         due = add_months(periods.local_day(last), every_months)
         reason = f"completed {periods.local_day(last):%-d %b %Y}"
@@ -192,8 +200,13 @@ def _programme_due(*, every_months: int, window: str, fixed_date: date | None, s
     return due, reason
 
 
-def due_states(*, person_id: int | None = None, department_paths: Iterable[str] | None = None,
-               definition_ids: Iterable[int] | None = None, today: date | None = None) -> list[DueState]:
+def due_states(
+    *,
+    person_id: int | None = None,
+    department_paths: Iterable[str] | None = None,
+    definition_ids: Iterable[int] | None = None,
+    today: date | None = None,
+) -> list[DueState]:
     """Everyone's status on every definition a programme asks of them, in one query.
 
     Narrow with person_id (one person), department_paths (people in those subtrees: pass a manager's scope) and
@@ -223,29 +236,76 @@ def due_states(*, person_id: int | None = None, department_paths: Iterable[str] 
 
     today = today or periods.today()
     states: dict[tuple[int, int], DueState] = {}
-    for (person_id_, username, first, last_name, dept_id, dept_name, definition_id, title, every, window, fixed,
-         started, major_at, last, failed, score) in rows:
+    for (
+        person_id_,
+        username,
+        first,
+        last_name,
+        dept_id,
+        dept_name,
+        definition_id,
+        title,
+        every,
+        window,
+        fixed,
+        started,
+        major_at,
+        last,
+        failed,
+        score,
+    ) in rows:
         last, failed, major_at = _moment(last), _moment(failed), _moment(major_at)
-        due, reason = _programme_due(every_months=every, window=window, fixed_date=_day(fixed),
-                                     started=_moment(started), last=last, failed=failed, major_at=major_at)
+        due, reason = _programme_due(
+            every_months=every,
+            window=window,
+            fixed_date=_day(fixed),
+            started=_moment(started),
+            last=last,
+            failed=failed,
+            major_at=major_at,
+        )
         key = (person_id_, definition_id)
         known = states.get(key)
         if known is not None and known.due_date <= due:
             continue
         states[key] = DueState(
-            person_id=person_id_, username=username, person_name=f"{first} {last_name}".strip() or username,
-            department_id=dept_id, department=dept_name, definition_id=definition_id, definition=title,
-            last_completed_at=last, last_failed_at=failed, last_score=score, due_date=due,
-            state=state_of(due, today), reason=reason)
-    return sorted(states.values(), key=lambda s: (s.department, s.person_name.lower(), s.person_id,
-                                                  s.definition.lower()))
+            person_id=person_id_,
+            username=username,
+            person_name=f"{first} {last_name}".strip() or username,
+            department_id=dept_id,
+            department=dept_name,
+            definition_id=definition_id,
+            definition=title,
+            last_completed_at=last,
+            last_failed_at=failed,
+            last_score=score,
+            due_date=due,
+            state=state_of(due, today),
+            reason=reason,
+        )
+    return sorted(
+        states.values(), key=lambda s: (s.department, s.person_name.lower(), s.person_id, s.definition.lower())
+    )
 
 
-def record_completion(*, person, definition, at: datetime | None = None, source: str = Completion.Source.ADMIN,
-                      score: float | None = None, attempt: QuizAttempt | None = None) -> Completion:
+def record_completion(
+    *,
+    person,
+    definition,
+    at: datetime | None = None,
+    source: str = Completion.Source.ADMIN,
+    score: float | None = None,
+    attempt: QuizAttempt | None = None,
+) -> Completion:
     """A person completed a refresher on a definition (a passed check, an attended session, an admin's word)."""
-    return Completion.objects.create(person=person, definition=definition, completed_at=at or timezone.now(),
-                                     source=source, score=score, attempt=attempt)
+    return Completion.objects.create(
+        person=person,
+        definition=definition,
+        completed_at=at or timezone.now(),
+        source=source,
+        score=score,
+        attempt=attempt,
+    )
 
 
 def invite_due(*, now: datetime | None = None) -> int:
@@ -259,9 +319,13 @@ def invite_due(*, now: datetime | None = None) -> int:
     due = [s for s in due_states() if s.is_due]
     if not due:
         return 0
-    upcoming = (ReviewSession.objects.filter(starts_at__gt=now, cancelled_at__isnull=True,
-                                             definitions__in={s.definition_id for s in due})
-                .order_by("starts_at", "pk").values_list("pk", "definitions"))
+    upcoming = (
+        ReviewSession.objects.filter(
+            starts_at__gt=now, cancelled_at__isnull=True, definitions__in={s.definition_id for s in due}
+        )
+        .order_by("starts_at", "pk")
+        .values_list("pk", "definitions")
+    )
     next_session: dict[int, int] = {}
     sessions_of: dict[int, set[int]] = {}
     for session_id, definition_id in upcoming:

@@ -24,8 +24,7 @@ PAST_SHOWN = 20
 def _session_for(user, pk, *, edit: bool = False) -> ReviewSession:
     """The session if the user may see it (or edit it: admins and its facilitator); 404 otherwise."""
     queryset = editable_sessions(user) if edit else visible_sessions(user)
-    return access.get_visible_or_404(queryset.select_related("facilitator", "series"), "No such review session.",
-                                     pk=pk)
+    return access.get_visible_or_404(queryset.select_related("facilitator", "series"), "No such review session.", pk=pk)
 
 
 def _require_admin(user) -> None:
@@ -45,13 +44,18 @@ def index(request):
     """
     now = timezone.now()
     sessions = visible_sessions(request.user).with_answer_of(request.user)
-    return render(request, "reviews/index.html", {
-        "upcoming": list(sessions.filter(starts_at__gt=now).order_by("starts_at")),
-        "past": list(sessions.filter(starts_at__lte=now).order_by("-starts_at")[:PAST_SHOWN]),
-        "is_admin": access.is_admin(request.user),
-        "series": list(ReviewSeries.objects.filter(ended_at__isnull=True).order_by("title"))
-        if access.is_admin(request.user) else [],
-    })
+    return render(
+        request,
+        "reviews/index.html",
+        {
+            "upcoming": list(sessions.filter(starts_at__gt=now).order_by("starts_at")),
+            "past": list(sessions.filter(starts_at__lte=now).order_by("-starts_at")[:PAST_SHOWN]),
+            "is_admin": access.is_admin(request.user),
+            "series": list(ReviewSeries.objects.filter(ended_at__isnull=True).order_by("title"))
+            if access.is_admin(request.user)
+            else [],
+        },
+    )
 
 
 def session_detail(request, pk):
@@ -63,23 +67,28 @@ def session_detail(request, pk):
     """
     session = _session_for(request.user, pk)
     can_edit = editable_sessions(request.user).filter(pk=session.pk).exists()
-    return render(request, "reviews/session_detail.html",
-                  _detail_context(request, session, can_edit=can_edit))
+    return render(request, "reviews/session_detail.html", _detail_context(request, session, can_edit=can_edit))
 
 
 def _detail_context(request, session, *, can_edit, **forms) -> dict:
     now = timezone.now()
     if can_edit:  # editors see every invitation; their own is among them
-        invitations = list(session.invitations.select_related("person__department")
-                           .order_by("person__first_name", "person__last_name"))
+        invitations = list(
+            session.invitations.select_related("person__department").order_by("person__first_name", "person__last_name")
+        )
         mine = next((i for i in invitations if i.person_id == request.user.pk), None)
     else:
         invitations, mine = [], session.invitations.filter(person=request.user).first()
     started = session.starts_at <= now and not session.cancelled_at
     people = sorted({i.person for i in invitations} | {session.facilitator}, key=lambda p: p.display_name)
     context = {
-        "session": session, "can_edit": can_edit, "mine": mine, "invitations": invitations, "started": started,
-        "is_admin": access.is_admin(request.user), "upcoming": session.starts_at > now and not session.cancelled_at,
+        "session": session,
+        "can_edit": can_edit,
+        "mine": mine,
+        "invitations": invitations,
+        "started": started,
+        "is_admin": access.is_admin(request.user),
+        "upcoming": session.starts_at > now and not session.cancelled_at,
         "definitions": list(session.definitions.select_related("department")),
         "actions": list(session.action_items.select_related("owner")),
         "when": scheduling.when_text(session),
@@ -115,8 +124,9 @@ def respond(request, pk):
     with message_from(request) as refused:
         scheduling.respond(invitation=invitation, person=request.user, response=request.POST.get("response", ""))
     if not refused:
-        messages.success(request, f"{invitation.get_response_display()}: {session.title}, "
-                                  f"{scheduling.when_text(session)}.")
+        messages.success(
+            request, f"{invitation.get_response_display()}: {session.title}, {scheduling.when_text(session)}."
+        )
     return redirect(back)
 
 
@@ -129,13 +139,17 @@ def answer(request, token):
     """
     try:
         pk, response = scheduling.read_response_token(token)
-        invitation = (Invitation.objects.select_related("session__facilitator", "person").filter(pk=pk).first())
+        invitation = Invitation.objects.select_related("session__facilitator", "person").filter(pk=pk).first()
         if invitation is None:
             raise RuleViolation("This invitation no longer exists; the session may have been changed.")
     except RuleViolation as error:
         return render(request, "reviews/session_answer.html", {"problem": error.message}, status=400)
-    context = {"invitation": invitation, "session": invitation.session, "response": response,
-               "when": scheduling.when_text(invitation.session)}
+    context = {
+        "invitation": invitation,
+        "session": invitation.session,
+        "response": response,
+        "when": scheduling.when_text(invitation.session),
+    }
     if request.method == "POST":
         try:
             scheduling.respond(invitation=invitation, person=invitation.person, response=response)
@@ -152,11 +166,15 @@ def schedule(request):
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with form_errors_from(form) as refused:
-            session = scheduling.schedule_session(by=request.user, details=form.details(),
-                                                  starts_at=form.cleaned_data["starts_at"])
+            session = scheduling.schedule_session(
+                by=request.user, details=form.details(), starts_at=form.cleaned_data["starts_at"]
+            )
         if not refused:
-            messages.success(request, f"Scheduled. {session.invitations.count()} people will be e-mailed an "
-                                      "invitation within a quarter of an hour.")
+            messages.success(
+                request,
+                f"Scheduled. {session.invitations.count()} people will be e-mailed an "
+                "invitation within a quarter of an hour.",
+            )
             return redirect(session)
     return render(request, "reviews/session_form.html", {"form": form})
 
@@ -169,8 +187,11 @@ def series_create(request):
         with form_errors_from(form) as refused:
             series = scheduling.create_series(by=request.user, details=form.details(), pattern=form.pattern())
         if not refused:
-            messages.success(request, f"Series created with {series.sessions.count()} sessions ahead; invitations "
-                                      "go out within a quarter of an hour.")
+            messages.success(
+                request,
+                f"Series created with {series.sessions.count()} sessions ahead; invitations "
+                "go out within a quarter of an hour.",
+            )
             return redirect("reviews:series", series.pk)
     return render(request, "reviews/series_form.html", {"form": form})
 
@@ -188,12 +209,19 @@ def series_detail(request, pk):
     series = _series_for(request.user, pk)
     now = timezone.now()
     sessions = list(series.sessions.with_answer_of(request.user).order_by("starts_at"))
-    return render(request, "reviews/series_detail.html", {
-        "series": series, "pattern": scheduling.describe_pattern(series),
-        "definitions": list(series.definitions.all()),
-        "departments": list(series.invited_departments.all()), "people": list(series.invited_people.all()),
-        "future": [s for s in sessions if s.starts_at > now], "past": [s for s in sessions if s.starts_at <= now],
-    })
+    return render(
+        request,
+        "reviews/series_detail.html",
+        {
+            "series": series,
+            "pattern": scheduling.describe_pattern(series),
+            "definitions": list(series.definitions.all()),
+            "departments": list(series.invited_departments.all()),
+            "people": list(series.invited_people.all()),
+            "future": [s for s in sessions if s.starts_at > now],
+            "past": [s for s in sessions if s.starts_at <= now],
+        },
+    )
 
 
 def series_edit(request, pk):
@@ -205,11 +233,15 @@ def series_edit(request, pk):
     form = SeriesForm(request.POST or None, initial=SeriesForm.initial_for(series))
     if request.method == "POST" and form.is_valid():
         with form_errors_from(form) as refused:
-            changed = scheduling.update_series(series=series, by=request.user, details=form.details(),
-                                               pattern=form.pattern())
+            changed = scheduling.update_series(
+                series=series, by=request.user, details=form.details(), pattern=form.pattern()
+            )
         if not refused:
-            messages.success(request, f"Saved. {changed} future session{'s' if changed != 1 else ''} changed; "
-                                      "past sessions are as they were.")
+            messages.success(
+                request,
+                f"Saved. {changed} future session{'s' if changed != 1 else ''} changed; "
+                "past sessions are as they were.",
+            )
             return redirect("reviews:series", series.pk)
     return render(request, "reviews/series_form.html", {"form": form, "series": series})
 
@@ -221,8 +253,11 @@ def series_end(request, pk):
         messages.info(request, "This series had ended already.")
     else:
         cancelled = scheduling.end_series(series=series, by=request.user)
-        messages.success(request, f"Series ended; {cancelled} future session{'s' if cancelled != 1 else ''} "
-                                  "cancelled and their invitees told.")
+        messages.success(
+            request,
+            f"Series ended; {cancelled} future session{'s' if cancelled != 1 else ''} "
+            "cancelled and their invitees told.",
+        )
     return redirect("reviews:series", series.pk)
 
 
@@ -237,8 +272,11 @@ def cancel(request, pk):
         if not refused:
             messages.success(request, f"Cancelled; {told} invitee{'s' if told != 1 else ''} will be told.")
             return redirect(session)
-    return render(request, "reviews/session_cancel.html", {"session": session, "form": form,
-                                                           "when": scheduling.when_text(session)})
+    return render(
+        request,
+        "reviews/session_cancel.html",
+        {"session": session, "form": form, "when": scheduling.when_text(session)},
+    )
 
 
 def _editor_post(request, pk, handle):
@@ -249,8 +287,9 @@ def _editor_post(request, pk, handle):
     invalid = handle(session)
     if invalid is None:
         return redirect(f"{session.get_absolute_url()}#after-session")
-    return render(request, "reviews/session_detail.html", _detail_context(request, session, can_edit=True, **invalid),
-                  status=400)
+    return render(
+        request, "reviews/session_detail.html", _detail_context(request, session, can_edit=True, **invalid), status=400
+    )
 
 
 def attendance(request, pk):
@@ -259,8 +298,9 @@ def attendance(request, pk):
         form = AttendanceForm(request.POST, invitations=invitations)
         if form.is_valid():
             with form_errors_from(form, on_field=False) as refused:
-                n = scheduling.take_attendance(session=session, by=request.user,
-                                               attended_ids=form.cleaned_data["attended"])
+                n = scheduling.take_attendance(
+                    session=session, by=request.user, attended_ids=form.cleaned_data["attended"]
+                )
             if not refused:
                 messages.success(request, f"Attendance saved: {n} of {len(invitations)} attended.")
                 return None
@@ -290,8 +330,13 @@ def action_add(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             with form_errors_from(form) as refused:
-                scheduling.add_action_item(session=session, by=request.user, title=data["title"],
-                                           owner=form.people[data["owner"]], due_date=data["due_date"])
+                scheduling.add_action_item(
+                    session=session,
+                    by=request.user,
+                    title=data["title"],
+                    owner=form.people[data["owner"]],
+                    due_date=data["due_date"],
+                )
             if not refused:
                 messages.success(request, f"Action added for {form.people[data['owner']]}.")
                 return None
@@ -304,9 +349,11 @@ def action_add(request, pk):
 def action_done(request, pk):
     """The owner (or the facilitator, or an admin) marks an action done or open again."""
     editable = editable_sessions(request.user).values("pk")
-    item = access.get_visible_or_404(ActionItem.objects.select_related("session").filter(
-        Q(owner=request.user) | Q(session__in=editable)), "No such action item.", pk=pk)
+    item = access.get_visible_or_404(
+        ActionItem.objects.select_related("session").filter(Q(owner=request.user) | Q(session__in=editable)),
+        "No such action item.",
+        pk=pk,
+    )
     with message_from(request):
         scheduling.complete_action_item(item=item, by=request.user, done=request.POST.get("done") != "0")
     return redirect(_next(request, item.session.get_absolute_url()))
-

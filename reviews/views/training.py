@@ -40,34 +40,50 @@ def _require_manager(user) -> None:
 def _quiz_for(user, definition_pk) -> Quiz:
     """The open quiz of a definition the user may take; 404 otherwise."""
     # definition__pk, not definition_id: Django turns an id too big for the column into "not found" only there
-    return access.get_visible_or_404(open_quizzes(user), "No open comprehension check on this definition.",
-                                     definition__pk=definition_pk)
+    return access.get_visible_or_404(
+        open_quizzes(user), "No open comprehension check on this definition.", definition__pk=definition_pk
+    )
 
 
 def _attempt_for(user, nonce) -> QuizAttempt:
     """The user's own attempt; anyone else's is a 404."""
-    return access.get_visible_or_404(QuizAttempt.objects.select_related("quiz__definition").filter(person=user),
-                                     "No such attempt.", nonce=nonce)
+    return access.get_visible_or_404(
+        QuizAttempt.objects.select_related("quiz__definition").filter(person=user), "No such attempt.", nonce=nonce
+    )
 
 
 def my_training(request):
     user = request.user
     states = training.due_states(person_id=user.pk)
     takeable = {q.definition_id: q for q in open_quizzes(user).order_by("definition__title")}
-    attempts = (QuizAttempt.objects.filter(person=user, submitted_at__isnull=False)
-                .select_related("quiz__definition").order_by("-submitted_at")[:10])
-    return render(request, "reviews/training_my.html", {
-        "states": states, "quizzes": takeable, "attempts": attempts,
-        "other_quizzes": [q for d, q in takeable.items() if d not in {s.definition_id for s in states}],
-        "can_report": access.manages_any(user), "is_admin": access.is_admin(user),
-    })
+    attempts = (
+        QuizAttempt.objects.filter(person=user, submitted_at__isnull=False)
+        .select_related("quiz__definition")
+        .order_by("-submitted_at")[:10]
+    )
+    return render(
+        request,
+        "reviews/training_my.html",
+        {
+            "states": states,
+            "quizzes": takeable,
+            "attempts": attempts,
+            "other_quizzes": [q for d, q in takeable.items() if d not in {s.definition_id for s in states}],
+            "can_report": access.manages_any(user),
+            "is_admin": access.is_admin(user),
+        },
+    )
 
 
 def _render_quiz(request, attempt, form=None, status=200):
     shown = quizzes.shuffled(attempt)
     form = form or QuizAnswerForm(shown=shown)
-    return render(request, "reviews/quiz_take.html", {"attempt": attempt, "quiz": attempt.quiz, "form": form,
-                                                      "definition": attempt.quiz.definition}, status=status)
+    return render(
+        request,
+        "reviews/quiz_take.html",
+        {"attempt": attempt, "quiz": attempt.quiz, "form": form, "definition": attempt.quiz.definition},
+        status=status,
+    )
 
 
 def take_quiz(request, definition_pk):
@@ -100,19 +116,28 @@ def quiz_result(request, nonce):
     attempt = _attempt_for(request.user, nonce)
     if attempt.submitted_at is None:
         return redirect("reviews:quiz", definition_pk=attempt.quiz.definition_id)
-    state = next((s for s in training.due_states(person_id=request.user.pk,
-                                                 definition_ids=[attempt.quiz.definition_id])), None)
-    return render(request, "reviews/quiz_result.html", {
-        "attempt": attempt, "quiz": attempt.quiz, "definition": attempt.quiz.definition,
-        "missed": quizzes.missed_points(attempt), "state": state,
-    })
+    state = next(
+        (s for s in training.due_states(person_id=request.user.pk, definition_ids=[attempt.quiz.definition_id])), None
+    )
+    return render(
+        request,
+        "reviews/quiz_result.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "definition": attempt.quiz.definition,
+            "missed": quizzes.missed_points(attempt),
+            "state": state,
+        },
+    )
 
 
 def programmes(request):
     _require_admin(request.user)
-    rows = (RefresherProgramme.objects.prefetch_related("definitions", "departments").order_by("-active", "name"))
-    return render(request, "reviews/training_programmes.html", {"programmes": rows,
-                                                                "definitions": definitions_with_quiz_size()})
+    rows = RefresherProgramme.objects.prefetch_related("definitions", "departments").order_by("-active", "name")
+    return render(
+        request, "reviews/training_programmes.html", {"programmes": rows, "definitions": definitions_with_quiz_size()}
+    )
 
 
 def programme_form(request, pk=None):
@@ -123,8 +148,12 @@ def programme_form(request, pk=None):
         programme = form.save()
         messages.success(request, f"Saved “{programme.name}”.")
         return redirect("reviews:programmes")
-    return render(request, "reviews/training_programme_form.html", {"form": form, "programme": programme},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "reviews/training_programme_form.html",
+        {"form": form, "programme": programme},
+        status=422 if form.errors else 200,
+    )
 
 
 def quiz_edit(request, definition_pk):
@@ -137,28 +166,45 @@ def quiz_edit(request, definition_pk):
         if form.is_valid() and questions.is_valid():
             rows = [row for row in (f.to_row() for f in questions.forms) if row is not None]
             with form_errors_from(form) as refused:
-                quizzes.save_quiz(definition=definition, pass_mark=form.cleaned_data["pass_mark"],
-                                  published=form.cleaned_data["published"], questions=rows)
+                quizzes.save_quiz(
+                    definition=definition,
+                    pass_mark=form.cleaned_data["pass_mark"],
+                    published=form.cleaned_data["published"],
+                    questions=rows,
+                )
             if not refused:
                 messages.success(request, f"Saved the comprehension check of “{definition}”.")
                 return redirect("reviews:programmes")
     else:
-        form = QuizForm(initial={"pass_mark": quiz.pass_mark if quiz else 80,
-                                 "published": quiz.published if quiz else False})
-        questions = QuestionFormSet(prefix="questions", initial=[
-            QuestionForm.initial_for(row) for row in quizzes.rows_of(quiz)])
-    return render(request, "reviews/quiz_edit.html", {
-        "definition": definition, "quiz": quiz, "form": form, "questions": questions,
-    }, status=422 if form.errors or questions.total_error_count() else 200)
+        form = QuizForm(
+            initial={"pass_mark": quiz.pass_mark if quiz else 80, "published": quiz.published if quiz else False}
+        )
+        questions = QuestionFormSet(
+            prefix="questions", initial=[QuestionForm.initial_for(row) for row in quizzes.rows_of(quiz)]
+        )
+    return render(
+        request,
+        "reviews/quiz_edit.html",
+        {
+            "definition": definition,
+            "quiz": quiz,
+            "form": form,
+            "questions": questions,
+        },
+        status=422 if form.errors or questions.total_error_count() else 200,
+    )
 
 
 def _report(request):
     _require_manager(request.user)
     filters = ComplianceFilterForm(request.GET or None, user=request.user)
     definition = filters.value("definition")
-    report = compliance.build_report(user=request.user, department=filters.value("department"),
-                                     definition_id=definition.pk if definition else None,
-                                     state=filters.value("state"))
+    report = compliance.build_report(
+        user=request.user,
+        department=filters.value("department"),
+        definition_id=definition.pk if definition else None,
+        state=filters.value("state"),
+    )
     return filters, report
 
 
@@ -172,12 +218,17 @@ def compliance_csv(request):
     _filters, report = _report(request)
     out = io.StringIO()
     compliance.write_csv(out, report)
-    return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="refresher-compliance.csv"'})
+    return HttpResponse(
+        out.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="refresher-compliance.csv"'},
+    )
 
 
 def compliance_xlsx(request):
     _filters, report = _report(request)
-    return HttpResponse(compliance.xlsx_bytes(report),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": 'attachment; filename="refresher-compliance.xlsx"'})
+    return HttpResponse(
+        compliance.xlsx_bytes(report),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="refresher-compliance.xlsx"'},
+    )

@@ -17,29 +17,43 @@ def tickets(org):
     """Support tickets at v2.0: the first reply got faster and a criterion was added, so bob is asked again."""
     reply_time = MetricFactory(department=org.support, name="First reply time", unit="h", direction="lower")
     definition = definitions.create_definition(
-        by=org.alice, department=org.support, title="Support tickets",
+        by=org.alice,
+        department=org.support,
+        title="Support tickets",
         external_customers="customers who contact us by phone, e-mail or chat",
         promise="Every customer who contacts us gets a first reply within one working day.",
-        criteria=[CriterionRow(text="First reply within 8 business hours", metric=reply_time, threshold=8)])
+        criteria=[CriterionRow(text="First reply within 8 business hours", metric=reply_time, threshold=8)],
+    )
     definitions.publish(definition=definition, major=True, change_summary="", by=org.alice)
     definitions.acknowledge(definition=definition, person=org.bob)
     definitions.save_draft(
-        definition=definition, by=org.alice,
+        definition=definition,
+        by=org.alice,
         promise="Every customer who contacts us gets a helpful first reply within four business hours, and most "
-                "problems are solved in that first contact.",
-        criteria=[CriterionRow(text="First reply within 4 business hours, 95% of tickets", metric=reply_time,
-                               threshold=4),
-                  CriterionRow(text="Problems solved in the first contact")])
-    definitions.publish(definition=definition, major=True, change_summary="First reply within 4 instead of 8 "
-                        "business hours; first-contact resolution added.", by=org.alice)
+        "problems are solved in that first contact.",
+        criteria=[
+            CriterionRow(text="First reply within 4 business hours, 95% of tickets", metric=reply_time, threshold=4),
+            CriterionRow(text="Problems solved in the first contact"),
+        ],
+    )
+    definitions.publish(
+        definition=definition,
+        major=True,
+        change_summary="First reply within 4 instead of 8 business hours; first-contact resolution added.",
+        by=org.alice,
+    )
     return definition
 
 
 @pytest.fixture
 def callbacks(org):
     definition = definitions.create_definition(
-        by=org.alice, department=org.support, title="Callbacks", promise="We call back when we said we would.",
-        criteria=[CriterionRow(text="Callbacks within the promised hour")])
+        by=org.alice,
+        department=org.support,
+        title="Callbacks",
+        promise="We call back when we said we would.",
+        criteria=[CriterionRow(text="Callbacks within the promised hour")],
+    )
     definitions.publish(definition=definition, major=True, change_summary="", by=org.alice)
     return definition
 
@@ -59,7 +73,8 @@ def test_an_employee_acknowledges_a_new_version_from_today(page, org, tickets, c
     screenshot(page, "definition-to-acknowledge")
     page.get_by_role("button", name="Acknowledge Support tickets").click()
     expect(page.locator("#acknowledge").get_by_role("status")).to_have_text(
-        "✓ Acknowledged: Support tickets version 2. Thank you.")
+        "✓ Acknowledged: Support tickets version 2. Thank you."
+    )
 
     page.goto("/")
     section = page.locator("#today-definitions")

@@ -12,12 +12,25 @@ pytestmark = pytest.mark.browser
 
 def test_pages_break_no_rule_of_the_policy(page, org, fcr):  # noqa: F811
     blocked = []
-    page.on("console", lambda message: blocked.append(f"{page.url}: {message.text[:120]}")
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(f"{page.url}: {message.text[:120]}") if "Content Security Policy" in message.text else None
+        ),
+    )
     sign_in(page, "alice")
-    for path in ("/", "/metrics/?period=day", f"/metrics/{fcr.pk}/", "/org/", f"/metrics/departments/{org.support.pk}/",
-                 "/definitions/", "/goals/", "/goals/register/", reverse("metrics:scorecard", args=[org.support.pk]),
-                 "/customers/"):
+    for path in (
+        "/",
+        "/metrics/?period=day",
+        f"/metrics/{fcr.pk}/",
+        "/org/",
+        f"/metrics/departments/{org.support.pk}/",
+        "/definitions/",
+        "/goals/",
+        "/goals/register/",
+        reverse("metrics:scorecard", args=[org.support.pk]),
+        "/customers/",
+    ):
         page.goto(path)
         page.wait_for_load_state("networkidle")
     page.goto("/org/")

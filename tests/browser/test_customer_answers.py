@@ -46,8 +46,13 @@ def test_the_manager_sees_the_gap_and_creates_a_goal(page, org):
     GoalCycle.objects.create(name=str(year), start=date(year, 1, 1), end=date(year, 12, 31))
     campaign = make_campaign(org.support, questions=2)
     for n in range(6):
-        respond(campaign, ["worse" if n < 4 else "as_promised", "better"], nps=n + 4, csat=2 + n % 3,
-                comment=f"Comment number {n}")
+        respond(
+            campaign,
+            ["worse" if n < 4 else "as_promised", "better"],
+            nps=n + 4,
+            csat=2 + n % 3,
+            comment=f"Comment number {n}",
+        )
     sign_in(page, "alice")
     page.goto(f"/customers/results/{campaign.pk}/")
     worst = campaign.questions.first()

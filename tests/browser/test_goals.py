@@ -20,8 +20,9 @@ def letters(page, state: str):
 def test_a_manager_fixes_each_letter_and_saves_a_goal_aligned_to_an_organization_goal(page, org):
     cycle = GoalCycleFactory()
     GoalFactory(cycle=cycle, title="Delight customers", owner=org.admin)
-    reply_time = MetricFactory(department=org.support, name="First reply time", unit="h", direction="lower",
-                               min_value=0)
+    reply_time = MetricFactory(
+        department=org.support, name="First reply time", unit="h", direction="lower", min_value=0
+    )
     record_weekly(org, reply_time, [5, 4.5, 4.8], first=date(this_year(), 1, 5))  # the best week: 4.5 hours
     sign_in(page, "alice")
 
@@ -70,10 +71,17 @@ def test_a_manager_fixes_each_letter_and_saves_a_goal_aligned_to_an_organization
 def test_the_cascade_opens_from_the_organization_down_to_a_team(page, org):
     cycle = GoalCycleFactory()
     top = GoalFactory(cycle=cycle, title="Delight customers", owner=org.admin)
-    division = GoalFactory(cycle=cycle, department=org.support, title="Resolve on first contact", owner=org.alice,
-                           parents=[top])
-    GoalFactory(cycle=cycle, department=org.front_line, title="Reply within four hours", owner=org.bob,
-                parents=[division], milestones=[("Rota", 1, date(this_year(), 1, 12)), ("Templates", 1, None)])
+    division = GoalFactory(
+        cycle=cycle, department=org.support, title="Resolve on first contact", owner=org.alice, parents=[top]
+    )
+    GoalFactory(
+        cycle=cycle,
+        department=org.front_line,
+        title="Reply within four hours",
+        owner=org.bob,
+        parents=[division],
+        milestones=[("Rota", 1, date(this_year(), 1, 12)), ("Templates", 1, None)],
+    )
     GoalFactory(cycle=cycle, department=org.sales, title="Promise what we keep", owner=org.charlie, parents=[top])
     sign_in(page, "bob")
 
@@ -93,6 +101,7 @@ def test_the_cascade_opens_from_the_organization_down_to_a_team(page, org):
 
     team.get_by_role("link", name="Reply within four hours").click()
     expect(page.locator('[data-role="parents"]').locator("li")).to_have_text(
-        ["Delight customers · Organization", "Resolve on first contact · Support", "Reply within four hours"])
+        ["Delight customers · Organization", "Resolve on first contact · Support", "Reply within four hours"]
+    )
     expect(page.locator("canvas[data-goal-chart]")).to_be_visible()
     screenshot(page, "goal-team-page")

@@ -17,8 +17,9 @@ HEADER = "metric,person,measured_at,value,denominator,note"
 
 @pytest.fixture
 def fcr(org):
-    metric = MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,
-                           max_value=100)
+    metric = MetricFactory(
+        department=org.support, name="First-contact resolution", code="fcr", min_value=0, max_value=100
+    )
     TargetFactory(metric=metric, target=80, warning=70)
     return metric
 
@@ -47,13 +48,15 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
     expect(page.get_by_role("cell", name="fcr", exact=True)).to_be_visible()  # the codes to write in the file
     look_at(page, "import-upload")
 
-    page.get_by_label("CSV file").set_input_files(csv_file(
-        "support-week.csv",
-        f"fcr,bob,{today},92,,after the new greeting",
-        f"fcr,alice,{today},85,,",
-        f"fcr,bob,{days_ago(2)},180,,typed one digit too many",
-        f"fcr,bobb,{days_ago(3)},74,,",
-    ))
+    page.get_by_label("CSV file").set_input_files(
+        csv_file(
+            "support-week.csv",
+            f"fcr,bob,{today},92,,after the new greeting",
+            f"fcr,alice,{today},85,,",
+            f"fcr,bob,{days_ago(2)},180,,typed one digit too many",
+            f"fcr,bobb,{days_ago(3)},74,,",
+        )
+    )
     page.get_by_role("button", name="Upload and preview").click()
 
     expect(page.get_by_role("heading", name="Check before importing")).to_contain_text("support-week.csv")
@@ -66,20 +69,23 @@ def test_a_manager_fixes_the_rows_the_preview_flags_and_imports_the_file(page, o
     look_at(page, "import-preview-with-problems")
 
     page.get_by_role("link", name="Upload a corrected file").click()
-    page.get_by_label("CSV file").set_input_files(csv_file(
-        "support-week-fixed.csv",
-        f"fcr,bob,{today},92,,after the new greeting",
-        f"fcr,alice,{today},85,,",
-        f"fcr,bob,{days_ago(2)},78,,typed one digit too many",
-        f"fcr,bob,{days_ago(3)},74,,",
-    ))
+    page.get_by_label("CSV file").set_input_files(
+        csv_file(
+            "support-week-fixed.csv",
+            f"fcr,bob,{today},92,,after the new greeting",
+            f"fcr,alice,{today},85,,",
+            f"fcr,bob,{days_ago(2)},78,,typed one digit too many",
+            f"fcr,bob,{days_ago(3)},74,,",
+        )
+    )
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_text("Every row can be imported.")).to_be_visible()
     expect(page.locator("[data-rejected]")).to_have_text("0")
     page.get_by_role("button", name="Import 4 readings").click()
 
     expect(page.locator(".alert-success")).to_contain_text(
-        "Imported 4 readings from support-week-fixed.csv: 4 new, 0 updated, 0 rows rejected.")
+        "Imported 4 readings from support-week-fixed.csv: 4 new, 0 updated, 0 rows rejected."
+    )
 
     page.goto(f"/metrics/{fcr.pk}/")
     readings = page.locator("main table tbody tr")
@@ -115,8 +121,9 @@ def test_a_large_file_shows_its_progress_and_the_page_moves_on_when_a_worker_is_
     monkeypatch.setattr(tasks.run_reading_import, "delay", sent.append)  # the worker is this test, below
     sign_in(page, "alice")
     page.goto("/metrics/import/")
-    page.get_by_label("CSV file").set_input_files(csv_file("year.csv", f"fcr,bob,{days_ago(2)},92,,",
-                                                           f"fcr,alice,{days_ago(2)},85,,"))
+    page.get_by_label("CSV file").set_input_files(
+        csv_file("year.csv", f"fcr,bob,{days_ago(2)},92,,", f"fcr,alice,{days_ago(2)},85,,")
+    )
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_role("heading", name="Checking")).to_contain_text("year.csv")
     expect(page.get_by_role("status")).to_contain_text("Waiting for a free worker")
@@ -129,8 +136,7 @@ def test_a_large_file_shows_its_progress_and_the_page_moves_on_when_a_worker_is_
     expect(page.get_by_role("heading", name="Importing")).to_be_visible()
 
     import_jobs.run(job_id=sent[1])
-    expect(page.locator(".alert-success")).to_contain_text("Imported 2 readings from year.csv",
-                                                           timeout=10_000)
+    expect(page.locator(".alert-success")).to_contain_text("Imported 2 readings from year.csv", timeout=10_000)
     assert ReadingImport.objects.filter(status="done").count() == 2
 
 
@@ -138,9 +144,13 @@ def test_a_semicolon_separated_file_preselects_the_decimal_comma_and_imports_it(
     sign_in(page, "alice")
     page.goto("/metrics/import/")
     expect(page.get_by_label("Detect it", exact=False)).to_be_checked()
-    page.get_by_label("CSV file").set_input_files({
-        "name": "europe.csv", "mimeType": "text/csv",
-        "buffer": "\r\n".join([HEADER.replace(",", ";"), f"fcr;bob;{days_ago(2)};87,5;;", ""]).encode()})
+    page.get_by_label("CSV file").set_input_files(
+        {
+            "name": "europe.csv",
+            "mimeType": "text/csv",
+            "buffer": "\r\n".join([HEADER.replace(",", ";"), f"fcr;bob;{days_ago(2)};87,5;;", ""]).encode(),
+        }
+    )
     expect(page.get_by_label("A comma: 87,5 and 1.234,5")).to_be_checked()
     expect(page.locator("[data-decimal-hint]")).to_contain_text("separated by semicolons")
     page.get_by_role("button", name="Upload and preview").click()
@@ -149,4 +159,5 @@ def test_a_semicolon_separated_file_preselects_the_decimal_comma_and_imports_it(
     page.get_by_role("button", name="Import 1 reading").click()
     expect(page.locator(".alert-success")).to_contain_text("Imported 1 reading from europe.csv")
     from metrics.models import Reading
+
     assert Reading.objects.get().value == 87.5

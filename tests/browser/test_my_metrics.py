@@ -17,12 +17,16 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def fcr(org):
-    metric = MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,
-                           max_value=100)
+    metric = MetricFactory(
+        department=org.support, name="First-contact resolution", code="fcr", min_value=0, max_value=100
+    )
     TargetFactory(metric=metric, target=80, warning=70)
     yesterday = timezone.now() - timedelta(days=1)
-    record_readings(rows=[ReadingRow(metric=metric, person=org.bob, measured_at=yesterday, value=62)],
-                    recorded_by=org.admin, source=Reading.Source.FORM)
+    record_readings(
+        rows=[ReadingRow(metric=metric, person=org.bob, measured_at=yesterday, value=62)],
+        recorded_by=org.admin,
+        source=Reading.Source.FORM,
+    )
     rollups.run()
     return metric
 

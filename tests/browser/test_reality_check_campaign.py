@@ -13,8 +13,10 @@ pytestmark = pytest.mark.browser
 def test_a_manager_creates_draws_and_sends_a_reality_check(page, org):
     for segment, count in (("retail", 12), ("online", 6), ("public sector", 2)):
         CustomerFactory.create_batch(count, department=org.support, segment=segment)
-    definition = published_definition(department=org.support, criteria=(
-        "First reply within 4 business hours", "Solved at the first contact, or told when it will be"))
+    definition = published_definition(
+        department=org.support,
+        criteria=("First reply within 4 business hours", "Solved at the first contact, or told when it will be"),
+    )
     sign_in(page, "alice")
 
     area_links(page).get_by_text("Customers", exact=True).click()

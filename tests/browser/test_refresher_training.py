@@ -15,8 +15,9 @@ pytestmark = pytest.mark.browser
 def scene(org):
     definition = QualityDefinitionFactory(department=org.support, title="Support tickets")
     quiz = make_quiz(definition, pass_mark=75)
-    RefresherProgrammeFactory(name="Customer service: every 6 months", definitions=[definition],
-                              departments=[org.support])
+    RefresherProgrammeFactory(
+        name="Customer service: every 6 months", definitions=[definition], departments=[org.support]
+    )
     complete(org.bob, definition, days_ago=170)  # due within the month
     complete(org.alice, definition, days_ago=12)
     return definition, quiz

@@ -65,8 +65,9 @@ def test_the_invitee_accepts_from_today(page, org):
     from reviews.services import sessions as scheduling
     from tests.reviews.factories import details
 
-    scheduling.schedule_session(by=org.admin, details=details(org, title="Ticket review"),
-                                starts_at=timezone.now() + timedelta(days=9))
+    scheduling.schedule_session(
+        by=org.admin, details=details(org, title="Ticket review"), starts_at=timezone.now() + timedelta(days=9)
+    )
     sign_in(page, "bob")
     section = page.locator("#today-reviews")
     expect(section).to_contain_text("1 invitation waiting for your answer")

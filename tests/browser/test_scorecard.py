@@ -28,22 +28,33 @@ def month(org):
     erin = UserFactory(username="erin", first_name="Erin", last_name="Ellis", department=org.front_line)
     fcr = MetricFactory(department=org.support, name="First-contact resolution", code="fcr", weight=2)
     TargetFactory(metric=fcr, target=80, warning=70)
-    aht = MetricFactory(department=org.support, name="Average handle time", code="aht", unit="min",
-                        direction=Metric.Direction.LOWER)
+    aht = MetricFactory(
+        department=org.support, name="Average handle time", code="aht", unit="min", direction=Metric.Direction.LOWER
+    )
     TargetFactory(metric=aht, target=5, warning=7)
-    csat = MetricFactory(department=org.support, name="Customer satisfaction", code="csat", unit="",
-                         owner_kind=Metric.Owner.DEPARTMENT)
+    csat = MetricFactory(
+        department=org.support, name="Customer satisfaction", code="csat", unit="", owner_kind=Metric.Owner.DEPARTMENT
+    )
     TargetFactory(metric=csat, target=4.5, warning=4)
 
     def on(day: int) -> datetime:
         return datetime.combine(start + timedelta(days=day), time(12), tzinfo=periods.organization_zone())
 
-    rows = [ReadingRow(metric=metric, person=person, measured_at=on(day), value=value)
-            for metric, person, day, value in [
-                (fcr, org.alice, 3, 92), (fcr, org.alice, 17, 88), (aht, org.alice, 3, 4.2),
-                (fcr, org.bob, 3, 84), (fcr, org.bob, 17, 90), (aht, org.bob, 3, 6.1), (aht, org.bob, 17, 6.5),
-                (fcr, erin, 3, 61), (aht, erin, 3, 9.4), (csat, None, 10, 4.6),
-            ]]
+    rows = [
+        ReadingRow(metric=metric, person=person, measured_at=on(day), value=value)
+        for metric, person, day, value in [
+            (fcr, org.alice, 3, 92),
+            (fcr, org.alice, 17, 88),
+            (aht, org.alice, 3, 4.2),
+            (fcr, org.bob, 3, 84),
+            (fcr, org.bob, 17, 90),
+            (aht, org.bob, 3, 6.1),
+            (aht, org.bob, 17, 6.5),
+            (fcr, erin, 3, 61),
+            (aht, erin, 3, 9.4),
+            (csat, None, 10, 4.6),
+        ]
+    ]
     record_readings(rows=rows, recorded_by=org.admin, source=Reading.Source.FORM)
     rollups.run()
     return SimpleNamespace(start=start, label=periods.label(start, periods.MONTH))

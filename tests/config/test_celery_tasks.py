@@ -14,8 +14,11 @@ def _ours() -> dict:
 
 def test_it_defines_tasks_only_in_tasks_modules():
     assert _ours()
-    misplaced = sorted(name for name, task in _ours().items()
-                       if task.__module__ != f"{name.split('.')[0]}.tasks" or not name.startswith(task.__module__))
+    misplaced = sorted(
+        name
+        for name, task in _ours().items()
+        if task.__module__ != f"{name.split('.')[0]}.tasks" or not name.startswith(task.__module__)
+    )
     assert misplaced == []
 
 

@@ -31,9 +31,25 @@ def worker_queue():
     """A worker on a queue of its own, so no other worker on the same broker can take the test's task."""
     queue = f"keel-test-{uuid.uuid4().hex[:8]}"
     env = os.environ | {"DATABASE_URL": database_url(), "KEEL_DATA_DIR": str(settings.DATA_DIR)}
-    worker = Watched([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
-                      "--loglevel=INFO", "--without-gossip", "--without-mingle", f"--hostname={queue}@%h"],
-                     env=env, cwd=settings.BASE_DIR)
+    worker = Watched(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            f"--hostname={queue}@%h",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
     previous = celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
@@ -48,8 +64,7 @@ def worker_queue():
 def test_a_queued_email_is_sent_by_a_real_worker_after_commit(worker_queue):
     with transaction.atomic():
         email = queue_email(to="bob@example.com", subject="Sent by a real worker", body="Hello from Celery")
-    sent = eventually(lambda: OutgoingEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists(),
-                      timeout=60)
+    sent = eventually(lambda: OutgoingEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists(), timeout=60)
     assert sent, worker_queue.output[-3000:]
     assert "Task outbox.tasks.send_email[" in worker_queue.output
     assert "succeeded" in worker_queue.output
@@ -75,7 +90,8 @@ def test_a_large_csv_import_is_done_by_a_real_worker(worker_queue, org, monkeypa
     MetricFactory(department=org.support, code="fcr")
     monkeypatch.setattr(import_jobs, "INLINE_BYTES", 0)
     body = b"metric,person,measured_at,value\n" + b"".join(
-        f"fcr,bob,2026-10-{day:02d}T09:00Z,{day}\n".encode() for day in range(1, 29))
+        f"fcr,bob,2026-10-{day:02d}T09:00Z,{day}\n".encode() for day in range(1, 29)
+    )
     with transaction.atomic():
         pending = uploads.keep(user=org.alice, upload=SimpleUploadedFile("october.csv", body), kind="readings")
         job = import_jobs.start(user=org.alice, upload=pending, action=ReadingImport.Action.IMPORT)

@@ -24,8 +24,11 @@ def test_it_reports_an_unreachable_broker_as_degraded(client, db):
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "degraded"
-    assert response.json()["broker"] == {"ok": False, "transport": response.json()["broker"]["transport"],
-                                         "error": "ConnectionRefusedError"}
+    assert response.json()["broker"] == {
+        "ok": False,
+        "transport": response.json()["broker"]["transport"],
+        "error": "ConnectionRefusedError",
+    }
 
 
 def test_it_answers_503_when_the_database_cannot_be_reached(tmp_path):
@@ -36,11 +39,16 @@ def test_it_answers_503_when_the_database_cannot_be_reached(tmp_path):
         "r = Client().get('/healthz');"
         "print(json.dumps({'code': r.status_code, 'body': r.json()}))"
     )
-    env = os.environ | {"DATABASE_URL": "postgres://keel@127.0.0.1:9/keel", "KEEL_DATA_DIR": str(tmp_path),
-                        "DJANGO_SETTINGS_MODULE": "config.settings", "PGCONNECT_TIMEOUT": "2"}
+    env = os.environ | {
+        "DATABASE_URL": "postgres://keel@127.0.0.1:9/keel",
+        "KEEL_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PGCONNECT_TIMEOUT": "2",
+    }
     env.pop("REDIS_URL", None)
-    result = subprocess.run([sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["code"] == 503
     assert outcome["body"]["status"] == "down"

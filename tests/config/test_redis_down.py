@@ -27,8 +27,13 @@ NOBODY = "redis://127.0.0.1:1/0"
 @pytest.fixture(autouse=True)
 def redis_down(settings):
     settings.REDIS_URL = NOBODY
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": NOBODY,
-                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": NOBODY,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     conf = celery_app.conf
     saved = {name: conf[name] for name in ("broker_url", "broker_transport_options", "task_always_eager")}
     conf.update(broker_url=NOBODY, broker_transport_options={}, task_always_eager=False)

@@ -11,10 +11,13 @@ INLINE = re.compile(r"<style|<script>|<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son
 
 
 def test_production_responses_carry_both_policies(tmp_path):
-    code = ("from django.test import Client; r = Client().get('/healthz', secure=True); "
-            "print(r.status_code); print(r['Content-Security-Policy']); print(r['Permissions-Policy'])")
-    result = manage("shell", "-c", code, tmp_path=tmp_path, DJANGO_DEBUG="false", SECRET_KEY="x" * 60,
-                    ALLOWED_HOSTS="testserver")
+    code = (
+        "from django.test import Client; r = Client().get('/healthz', secure=True); "
+        "print(r.status_code); print(r['Content-Security-Policy']); print(r['Permissions-Policy'])"
+    )
+    result = manage(
+        "shell", "-c", code, tmp_path=tmp_path, DJANGO_DEBUG="false", SECRET_KEY="x" * 60, ALLOWED_HOSTS="testserver"
+    )
     assert result.returncode == 0, result.stderr
     status, csp, permissions = result.stdout.strip().splitlines()[-3:]
     assert status == "200"
@@ -37,7 +40,10 @@ def test_the_sign_in_page_carries_the_policies(client, db):
 
 
 def test_no_template_has_inline_scripts_styles_or_event_handlers():
-    offenders = [f"{path.relative_to(settings.BASE_DIR)}:{number}"
-                 for path in (settings.BASE_DIR / "templates").rglob("*.html")
-                 for number, line in enumerate(path.read_text().splitlines(), 1) if INLINE.search(line)]
+    offenders = [
+        f"{path.relative_to(settings.BASE_DIR)}:{number}"
+        for path in (settings.BASE_DIR / "templates").rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if INLINE.search(line)
+    ]
     assert offenders == []

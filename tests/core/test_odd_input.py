@@ -31,8 +31,10 @@ def test_a_nul_in_the_customer_search_is_ignored(client, org, params):
 
 def test_a_nul_in_a_form_field_is_removed(client, org):
     client.force_login(org.alice)
-    response = client.post(reverse("customers:customer_add"), {
-        "department": org.support.pk, "name": "Harbour\x00 Books", "email": "h@example.com"})
+    response = client.post(
+        reverse("customers:customer_add"),
+        {"department": org.support.pk, "name": "Harbour\x00 Books", "email": "h@example.com"},
+    )
     assert response.status_code == 302
     assert Customer.objects.get().name == "Harbour Books"
 
@@ -94,9 +96,17 @@ def test_parallel_confirmations_of_one_import_import_it_once(org):
 def test_a_huge_sample_size_is_a_field_error(client, org):
     definition = published_definition(department=org.support)
     client.force_login(org.alice)
-    response = client.post(reverse("customers:campaign_create"), {
-        "definition": definition.pk, "department": org.support.pk, "audience": "external",
-        "sample_size": "99999999999999999999999", "exclude_days": "99999999999999999999999", "ends_on": "2999-01-01"})
+    response = client.post(
+        reverse("customers:campaign_create"),
+        {
+            "definition": definition.pk,
+            "department": org.support.pk,
+            "audience": "external",
+            "sample_size": "99999999999999999999999",
+            "exclude_days": "99999999999999999999999",
+            "ends_on": "2999-01-01",
+        },
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "sample_size" in errors and "exclude_days" in errors
@@ -107,8 +117,10 @@ def test_a_huge_sample_size_is_a_field_error(client, org):
 def test_closing_a_scorecard_period_at_a_far_date_is_refused(client, org, day):
     MetricFactory(department=org.support)
     client.force_login(org.alice)
-    response = client.post(reverse("metrics:scorecard_close", args=[org.support.pk]), {
-        "period": "week", "start": day, "rule": "all_on_target", "top_n": 3})
+    response = client.post(
+        reverse("metrics:scorecard_close", args=[org.support.pk]),
+        {"period": "week", "start": day, "rule": "all_on_target", "top_n": 3},
+    )
     assert response.status_code == 400  # the scorecard again, with the form's errors
     assert not org.support.closed_periods.exists()
 
@@ -135,16 +147,25 @@ def test_a_cycle_name_with_a_slash_exports_to_excel(client, org):
     assert load_workbook(io.BytesIO(response.content)).active.title == "Objectives FY2027-28"
 
 
-@pytest.mark.parametrize(("text", "title"), [("FY2027/28", "FY2027-28"), ("a[b]:c*?\\", "a-b--c---"),
-                                              ("'quoted'", "quoted"), ("x" * 40, "x" * 31), ("///", "---"),
-                                              ("", "Sheet")])
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("FY2027/28", "FY2027-28"),
+        ("a[b]:c*?\\", "a-b--c---"),
+        ("'quoted'", "quoted"),
+        ("x" * 40, "x" * 31),
+        ("///", "---"),
+        ("", "Sheet"),
+    ],
+)
 def test_any_text_makes_a_valid_sheet_title(text, title):
     assert sheet_title(text) == title
     Workbook().active.title = sheet_title(text)  # openpyxl raises on a title Excel refuses
 
 
-@pytest.mark.parametrize("text", ["＝HYPERLINK(\"http://evil\")", "﹦1+1", "＋1", "－1", "＠SUM(A1)", "−5", " =1+1",
-                                  "\u3000＝1", "\n=1"])
+@pytest.mark.parametrize(
+    "text", ['＝HYPERLINK("http://evil")', "﹦1+1", "＋1", "－1", "＠SUM(A1)", "−5", " =1+1", "\u3000＝1", "\n=1"]
+)
 def test_look_alike_formula_starters_are_guarded(text):
     assert looks_like_formula(text)
     assert csv_cell(text) == "'" + text

@@ -27,6 +27,7 @@ def is_month_end(day: date) -> bool:
 
 # --- buckets -----------------------------------------------------------------------------------------------------
 
+
 @given(days, period_sizes)
 def test_a_day_lies_in_the_bucket_that_starts_on_its_bucket_start(day, period):
     start = periods.bucket_start(day, period)
@@ -77,10 +78,16 @@ def test_iso_weeks_are_labelled_with_their_iso_year_and_number(day):
     assert periods.label(start, periods.WEEK) == f"W{week:02d} {year}"
 
 
-@pytest.mark.parametrize(("day", "label"), [
-    (date(2026, 12, 28), "W53 2026"), (date(2027, 1, 3), "W53 2026"), (date(2027, 1, 4), "W01 2027"),
-    (date(2020, 12, 31), "W53 2020"), (date(2024, 12, 30), "W01 2025"),
-])
+@pytest.mark.parametrize(
+    ("day", "label"),
+    [
+        (date(2026, 12, 28), "W53 2026"),
+        (date(2027, 1, 3), "W53 2026"),
+        (date(2027, 1, 4), "W01 2027"),
+        (date(2020, 12, 31), "W53 2020"),
+        (date(2024, 12, 30), "W01 2025"),
+    ],
+)
 def test_iso_week_53_and_weeks_that_straddle_new_year(day, label):
     assert periods.label(periods.bucket_start(day, periods.WEEK), periods.WEEK) == label
 
@@ -98,8 +105,9 @@ def test_sql_buckets_agree_with_python_on_sqlite(day, period):
     assert date.fromisoformat(start) == periods.bucket_start(day, period)
     if period != periods.DAY:
         bucket = periods.bucket_start(day, period)
-        [(following,)] = db.execute(f"SELECT {periods.sql_next_bucket_start('?', period, 'sqlite')}",
-                                    [bucket.isoformat()])
+        [(following,)] = db.execute(
+            f"SELECT {periods.sql_next_bucket_start('?', period, 'sqlite')}", [bucket.isoformat()]
+        )
         assert date.fromisoformat(following) == periods.shift(bucket, period, 1)
 
 
@@ -119,6 +127,7 @@ def test_the_last_complete_bucket_is_over_and_the_next_one_is_not(day, period):
 
 
 # --- cutting a window (a cycle, a goal's dates) into buckets -------------------------------------------------------
+
 
 @given(days, st.integers(min_value=0, max_value=400), period_sizes)
 def test_a_cut_window_holds_every_day_once_and_stops_at_its_end(first, span, period):
@@ -142,6 +151,7 @@ def test_a_piece_is_complete_only_once_its_last_day_is_over(first, span, period,
 
 # --- moving a date between periods -----------------------------------------------------------------------------------
 
+
 @given(days, st.integers(min_value=-48, max_value=48))
 def test_add_months_keeps_the_day_or_the_months_last(day, months):
     moved = periods.add_months(day, months)
@@ -158,8 +168,11 @@ years = st.integers(min_value=1995, max_value=2090)
 @given(years, st.integers(min_value=1, max_value=5), st.data())
 def test_a_date_moved_to_a_later_year_keeps_its_day_and_month(year, ahead, data):
     day = data.draw(st.dates(min_value=date(year, 1, 1), max_value=date(year, 12, 31)))
-    moved = periods.map_date(day, source=(date(year, 1, 1), date(year, 12, 31)),
-                             target=(date(year + ahead, 1, 1), date(year + ahead, 12, 31)))
+    moved = periods.map_date(
+        day,
+        source=(date(year, 1, 1), date(year, 12, 31)),
+        target=(date(year + ahead, 1, 1), date(year + ahead, 12, 31)),
+    )
     if (day.month, day.day) == (2, 29) or (day.month == 2 and is_month_end(day)):
         assert (moved.month, moved.day) == (2, calendar.monthrange(year + ahead, 2)[1])
     else:
@@ -176,15 +189,25 @@ def test_a_mapped_date_lies_in_the_target_and_keeps_first_and_last_days(first, s
     assert periods.map_date(first, source=(first, last), target=(to_first, to_last)) == to_first
 
 
-@given(st.integers(min_value=1995, max_value=2090), st.integers(min_value=1, max_value=12),
-       st.sampled_from([1, 2, 3, 4, -1]), st.integers(min_value=0, max_value=6), st.integers(min_value=1, max_value=36))
+@given(
+    st.integers(min_value=1995, max_value=2090),
+    st.integers(min_value=1, max_value=12),
+    st.sampled_from([1, 2, 3, 4, -1]),
+    st.integers(min_value=0, max_value=6),
+    st.integers(min_value=1, max_value=36),
+)
 def test_first_tuesday_stays_the_first_tuesday(year, month, week, weekday, months):
     day = periods.nth_weekday(year, month, week, weekday)
-    assert day.weekday() == weekday and periods.weekday_of_month(day) == (week if week == -1 or day.month ==
-                                                                          (day + timedelta(weeks=1)).month else -1)
+    assert day.weekday() == weekday and periods.weekday_of_month(day) == (
+        week if week == -1 or day.month == (day + timedelta(weeks=1)).month else -1
+    )
     end = date(year + 10, 12, 31)
-    moved = periods.map_date(day, source=(date(year, month, 1), end), by_weekday=True,
-                             target=(periods.add_months(date(year, month, 1), months), periods.add_months(end, months)))
+    moved = periods.map_date(
+        day,
+        source=(date(year, month, 1), end),
+        by_weekday=True,
+        target=(periods.add_months(date(year, month, 1), months), periods.add_months(end, months)),
+    )
     if day not in (date(year, month, 1), end):
         assert moved.weekday() == weekday
         if periods.weekday_of_month(day) == -1:  # the last stays the last (a fourth that is also the last too)
@@ -193,13 +216,19 @@ def test_first_tuesday_stays_the_first_tuesday(year, month, week, weekday, month
             assert (moved.day - 1) // 7 == (day.day - 1) // 7  # the n-th stays the n-th
 
 
-@given(st.integers(min_value=1, max_value=4) | st.just(-1), st.integers(min_value=0, max_value=6),
-       st.integers(min_value=1, max_value=24), st.dates(min_value=date(2000, 1, 1), max_value=date(2080, 1, 1)))
+@given(
+    st.integers(min_value=1, max_value=4) | st.just(-1),
+    st.integers(min_value=0, max_value=6),
+    st.integers(min_value=1, max_value=24),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2080, 1, 1)),
+)
 def test_a_review_series_meets_on_its_weekday_of_every_nth_month(week, weekday, every, first_month):
-    series = ReviewSeries(week_of_month=week, weekday=weekday, every_months=every,
-                          first_month=first_month.replace(day=1))
-    occurrences = sessions.occurrence_days(series, start=first_month.replace(day=1),
-                                           end=periods.add_months(first_month, 60))
+    series = ReviewSeries(
+        week_of_month=week, weekday=weekday, every_months=every, first_month=first_month.replace(day=1)
+    )
+    occurrences = sessions.occurrence_days(
+        series, start=first_month.replace(day=1), end=periods.add_months(first_month, 60)
+    )
     assert occurrences
     for n, day in enumerate(occurrences):
         assert day.weekday() == weekday
@@ -212,8 +241,12 @@ def test_a_review_series_meets_on_its_weekday_of_every_nth_month(week, weekday, 
 deadlines = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
 
 
-@given(deadlines, st.sampled_from([1, 3, 6, 12, 24]), st.integers(min_value=-400, max_value=3000),
-       st.integers(min_value=0, max_value=400))
+@given(
+    deadlines,
+    st.sampled_from([1, 3, 6, 12, 24]),
+    st.integers(min_value=-400, max_value=3000),
+    st.integers(min_value=0, max_value=400),
+)
 def test_completing_earlier_in_a_fixed_window_is_never_worse(first, every, offset, later):
     early = first + timedelta(days=offset)
     late = early + timedelta(days=later)
@@ -241,9 +274,12 @@ def test_a_completion_on_or_before_a_deadline_satisfies_it(first, every, k):
 
 # --- days in the organization's zone, daylight saving included ---------------------------------------------------
 
+
 @settings(deadline=None)
-@given(st.sampled_from(ZONES), st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2060, 1, 1),
-                                              timezones=st.just(UTC)))
+@given(
+    st.sampled_from(ZONES),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2060, 1, 1), timezones=st.just(UTC)),
+)
 def test_a_moment_falls_on_the_local_day_of_the_organizations_zone(zone, moment):
     with override_settings(TIME_ZONE=zone):
         day = periods.local_day(moment)

@@ -16,8 +16,16 @@ SECTIONS = [  # key, order, template
     ("follow-ups", 50, "customers/follow_up_today.html"),
     ("org", 90, "org/_today_team.html"),
 ]
-STEPS = [("organization", 0), ("metrics", 10), ("definitions", 20), ("goals", 30), ("review-sessions", 40),
-         ("refresher-training", 45), ("customers", 50), ("customer-campaigns", 55)]
+STEPS = [
+    ("organization", 0),
+    ("metrics", 10),
+    ("definitions", 20),
+    ("goals", 30),
+    ("review-sessions", 40),
+    ("refresher-training", 45),
+    ("customers", 50),
+    ("customer-campaigns", 55),
+]
 
 
 @pytest.fixture

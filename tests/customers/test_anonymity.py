@@ -19,8 +19,9 @@ from tests.org.factories import UserFactory
 @pytest.fixture
 def internal(org):
     """Sales asks its internal customer Support (alice, and bob below it); bob answers worse than promised."""
-    campaign = make_campaign(org.sales, questions=1, audience=Customer.Kind.INTERNAL,
-                             ends_on=timezone.localdate() + timedelta(days=3))
+    campaign = make_campaign(
+        org.sales, questions=1, audience=Customer.Kind.INTERNAL, ends_on=timezone.localdate() + timedelta(days=3)
+    )
     customer = make_customer(org.sales, internal_department=org.support)
     respond(campaign, ["worse"], ratings=[2], nps=3, customer=customer, person=org.bob)
     return campaign
@@ -67,8 +68,13 @@ def test_the_follow_ups_appear_once_the_minimum_is_reached(client, org, internal
 
 
 def test_the_trend_shows_no_figure_of_a_campaign_below_the_minimum(org, internal):
-    later = make_campaign(org.sales, questions=1, audience=Customer.Kind.INTERNAL, definition=internal.definition,
-                          ends_on=timezone.localdate() + timedelta(days=30))
+    later = make_campaign(
+        org.sales,
+        questions=1,
+        audience=Customer.Kind.INTERNAL,
+        definition=internal.definition,
+        ends_on=timezone.localdate() + timedelta(days=30),
+    )
     [first, _later] = results.definition_trend(later)
     assert (first.gap, first.nps, first.csat) == (None, None, None)
 

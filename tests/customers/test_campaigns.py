@@ -14,9 +14,14 @@ from tests.goals.factories import QualityDefinitionFactory
 
 
 def _create(org, definition, **kwargs):
-    return services.create_campaign(by=org.alice, definition=definition, department=org.support,
-                                    ends_on=kwargs.pop("ends_on", periods.today() + timedelta(days=14)),
-                                    sample_size=kwargs.pop("sample_size", 2), **kwargs)
+    return services.create_campaign(
+        by=org.alice,
+        definition=definition,
+        department=org.support,
+        ends_on=kwargs.pop("ends_on", periods.today() + timedelta(days=14)),
+        sample_size=kwargs.pop("sample_size", 2),
+        **kwargs,
+    )
 
 
 def test_it_turns_each_criterion_into_a_question(org):
@@ -50,22 +55,37 @@ def test_it_refuses_both_size_and_percent(org):
 
 def test_charlie_cannot_create_one_for_support(org):
     with pytest.raises(RuleViolation, match="do not manage"):
-        services.create_campaign(by=org.charlie, definition=published_definition(department=org.support),
-                                 department=org.support, ends_on=periods.today(), sample_size=1)
+        services.create_campaign(
+            by=org.charlie,
+            definition=published_definition(department=org.support),
+            department=org.support,
+            ends_on=periods.today(),
+            sample_size=1,
+        )
 
 
 def test_questions_can_be_edited_while_draft(org):
     campaign = _create(org, published_definition(department=org.support))
-    services.save_questions(by=org.alice, campaign=campaign, include_nps=False, include_csat=True,
-                            rows=[services.QuestionRow(promise="Answer within 4 hours", prompt="How fast was it?")])
+    services.save_questions(
+        by=org.alice,
+        campaign=campaign,
+        include_nps=False,
+        include_csat=True,
+        rows=[services.QuestionRow(promise="Answer within 4 hours", prompt="How fast was it?")],
+    )
     assert [(q.promise, q.prompt) for q in campaign.questions.all()] == [("Answer within 4 hours", "How fast was it?")]
 
 
 def test_a_campaign_without_questions_is_refused(org):
     campaign = _create(org, published_definition(department=org.support))
     with pytest.raises(RuleViolation, match="at least one question"):
-        services.save_questions(by=org.alice, campaign=campaign, rows=[services.QuestionRow(promise=" ")],
-                                include_nps=False, include_csat=False)
+        services.save_questions(
+            by=org.alice,
+            campaign=campaign,
+            rows=[services.QuestionRow(promise=" ")],
+            include_nps=False,
+            include_csat=False,
+        )
 
 
 def test_it_cannot_be_sent_before_the_draw(org):
@@ -80,5 +100,10 @@ def test_questions_cannot_change_once_sent(org):
     draw_sample(campaign=campaign, seed=1)
     services.send_campaign(by=org.alice, campaign=campaign)
     with pytest.raises(RuleViolation, match="already sent"):
-        services.save_questions(by=org.alice, campaign=campaign, rows=[services.QuestionRow(promise="x")],
-                                include_nps=False, include_csat=False)
+        services.save_questions(
+            by=org.alice,
+            campaign=campaign,
+            rows=[services.QuestionRow(promise="x")],
+            include_nps=False,
+            include_csat=False,
+        )

@@ -55,8 +55,9 @@ def test_it_closes_a_campaign_whose_scores_nobody_may_record(org):
 
 
 def test_it_does_not_close_a_draft_or_a_campaign_still_running(org):
-    draft = make_campaign(org.support, questions=1, status=Campaign.Status.DRAFT,
-                          ends_on=timezone.localdate() - timedelta(days=1))
+    draft = make_campaign(
+        org.support, questions=1, status=Campaign.Status.DRAFT, ends_on=timezone.localdate() - timedelta(days=1)
+    )
     running = make_campaign(org.support, questions=1)
     assert campaigns.close_ended_campaigns() == 0
     assert campaigns.close_campaign(campaign=draft) is None
@@ -68,7 +69,10 @@ def test_the_admin_closes_through_the_service_and_cannot_edit_the_status(client,
     client.force_login(org.admin)
     page = client.get(reverse("admin:customers_campaign_change", args=[campaign.pk])).content.decode()
     assert 'name="status"' not in page
-    response = client.post(reverse("admin:customers_campaign_changelist"),
-                           {"action": "close", "_selected_action": [campaign.pk]}, follow=True)
+    response = client.post(
+        reverse("admin:customers_campaign_changelist"),
+        {"action": "close", "_selected_action": [campaign.pk]},
+        follow=True,
+    )
     assert "1 campaign closed" in response.content.decode()
     assert Reading.objects.count() == 3

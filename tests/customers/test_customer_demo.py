@@ -17,5 +17,6 @@ def test_it_seeds_customers_once(db):
     assert service.filter(last_contacted_at__isnull=False).exists()
     internal = Customer.objects.filter(department__code="it", kind="internal")
     assert "Customer Service" in set(internal.values_list("name", flat=True)) and internal.count() == 7
-    assert seed_customers(rng=random.Random("7:customers"), size="small").endswith("(0 new), 0 new internal "
-                                                                                     "customers of IT")
+    assert seed_customers(rng=random.Random("7:customers"), size="small").endswith(
+        "(0 new), 0 new internal customers of IT"
+    )

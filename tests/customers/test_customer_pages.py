@@ -85,16 +85,20 @@ def test_the_campaign_page_has_bounded_queries(client, org, data, django_assert_
 
 def test_alice_adds_edits_and_opts_out_a_customer(client, org):
     client.force_login(org.alice)
-    response = client.post(reverse("customers:customer_add"), {
-        "department": org.support.pk, "name": "Lakeside", "email": "lk@example.com", "segment": "Public Sector"})
+    response = client.post(
+        reverse("customers:customer_add"),
+        {"department": org.support.pk, "name": "Lakeside", "email": "lk@example.com", "segment": "Public Sector"},
+    )
     assert response.status_code == 302
     customer = Customer.objects.get(name="Lakeside")
     assert customer.segment == "public sector"
-    response = client.post(reverse("customers:customer_add"), {
-        "department": org.support.pk, "name": "Again", "email": "LK@example.com"})
+    response = client.post(
+        reverse("customers:customer_add"), {"department": org.support.pk, "name": "Again", "email": "LK@example.com"}
+    )
     assert "already in Support" in response.content.decode()
-    client.post(reverse("customers:customer_edit", args=[customer.pk]), {"name": "Lakeside Council",
-                                                                          "email": "lk@example.com"})
+    client.post(
+        reverse("customers:customer_edit", args=[customer.pk]), {"name": "Lakeside Council", "email": "lk@example.com"}
+    )
     client.post(reverse("customers:customer_opt_out", args=[customer.pk]))
     customer.refresh_from_db()
     assert customer.name == "Lakeside Council" and customer.opted_out_at
@@ -123,9 +127,17 @@ def test_alice_creates_draws_and_sends_a_campaign(client, org, django_capture_on
     CustomerFactory.create_batch(10, department=org.support)
     definition = published_definition(department=org.support)
     client.force_login(org.alice)
-    response = client.post(reverse("customers:campaign_create"), {
-        "definition": definition.pk, "department": org.support.pk, "audience": "external", "sample_size": 4,
-        "exclude_days": 90, "ends_on": "2999-01-01"})
+    response = client.post(
+        reverse("customers:campaign_create"),
+        {
+            "definition": definition.pk,
+            "department": org.support.pk,
+            "audience": "external",
+            "sample_size": 4,
+            "exclude_days": 90,
+            "ends_on": "2999-01-01",
+        },
+    )
     campaign = Campaign.objects.get()
     assert response.url == campaign.get_absolute_url()
     client.post(reverse("customers:campaign_draw", args=[campaign.pk]), {"seed": "42"})
@@ -140,9 +152,17 @@ def test_alice_creates_draws_and_sends_a_campaign(client, org, django_capture_on
 def test_the_create_form_explains_a_past_end_date(client, org):
     definition = published_definition(department=org.support)
     client.force_login(org.alice)
-    response = client.post(reverse("customers:campaign_create"), {
-        "definition": definition.pk, "department": org.support.pk, "audience": "external", "sample_size": 4,
-        "exclude_days": 90, "ends_on": "2001-01-01"})
+    response = client.post(
+        reverse("customers:campaign_create"),
+        {
+            "definition": definition.pk,
+            "department": org.support.pk,
+            "audience": "external",
+            "sample_size": 4,
+            "exclude_days": 90,
+            "ends_on": "2001-01-01",
+        },
+    )
     assert "The end date is in the past" in response.content.decode()
 
 
@@ -156,8 +176,15 @@ def test_a_too_large_sample_is_explained(client, org, data):
 def test_questions_can_be_edited(client, org, data):
     client.force_login(org.alice)
     campaign = data[1]
-    response = client.post(reverse("customers:campaign_questions", args=[campaign.pk]), {
-        "q-TOTAL_FORMS": "1", "q-INITIAL_FORMS": "0", "q-0-promise": "Reply in 4 hours", "q-0-prompt": "And?",
-        "include_nps": "on"})
+    response = client.post(
+        reverse("customers:campaign_questions", args=[campaign.pk]),
+        {
+            "q-TOTAL_FORMS": "1",
+            "q-INITIAL_FORMS": "0",
+            "q-0-promise": "Reply in 4 hours",
+            "q-0-prompt": "And?",
+            "include_nps": "on",
+        },
+    )
     assert response.status_code == 302
     assert list(campaign.questions.values_list("promise", flat=True)) == ["Reply in 4 hours"]

@@ -89,8 +89,9 @@ def test_the_list_shows_open_ones_and_time_to_close(client, org, campaign):
     respond(campaign, ["worse", "worse"])
     first, second = FollowUp.objects.order_by("pk")
     created = timezone.now() - timedelta(days=4)
-    FollowUp.objects.filter(pk=first.pk).update(created_at=created, status="closed", closed_at=created
-                                                + timedelta(days=2), resolution="Done")
+    FollowUp.objects.filter(pk=first.pk).update(
+        created_at=created, status="closed", closed_at=created + timedelta(days=2), resolution="Done"
+    )
     stats = results.follow_up_stats(FollowUp.objects.all())
     assert (stats["open"], stats["closed"], stats["days_to_close"]) == (1, 1, 2.0)
     client.force_login(org.alice)

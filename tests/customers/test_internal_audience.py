@@ -19,9 +19,16 @@ def recipients(org):
     """Sales asks its internal customer Support: alice and bob (Front Line, below Support) were drawn."""
     campaign = make_campaign(org.sales, questions=1, audience=Customer.Kind.INTERNAL)
     customer = make_customer(org.sales, internal_department=org.support)
-    return {person.username: Recipient.objects.create(
-        campaign=campaign, customer=customer, person=person, token_hash=f"drawn:{person.pk}",
-        expires_at=timezone.now() + timedelta(days=14)) for person in (org.alice, org.bob)}
+    return {
+        person.username: Recipient.objects.create(
+            campaign=campaign,
+            customer=customer,
+            person=person,
+            token_hash=f"drawn:{person.pk}",
+            expires_at=timezone.now() + timedelta(days=14),
+        )
+        for person in (org.alice, org.bob)
+    }
 
 
 def mailed():

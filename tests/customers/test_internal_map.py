@@ -19,15 +19,17 @@ def edges(org):
     for _ in range(5):
         respond(campaign, ["worse"], ratings=[2], customer=served_sales, person=UserFactory(department=org.sales))
     for _ in range(5):
-        respond(campaign, ["better"], ratings=[6], customer=served_front,
-                person=UserFactory(department=org.front_line))
+        respond(campaign, ["better"], ratings=[6], customer=served_front, person=UserFactory(department=org.front_line))
     return campaign
 
 
 def test_it_sorts_the_weakest_edge_first(org, edges):
     found = results.internal_map(org.admin)
     assert [(e.supplier.name, e.served.name, e.score) for e in found] == [
-        ("Support", "Sales", 2.0), ("Support", "Front Line", 6.0), ("IT", "Sales", None)]
+        ("Support", "Sales", 2.0),
+        ("Support", "Front Line", 6.0),
+        ("IT", "Sales", None),
+    ]
 
 
 def test_a_score_needs_five_answers(org, edges):
@@ -46,7 +48,9 @@ def test_a_manager_sees_the_edges_of_their_departments(client, org, edges):
 
 def test_charlie_sees_only_edges_touching_sales(org, edges):
     assert {(e.supplier.name, e.served.name) for e in results.internal_map(org.charlie)} == {
-        ("Support", "Sales"), ("IT", "Sales")}
+        ("Support", "Sales"),
+        ("IT", "Sales"),
+    }
 
 
 def test_it_uses_a_bounded_number_of_queries(client, org, edges, django_assert_max_num_queries):

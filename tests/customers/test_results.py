@@ -49,8 +49,9 @@ def test_it_lists_comments(campaign):
 
 
 def test_the_trend_covers_the_definitions_campaigns(org, campaign):
-    later = make_campaign(org.support, definition=campaign.definition, ends_on=campaign.ends_on.replace(
-        year=campaign.ends_on.year + 1))
+    later = make_campaign(
+        org.support, definition=campaign.definition, ends_on=campaign.ends_on.replace(year=campaign.ends_on.year + 1)
+    )
     respond(later, ["better", "better"], nps=10, csat=5)
     trend = results.campaign_results(later).trend
     assert [p.campaign_id for p in trend] == [campaign.pk, later.pk]
@@ -64,8 +65,7 @@ def internal(org):
     sales = make_customer(org.support, internal_department=org.sales)
     people = [UserFactory(department=org.sales) for _ in range(5)]
     for n, person in enumerate(people[:4]):
-        respond(campaign, ["worse"], comment=f"Internal remark {n} by {person.username}", customer=sales,
-                person=person)
+        respond(campaign, ["worse"], comment=f"Internal remark {n} by {person.username}", customer=sales, person=person)
     return campaign, sales, people
 
 
@@ -121,8 +121,12 @@ def test_the_results_list_shows_only_managed_campaigns(client, org, campaign):
 
 
 def test_results_pages_need_sign_in(client, campaign):
-    for url in (reverse("customers:results"), reverse("customers:campaign_results", args=[campaign.pk]),
-                reverse("customers:follow_ups"), reverse("customers:internal_map")):
+    for url in (
+        reverse("customers:results"),
+        reverse("customers:campaign_results", args=[campaign.pk]),
+        reverse("customers:follow_ups"),
+        reverse("customers:internal_map"),
+    ):
         assert client.get(url).status_code == 302
 
 
@@ -141,11 +145,17 @@ def test_proposing_a_revision_starts_a_draft(client, org, campaign):
 @pytest.mark.parametrize("responses", [5, 40])
 def test_the_results_page_uses_a_bounded_number_of_queries(client, org, responses, django_assert_max_num_queries):
     campaign = make_campaign(org.support, questions=3)
-    earlier = make_campaign(org.support, definition=campaign.definition, status=Campaign.Status.CLOSED,
-                            ends_on=campaign.starts_on)
+    earlier = make_campaign(
+        org.support, definition=campaign.definition, status=Campaign.Status.CLOSED, ends_on=campaign.starts_on
+    )
     for n in range(responses):
-        respond(campaign, ["worse", "as_promised", "better"][n % 3:] + ["as_promised"] * (n % 3), nps=n % 11,
-                csat=1 + n % 5, comment=f"Comment {n}")
+        respond(
+            campaign,
+            ["worse", "as_promised", "better"][n % 3 :] + ["as_promised"] * (n % 3),
+            nps=n % 11,
+            csat=1 + n % 5,
+            comment=f"Comment {n}",
+        )
         respond(earlier, ["as_promised"] * 3)
     client.force_login(org.alice)
     # session, user, managed paths, campaign, response scores, per-question counts, open follow-ups, comments,

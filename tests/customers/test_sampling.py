@@ -21,8 +21,9 @@ def crowd(org):
     retail = CustomerFactory.create_batch(60, department=org.support, segment="retail")
     online = CustomerFactory.create_batch(30, department=org.support, segment="online")
     opted = CustomerFactory.create_batch(4, department=org.support, opted_out_at=timezone.now())
-    recent = CustomerFactory.create_batch(6, department=org.support,
-                                          last_contacted_at=timezone.now() - timedelta(days=10))
+    recent = CustomerFactory.create_batch(
+        6, department=org.support, last_contacted_at=timezone.now() - timedelta(days=10)
+    )
     CustomerFactory.create_batch(5, department=org.sales)  # another department's customers are never drawn
     return retail, online, opted, recent
 
@@ -94,8 +95,9 @@ def test_a_second_draw_is_refused(org, crowd):
 def test_internal_campaigns_draw_members_of_customer_departments(org):
     UserFactory(username="dora", department=org.sales)
     UserFactory(username="inactive", department=org.sales, is_active=False)
-    Customer.objects.create(department=org.support, kind=Customer.Kind.INTERNAL, name="Sales",
-                            internal_department=org.sales)
+    Customer.objects.create(
+        department=org.support, kind=Customer.Kind.INTERNAL, name="Sales", internal_department=org.sales
+    )
     campaign = CampaignFactory(department=org.support, audience=Customer.Kind.INTERNAL, sample_size=2)
     audit = draw_sample(campaign=campaign, seed=1)
     assert set(campaign.recipients.values_list("person__username", flat=True)) == {"charlie", "dora"}

@@ -15,8 +15,9 @@ from tests.customers.factories import make_campaign, respond
 
 @pytest.fixture
 def campaign(org):
-    campaign = make_campaign(org.support, questions=1, status=Campaign.Status.CLOSED,
-                             ends_on=timezone.localdate() - timedelta(days=2))
+    campaign = make_campaign(
+        org.support, questions=1, status=Campaign.Status.CLOSED, ends_on=timezone.localdate() - timedelta(days=2)
+    )
     respond(campaign, ["worse"], nps=2, csat=2)
     respond(campaign, ["as_promised"], nps=10, csat=4)
     return campaign
@@ -78,8 +79,13 @@ def test_recording_needs_post(client, org, campaign):
 def test_scores_of_a_campaign_closing_after_its_period_are_recorded_by_an_admin_with_a_reason(org, campaign):
     from metrics.models import ClosedPeriod
 
-    ClosedPeriod.objects.create(department=org.support, period="month", start=campaign.ends_on.replace(day=1),
-                                end=campaign.ends_on, scorecard={})
+    ClosedPeriod.objects.create(
+        department=org.support,
+        period="month",
+        start=campaign.ends_on.replace(day=1),
+        end=campaign.ends_on,
+        scorecard={},
+    )
     assert results.on_campaign_closed(campaign) == 3
     reading = Reading.objects.get(metric__name="Reality-check gap")
     assert reading.recorded_by == org.admin

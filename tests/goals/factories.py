@@ -25,6 +25,7 @@ from tests.org.factories import DepartmentFactory
 
 # --- quality definitions ----------------------------------------------------------------------------------------------
 
+
 class QualityDefinitionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = QualityDefinition
@@ -113,10 +114,13 @@ class CheckInFactory(factory.django.DjangoModelFactory):
 
 def goal_data(**changes) -> GoalData:
     """A complete milestone goal's data, to be changed field by field."""
-    values = dict(title="Answer faster", description="Customers get a first reply within four hours on every channel.",
-                  confidence=7, due_date=date(this_year(), 12, 31),
-                  key_results=[KeyResultData(title="Publish reply templates"),
-                               KeyResultData(title="Staff the evenings")])
+    values = dict(
+        title="Answer faster",
+        description="Customers get a first reply within four hours on every channel.",
+        confidence=7,
+        due_date=date(this_year(), 12, 31),
+        key_results=[KeyResultData(title="Publish reply templates"), KeyResultData(title="Staff the evenings")],
+    )
     values.update(changes)
     return GoalData(**values)
 
@@ -124,9 +128,14 @@ def goal_data(**changes) -> GoalData:
 def record_weekly(org, metric, values, *, first: date, person=None):
     """One reading per week from `first` (a Monday), by bob unless told, then a rollup run."""
     person = person or org.bob
-    rows = [ReadingRow(metric=metric, person=person if metric.per_person else None,
-                       measured_at=datetime.combine(first + timedelta(weeks=n), datetime.min.time(), UTC)
-                       + timedelta(hours=12), value=value)
-            for n, value in enumerate(values)]
+    rows = [
+        ReadingRow(
+            metric=metric,
+            person=person if metric.per_person else None,
+            measured_at=datetime.combine(first + timedelta(weeks=n), datetime.min.time(), UTC) + timedelta(hours=12),
+            value=value,
+        )
+        for n, value in enumerate(values)
+    ]
     record_readings(rows=rows, recorded_by=org.admin, source=Reading.Source.FORM)
     rollups.run()

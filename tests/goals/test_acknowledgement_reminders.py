@@ -19,10 +19,16 @@ from tests.org.factories import UserFactory
 
 def published(org, title="Support tickets", *, days_ago=5, **details):
     definition = definitions.create_definition(
-        by=org.alice, department=org.support, title=title, promise="We reply quickly.",
-        criteria=[CriterionRow(text="First reply within 4 hours")], **details)
-    definitions.publish(definition=definition, major=True, change_summary="", by=org.alice,
-                        at=NOW - timedelta(days=days_ago))
+        by=org.alice,
+        department=org.support,
+        title=title,
+        promise="We reply quickly.",
+        criteria=[CriterionRow(text="First reply within 4 hours")],
+        **details,
+    )
+    definitions.publish(
+        definition=definition, major=True, change_summary="", by=org.alice, at=NOW - timedelta(days=days_ago)
+    )
     return definition
 
 
@@ -117,10 +123,12 @@ def test_acknowledged_superseded_retired_and_departed_requests_are_not_reminded(
     retired = published(org, "Retired")
     definitions.retire(definition=retired, by=org.alice)
     superseded = published(org, "Superseded", days_ago=20)
-    definitions.save_draft(definition=superseded, by=org.alice, promise="New",
-                           criteria=[CriterionRow(text="New criterion")])
-    definitions.publish(definition=superseded, major=True, change_summary="New", by=org.alice,
-                        at=NOW - timedelta(days=1))  # v2 is too recent for a reminder; v1 is history
+    definitions.save_draft(
+        definition=superseded, by=org.alice, promise="New", criteria=[CriterionRow(text="New criterion")]
+    )
+    definitions.publish(
+        definition=superseded, major=True, change_summary="New", by=org.alice, at=NOW - timedelta(days=1)
+    )  # v2 is too recent for a reminder; v1 is history
     gone = UserFactory(username="gone", department=org.front_line)
     published(org, "Before leaving")
     gone.is_active = False

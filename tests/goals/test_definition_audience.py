@@ -18,10 +18,13 @@ from tests.org.factories import DepartmentFactory, UserFactory
 @pytest.fixture
 def tickets(org):
     definition = definitions.create_definition(
-        by=org.alice, department=org.support, title="Support tickets", promise="We reply quickly.",
-        criteria=[CriterionRow(text="First reply within 4 hours")])
-    definitions.publish(definition=definition, major=True, change_summary="", by=org.alice,
-                        at=NOW - timedelta(days=10))
+        by=org.alice,
+        department=org.support,
+        title="Support tickets",
+        promise="We reply quickly.",
+        criteria=[CriterionRow(text="First reply within 4 hours")],
+    )
+    definitions.publish(definition=definition, major=True, change_summary="", by=org.alice, at=NOW - timedelta(days=10))
     return definition
 
 
@@ -40,6 +43,7 @@ def reminded(person, days_later):
 
 
 # --- join --------------------------------------------------------------------------------------------------------
+
 
 def test_a_person_who_joins_the_department_after_publication_is_asked(org, tickets):
     newcomer = UserFactory(username="nina", department=org.front_line)
@@ -68,6 +72,7 @@ def test_a_person_who_joins_is_listed_on_today(client, org, tickets):
 
 # --- move in -----------------------------------------------------------------------------------------------------
 
+
 def test_a_person_who_moves_in_is_asked_and_counted(org, tickets):
     org.charlie.department = org.front_line
     org.charlie.save()
@@ -79,8 +84,14 @@ def test_a_person_who_moves_in_is_asked_and_counted(org, tickets):
 
 def test_a_person_who_moves_into_a_served_department_is_asked_when_served_departments_are(org):
     definition = definitions.create_definition(
-        by=org.alice, department=org.support, title="Invoices", promise="Correct invoices.",
-        criteria=[CriterionRow(text="No corrections")], served_departments=[org.sales], ask_served_departments=True)
+        by=org.alice,
+        department=org.support,
+        title="Invoices",
+        promise="Correct invoices.",
+        criteria=[CriterionRow(text="No corrections")],
+        served_departments=[org.sales],
+        ask_served_departments=True,
+    )
     definitions.publish(definition=definition, major=True, change_summary="", by=org.alice)
     newcomer = UserFactory(username="sam", department=DepartmentFactory(name="Other", parent=org.acme))
     assert pending_titles(newcomer) == []
@@ -90,6 +101,7 @@ def test_a_person_who_moves_into_a_served_department_is_asked_when_served_depart
 
 
 # --- move out ----------------------------------------------------------------------------------------------------
+
 
 def test_a_person_who_moves_out_is_neither_asked_nor_counted(org, tickets):
     org.bob.department = org.sales
@@ -119,6 +131,7 @@ def test_a_person_who_moves_out_has_no_acknowledge_button(client, org, tickets):
 
 
 # --- leave -------------------------------------------------------------------------------------------------------
+
 
 def test_a_person_who_leaves_is_neither_asked_nor_counted(org, tickets):
     org.bob.is_active = False

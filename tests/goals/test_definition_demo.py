@@ -24,19 +24,29 @@ def demo(db):
 def snapshot():
     return (
         list(QualityDefinition.objects.order_by("pk").values_list("title", "department__code", "retired_at")),
-        list(DefinitionVersion.objects.order_by("pk").values_list("definition__title", "major", "minor",
-                                                                  "published_at", "promise")),
+        list(
+            DefinitionVersion.objects.order_by("pk").values_list(
+                "definition__title", "major", "minor", "published_at", "promise"
+            )
+        ),
         list(AcceptanceCriterion.objects.order_by("pk").values_list("text", "metric__code", "threshold")),
-        list(Acknowledgement.objects.order_by("pk").values_list("definition__title", "major", "person__username",
-                                                                "requested_at", "acknowledged_at")),
+        list(
+            Acknowledgement.objects.order_by("pk").values_list(
+                "definition__title", "major", "person__username", "requested_at", "acknowledged_at"
+            )
+        ),
     )
 
 
 def test_it_adds_four_definitions_with_two_published_versions_each(demo):
     assert demo.startswith("definitions: 4 definitions (4 new)")
     labels = {d.title: [v.label for v in definitions.versions_of(d)] for d in QualityDefinition.objects.all()}
-    assert labels == {"Support tickets": ["v2.0", "v1.0"], "Service desk": ["v1.1", "v1.0"],
-                      "Order delivery": ["v2.0", "v1.0"], "Invoicing": ["v1.1", "v1.0"]}
+    assert labels == {
+        "Support tickets": ["v2.0", "v1.0"],
+        "Service desk": ["v1.1", "v1.0"],
+        "Order delivery": ["v2.0", "v1.0"],
+        "Invoicing": ["v1.1", "v1.0"],
+    }
 
 
 def test_criteria_link_the_demo_metrics_that_exist(demo):

@@ -19,16 +19,24 @@ PROMISE = "Every customer who writes to us gets a helpful first reply quickly."
 
 def published(org, title="Support tickets", *, by=None, department=None, **details):
     definition = definitions.create_definition(
-        by=by or org.alice, department=department or org.support, title=title, promise=PROMISE,
-        criteria=[CriterionRow(text="First reply within 4 business hours")], **details)
+        by=by or org.alice,
+        department=department or org.support,
+        title=title,
+        promise=PROMISE,
+        criteria=[CriterionRow(text="First reply within 4 business hours")],
+        **details,
+    )
     definitions.publish(definition=definition, major=True, change_summary="", by=by or org.alice)
     return definition
 
 
 def second_version(org, definition, *, major=True, promise="Every customer gets a reply within 4 hours."):
-    definitions.save_draft(definition=definition, by=org.alice, promise=promise,
-                           criteria=[CriterionRow(text="First reply within 4 business hours"),
-                                     CriterionRow(text="Friendly tone")])
+    definitions.save_draft(
+        definition=definition,
+        by=org.alice,
+        promise=promise,
+        criteria=[CriterionRow(text="First reply within 4 business hours"), CriterionRow(text="Friendly tone")],
+    )
     definitions.publish(definition=definition, major=major, change_summary="Faster", by=org.alice)
 
 
@@ -43,19 +51,34 @@ def url(name, definition=None):
 
 def form_data(**overrides):
     data = {
-        "department": "", "title": "Support tickets", "external_customers": "People who e-mail us",
-        "promise": PROMISE, "criteria-TOTAL_FORMS": "2", "criteria-INITIAL_FORMS": "0",
-        "criteria-MIN_NUM_FORMS": "0", "criteria-MAX_NUM_FORMS": "30",
-        "criteria-0-text": "First reply within 4 business hours", "criteria-0-metric": "",
-        "criteria-0-threshold": "", "criteria-1-text": "", "criteria-1-metric": "", "criteria-1-threshold": "",
+        "department": "",
+        "title": "Support tickets",
+        "external_customers": "People who e-mail us",
+        "promise": PROMISE,
+        "criteria-TOTAL_FORMS": "2",
+        "criteria-INITIAL_FORMS": "0",
+        "criteria-MIN_NUM_FORMS": "0",
+        "criteria-MAX_NUM_FORMS": "30",
+        "criteria-0-text": "First reply within 4 business hours",
+        "criteria-0-metric": "",
+        "criteria-0-threshold": "",
+        "criteria-1-text": "",
+        "criteria-1-metric": "",
+        "criteria-1-threshold": "",
     }
     return data | {k: str(v) for k, v in overrides.items()}
 
 
 # --- access ------------------------------------------------------------------------------------------------------
 
-DEFINITION_PAGES = ["definition", "definition_edit", "definition_publish", "definition_retire",
-                    "definition_acknowledge", "definition_coverage"]
+DEFINITION_PAGES = [
+    "definition",
+    "definition_edit",
+    "definition_publish",
+    "definition_retire",
+    "definition_acknowledge",
+    "definition_coverage",
+]
 
 
 @pytest.mark.parametrize("name", ["definitions", "definition_create", *DEFINITION_PAGES])
@@ -71,8 +94,7 @@ def test_another_departments_definition_is_not_found(client, org, tickets, name)
     assert method(url(name, tickets)).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["definition_edit", "definition_publish", "definition_retire",
-                                  "definition_coverage"])
+@pytest.mark.parametrize("name", ["definition_edit", "definition_publish", "definition_retire", "definition_coverage"])
 def test_an_employee_cannot_change_a_definition(client, org, tickets, name):
     client.force_login(org.bob)
     assert client.get(url(name, tickets)).status_code == 404
@@ -122,6 +144,7 @@ def test_a_draft_never_published_is_only_for_its_managers(client, org):
 
 # --- the list ----------------------------------------------------------------------------------------------------
 
+
 def test_the_list_shows_status_version_and_my_acknowledgement(client, org, tickets):
     client.force_login(org.bob)
     html = client.get(url("definitions")).content.decode()
@@ -151,26 +174,33 @@ def test_the_list_filters_mine_my_department_and_retired(client, org, tickets):
 
 # --- writing -----------------------------------------------------------------------------------------------------
 
+
 def test_a_manager_creates_a_definition_with_a_form(client, org):
     metric = MetricFactory(department=org.support, name="First reply time", unit="h", direction="lower")
     client.force_login(org.alice)
-    response = client.post(url("definition_create"), form_data(
-        department=org.support.pk, **{"criteria-0-metric": metric.pk, "criteria-0-threshold": "4"}))
+    response = client.post(
+        url("definition_create"),
+        form_data(department=org.support.pk, **{"criteria-0-metric": metric.pk, "criteria-0-threshold": "4"}),
+    )
     definition = QualityDefinition.objects.get()
     assert response.status_code == 302 and response.url == definition.get_absolute_url()
     draft = definitions.draft_of(definition)
     assert draft.promise == PROMISE
     assert [(c.text, c.metric, c.threshold) for c in draft.criteria.all()] == [
-        ("First reply within 4 business hours", metric, 4)]
+        ("First reply within 4 business hours", metric, 4)
+    ]
 
 
 def test_a_threshold_without_a_metric_is_a_field_error_and_keeps_what_was_typed(client, org):
     client.force_login(org.alice)
-    response = client.post(url("definition_create"), form_data(
-        department=org.support.pk, promise="My carefully written promise", **{"criteria-0-threshold": "95"}))
+    response = client.post(
+        url("definition_create"),
+        form_data(department=org.support.pk, promise="My carefully written promise", **{"criteria-0-threshold": "95"}),
+    )
     assert response.status_code == 200
     assert response.context["criteria"].forms[0].errors["threshold"] == [
-        "A threshold needs a metric: choose the metric it applies to, or leave the threshold empty."]
+        "A threshold needs a metric: choose the metric it applies to, or leave the threshold empty."
+    ]
     html = response.content.decode()
     assert "My carefully written promise" in html and 'value="95"' in html
     assert not QualityDefinition.objects.exists() and not DefinitionVersion.objects.exists()
@@ -191,8 +221,9 @@ def test_only_metrics_the_manager_may_see_are_offered(client, org):
     response = client.get(url("definition_create"))
     offered = set(response.context["criteria"].forms[0].fields["metric"].queryset)
     assert mine in offered and theirs not in offered
-    response = client.post(url("definition_create"), form_data(department=org.support.pk,
-                                                               **{"criteria-0-metric": theirs.pk}))
+    response = client.post(
+        url("definition_create"), form_data(department=org.support.pk, **{"criteria-0-metric": theirs.pk})
+    )
     assert "Select a valid choice" in response.context["criteria"].forms[0].errors["metric"][0]
     assert not QualityDefinition.objects.exists()
 
@@ -209,7 +240,8 @@ def test_editing_starts_a_draft_from_the_current_version(client, org, tickets):
     response = client.get(url("definition_edit", tickets))
     assert response.context["form"].initial["promise"] == PROMISE
     assert response.context["criteria"].initial == [
-        {"text": "First reply within 4 business hours", "metric": None, "threshold": None}]
+        {"text": "First reply within 4 business hours", "metric": None, "threshold": None}
+    ]
     data = form_data(promise="A better promise", **{"criteria-INITIAL_FORMS": "1"})
     del data["department"]
     response = client.post(url("definition_edit", tickets), data)
@@ -220,8 +252,7 @@ def test_editing_starts_a_draft_from_the_current_version(client, org, tickets):
 
 def test_removing_a_criterion_with_its_checkbox(client, org, tickets):
     client.force_login(org.alice)
-    data = form_data(**{"criteria-INITIAL_FORMS": "1", "criteria-0-DELETE": "on",
-                        "criteria-1-text": "Friendly tone"})
+    data = form_data(**{"criteria-INITIAL_FORMS": "1", "criteria-0-DELETE": "on", "criteria-1-text": "Friendly tone"})
     del data["department"]
     client.post(url("definition_edit", tickets), data)
     assert list(definitions.draft_of(tickets).criteria.values_list("text", flat=True)) == ["Friendly tone"]
@@ -229,21 +260,31 @@ def test_removing_a_criterion_with_its_checkbox(client, org, tickets):
 
 # --- publishing and retiring ---------------------------------------------------------------------------------------
 
+
 def test_publishing_a_major_version_asks_again(client, org, tickets):
-    definitions.save_draft(definition=tickets, by=org.alice, promise="Faster replies",
-                           criteria=[CriterionRow(text="First reply within 2 business hours")])
+    definitions.save_draft(
+        definition=tickets,
+        by=org.alice,
+        promise="Faster replies",
+        criteria=[CriterionRow(text="First reply within 2 business hours")],
+    )
     client.force_login(org.alice)
     page = client.get(url("definition_publish", tickets))
     assert "<del>" in page.content.decode() and "<ins>" in page.content.decode()
-    response = client.post(url("definition_publish", tickets), {"kind": "major", "change_summary": "Faster"},
-                           follow=True)
+    response = client.post(
+        url("definition_publish", tickets), {"kind": "major", "change_summary": "Faster"}, follow=True
+    )
     assert definitions.current_version(tickets).label == "v2.0"
     assert "Published v2.0. 2 people are asked to acknowledge it." in response.content.decode()
 
 
 def test_publishing_without_a_summary_is_a_field_error(client, org, tickets):
-    definitions.save_draft(definition=tickets, by=org.alice, promise="Faster replies",
-                           criteria=[CriterionRow(text="First reply within 2 business hours")])
+    definitions.save_draft(
+        definition=tickets,
+        by=org.alice,
+        promise="Faster replies",
+        criteria=[CriterionRow(text="First reply within 2 business hours")],
+    )
     client.force_login(org.alice)
     response = client.post(url("definition_publish", tickets), {"kind": "minor", "change_summary": ""})
     assert response.status_code == 200 and "change_summary" in response.context["form"].errors
@@ -290,6 +331,7 @@ def test_a_retired_definition_cannot_be_edited(client, org, tickets):
 
 # --- the definition page -----------------------------------------------------------------------------------------
 
+
 def test_the_page_shows_the_current_version_history_and_what_changed(client, org, tickets):
     second_version(org, tickets)
     client.force_login(org.bob)
@@ -312,8 +354,9 @@ def test_any_two_versions_can_be_compared(client, org, tickets):
 
 
 def test_the_draft_is_shown_to_managers_only(client, org, tickets):
-    definitions.save_draft(definition=tickets, by=org.alice, promise="Secret plans",
-                           criteria=[CriterionRow(text="Something")])
+    definitions.save_draft(
+        definition=tickets, by=org.alice, promise="Secret plans", criteria=[CriterionRow(text="Something")]
+    )
     client.force_login(org.bob)
     assert "Secret plans" not in client.get(url("definition", tickets) + "?from=1&to=999999").content.decode()
     client.force_login(org.alice)
@@ -331,6 +374,7 @@ def test_managers_see_how_many_have_acknowledged(client, org, tickets):
 
 
 # --- acknowledging -----------------------------------------------------------------------------------------------
+
 
 def test_acknowledging_without_javascript_goes_back_where_it_came_from(client, org, tickets):
     client.force_login(org.bob)
@@ -374,6 +418,7 @@ def test_the_page_offers_the_acknowledge_button_only_while_pending(client, org, 
 
 # --- Today ---------------------------------------------------------------------------------------------------------
 
+
 def today_section(client):
     return next((s for s in client.get("/").context["sections"] if s["key"] == "definitions"), None)
 
@@ -398,6 +443,7 @@ def test_today_shows_the_first_few_and_counts_the_rest(client, org):
 
 # --- coverage ------------------------------------------------------------------------------------------------------
 
+
 def test_coverage_shows_each_department_and_who_is_missing(client, org, tickets):
     UserFactory(username="zed", first_name="Zed", last_name="Zulu", department=org.front_line)
     second_version(org, tickets)
@@ -406,7 +452,9 @@ def test_coverage_shows_each_department_and_who_is_missing(client, org, tickets)
     response = client.get(url("definition_coverage", tickets))
     assert response.context["major"] == 2
     assert sorted((r.name, r.acknowledged, r.asked) for r in response.context["rows"]) == [
-        ("Front Line", 1, 2), ("Support", 1, 1)]
+        ("Front Line", 1, 2),
+        ("Support", 1, 1),
+    ]
     assert [a.person.username for a in response.context["missing"]] == ["zed"]
     response = client.get(url("definition_coverage", tickets) + f"?department={org.support.pk}")
     assert list(response.context["missing"]) == []
@@ -419,6 +467,7 @@ def test_an_admin_sees_any_coverage(client, org, tickets):
 
 # --- bounded queries -----------------------------------------------------------------------------------------------
 
+
 def grow(org, definitions_count: int, people: int):
     team = DepartmentFactory(name="Night shift", parent=org.front_line)
     for n in range(people):
@@ -427,11 +476,16 @@ def grow(org, definitions_count: int, people: int):
     made = []
     for n in range(definitions_count):
         definition = definitions.create_definition(
-            by=org.alice, department=org.support, title=f"Service {n}", promise=PROMISE,
-            served_departments=[org.sales], criteria=[CriterionRow(text=f"C{k}", metric=metric, threshold=k)
-                                                      for k in range(3)])
-        definitions.publish(definition=definition, major=True, change_summary="", by=org.alice,
-                            at=timezone.now() - timedelta(days=2))
+            by=org.alice,
+            department=org.support,
+            title=f"Service {n}",
+            promise=PROMISE,
+            served_departments=[org.sales],
+            criteria=[CriterionRow(text=f"C{k}", metric=metric, threshold=k) for k in range(3)],
+        )
+        definitions.publish(
+            definition=definition, major=True, change_summary="", by=org.alice, at=timezone.now() - timedelta(days=2)
+        )
         second_version(org, definition)
         made.append(definition)
     return made

@@ -16,10 +16,13 @@ PROMISE = "Every customer who writes to us gets a helpful first reply quickly."
 
 def new_definition(org, *, by=None, department=None, criteria=None, **details):
     return definitions.create_definition(
-        by=by or org.alice, department=department or org.support, title=details.pop("title", "Support tickets"),
+        by=by or org.alice,
+        department=department or org.support,
+        title=details.pop("title", "Support tickets"),
         promise=details.pop("promise", PROMISE),
         criteria=criteria if criteria is not None else [CriterionRow(text="First reply within 4 business hours")],
-        **details)
+        **details,
+    )
 
 
 def published(org, **kwargs):
@@ -29,28 +32,40 @@ def published(org, **kwargs):
 
 
 def edit(org, definition, promise, criteria=None, *, by=None):
-    return definitions.save_draft(definition=definition, by=by or org.alice, promise=promise,
-                                  criteria=criteria or [CriterionRow(text="First reply within 4 business hours")])
+    return definitions.save_draft(
+        definition=definition,
+        by=by or org.alice,
+        promise=promise,
+        criteria=criteria or [CriterionRow(text="First reply within 4 business hours")],
+    )
 
 
 def asked(definition, major):
-    return set(Acknowledgement.objects.filter(definition=definition, major=major)
-               .values_list("person__username", flat=True))
+    return set(
+        Acknowledgement.objects.filter(definition=definition, major=major).values_list("person__username", flat=True)
+    )
 
 
 # --- creating and drafting ---------------------------------------------------------------------------------------
 
+
 def test_a_manager_creates_a_definition_with_its_first_draft(org):
     metric = MetricFactory(department=org.support, name="First reply time", unit="h")
-    definition = new_definition(org, external_customers="People who e-mail us", criteria=[
-        CriterionRow(text="First reply within 4 business hours", metric=metric, threshold=4),
-        CriterionRow(text="Friendly tone"),
-    ])
+    definition = new_definition(
+        org,
+        external_customers="People who e-mail us",
+        criteria=[
+            CriterionRow(text="First reply within 4 business hours", metric=metric, threshold=4),
+            CriterionRow(text="Friendly tone"),
+        ],
+    )
     assert definition.created_by == org.alice and definition.external_customers == "People who e-mail us"
     [draft] = definition.versions.all()
     assert draft.is_draft and draft.promise == PROMISE
     assert [(c.position, c.text, c.metric, c.threshold) for c in draft.criteria.all()] == [
-        (0, "First reply within 4 business hours", metric, 4), (1, "Friendly tone", None, None)]
+        (0, "First reply within 4 business hours", metric, 4),
+        (1, "Friendly tone", None, None),
+    ]
 
 
 def test_an_admin_writes_an_organization_wide_definition(org):
@@ -78,10 +93,13 @@ def test_the_title_is_unique_in_a_department_whatever_its_case(org):
     new_definition(org, by=org.charlie, department=org.sales, title="Support tickets")  # another department: fine
 
 
-@pytest.mark.parametrize(("criterion", "message"), [
-    (CriterionRow(text="", threshold=None), "describe it in words"),
-    (CriterionRow(text="95% of tickets", threshold=95), "a threshold needs the metric"),
-])
+@pytest.mark.parametrize(
+    ("criterion", "message"),
+    [
+        (CriterionRow(text="", threshold=None), "describe it in words"),
+        (CriterionRow(text="95% of tickets", threshold=95), "a threshold needs the metric"),
+    ],
+)
 def test_a_wrong_criterion_saves_nothing(org, criterion, message):
     with pytest.raises(RuleViolation, match=message) as error:
         new_definition(org, criteria=[CriterionRow(text="Fine"), criterion])
@@ -112,6 +130,7 @@ def test_saving_a_draft_replaces_the_criteria_as_a_set_in_the_order_given(org):
 
 
 # --- publishing --------------------------------------------------------------------------------------------------
+
 
 def test_the_first_publication_is_v1_0_and_asks_the_owning_departments_people(org):
     definition = new_definition(org)
@@ -164,10 +183,13 @@ def test_a_draft_the_same_as_the_current_version_is_not_kept(org):
     assert definitions.draft_of(definition) is None
 
 
-@pytest.mark.parametrize(("promise", "criteria", "message"), [
-    ("  ", [CriterionRow(text="A")], "no promise yet"),
-    (PROMISE, [], "no acceptance criteria yet"),
-])
+@pytest.mark.parametrize(
+    ("promise", "criteria", "message"),
+    [
+        ("  ", [CriterionRow(text="A")], "no promise yet"),
+        (PROMISE, [], "no acceptance criteria yet"),
+    ],
+)
 def test_an_incomplete_draft_is_not_published(org, promise, criteria, message):
     definition = new_definition(org, promise=promise, criteria=criteria)
     with pytest.raises(RuleViolation, match=message):
@@ -220,6 +242,7 @@ def test_people_of_departments_below_are_asked(org):
 
 # --- acknowledging -----------------------------------------------------------------------------------------------
 
+
 def test_a_person_acknowledges_the_current_version(org):
     definition = published(org)
     row = definitions.acknowledge(definition=definition, person=org.bob)
@@ -266,6 +289,7 @@ def test_a_minor_version_keeps_an_acknowledgement(org):
 
 # --- retiring ----------------------------------------------------------------------------------------------------
 
+
 def test_a_retired_definition_keeps_its_history_and_asks_nothing(org):
     definition = published(org)
     definitions.retire(definition=definition, by=org.alice)
@@ -299,6 +323,7 @@ def test_only_its_managers_retire_a_definition(org):
 
 # --- differences -------------------------------------------------------------------------------------------------
 
+
 def version(promise, *lines):
     v = DefinitionVersionFactory(promise=promise)
     for text in lines:
@@ -318,8 +343,10 @@ def test_the_diff_escapes_what_people_wrote(org):
 
 
 def test_the_diff_shows_added_removed_and_reworded_criteria(org):
-    diff = definitions.diff_versions(version("p", "Reply fast", "Be polite", "Close tickets"),
-                                     version("p", "Reply very fast", "Close tickets", "Follow up"))
+    diff = definitions.diff_versions(
+        version("p", "Reply fast", "Be polite", "Close tickets"),
+        version("p", "Reply very fast", "Close tickets", "Follow up"),
+    )
     assert [(line.kind, line.html) for line in diff.criteria] == [
         ("changed", "Reply <ins>very </ins>fast"),
         ("removed", "<del>Be polite</del>"),
@@ -338,6 +365,7 @@ def test_a_criterion_line_reads_its_metric_and_threshold(org):
 
 # --- coverage ----------------------------------------------------------------------------------------------------
 
+
 def test_coverage_counts_each_department_in_one_query(org, django_assert_num_queries):
     for n in range(3):
         UserFactory(username=f"fl{n}", department=org.front_line)
@@ -348,7 +376,10 @@ def test_coverage_counts_each_department_in_one_query(org, django_assert_num_que
     with django_assert_num_queries(3):
         rows = definitions.coverage(definition=definition, major=1)
     assert sorted((r.name, r.asked, r.acknowledged, r.percent) for r in rows) == [
-        ("Front Line", 4, 1, 25), ("Sales", 1, 1, 100), ("Support", 1, 1, 100)]
+        ("Front Line", 4, 1, 25),
+        ("Sales", 1, 1, 100),
+        ("Support", 1, 1, 100),
+    ]
     names = [r.name for r in rows]
     assert names.index("Support") < names.index("Front Line")  # a department before those below it
 
@@ -357,7 +388,11 @@ def test_missing_acknowledgements_list_who_has_not_read_it(org):
     UserFactory(username="zed", last_name="Zulu", department=org.front_line)
     definition = published(org)
     assert [a.person.username for a in definitions.missing_acknowledgements(definition=definition, major=1)] == [
-        "bob", "zed"]
+        "bob",
+        "zed",
+    ]
     definitions.acknowledge(definition=definition, person=org.bob)
-    assert [a.person.username for a in definitions.missing_acknowledgements(
-        definition=definition, major=1, department_id=org.front_line.pk)] == ["zed"]
+    assert [
+        a.person.username
+        for a in definitions.missing_acknowledgements(definition=definition, major=1, department_id=org.front_line.pk)
+    ] == ["zed"]

@@ -21,9 +21,11 @@ def _debug_on(settings):
 
 
 def snapshot():
-    return sorted(Goal.objects.values_list("title", "department__code", "owner__username", "confidence", "baseline",
-                                           "target", "direction", "due_date")), \
-        sorted(CheckIn.objects.values_list("goal__title", "confidence", "note", "progress", "created_at"))
+    return sorted(
+        Goal.objects.values_list(
+            "title", "department__code", "owner__username", "confidence", "baseline", "target", "direction", "due_date"
+        )
+    ), sorted(CheckIn.objects.values_list("goal__title", "confidence", "note", "progress", "created_at"))
 
 
 def test_the_demo_sets_a_cycle_of_cascading_goals(db):

@@ -11,8 +11,20 @@ from openpyxl import load_workbook
 from tests.goals.factories import GoalCycleFactory, GoalFactory, QualityDefinitionFactory, record_weekly, this_year
 from tests.metrics.factories import MetricFactory
 
-HEADER = ["Objective", "Level", "Owner", "Metric", "Baseline", "Target", "Direction", "Due date", "Progress (%)",
-          "Status", "Quality definition", "Supports"]
+HEADER = [
+    "Objective",
+    "Level",
+    "Owner",
+    "Metric",
+    "Baseline",
+    "Target",
+    "Direction",
+    "Due date",
+    "Progress (%)",
+    "Status",
+    "Quality definition",
+    "Supports",
+]
 
 
 @pytest.fixture
@@ -25,13 +37,28 @@ def goals(org, cycle):
     fcr = MetricFactory(department=org.support, name="First-contact resolution")
     record_weekly(org, fcr, [70, 75], first=date(this_year(), 1, 5))
     definition = QualityDefinitionFactory(department=org.support, title="Phone support")
-    top = GoalFactory(cycle=cycle, title="Delight customers", owner=org.admin,
-                      milestones=[("Survey", 1, date(this_year(), 2, 1)), ("Act on it", 1, None)])
-    support = GoalFactory(cycle=cycle, department=org.support, title="Resolve first time", owner=org.alice,
-                          metric=fcr, baseline=70, target=80, direction="increase",
-                          due_date=date(this_year(), 12, 31), quality_definition=definition, parents=[top])
-    sales = GoalFactory(cycle=cycle, department=org.sales, title="Promise what we keep", owner=org.charlie,
-                        parents=[top])
+    top = GoalFactory(
+        cycle=cycle,
+        title="Delight customers",
+        owner=org.admin,
+        milestones=[("Survey", 1, date(this_year(), 2, 1)), ("Act on it", 1, None)],
+    )
+    support = GoalFactory(
+        cycle=cycle,
+        department=org.support,
+        title="Resolve first time",
+        owner=org.alice,
+        metric=fcr,
+        baseline=70,
+        target=80,
+        direction="increase",
+        due_date=date(this_year(), 12, 31),
+        quality_definition=definition,
+        parents=[top],
+    )
+    sales = GoalFactory(
+        cycle=cycle, department=org.sales, title="Promise what we keep", owner=org.charlie, parents=[top]
+    )
     return {"top": top, "support": support, "sales": sales}
 
 
@@ -67,9 +94,19 @@ def test_the_csv_has_a_row_per_goal_with_every_column(client, org, cycle, goals)
     by_title = {row[0]: row for row in rows[1:]}
     assert set(by_title) == {"Delight customers", "Resolve first time"}  # alice does not see Sales' goal
     assert by_title["Resolve first time"] == [
-        "Resolve first time", "Support", "Alice Archer", "First-contact resolution", "70.0", "80.0",
-        "Increase to the target", f"{this_year()}-12-31", "50.0", by_title["Resolve first time"][9], "Phone support",
-        "Delight customers"]
+        "Resolve first time",
+        "Support",
+        "Alice Archer",
+        "First-contact resolution",
+        "70.0",
+        "80.0",
+        "Increase to the target",
+        f"{this_year()}-12-31",
+        "50.0",
+        by_title["Resolve first time"][9],
+        "Phone support",
+        "Delight customers",
+    ]
     assert by_title["Resolve first time"][9] in {"On track", "At risk", "Off track"}
     assert by_title["Delight customers"][1:4] == ["Organization", "Ada Admin", "Milestones"]
 
@@ -92,11 +129,11 @@ def test_the_excel_file_opens_with_the_same_rows(client, org, cycle, goals):
 
 
 @pytest.mark.parametrize("size", [3, 60])
-def test_the_register_takes_a_bounded_number_of_queries(client, org, cycle, goals, size,
-                                                        django_assert_max_num_queries):
+def test_the_register_takes_a_bounded_number_of_queries(client, org, cycle, goals, size, django_assert_max_num_queries):
     for _n in range(size):
-        GoalFactory(cycle=cycle, department=org.support, owner=org.alice, parents=[goals["top"]],
-                    milestones=[("m", 1, None)])
+        GoalFactory(
+            cycle=cycle, department=org.support, owner=org.alice, parents=[goals["top"]], milestones=[("m", 1, None)]
+        )
     client.force_login(org.alice)
     # session, user, managed paths, cycles, the cycle's goals, alignments, rollups, the user's department (for
     # the goals of their own chain, and the menu), the ids they may see
@@ -109,7 +146,9 @@ def test_the_register_takes_a_bounded_number_of_queries(client, org, cycle, goal
 def test_the_exports_leave_out_goals_the_person_may_not_see(client, org, cycle, goals):
     client.force_login(org.charlie)
     sheet = load_workbook(io.BytesIO(client.get(reverse("goals:register_xlsx")).content)).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Delight customers",
-                                                                                "Promise what we keep"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "Delight customers",
+        "Promise what we keep",
+    ]
     text = client.get(reverse("goals:register_csv")).content.decode("utf-8-sig")
     assert "Resolve first time" not in text and "Promise what we keep" in text

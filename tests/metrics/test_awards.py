@@ -24,8 +24,14 @@ def scene(org):
 
 
 def close(scene, *, by=None, rule=ALL_ON_TARGET, top_n=3, department=None, period="week", start=None):
-    return awards.close_period(department=department or scene.org.support, period=period,
-                               start=start or scene.week, rule=rule, top_n=top_n, closed_by=by or scene.org.alice)
+    return awards.close_period(
+        department=department or scene.org.support,
+        period=period,
+        start=start or scene.week,
+        rule=rule,
+        top_n=top_n,
+        closed_by=by or scene.org.alice,
+    )
 
 
 def suggested(closed):
@@ -33,6 +39,7 @@ def suggested(closed):
 
 
 # Closing
+
 
 def test_closing_freezes_the_scorecard_as_shown(scene):
     closed = close(scene)
@@ -106,8 +113,12 @@ def test_an_admin_with_a_reason_gets_through_and_the_frozen_scorecard_does_not_c
     frozen = closed.scorecard
     with pytest.raises(ReadingsRejected, match="give a reason"):
         record(scene.metrics.fcr, (scene.org.bob, scene.week + timedelta(days=3), 5), by=scene.org.admin)
-    record(scene.metrics.fcr, (scene.org.bob, scene.week + timedelta(days=3), 5), by=scene.org.admin,
-           override_reason="Late import from the phone system")
+    record(
+        scene.metrics.fcr,
+        (scene.org.bob, scene.week + timedelta(days=3), 5),
+        by=scene.org.admin,
+        override_reason="Late import from the phone system",
+    )
     rollups.run()
     assert Reading.objects.filter(override_reason="Late import from the phone system").count() == 1
     closed.refresh_from_db()
@@ -132,6 +143,7 @@ def test_a_department_below_a_closed_one_shows_why_its_figures_no_longer_change(
 
 # Suggestions, by each rule, from the frozen figures
 
+
 def test_everyone_on_target_on_every_metric_is_suggested(scene):
     closed = close(scene, rule=ALL_ON_TARGET)
     assert suggested(closed) == [("alice", "On target on every metric")]
@@ -147,14 +159,16 @@ def test_the_top_n_by_weighted_score_are_suggested(scene):
 
 
 def test_a_tie_for_the_last_place_includes_everyone_tied(scene):
-    frozen = {"rows": [
-        {"kind": "person", "id": 1, "name": "A", "score": 0.9, "on_target": False},
-        {"kind": "person", "id": 2, "name": "B", "score": 0.7, "on_target": False},
-        {"kind": "person", "id": 3, "name": "C", "score": 0.7, "on_target": False},
-        {"kind": "person", "id": 4, "name": "D", "score": 0.5, "on_target": False},
-        {"kind": "person", "id": 5, "name": "E", "score": None, "on_target": False},
-        {"kind": "person", "id": 6, "name": "F", "score": 0.0, "on_target": False},
-    ]}
+    frozen = {
+        "rows": [
+            {"kind": "person", "id": 1, "name": "A", "score": 0.9, "on_target": False},
+            {"kind": "person", "id": 2, "name": "B", "score": 0.7, "on_target": False},
+            {"kind": "person", "id": 3, "name": "C", "score": 0.7, "on_target": False},
+            {"kind": "person", "id": 4, "name": "D", "score": 0.5, "on_target": False},
+            {"kind": "person", "id": 5, "name": "E", "score": None, "on_target": False},
+            {"kind": "person", "id": 6, "name": "F", "score": 0.0, "on_target": False},
+        ]
+    }
     assert [r["id"] for r in awards.suggestions(scorecard=frozen, rule=TOP_WEIGHTED, top_n=2)] == [1, 2, 3]
     assert [r["id"] for r in awards.suggestions(scorecard=frozen, rule=TOP_WEIGHTED, top_n=9)] == [1, 2, 3, 4]
 
@@ -183,6 +197,7 @@ def test_nobody_is_suggested_for_a_period_without_readings(scene, rule):
 
 # Confirming, editing, adding and removing
 
+
 def test_confirming_a_suggestion_shows_it_to_the_person(scene):
     closed = close(scene)
     award = closed.awards.get()
@@ -207,8 +222,11 @@ def test_the_confirmation_is_on_record_and_a_later_edit_keeps_it(scene, client):
     assert award.confirmed_by == scene.org.alice and confirmed_at is not None
     awards.confirm_award(award=award, confirmed_by=scene.org.admin, note="Every call answered.")
     award.refresh_from_db()
-    assert (award.confirmed_by, award.confirmed_at, award.note) == (scene.org.alice, confirmed_at,
-                                                                     "Every call answered.")
+    assert (award.confirmed_by, award.confirmed_at, award.note) == (
+        scene.org.alice,
+        confirmed_at,
+        "Every call answered.",
+    )
     client.force_login(scene.org.alice)
     page = client.get(reverse("metrics:closed_period", args=[award.closed_period_id])).content.decode()
     assert f"Confirmed by {scene.org.alice.display_name} on" in page
@@ -222,8 +240,13 @@ def test_an_award_needs_a_title(scene):
 
 def test_adding_an_award_by_hand_confirms_it_with_the_frozen_score(scene):
     closed = close(scene)
-    award = awards.add_award(closed_period=closed, person=scene.org.bob, title="Most improved",
-                             note="Handle time down all week.", added_by=scene.org.alice)
+    award = awards.add_award(
+        closed_period=closed,
+        person=scene.org.bob,
+        title="Most improved",
+        note="Handle time down all week.",
+        added_by=scene.org.alice,
+    )
     assert (award.confirmed, award.suggested, award.score) == (True, False, 0.5)
     assert award.confirmed_by == scene.org.alice and award.confirmed_at is not None
     assert list(awards.awards_for(scene.org.bob)) == [award]
@@ -232,8 +255,9 @@ def test_adding_an_award_by_hand_confirms_it_with_the_frozen_score(scene):
 def test_the_same_award_twice_is_refused(scene):
     closed = close(scene)
     with pytest.raises(RuleViolation, match="already has the award “On target on every metric”"):
-        awards.add_award(closed_period=closed, person=scene.org.alice, title="On target on every metric",
-                         added_by=scene.org.alice)
+        awards.add_award(
+            closed_period=closed, person=scene.org.alice, title="On target on every metric", added_by=scene.org.alice
+        )
 
 
 def test_an_award_goes_only_to_someone_on_the_frozen_scorecard(scene):
@@ -261,14 +285,16 @@ def test_another_manager_cannot_change_awards(scene):
 
 # Pages
 
+
 def close_url(scene):
     return reverse("metrics:scorecard_close", args=[scene.org.support.pk])
 
 
 def test_a_manager_closes_a_period_from_the_scorecard_page(client, scene):
     client.force_login(scene.org.alice)
-    response = client.post(close_url(scene), {"period": "week", "start": scene.week.isoformat(),
-                                              "rule": TOP_WEIGHTED, "top_n": 2})
+    response = client.post(
+        close_url(scene), {"period": "week", "start": scene.week.isoformat(), "rule": TOP_WEIGHTED, "top_n": 2}
+    )
     closed = ClosedPeriod.objects.get()
     assert response.status_code == 302 and response.url == reverse("metrics:closed_period", args=[closed.pk])
     assert (closed.rule, closed.top_n) == (TOP_WEIGHTED, 2)
@@ -280,8 +306,9 @@ def test_a_manager_closes_a_period_from_the_scorecard_page(client, scene):
 def test_closing_again_from_the_page_shows_the_reason_on_the_form(client, scene):
     close(scene)
     client.force_login(scene.org.alice)
-    response = client.post(close_url(scene), {"period": "week", "start": scene.week.isoformat(),
-                                              "rule": ALL_ON_TARGET, "top_n": 3})
+    response = client.post(
+        close_url(scene), {"period": "week", "start": scene.week.isoformat(), "rule": ALL_ON_TARGET, "top_n": 3}
+    )
     assert response.status_code == 400
     assert "already closed for Support" in response.content.decode()
 
@@ -289,8 +316,9 @@ def test_closing_again_from_the_page_shows_the_reason_on_the_form(client, scene)
 def test_closing_a_period_that_has_not_ended_from_the_page_keeps_the_form(client, scene):
     this_week = periods.bucket_start(periods.today(), "week")
     client.force_login(scene.org.alice)
-    response = client.post(close_url(scene), {"period": "week", "start": this_week.isoformat(),
-                                              "rule": TOP_WEIGHTED, "top_n": 7})
+    response = client.post(
+        close_url(scene), {"period": "week", "start": this_week.isoformat(), "rule": TOP_WEIGHTED, "top_n": 7}
+    )
     assert response.status_code == 400
     assert "has not ended yet: it can be closed from" in response.content.decode()
     assert response.context["close_form"]["top_n"].value() == "7"
@@ -299,8 +327,9 @@ def test_closing_a_period_that_has_not_ended_from_the_page_keeps_the_form(client
 
 def test_an_invalid_close_form_says_what_to_fix(client, scene):
     client.force_login(scene.org.alice)
-    response = client.post(close_url(scene), {"period": "week", "start": scene.week.isoformat(),
-                                              "rule": TOP_WEIGHTED, "top_n": 0})
+    response = client.post(
+        close_url(scene), {"period": "week", "start": scene.week.isoformat(), "rule": TOP_WEIGHTED, "top_n": 0}
+    )
     assert response.status_code == 400
     assert response.context["close_form"].errors["top_n"]
     assert 'value="0"' in response.content.decode()
@@ -320,8 +349,10 @@ def test_a_manager_confirms_and_edits_from_the_page(client, scene):
     closed = close(scene)
     award = closed.awards.get()
     client.force_login(scene.org.alice)
-    response = client.post(reverse("metrics:award_confirm", args=[closed.pk, award.pk]),
-                           {f"award-{award.pk}-title": "Star of the week", f"award-{award.pk}-note": "Thank you!"})
+    response = client.post(
+        reverse("metrics:award_confirm", args=[closed.pk, award.pk]),
+        {f"award-{award.pk}-title": "Star of the week", f"award-{award.pk}-note": "Thank you!"},
+    )
     assert response.status_code == 302
     award.refresh_from_db()
     assert (award.title, award.note, award.confirmed) == ("Star of the week", "Thank you!", True)
@@ -331,8 +362,10 @@ def test_a_blank_title_re_renders_the_award_form_open(client, scene):
     closed = close(scene)
     award = closed.awards.get()
     client.force_login(scene.org.alice)
-    response = client.post(reverse("metrics:award_confirm", args=[closed.pk, award.pk]),
-                           {f"award-{award.pk}-title": "", f"award-{award.pk}-note": "Kept"})
+    response = client.post(
+        reverse("metrics:award_confirm", args=[closed.pk, award.pk]),
+        {f"award-{award.pk}-title": "", f"award-{award.pk}-note": "Kept"},
+    )
     assert response.status_code == 400
     row = response.context["award_rows"][0]
     assert row["open"] and row["form"].errors["title"] and row["form"]["note"].value() == "Kept"
@@ -341,19 +374,27 @@ def test_a_blank_title_re_renders_the_award_form_open(client, scene):
 def test_a_manager_adds_an_award_with_a_note_from_the_page(client, scene):
     closed = close(scene)
     client.force_login(scene.org.alice)
-    response = client.post(reverse("metrics:award_add", args=[closed.pk]),
-                           {"person": scene.org.bob.pk, "title": "Most improved", "note": "Great week."})
+    response = client.post(
+        reverse("metrics:award_add", args=[closed.pk]),
+        {"person": scene.org.bob.pk, "title": "Most improved", "note": "Great week."},
+    )
     assert response.status_code == 302
     award = Award.objects.get(person=scene.org.bob)
-    assert (award.title, award.note, award.confirmed, award.created_by) == ("Most improved", "Great week.", True,
-                                                                             scene.org.alice)
+    assert (award.title, award.note, award.confirmed, award.created_by) == (
+        "Most improved",
+        "Great week.",
+        True,
+        scene.org.alice,
+    )
 
 
 def test_adding_the_same_award_twice_from_the_page_keeps_what_was_typed(client, scene):
     closed = close(scene)
     client.force_login(scene.org.alice)
-    response = client.post(reverse("metrics:award_add", args=[closed.pk]),
-                           {"person": scene.org.alice.pk, "title": "On target on every metric", "note": "Typed"})
+    response = client.post(
+        reverse("metrics:award_add", args=[closed.pk]),
+        {"person": scene.org.alice.pk, "title": "On target on every metric", "note": "Typed"},
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "already has the award" in html and "Typed" in html
@@ -362,8 +403,9 @@ def test_adding_the_same_award_twice_from_the_page_keeps_what_was_typed(client, 
 def test_only_people_on_the_frozen_scorecard_can_be_chosen(client, scene):
     closed = close(scene)
     client.force_login(scene.org.alice)
-    response = client.post(reverse("metrics:award_add", args=[closed.pk]),
-                           {"person": scene.org.charlie.pk, "title": "Visitor"})
+    response = client.post(
+        reverse("metrics:award_add", args=[closed.pk]), {"person": scene.org.charlie.pk, "title": "Visitor"}
+    )
     assert response.status_code == 400
     assert response.context["add_form"].errors["person"]
 
@@ -406,12 +448,15 @@ def test_a_frozen_scorecard_page_runs_fewer_queries_than_a_live_one(client, scen
 
 # Access to every closing and award URL
 
+
 def award_urls(closed):
     award = closed.awards.get()
-    return [("get", reverse("metrics:closed_period", args=[closed.pk])),
-            ("post", reverse("metrics:award_add", args=[closed.pk])),
-            ("post", reverse("metrics:award_confirm", args=[closed.pk, award.pk])),
-            ("post", reverse("metrics:award_remove", args=[closed.pk, award.pk]))]
+    return [
+        ("get", reverse("metrics:closed_period", args=[closed.pk])),
+        ("post", reverse("metrics:award_add", args=[closed.pk])),
+        ("post", reverse("metrics:award_confirm", args=[closed.pk, award.pk])),
+        ("post", reverse("metrics:award_remove", args=[closed.pk, award.pk])),
+    ]
 
 
 @pytest.mark.parametrize("who", ["charlie", "bob"])
@@ -426,8 +471,9 @@ def test_other_managers_and_employees_get_404_on_every_award_url(client, scene, 
 @pytest.mark.parametrize("who", ["charlie", "bob"])
 def test_other_managers_and_employees_get_404_when_closing(client, scene, who):
     client.force_login(getattr(scene.org, who))
-    response = client.post(close_url(scene), {"period": "week", "start": scene.week.isoformat(),
-                                              "rule": ALL_ON_TARGET, "top_n": 3})
+    response = client.post(
+        close_url(scene), {"period": "week", "start": scene.week.isoformat(), "rule": ALL_ON_TARGET, "top_n": 3}
+    )
     assert response.status_code == 404
     assert not ClosedPeriod.objects.exists()
 

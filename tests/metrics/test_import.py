@@ -24,8 +24,9 @@ def csv_file(*lines: str, header: str = HEADER) -> io.BytesIO:
 
 
 def run(org, *lines, by=None, valid_only=False, header=HEADER, decimal=None):
-    return import_readings(file=csv_file(*lines, header=header), recorded_by=by or org.admin, valid_only=valid_only,
-                           decimal=decimal)
+    return import_readings(
+        file=csv_file(*lines, header=header), recorded_by=by or org.admin, valid_only=valid_only, decimal=decimal
+    )
 
 
 def problems(report) -> list[tuple[int, str]]:
@@ -35,21 +36,35 @@ def problems(report) -> list[tuple[int, str]]:
 @pytest.fixture
 def fcr(org):
     """A per-person metric of Support: alice's and bob's readings."""
-    return MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,
-                         max_value=100)
+    return MetricFactory(
+        department=org.support, name="First-contact resolution", code="fcr", min_value=0, max_value=100
+    )
 
 
 @pytest.fixture
 def calls(org):
     """A department metric of Support."""
-    return MetricFactory(department=org.support, name="Calls answered", code="calls", unit="calls",
-                         aggregation=Metric.Aggregation.SUM, owner_kind=Metric.Owner.DEPARTMENT)
+    return MetricFactory(
+        department=org.support,
+        name="Calls answered",
+        code="calls",
+        unit="calls",
+        aggregation=Metric.Aggregation.SUM,
+        owner_kind=Metric.Owner.DEPARTMENT,
+    )
 
 
 @pytest.fixture
 def defects(org):
-    return MetricFactory(department=org.support, name="Defects", code="defects", aggregation=Metric.Aggregation.RATIO,
-                         ratio_scale=1000, denominator_label="units shipped", direction=Metric.Direction.LOWER)
+    return MetricFactory(
+        department=org.support,
+        name="Defects",
+        code="defects",
+        aggregation=Metric.Aggregation.RATIO,
+        ratio_scale=1000,
+        denominator_label="units shipped",
+        direction=Metric.Direction.LOWER,
+    )
 
 
 @pytest.fixture
@@ -59,10 +74,13 @@ def deals(org):
 
 
 def test_it_imports_readings_of_people_and_of_departments(org, fcr, calls, defects):
-    report = run(org, "fcr,bob,2026-10-05T09:30:00+00:00,80,,after the new greeting",
-                 "fcr,alice@example.com,2026-10-05T10:00Z,95,,",
-                 "calls,,2026-10-05T17:00Z,412,,",
-                 "defects,bob,2026-10-05T12:00Z,3,1250,")
+    report = run(
+        org,
+        "fcr,bob,2026-10-05T09:30:00+00:00,80,,after the new greeting",
+        "fcr,alice@example.com,2026-10-05T10:00Z,95,,",
+        "calls,,2026-10-05T17:00Z,412,,",
+        "defects,bob,2026-10-05T12:00Z,3,1250,",
+    )
     assert report.saved and report.ok
     assert (report.rows, report.created, report.updated, report.rejected_rows) == (4, 4, 0, 0)
     bob = Reading.objects.get(metric=fcr, person=org.bob)
@@ -111,8 +129,9 @@ def test_thousands_may_be_grouped_with_commas_in_quotes(org, calls):
 
 def test_a_decimal_comma_is_never_read_as_a_thousands_grouping(org, fcr):
     # Before issue 12, "0,500" was stored as 500 while "87,5" in the same file was refused.
-    report = check_import(file=csv_file('fcr,bob,2026-10-05,"0,500",,', 'fcr,bob,2026-10-06,"87,5",,'),
-                          recorded_by=org.admin)
+    report = check_import(
+        file=csv_file('fcr,bob,2026-10-05,"0,500",,', 'fcr,bob,2026-10-06,"87,5",,'), recorded_by=org.admin
+    )
     assert [p.message for p in report.problems] == [
         "Value: “0,500” is written with a decimal comma (0.5), but the file's decimal separator is a point. Write "
         "0.5, or choose the decimal comma for the file when you upload it.",
@@ -122,11 +141,14 @@ def test_a_decimal_comma_is_never_read_as_a_thousands_grouping(org, fcr):
     assert (report.decimal, report.decimal_detected) == ("point", True)
 
 
-@pytest.mark.parametrize(("decimal", "text", "meanings"), [
-    ("point", "1,500", "could be 1500 (a comma grouping thousands) or 1.5 (a decimal comma)"),
-    ("comma", "1.500", "could be 1500 (a point grouping thousands) or 1.5 (a decimal point)"),
-    ("point", "-12,345", "could be -12345 (a comma grouping thousands) or -12.345 (a decimal comma)"),
-])
+@pytest.mark.parametrize(
+    ("decimal", "text", "meanings"),
+    [
+        ("point", "1,500", "could be 1500 (a comma grouping thousands) or 1.5 (a decimal comma)"),
+        ("comma", "1.500", "could be 1500 (a point grouping thousands) or 1.5 (a decimal point)"),
+        ("point", "-12,345", "could be -12345 (a comma grouping thousands) or -12.345 (a decimal comma)"),
+    ],
+)
 def test_a_value_that_could_be_read_either_way_is_refused_with_both_readings(org, calls, decimal, text, meanings):
     report = run(org, f'calls,,2026-10-05T17:00Z,"{text}",,', decimal=decimal)
     assert not report.saved
@@ -135,24 +157,43 @@ def test_a_value_that_could_be_read_either_way_is_refused_with_both_readings(org
     assert f"“{text}” {meanings}, so it is read neither way" in problem.message
 
 
-@pytest.mark.parametrize(("decimal", "text", "value"), [
-    ("point", "87.5", 87.5), ("point", "1,234.5", 1234.5), ("point", "1,234,567", 1234567), ("point", "0.500", 0.5),
-    ("comma", "87,5", 87.5), ("comma", "0,500", 0.5), ("comma", "1.234,5", 1234.5), ("comma", "1.234.567", 1234567),
-    ("comma", "-0,25", -0.25), ("comma", "412", 412),
-])
+@pytest.mark.parametrize(
+    ("decimal", "text", "value"),
+    [
+        ("point", "87.5", 87.5),
+        ("point", "1,234.5", 1234.5),
+        ("point", "1,234,567", 1234567),
+        ("point", "0.500", 0.5),
+        ("comma", "87,5", 87.5),
+        ("comma", "0,500", 0.5),
+        ("comma", "1.234,5", 1234.5),
+        ("comma", "1.234.567", 1234567),
+        ("comma", "-0,25", -0.25),
+        ("comma", "412", 412),
+    ],
+)
 def test_a_declared_decimal_separator_reads_values_unambiguously(org, calls, decimal, text, value):
     report = run(org, f'calls,,2026-10-05T17:00Z,"{text}",,', decimal=decimal)
     assert report.saved, report.problems
     assert Reading.objects.get().value == value
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("87.5", "“87.5” is written with a decimal point (87.5), but the file's decimal separator is a comma. Write "
-             "87,5, or choose the decimal point for the file when you upload it."),
-    ("0.500", "“0.500” is written with a decimal point (0.5)"),
-    ("1,234.5", "“1,234.5” is not a number. The file's decimal separator is a comma (87,5), and points may only "
-                "group thousands (1.234,5)."),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "87.5",
+            "“87.5” is written with a decimal point (87.5), but the file's decimal separator is a comma. Write "
+            "87,5, or choose the decimal point for the file when you upload it.",
+        ),
+        ("0.500", "“0.500” is written with a decimal point (0.5)"),
+        (
+            "1,234.5",
+            "“1,234.5” is not a number. The file's decimal separator is a comma (87,5), and points may only "
+            "group thousands (1.234,5).",
+        ),
+    ],
+)
 def test_a_decimal_point_in_a_file_with_decimal_commas_is_refused(org, calls, text, message):
     report = run(org, f'calls,,2026-10-05T17:00Z,"{text}",,', decimal="comma")
     [problem] = report.problems
@@ -160,12 +201,18 @@ def test_a_decimal_point_in_a_file_with_decimal_commas_is_refused(org, calls, te
 
 
 def test_a_semicolon_separated_file_is_detected_as_having_decimal_commas(org, calls, defects):
-    report = run(org, 'calls;;2026-10-05T17:00Z;87,5;;"late; but counted"', "defects;bob;2026-10-05;3;1.250,0;",
-                 header=HEADER.replace(",", ";"))
+    report = run(
+        org,
+        'calls;;2026-10-05T17:00Z;87,5;;"late; but counted"',
+        "defects;bob;2026-10-05;3;1.250,0;",
+        header=HEADER.replace(",", ";"),
+    )
     assert report.saved, report.problems
     assert (report.decimal, report.decimal_detected, report.delimiter) == ("comma", True, ";")
     assert sorted(Reading.objects.values_list("value", "denominator", "note")) == [
-        (3, 1250, ""), (87.5, None, "late; but counted")]
+        (3, 1250, ""),
+        (87.5, None, "late; but counted"),
+    ]
 
 
 def test_a_line_with_too_many_values_names_the_files_own_separator(org, calls):
@@ -196,12 +243,15 @@ def test_late_and_back_dated_readings_are_accepted(org, fcr):
     assert report.saved and report.created == 2
 
 
-@pytest.mark.parametrize(("header", "named"), [
-    ("metric,person,measured_at,value,score", ["“score”"]),
-    ("metric,person,value", ["“measured_at”"]),
-    ("code,person,when,value", ["“code”", "“when”", "“metric”", "“measured_at”"]),
-    ("metric,person,measured_at,value,value", ["“value”", "more than once"]),
-])
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        ("metric,person,measured_at,value,score", ["“score”"]),
+        ("metric,person,value", ["“measured_at”"]),
+        ("code,person,when,value", ["“code”", "“when”", "“metric”", "“measured_at”"]),
+        ("metric,person,measured_at,value,value", ["“value”", "more than once"]),
+    ],
+)
 def test_wrong_columns_are_refused_naming_them(org, fcr, header, named):
     report = run(org, "fcr,bob,2026-10-05,80", header=header)
     assert not report.saved
@@ -225,8 +275,9 @@ def test_a_file_that_is_not_utf8_is_refused_and_nothing_is_saved(org, fcr):
     data = (HEADER + "\nfcr,bob,2026-10-05,80,,\nfcr,bob,2026-10-06,80,,café\n").encode("latin-1")
     report = import_readings(file=io.BytesIO(data), recorded_by=org.admin, valid_only=True)
     assert not report.saved
-    assert report.file_error.startswith("The file is not UTF-8 text (line 3 is not): save it from your "
-                                        "spreadsheet as “CSV UTF-8”")
+    assert report.file_error.startswith(
+        "The file is not UTF-8 text (line 3 is not): save it from your spreadsheet as “CSV UTF-8”"
+    )
     assert Reading.objects.count() == 0
 
 
@@ -260,33 +311,36 @@ def test_a_file_with_too_many_rows_is_refused(org, fcr, monkeypatch):
     assert run(org, *lines[:3]).saved
 
 
-@pytest.mark.parametrize(("line", "field", "message"), [
-    ("nope,bob,2026-10-05,80,,", "metric", "There is no metric with the code “nope”"),
-    (",bob,2026-10-05,80,,", "metric", "Give the metric's code."),
-    ("fcr,zoe,2026-10-05,80,,", "person", "Nobody has the username or e-mail address “zoe”."),
-    ("fcr,bob,05/10/2026,80,,", "measured_at", "“05/10/2026” is not a date and time"),
-    ("fcr,bob,2026-10-05T25:00,80,,", "measured_at", "is not a date and time"),
-    ("fcr,bob,,80,,", "measured_at", "Give the date"),
-    ("fcr,bob,2026-10-05,eighty,,", "value", "“eighty” is not a number"),
-    ("fcr,bob,2026-10-05,nan,,", "value", "“nan” is not a number"),
-    ("fcr,bob,2026-10-05,1_000,,", "value", "“1_000” is not a number"),
-    # Changed in issue 12: a decimal comma in a file with decimal points is named as such, with its meaning.
-    ('fcr,bob,2026-10-05,"80,5",,', "value", "“80,5” is written with a decimal comma (80.5)"),
-    ("fcr,bob,2026-10-05,,,", "value", "Give the value."),
-    ("fcr,bob,2026-10-05,80,x,", "denominator", "“x” is not a number"),
-    ("fcr,bob,2026-10-05,80,,," + "x" * 3, "file", "This line has 7 values but the header names 6 columns"),
-    ("fcr,bob,2026-10-05,80,," + "x" * 501, "note", "The note has 501 characters"),
-    ("fcr,bob,2026-10-05,80,,a\x00b", "note", "The note contains a NUL character"),
-    # From here on the reading service decides, and says why.
-    ("fcr,bob,2026-10-05,101,,", "value", "above the highest valid value"),
-    ("fcr,bob,2026-10-05,-1,,", "value", "below the lowest valid value"),
-    ("fcr,,2026-10-05,80,,", "person", "Choose whose reading this is"),
-    ("calls,bob,2026-10-05,80,,", "person", "leave the person empty"),
-    ("defects,bob,2026-10-05,3,,", "denominator", "give units shipped, a number above 0"),
-    ("fcr,bob,2026-10-05,80,12,", "denominator", "is not a ratio"),
-    ("fcr,charlie,2026-10-05,80,,", "person", "is not in Support"),
-    ("fcr,bob,2999-01-01,80,,", "measured_at", "Readings cannot be in the future"),
-])
+@pytest.mark.parametrize(
+    ("line", "field", "message"),
+    [
+        ("nope,bob,2026-10-05,80,,", "metric", "There is no metric with the code “nope”"),
+        (",bob,2026-10-05,80,,", "metric", "Give the metric's code."),
+        ("fcr,zoe,2026-10-05,80,,", "person", "Nobody has the username or e-mail address “zoe”."),
+        ("fcr,bob,05/10/2026,80,,", "measured_at", "“05/10/2026” is not a date and time"),
+        ("fcr,bob,2026-10-05T25:00,80,,", "measured_at", "is not a date and time"),
+        ("fcr,bob,,80,,", "measured_at", "Give the date"),
+        ("fcr,bob,2026-10-05,eighty,,", "value", "“eighty” is not a number"),
+        ("fcr,bob,2026-10-05,nan,,", "value", "“nan” is not a number"),
+        ("fcr,bob,2026-10-05,1_000,,", "value", "“1_000” is not a number"),
+        # Changed in issue 12: a decimal comma in a file with decimal points is named as such, with its meaning.
+        ('fcr,bob,2026-10-05,"80,5",,', "value", "“80,5” is written with a decimal comma (80.5)"),
+        ("fcr,bob,2026-10-05,,,", "value", "Give the value."),
+        ("fcr,bob,2026-10-05,80,x,", "denominator", "“x” is not a number"),
+        ("fcr,bob,2026-10-05,80,,," + "x" * 3, "file", "This line has 7 values but the header names 6 columns"),
+        ("fcr,bob,2026-10-05,80,," + "x" * 501, "note", "The note has 501 characters"),
+        ("fcr,bob,2026-10-05,80,,a\x00b", "note", "The note contains a NUL character"),
+        # From here on the reading service decides, and says why.
+        ("fcr,bob,2026-10-05,101,,", "value", "above the highest valid value"),
+        ("fcr,bob,2026-10-05,-1,,", "value", "below the lowest valid value"),
+        ("fcr,,2026-10-05,80,,", "person", "Choose whose reading this is"),
+        ("calls,bob,2026-10-05,80,,", "person", "leave the person empty"),
+        ("defects,bob,2026-10-05,3,,", "denominator", "give units shipped, a number above 0"),
+        ("fcr,bob,2026-10-05,80,12,", "denominator", "is not a ratio"),
+        ("fcr,charlie,2026-10-05,80,,", "person", "is not in Support"),
+        ("fcr,bob,2999-01-01,80,,", "measured_at", "Readings cannot be in the future"),
+    ],
+)
 def test_each_bad_row_gets_its_own_message(org, fcr, calls, defects, line, field, message):
     report = run(org, "fcr,alice,2026-10-04,80,,", line)
     assert not report.saved
@@ -298,8 +352,9 @@ def test_each_bad_row_gets_its_own_message(org, fcr, calls, defects, line, field
 
 
 def test_readings_in_a_closed_period_are_refused(org, fcr):
-    ClosedPeriod.objects.create(department=org.support, period="month", start="2026-09-01", end="2026-09-30",
-                                scorecard={})
+    ClosedPeriod.objects.create(
+        department=org.support, period="month", start="2026-09-01", end="2026-09-30", scorecard={}
+    )
     report = run(org, "fcr,bob,2026-09-15,80,,", "fcr,bob,2026-10-01,80,,", by=org.alice)
     assert problems(report) == [(2, "measured_at")]
     assert "is closed" in report.problems[0].message
@@ -319,8 +374,13 @@ def test_one_row_can_have_several_problems(org, fcr):
 
 
 def test_the_same_reading_twice_in_a_file_is_a_problem_naming_the_first_line(org, fcr, calls):
-    report = run(org, "fcr,bob,2026-10-05T09:30Z,80,,", "calls,,2026-10-05T09:30Z,5,,",
-                 "fcr,bob,2026-10-05T10:30+01:00,85,,", "calls,,2026-10-05T09:30Z,6,,")
+    report = run(
+        org,
+        "fcr,bob,2026-10-05T09:30Z,80,,",
+        "calls,,2026-10-05T09:30Z,5,,",
+        "fcr,bob,2026-10-05T10:30+01:00,85,,",
+        "calls,,2026-10-05T09:30Z,6,,",
+    )
     assert problems(report) == [(4, "measured_at"), (5, "measured_at")]
     assert report.problems[0].message.startswith("Same reading as line 2")
     assert report.problems[1].message.startswith("Same reading as line 3")
@@ -335,8 +395,15 @@ def test_one_bad_row_saves_nothing(org, fcr):
 
 
 def test_valid_only_saves_the_good_rows_and_reports_the_others(org, fcr):
-    report = run(org, "fcr,bob,2026-10-05,80,,", "fcr,bob,2026-10-06,800,,", "fcr,zoe,2026-10-06,80,,",
-                 "fcr,bob,2026-10-05,81,,", "fcr,alice,2026-10-06,90,,", valid_only=True)
+    report = run(
+        org,
+        "fcr,bob,2026-10-05,80,,",
+        "fcr,bob,2026-10-06,800,,",
+        "fcr,zoe,2026-10-06,80,,",
+        "fcr,bob,2026-10-05,81,,",
+        "fcr,alice,2026-10-06,90,,",
+        valid_only=True,
+    )
     assert report.saved
     assert (report.rows, report.created, report.rejected_rows) == (5, 2, 3)
     assert problems(report) == [(3, "value"), (4, "person"), (5, "measured_at")]
@@ -402,8 +469,14 @@ def test_the_check_shows_the_first_rows_and_writes_nothing(org, fcr):
     report = check_import(file=csv_file(*lines, "fcr,bob,2026-10-02,101,,"), recorded_by=org.alice)
     assert (report.rows, report.rejected_rows) == (31, 1)
     assert [row.line for row in report.preview] == list(range(2, 22))
-    assert report.preview[0].values == {"metric": "fcr", "person": "bob", "measured_at": "2026-10-01T00:00Z",
-                                        "value": "80", "denominator": "", "note": ""}
+    assert report.preview[0].values == {
+        "metric": "fcr",
+        "person": "bob",
+        "measured_at": "2026-10-01T00:00Z",
+        "value": "80",
+        "denominator": "",
+        "note": "",
+    }
     assert not report.saved and Reading.objects.count() == 0
 
 
@@ -416,7 +489,8 @@ def test_an_employee_cannot_import_someone_elses_readings(org, fcr):
     alice_in_front_line = run(org, "fcr,bob,2026-10-05,80,,", "fcr,alice,2026-10-05,80,,", by=org.bob)
     assert problems(alice_in_front_line) == [(3, "metric")]
     assert "You may not record readings of “First-contact resolution” for Alice Archer" in (
-        alice_in_front_line.problems[0].message)
+        alice_in_front_line.problems[0].message
+    )
     assert Reading.objects.count() == 0
 
 
@@ -426,8 +500,7 @@ def test_an_employee_cannot_import_department_readings(org, calls):
 
 
 def test_a_manager_can_import_for_their_departments(org, fcr, calls):
-    report = run(org, "fcr,bob,2026-10-05,80,,", "fcr,alice,2026-10-05,80,,", "calls,,2026-10-05,9,,",
-                 by=org.alice)
+    report = run(org, "fcr,bob,2026-10-05,80,,", "fcr,alice,2026-10-05,80,,", "calls,,2026-10-05,9,,", by=org.alice)
     assert report.saved and report.created == 3
 
 
@@ -508,8 +581,11 @@ def test_the_file_is_streamed_in_chunks_and_batches(org, fcr, monkeypatch):
     assert read_so_far[0] < size / 3, "the first batch was written only after most of the file had been read"
 
 
-@given(number=st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False, allow_infinity=False),
-       decimal=st.sampled_from(["point", "comma"]), grouped=st.booleans())
+@given(
+    number=st.decimals(min_value=-(10**9), max_value=10**9, places=3, allow_nan=False, allow_infinity=False),
+    decimal=st.sampled_from(["point", "comma"]),
+    grouped=st.booleans(),
+)
 def test_a_number_written_with_the_declared_separator_reads_back_exactly(number, decimal, grouped):
     text = f"{number:,.3f}" if grouped else f"{number:.3f}"
     if decimal == "comma":
@@ -517,8 +593,11 @@ def test_a_number_written_with_the_declared_separator_reads_back_exactly(number,
     assert imports.parse_number(text, decimal=decimal) == float(number)
 
 
-@given(whole=st.integers(min_value=1, max_value=999), thousandths=st.integers(min_value=0, max_value=999),
-       decimal=st.sampled_from(["point", "comma"]))
+@given(
+    whole=st.integers(min_value=1, max_value=999),
+    thousandths=st.integers(min_value=0, max_value=999),
+    decimal=st.sampled_from(["point", "comma"]),
+)
 def test_one_group_of_three_digits_is_never_guessed(whole, thousandths, decimal):
     other = "," if decimal == "point" else "."
     with pytest.raises(ValueError, match="so it is read neither way"):

@@ -11,8 +11,9 @@ HEADER = "metric,person,measured_at,value,denominator,note"
 
 @pytest.fixture
 def fcr(org):
-    return MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,
-                         max_value=100)
+    return MetricFactory(
+        department=org.support, name="First-contact resolution", code="fcr", min_value=0, max_value=100
+    )
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ POLL = {"HX-Request": "true"}
 
 @pytest.fixture
 def fcr(org):
-    return MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,
-                         max_value=100)
+    return MetricFactory(
+        department=org.support, name="First-contact resolution", code="fcr", min_value=0, max_value=100
+    )
 
 
 @pytest.fixture
@@ -41,8 +42,9 @@ def job_of(preview: str) -> ReadingImport:
     return ReadingImport.objects.filter(token=preview.rstrip("/").rsplit("/", 1)[1]).latest("pk")
 
 
-def test_a_large_file_is_checked_by_a_worker_while_the_page_polls(client, org, fcr, large,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_large_file_is_checked_by_a_worker_while_the_page_polls(
+    client, org, fcr, large, django_capture_on_commit_callbacks
+):
     client.force_login(org.alice)
     with django_capture_on_commit_callbacks() as callbacks:
         preview = upload_large(client, "fcr,bob,2026-10-05,80,,", "fcr,bob,2026-10-06,800,,")
@@ -63,8 +65,9 @@ def test_a_large_file_is_checked_by_a_worker_while_the_page_polls(client, org, f
     assert Reading.objects.count() == 0
 
 
-def test_a_large_import_runs_once_in_a_worker_and_says_so_once(client, org, fcr, large,
-                                                               django_capture_on_commit_callbacks):
+def test_a_large_import_runs_once_in_a_worker_and_says_so_once(
+    client, org, fcr, large, django_capture_on_commit_callbacks
+):
     client.force_login(org.alice)
     with django_capture_on_commit_callbacks(execute=True):
         preview = upload_large(client, "fcr,bob,2026-10-05,80,,", "fcr,alice,2026-10-05,90,,")
@@ -86,8 +89,9 @@ def test_a_large_import_runs_once_in_a_worker_and_says_so_once(client, org, fcr,
     assert "Imported 2 readings" not in again.content.decode()
 
 
-def test_a_poll_and_the_page_it_polls_are_never_cached_for_each_other(client, org, fcr, large,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_poll_and_the_page_it_polls_are_never_cached_for_each_other(
+    client, org, fcr, large, django_capture_on_commit_callbacks
+):
     client.force_login(org.alice)
     with django_capture_on_commit_callbacks() as callbacks:
         preview = upload_large(client, "fcr,bob,2026-10-05,80,,")
@@ -122,8 +126,9 @@ def start(org, action="import", body=b"metric,person,measured_at,value\nfcr,bob,
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     pending = uploads.keep(user=org.alice, upload=SimpleUploadedFile("r.csv", body), kind="readings")
-    return ReadingImport.objects.create(user=org.alice, upload=pending, token=pending.token, name="r.csv",
-                                        action=action)
+    return ReadingImport.objects.create(
+        user=org.alice, upload=pending, token=pending.token, name="r.csv", action=action
+    )
 
 
 def test_a_job_killed_midway_is_claimed_again_once_it_is_stale(org, fcr):
@@ -131,7 +136,8 @@ def test_a_job_killed_midway_is_claimed_again_once_it_is_stale(org, fcr):
     ReadingImport.objects.filter(pk=job.pk).update(status="running", attempts=1, started_at=timezone.now())
     assert import_jobs.run(job_id=job.pk) is False  # still held by the (killed) worker
     ReadingImport.objects.filter(pk=job.pk).update(
-        started_at=timezone.now() - import_jobs.STALE_AFTER - timedelta(seconds=1))
+        started_at=timezone.now() - import_jobs.STALE_AFTER - timedelta(seconds=1)
+    )
     assert import_jobs.run(job_id=job.pk) is True
     job.refresh_from_db()
     assert (job.status, job.attempts, Reading.objects.count()) == ("done", 2, 1)
@@ -141,7 +147,8 @@ def test_beat_sends_lost_and_stalled_jobs_again_and_clears_old_ones(org, fcr):
     lost, stalled, fresh, old = start(org), start(org), start(org), start(org)
     ReadingImport.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     ReadingImport.objects.filter(pk=stalled.pk).update(
-        status="running", started_at=timezone.now() - import_jobs.STALE_AFTER - timedelta(minutes=1))
+        status="running", started_at=timezone.now() - import_jobs.STALE_AFTER - timedelta(minutes=1)
+    )
     ReadingImport.objects.filter(pk=old.pk).update(status="done", created_at=timezone.now() - timedelta(days=8))
     assert recover_reading_imports.delay().get() == 2  # eager in tests: both run now
     statuses = dict(ReadingImport.objects.values_list("pk", "status"))
@@ -187,12 +194,14 @@ def test_a_database_failure_queues_the_job_again(org, fcr, monkeypatch):
     assert import_jobs.run(job_id=job.pk) and Reading.objects.count() == 1
 
 
-def test_the_running_page_runs_a_bounded_number_of_queries(client, org, fcr, large, django_assert_max_num_queries,
-                                                           django_capture_on_commit_callbacks):
+def test_the_running_page_runs_a_bounded_number_of_queries(
+    client, org, fcr, large, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     client.force_login(org.alice)
     with django_capture_on_commit_callbacks():
-        preview = upload_large(client, *[f"fcr,bob,2026-10-{day % 28 + 1:02d}T{day % 24:02d}:00Z,80,,"
-                                         for day in range(500)])
+        preview = upload_large(
+            client, *[f"fcr,bob,2026-10-{day % 28 + 1:02d}T{day % 24:02d}:00Z,80,," for day in range(500)]
+        )
     # session, user, the job, alice's managed paths, her department (menu)
     with django_assert_max_num_queries(5):
         assert client.get(preview, headers=POLL).status_code == 200
@@ -206,8 +215,9 @@ def test_a_nul_in_the_file_is_reported_not_retried(client, org, fcr):
     assert "The note contains a NUL character" in response.content.decode()
 
 
-def test_a_check_whose_file_was_replaced_says_so_and_stops_polling(client, org, fcr, large,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_check_whose_file_was_replaced_says_so_and_stops_polling(
+    client, org, fcr, large, django_capture_on_commit_callbacks
+):
     client.force_login(org.alice)
     with django_capture_on_commit_callbacks() as callbacks:
         first = upload_large(client, "fcr,bob,2026-10-05,80,,")
@@ -217,8 +227,10 @@ def test_a_check_whose_file_was_replaced_says_so_and_stops_polling(client, org, 
     poll = client.get(first, headers=POLL)
     assert poll.status_code == 200 and poll["HX-Redirect"] == first  # not a 404 htmx would poll forever
     page = client.get(first)
-    assert page.status_code == 200 and "The check of readings.csv stopped. The file is no longer waiting" in \
-        page.content.decode()
+    assert (
+        page.status_code == 200
+        and "The check of readings.csv stopped. The file is no longer waiting" in page.content.decode()
+    )
 
 
 def test_a_file_is_not_discarded_while_it_is_checked(client, org, fcr, large, django_capture_on_commit_callbacks):
@@ -260,9 +272,12 @@ def test_a_job_whose_worker_died_is_claimed_again_within_two_minutes(org, fcr, _
 
 def test_a_long_job_whose_worker_still_beats_is_left_alone(org, fcr):
     job = start(org)
-    ReadingImport.objects.filter(pk=job.pk).update(status="running", attempts=1,
-                                                   started_at=timezone.now() - timedelta(minutes=30),
-                                                   heartbeat_at=timezone.now() - timedelta(seconds=20))
+    ReadingImport.objects.filter(pk=job.pk).update(
+        status="running",
+        attempts=1,
+        started_at=timezone.now() - timedelta(minutes=30),
+        heartbeat_at=timezone.now() - timedelta(seconds=20),
+    )
     assert import_jobs.recover_stalled() == 0
     assert import_jobs.run(job_id=job.pk) is False
 
@@ -274,8 +289,9 @@ def test_beat_looks_for_dead_workers_every_minute(settings):
 @pytest.mark.django_db(transaction=True)
 def test_a_running_job_beats_from_its_own_connection(org, fcr, _controlled_clock):
     job = start(org)
-    ReadingImport.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now(),
-                                                   heartbeat_at=timezone.now())
+    ReadingImport.objects.filter(pk=job.pk).update(
+        status="running", started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
     with import_jobs.heartbeat(job.pk, every=0.05):
         _controlled_clock.shift(10 * 60)  # ten minutes of work
         later = timezone.now()

@@ -23,8 +23,9 @@ def csv_upload(*lines: str, header: str = HEADER, name: str = "readings.csv") ->
 
 @pytest.fixture
 def fcr(org):
-    return MetricFactory(department=org.support, name="First-contact resolution", code="fcr", min_value=0,
-                         max_value=100)
+    return MetricFactory(
+        department=org.support, name="First-contact resolution", code="fcr", min_value=0, max_value=100
+    )
 
 
 def upload(client, *lines, **kwargs):
@@ -135,7 +136,8 @@ def test_an_empty_file_gets_a_message_on_the_field(client, org):
     response = client.post(UPLOAD, {"file": SimpleUploadedFile("empty.csv", b"")})
     assert response.status_code == 200
     assert response.context["form"].errors == {
-        "file": ["This file is empty (0 bytes). Choose the CSV file with your readings."]}
+        "file": ["This file is empty (0 bytes). Choose the CSV file with your readings."]
+    }
 
 
 def test_wrong_columns_get_a_message_on_the_field(client, org, settings):
@@ -153,7 +155,8 @@ def test_a_file_over_the_size_limit_is_refused(client, org, monkeypatch):
     response = client.post(UPLOAD, {"file": csv_upload(*["fcr,bob,2026-10-05,80,,"] * 10)})
     assert response.context["form"].errors["file"] == [
         "This file is 289\xa0bytes; the limit is 100\xa0bytes. Split it into smaller files and import them one "
-        "after the other."]
+        "after the other."
+    ]
 
 
 def test_a_file_that_is_not_utf8_from_the_start_gets_a_message_on_the_field(client, org, fcr):
@@ -243,8 +246,9 @@ def test_a_semicolon_file_with_decimal_commas_is_previewed_as_such_and_imported(
 
 def test_a_chosen_decimal_separator_is_used_and_shown(client, org, fcr):
     client.force_login(org.alice)
-    response = client.post(UPLOAD, {"file": csv_upload('fcr,bob,2026-10-05,"0,500",,'), "decimal": "comma"},
-                           follow=True)
+    response = client.post(
+        UPLOAD, {"file": csv_upload('fcr,bob,2026-10-05,"0,500",,'), "decimal": "comma"}, follow=True
+    )
     report = response.context["report"]
     assert (report.ok, report.decimal, report.decimal_detected) == (True, "comma", False)
     assert "a comma</strong>" in response.content.decode() and ", as chosen." in response.content.decode()

@@ -31,9 +31,13 @@ def fcr(org, monday):
 
 
 def record(org, metric, person, value, day, hour=12):
-    record_readings(rows=[ReadingRow(metric=metric, person=person, value=value,
-                                     measured_at=datetime.combine(day, time(hour), UTC))],
-                    recorded_by=org.admin, source=Reading.Source.FORM)
+    record_readings(
+        rows=[
+            ReadingRow(metric=metric, person=person, value=value, measured_at=datetime.combine(day, time(hour), UTC))
+        ],
+        recorded_by=org.admin,
+        source=Reading.Source.FORM,
+    )
     rollups.run()
 
 
@@ -81,10 +85,12 @@ def test_the_period_so_far_says_how_much_of_it_has_passed(client, org, fcr, peri
 
 
 def test_todays_readings_card_on_monday_morning_says_the_week_is_open_not_missed(client, org, monday):
-    weekly = MetricFactory(department=org.support, name="Callbacks", code="callbacks",
-                           frequency=Metric.Frequency.WEEKLY)
-    forgotten = MetricFactory(department=org.support, name="Escalations", code="escalations",
-                              frequency=Metric.Frequency.WEEKLY)
+    weekly = MetricFactory(
+        department=org.support, name="Callbacks", code="callbacks", frequency=Metric.Frequency.WEEKLY
+    )
+    forgotten = MetricFactory(
+        department=org.support, name="Escalations", code="escalations", frequency=Metric.Frequency.WEEKLY
+    )
     record(org, weekly, org.bob, 12, LAST_THURSDAY)
     client.force_login(org.bob)
     section = next(s for s in client.get("/").context["sections"] if s["key"] == "metrics")
@@ -96,12 +102,24 @@ def test_todays_readings_card_on_monday_morning_says_the_week_is_open_not_missed
 
 def test_closing_a_week_on_monday_morning_takes_the_last_complete_week_only(org, fcr):
     record(org, fcr, org.bob, 85, LAST_THURSDAY)
-    closed = awards.close_period(department=org.support, period=periods.WEEK, start=LAST_THURSDAY,
-                                 rule="all_on_target", top_n=3, closed_by=org.alice)
+    closed = awards.close_period(
+        department=org.support,
+        period=periods.WEEK,
+        start=LAST_THURSDAY,
+        rule="all_on_target",
+        top_n=3,
+        closed_by=org.alice,
+    )
     assert closed.start == date(2026, 11, 23)
     with pytest.raises(RuleViolation, match="has not ended yet"):
-        awards.close_period(department=org.support, period=periods.WEEK, start=MONDAY_6AM.date(),
-                            rule="all_on_target", top_n=3, closed_by=org.alice)
+        awards.close_period(
+            department=org.support,
+            period=periods.WEEK,
+            start=MONDAY_6AM.date(),
+            rule="all_on_target",
+            top_n=3,
+            closed_by=org.alice,
+        )
 
 
 def test_the_week_so_far_ends_on_sunday_whatever_the_zone(settings, org, fcr):

@@ -23,8 +23,11 @@ def fcr(org):
 
 def record_now(org, metric, person, value, *, days_ago=0):
     when = timezone.now() - timedelta(days=days_ago, minutes=1)
-    record_readings(rows=[ReadingRow(metric=metric, person=person, measured_at=when, value=value)],
-                    recorded_by=org.admin, source=Reading.Source.FORM)
+    record_readings(
+        rows=[ReadingRow(metric=metric, person=person, measured_at=when, value=value)],
+        recorded_by=org.admin,
+        source=Reading.Source.FORM,
+    )
 
 
 def test_my_metrics_shows_my_figure_my_teams_and_the_status(client, org, fcr):
@@ -58,8 +61,12 @@ def grow(org, metrics: int, people: int, days: int):
     for metric in created:
         Target.objects.create(metric=metric, target=50, warning=40)
     team = [UserFactory(department=org.front_line) for _ in range(people)]
-    rows = [ReadingRow(metric=m, person=p, measured_at=timezone.now() - timedelta(days=d, minutes=5), value=d)
-            for m in created for p in [*team, org.bob] for d in range(days)]
+    rows = [
+        ReadingRow(metric=m, person=p, measured_at=timezone.now() - timedelta(days=d, minutes=5), value=d)
+        for m in created
+        for p in [*team, org.bob]
+        for d in range(days)
+    ]
     record_readings(rows=rows, recorded_by=org.admin, source=Reading.Source.FORM)
     rollups.run()
 
@@ -75,8 +82,7 @@ def test_my_metrics_runs_a_bounded_number_of_queries(client, org, django_assert_
 
 
 @pytest.mark.parametrize("size", [(1, 1, 2), (6, 8, 30)])
-def test_the_department_dashboard_runs_a_bounded_number_of_queries(client, org, django_assert_max_num_queries,
-                                                                   size):
+def test_the_department_dashboard_runs_a_bounded_number_of_queries(client, org, django_assert_max_num_queries, size):
     grow(org, *size)
     client.force_login(org.alice)
     # session, user, managed paths, the department, metrics, targets, sub-departments, figures, user's department
@@ -106,11 +112,25 @@ def test_an_employee_may_open_their_own_departments_dashboard(client, org):
 
 
 def metric_form(org, **changes):
-    return {"department": org.support.pk, "name": "Response time", "code": "response-time", "unit": "h",
-            "direction": "lower", "aggregation": "mean", "ratio_scale": "1", "frequency": "daily",
-            "owner_kind": "person", "decimals": "1", "weight": "1",
-            "targets-TOTAL_FORMS": "1", "targets-INITIAL_FORMS": "0", "targets-MIN_NUM_FORMS": "0",
-            "targets-MAX_NUM_FORMS": "1000", "targets-0-target": "4", "targets-0-warning": "6"} | changes
+    return {
+        "department": org.support.pk,
+        "name": "Response time",
+        "code": "response-time",
+        "unit": "h",
+        "direction": "lower",
+        "aggregation": "mean",
+        "ratio_scale": "1",
+        "frequency": "daily",
+        "owner_kind": "person",
+        "decimals": "1",
+        "weight": "1",
+        "targets-TOTAL_FORMS": "1",
+        "targets-INITIAL_FORMS": "0",
+        "targets-MIN_NUM_FORMS": "0",
+        "targets-MAX_NUM_FORMS": "1000",
+        "targets-0-target": "4",
+        "targets-0-warning": "6",
+    } | changes
 
 
 def test_a_manager_defines_a_metric_with_a_target(client, org):
@@ -171,16 +191,29 @@ def test_archiving_keeps_history_and_stops_readings(client, org, fcr):
 def test_changing_the_aggregation_of_a_metric_with_readings_is_refused(client, org, fcr):
     record_now(org, fcr, org.bob, 85)
     client.force_login(org.alice)
-    form = metric_form(org, name=fcr.name, code=fcr.code, aggregation="sum", direction="higher", unit="%",
-                       **{"targets-TOTAL_FORMS": "0"})
+    form = metric_form(
+        org,
+        name=fcr.name,
+        code=fcr.code,
+        aggregation="sum",
+        direction="higher",
+        unit="%",
+        **{"targets-TOTAL_FORMS": "0"},
+    )
     response = client.post(reverse("metrics:metric_edit", args=[fcr.pk]), form)
     assert "This metric has readings" in response.content.decode()
 
 
 def reading_form(metric, person=None, **changes):
     when = timezone.localtime(timezone.now() - timedelta(hours=1), periods.organization_zone())
-    return {"metric": metric.pk, "person": person.pk if person else "", "measured_at": when.strftime("%Y-%m-%dT%H:%M"),
-            "value": "77", "denominator": "", "note": ""} | changes
+    return {
+        "metric": metric.pk,
+        "person": person.pk if person else "",
+        "measured_at": when.strftime("%Y-%m-%dT%H:%M"),
+        "value": "77",
+        "denominator": "",
+        "note": "",
+    } | changes
 
 
 def test_an_employee_records_a_reading_in_the_browser_form(client, org, fcr, django_capture_on_commit_callbacks):
@@ -203,8 +236,10 @@ def test_an_employee_cannot_forge_another_person_in_the_form(client, org, fcr):
 def test_a_reading_form_error_keeps_what_was_typed(client, org, fcr):
     client.force_login(org.bob)
     future = timezone.localtime(timezone.now() + timedelta(days=2), periods.organization_zone())
-    response = client.post(reverse("metrics:reading_create"),
-                           reading_form(fcr, measured_at=future.strftime("%Y-%m-%dT%H:%M"), value="77.5"))
+    response = client.post(
+        reverse("metrics:reading_create"),
+        reading_form(fcr, measured_at=future.strftime("%Y-%m-%dT%H:%M"), value="77.5"),
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "Readings cannot be in the future" in html and 'value="77.5"' in html

@@ -22,14 +22,25 @@ HEADER = "metric,person,measured_at,value,denominator,note"
 
 @pytest.fixture
 def reply(org):
-    return MetricFactory(department=org.support, name="First reply time", code="reply", unit="minutes",
-                         aggregation=Metric.Aggregation.SUM)
+    return MetricFactory(
+        department=org.support,
+        name="First reply time",
+        code="reply",
+        unit="minutes",
+        aggregation=Metric.Aggregation.SUM,
+    )
 
 
 @pytest.fixture
 def ratio(org):
-    return MetricFactory(department=org.support, name="Defects per unit", code="defects", denominator_label="units",
-                         aggregation=Metric.Aggregation.RATIO, ratio_scale=1_000_000)
+    return MetricFactory(
+        department=org.support,
+        name="Defects per unit",
+        code="defects",
+        denominator_label="units",
+        aggregation=Metric.Aggregation.RATIO,
+        ratio_scale=1_000_000,
+    )
 
 
 def problems(org, metric, value, denominator=None, when=WHEN):
@@ -53,8 +64,10 @@ def test_it_refuses_values_that_are_not_numbers(org, reply, value):
     assert problems(org, reply, value) == [("value", "The value must be a number.")]
 
 
-@pytest.mark.parametrize(("denominator", "accepted"), [(VALUE_LIMIT, True), (DENOMINATOR_SMALLEST, True),
-                                                       (1e13, False), (1e-7, False), (1e-300, False)])
+@pytest.mark.parametrize(
+    ("denominator", "accepted"),
+    [(VALUE_LIMIT, True), (DENOMINATOR_SMALLEST, True), (1e13, False), (1e-7, False), (1e-300, False)],
+)
 def test_denominators_are_bounded_too(org, ratio, denominator, accepted):
     found = problems(org, ratio, 5, denominator=denominator)
     assert (found == []) is accepted
@@ -75,8 +88,11 @@ def test_the_biggest_accepted_readings_roll_up_to_finite_figures(org, reply, rat
     for hour in range(31 * 24):
         moment = start + timedelta(hours=hour)
         rows.append(ReadingRow(metric=reply, person=org.bob, measured_at=moment, value=VALUE_LIMIT))
-        rows.append(ReadingRow(metric=ratio, person=org.bob, measured_at=moment, value=VALUE_LIMIT,
-                               denominator=DENOMINATOR_SMALLEST))
+        rows.append(
+            ReadingRow(
+                metric=ratio, person=org.bob, measured_at=moment, value=VALUE_LIMIT, denominator=DENOMINATOR_SMALLEST
+            )
+        )
     record_readings(rows=rows, recorded_by=org.admin, source=Reading.Source.CSV)
     result = rollups.run()
     assert result.failed == 0
@@ -88,8 +104,9 @@ def test_the_biggest_accepted_readings_roll_up_to_finite_figures(org, reply, rat
 
 def test_the_form_refuses_a_huge_value_with_a_message(client, org, reply):
     client.force_login(org.bob)
-    response = client.post(reverse("metrics:reading_create"), {"metric": reply.pk, "measured_at": "2026-11-02T09:00",
-                                                                "value": "1e308"})
+    response = client.post(
+        reverse("metrics:reading_create"), {"metric": reply.pk, "measured_at": "2026-11-02T09:00", "value": "1e308"}
+    )
     assert response.status_code == 200
     assert "too large" in response.content.decode()
     assert not Reading.objects.exists()
@@ -97,8 +114,10 @@ def test_the_form_refuses_a_huge_value_with_a_message(client, org, reply):
 
 def test_the_form_accepts_the_largest_value(client, org, reply):
     client.force_login(org.bob)
-    response = client.post(reverse("metrics:reading_create"), {"metric": reply.pk, "measured_at": "2026-11-02T09:00",
-                                                                "value": "1000000000000"})
+    response = client.post(
+        reverse("metrics:reading_create"),
+        {"metric": reply.pk, "measured_at": "2026-11-02T09:00", "value": "1000000000000"},
+    )
     assert response.status_code == 302
     assert Reading.objects.get().value == VALUE_LIMIT
 
@@ -106,8 +125,9 @@ def test_the_form_accepts_the_largest_value(client, org, reply):
 @pytest.mark.parametrize("when", ["0001-01-01", "1900-06-01", "9999-12-31T23:00-05:00"])
 def test_the_form_and_the_import_refuse_far_dates(client, org, reply, when):
     client.force_login(org.bob)
-    response = client.post(reverse("metrics:reading_create"), {"metric": reply.pk, "measured_at": when[:16],
-                                                                "value": "5"})
+    response = client.post(
+        reverse("metrics:reading_create"), {"metric": reply.pk, "measured_at": when[:16], "value": "5"}
+    )
     assert response.status_code == 200 and not Reading.objects.exists()
     report = imports.check_import(file=io.BytesIO(f"{HEADER}\nreply,bob,{when},5,,\n".encode()), recorded_by=org.bob)
     assert report.problem_count == 1
@@ -133,10 +153,24 @@ def test_the_command_refuses_huge_values(org, reply, tmp_path):
 
 def test_a_metric_range_beyond_what_readings_may_be_is_refused(client, org):
     client.force_login(org.alice)
-    response = client.post(reverse("metrics:metric_create"), {
-        "department": org.support.pk, "name": "Huge", "code": "huge", "direction": "higher", "aggregation": "mean",
-        "ratio_scale": "1e300", "frequency": "daily", "owner_kind": "person", "max_value": "1e308", "decimals": 1,
-        "weight": 1, "targets-TOTAL_FORMS": 0, "targets-INITIAL_FORMS": 0})
+    response = client.post(
+        reverse("metrics:metric_create"),
+        {
+            "department": org.support.pk,
+            "name": "Huge",
+            "code": "huge",
+            "direction": "higher",
+            "aggregation": "mean",
+            "ratio_scale": "1e300",
+            "frequency": "daily",
+            "owner_kind": "person",
+            "max_value": "1e308",
+            "decimals": 1,
+            "weight": 1,
+            "targets-TOTAL_FORMS": 0,
+            "targets-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "max_value" in errors and "ratio_scale" in errors
@@ -147,7 +181,16 @@ def test_the_set_based_path_refuses_rows_beyond_the_bounds(org, reply):
     from metrics.services.readings import store_rows
 
     with pytest.raises(ValueError, match="outside the bounds"):
-        store_rows([ReadingRow(metric=reply, person=org.bob, measured_at=WHEN, value=1e308)], recorded_by=None,
-                   source=Reading.Source.DEMO)
-    assert store_rows([ReadingRow(metric=reply, person=org.bob, measured_at=WHEN, value=VALUE_LIMIT)],
-                      recorded_by=None, source=Reading.Source.DEMO) == 1
+        store_rows(
+            [ReadingRow(metric=reply, person=org.bob, measured_at=WHEN, value=1e308)],
+            recorded_by=None,
+            source=Reading.Source.DEMO,
+        )
+    assert (
+        store_rows(
+            [ReadingRow(metric=reply, person=org.bob, measured_at=WHEN, value=VALUE_LIMIT)],
+            recorded_by=None,
+            source=Reading.Source.DEMO,
+        )
+        == 1
+    )

@@ -16,15 +16,31 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def snapshot():
-    return sorted(Rollup.objects.values_list("metric_id", "period", "start", "owner_type", "owner_id", "n", "total",
-                                             "minimum", "maximum", "last_value", "denominator"))
+    return sorted(
+        Rollup.objects.values_list(
+            "metric_id",
+            "period",
+            "start",
+            "owner_type",
+            "owner_id",
+            "n",
+            "total",
+            "minimum",
+            "maximum",
+            "last_value",
+            "denominator",
+        )
+    )
 
 
 def test_concurrent_runs_agree_with_a_full_rebuild(org):
     metric = MetricFactory(department=org.support)
     start = datetime(2026, 7, 1, 9, tzinfo=ZoneInfo("UTC"))
-    rows = [ReadingRow(metric=metric, person=person, measured_at=start + timedelta(hours=7 * n), value=n % 13)
-            for n in range(300) for person in (org.bob, org.alice)]
+    rows = [
+        ReadingRow(metric=metric, person=person, measured_at=start + timedelta(hours=7 * n), value=n % 13)
+        for n in range(300)
+        for person in (org.bob, org.alice)
+    ]
     record_readings(rows=rows, recorded_by=org.admin, source=Reading.Source.CSV)
     errors = []
 
@@ -62,8 +78,11 @@ def test_readings_committed_during_a_run_wait_whole_for_the_next(org, monkeypatc
 
     monkeypatch.setattr(services, "_enqueue_rollup", lambda: None)  # this test runs the rollups itself
     metric = MetricFactory(department=org.support, aggregation="sum")
-    record_readings(rows=[ReadingRow(metric=metric, person=org.bob, measured_at=at("2026-11-02"), value=5)],
-                    recorded_by=org.admin, source=Reading.Source.FORM)
+    record_readings(
+        rows=[ReadingRow(metric=metric, person=org.bob, measured_at=at("2026-11-02"), value=5)],
+        recorded_by=org.admin,
+        source=Reading.Source.FORM,
+    )
     rollups.run()
     go, ready, done = threading.Event(), threading.Event(), threading.Event()
 
@@ -72,9 +91,14 @@ def test_readings_committed_during_a_run_wait_whole_for_the_next(org, monkeypatc
 
         try:
             with transaction.atomic():
-                record_readings(rows=[ReadingRow(metric=metric, person=org.alice, measured_at=at(f"2026-11-{d}"),
-                                                 value=1) for d in ("10", "11", "12")],
-                                recorded_by=org.admin, source=Reading.Source.FORM)
+                record_readings(
+                    rows=[
+                        ReadingRow(metric=metric, person=org.alice, measured_at=at(f"2026-11-{d}"), value=1)
+                        for d in ("10", "11", "12")
+                    ],
+                    recorded_by=org.admin,
+                    source=Reading.Source.FORM,
+                )
                 ready.set()
                 go.wait(20)
         finally:

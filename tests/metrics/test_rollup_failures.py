@@ -25,8 +25,9 @@ def at(day: str, hour: int = 12) -> datetime:
 
 @pytest.fixture
 def reply(org):
-    return MetricFactory(department=org.support, name="First reply time", code="reply",
-                         aggregation=Metric.Aggregation.SUM)
+    return MetricFactory(
+        department=org.support, name="First reply time", code="reply", aggregation=Metric.Aggregation.SUM
+    )
 
 
 @pytest.fixture
@@ -36,15 +37,28 @@ def fcr(org):
 
 def legacy(org, metric, *moments, value=1e308):
     """Readings stored before the bound existed, as an old release let them through; their buckets queued."""
-    made = [Reading.objects.create(metric=metric, person=org.bob, department=org.front_line, measured_at=moment,
-                                   day=moment.date(), value=value, source=Reading.Source.FORM) for moment in moments]
+    made = [
+        Reading.objects.create(
+            metric=metric,
+            person=org.bob,
+            department=org.front_line,
+            measured_at=moment,
+            day=moment.date(),
+            value=value,
+            source=Reading.Source.FORM,
+        )
+        for moment in moments
+    ]
     rollups.queue_readings(ids=[r.pk for r in made])
     return made
 
 
 def good(org, metric, day="2026-11-02"):
-    record_readings(rows=[ReadingRow(metric=metric, person=org.bob, measured_at=at(day), value=80)],
-                    recorded_by=org.admin, source=Reading.Source.FORM)
+    record_readings(
+        rows=[ReadingRow(metric=metric, person=org.bob, measured_at=at(day), value=80)],
+        recorded_by=org.admin,
+        source=Reading.Source.FORM,
+    )
 
 
 def test_one_overflowing_day_does_not_stop_the_other_buckets(org, reply, fcr):
@@ -56,7 +70,11 @@ def test_one_overflowing_day_does_not_stop_the_other_buckets(org, reply, fcr):
     assert not Rollup.objects.filter(metric=reply).exists()
     failures = RollupFailure.objects.filter(metric=reply)
     assert {(f.owner_type, f.owner_id) for f in failures} == {
-        ("p", org.bob.pk), ("d", org.front_line.pk), ("d", org.support.pk), ("d", org.acme.pk)}
+        ("p", org.bob.pk),
+        ("d", org.front_line.pk),
+        ("d", org.support.pk),
+        ("d", org.acme.pk),
+    }
     assert {(f.day.isoformat(), f.period, f.attempts) for f in failures} == {("2026-11-02", "day", 1)}
     assert all(f.error for f in failures)
     assert RollupRun.objects.latest().failed == 4

@@ -18,19 +18,37 @@ def at(day: str, hour: int = 12) -> datetime:
 
 
 def record(org, metric, *readings, by=None):
-    rows = [ReadingRow(metric=metric, person=person, measured_at=when, value=value, denominator=denominator)
-            for person, when, value, *rest in readings for denominator in [rest[0] if rest else None]]
+    rows = [
+        ReadingRow(metric=metric, person=person, measured_at=when, value=value, denominator=denominator)
+        for person, when, value, *rest in readings
+        for denominator in [rest[0] if rest else None]
+    ]
     return record_readings(rows=rows, recorded_by=by or org.admin, source=Reading.Source.FORM)
 
 
 def buckets(metric, period, owner_type, owner_id):
-    return {r.start.isoformat(): r.value_for(metric) for r in
-            Rollup.objects.filter(metric=metric, period=period, owner_type=owner_type, owner_id=owner_id)}
+    return {
+        r.start.isoformat(): r.value_for(metric)
+        for r in Rollup.objects.filter(metric=metric, period=period, owner_type=owner_type, owner_id=owner_id)
+    }
 
 
 def snapshot():
-    return sorted(Rollup.objects.values_list("metric_id", "period", "start", "owner_type", "owner_id", "n", "total",
-                                             "minimum", "maximum", "last_value", "denominator"))
+    return sorted(
+        Rollup.objects.values_list(
+            "metric_id",
+            "period",
+            "start",
+            "owner_type",
+            "owner_id",
+            "n",
+            "total",
+            "minimum",
+            "maximum",
+            "last_value",
+            "denominator",
+        )
+    )
 
 
 @pytest.fixture
@@ -39,8 +57,14 @@ def fcr(org):
 
 
 def test_it_rolls_up_a_persons_days_weeks_and_months(org, fcr):
-    record(org, fcr, (org.bob, at("2026-11-02", 9), 80), (org.bob, at("2026-11-02", 15), 90),
-           (org.bob, at("2026-11-04"), 100), (org.bob, at("2026-10-30"), 50))
+    record(
+        org,
+        fcr,
+        (org.bob, at("2026-11-02", 9), 80),
+        (org.bob, at("2026-11-02", 15), 90),
+        (org.bob, at("2026-11-04"), 100),
+        (org.bob, at("2026-10-30"), 50),
+    )
     rollups.run()
     assert buckets(fcr, "day", "p", org.bob.pk) == {"2026-11-02": 85, "2026-11-04": 100, "2026-10-30": 50}
     assert buckets(fcr, "week", "p", org.bob.pk) == {"2026-11-02": 90, "2026-10-26": 50}
@@ -57,20 +81,33 @@ def test_department_buckets_total_the_whole_subtree(org, fcr):
     assert buckets(fcr, "day", "d", org.sales.pk) == {}
 
 
-@pytest.mark.parametrize(("aggregation", "expected"), [
-    ("sum", 30), ("mean", 10), ("min", 5), ("max", 15), ("last", 10),
-])
+@pytest.mark.parametrize(
+    ("aggregation", "expected"),
+    [
+        ("sum", 30),
+        ("mean", 10),
+        ("min", 5),
+        ("max", 15),
+        ("last", 10),
+    ],
+)
 def test_each_aggregation_gives_its_figure(org, aggregation, expected):
     metric = MetricFactory(department=org.support, aggregation=aggregation)
-    record(org, metric, (org.bob, at("2026-11-02", 8), 5), (org.bob, at("2026-11-02", 9), 15),
-           (org.bob, at("2026-11-03", 10), 10))
+    record(
+        org,
+        metric,
+        (org.bob, at("2026-11-02", 8), 5),
+        (org.bob, at("2026-11-02", 9), 15),
+        (org.bob, at("2026-11-03", 10), 10),
+    )
     rollups.run()
     assert buckets(metric, "week", "p", org.bob.pk) == {"2026-11-02": expected}
 
 
 def test_a_ratio_divides_the_sums(org):
-    defects = MetricFactory(department=org.support, aggregation=Metric.Aggregation.RATIO, ratio_scale=1000,
-                            direction=Metric.Direction.LOWER)
+    defects = MetricFactory(
+        department=org.support, aggregation=Metric.Aggregation.RATIO, ratio_scale=1000, direction=Metric.Direction.LOWER
+    )
     record(org, defects, (org.bob, at("2026-11-02"), 3, 1000), (org.bob, at("2026-11-03"), 1, 3000))
     rollups.run()
     assert buckets(defects, "week", "p", org.bob.pk) == {"2026-11-02": 1.0}  # 4 per 4,000 = 1 per 1,000

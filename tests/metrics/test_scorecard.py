@@ -30,8 +30,9 @@ def at(day: date, hour: int = 12) -> datetime:
 
 def record(metric, *readings, by, override_reason=""):
     """Record (person, day, value) readings through the one reading service; person None for department metrics."""
-    rows = [ReadingRow(metric=metric, person=person, measured_at=at(day), value=value)
-            for person, day, value in readings]
+    rows = [
+        ReadingRow(metric=metric, person=person, measured_at=at(day), value=value) for person, day, value in readings
+    ]
     return record_readings(rows=rows, recorded_by=by, source=Reading.Source.FORM, override_reason=override_reason)
 
 
@@ -52,8 +53,9 @@ def make_scene(org):
     week = last_week()
     m = SimpleNamespace(
         attendance=metric(org.acme, "Attendance", target=95, warning=90),
-        aht=metric(org.support, "Average handle time", target=5, warning=7, unit="min",
-                   direction=Metric.Direction.LOWER),
+        aht=metric(
+            org.support, "Average handle time", target=5, warning=7, unit="min", direction=Metric.Direction.LOWER
+        ),
         csat=metric(org.support, "Customer satisfaction", target=4.5, unit="", owner_kind=Metric.Owner.DEPARTMENT),
         fcr=metric(org.support, "First-contact resolution", target=90, warning=80, weight=2),
         calls=metric(org.front_line, "Calls", unit="", aggregation=Metric.Aggregation.SUM),
@@ -90,10 +92,16 @@ def cells(card, row):
 
 # The matrix
 
+
 def test_it_shows_the_metrics_on_the_departments_line(scene):
     card = build_scorecard(department=scene.org.support, period="week", start=scene.week)
-    assert [c.name for c in card.columns] == ["Attendance", "Average handle time", "Customer satisfaction",
-                                              "First-contact resolution", "Calls"]
+    assert [c.name for c in card.columns] == [
+        "Attendance",
+        "Average handle time",
+        "Customer satisfaction",
+        "First-contact resolution",
+        "Calls",
+    ]
 
 
 def test_it_gives_each_person_their_figures_and_statuses(scene):
@@ -191,6 +199,7 @@ def test_the_json_round_trip_keeps_everything(scene):
 
 # Sorting
 
+
 def test_it_sorts_by_name_score_or_a_metric_with_blanks_last(scene):
     card = build_scorecard(department=scene.org.support, period="week", start=scene.week)
     fcr, calls = (f"m{scene.metrics.fcr.pk}", f"m{scene.metrics.calls.pk}")
@@ -218,6 +227,7 @@ def test_an_unknown_sort_falls_back_to_names(client, scene):
 
 
 # The page and its periods
+
 
 def test_a_manager_sees_the_matrix_with_statuses_in_words(client, scene):
     client.force_login(scene.org.alice)
@@ -271,7 +281,8 @@ def test_the_first_accepted_day_has_no_previous_period(client, scene, period):
 def test_a_department_without_metrics_says_how_to_fill_its_scorecard(client, scene):
     client.force_login(scene.org.charlie)
     Metric.objects.filter(pk__in=[scene.metrics.deals.pk, scene.metrics.attendance.pk]).update(
-        archived_at=scene.metrics.deals.created_at)  # Acme's Attendance would apply to Sales too
+        archived_at=scene.metrics.deals.created_at
+    )  # Acme's Attendance would apply to Sales too
     html = client.get(url(scene.org.sales)).content.decode()
     assert "No active metric applies to Sales yet" in html
 
@@ -314,6 +325,7 @@ def test_an_employee_gets_no_scorecards_on_the_index(client, scene):
 
 
 # Access
+
 
 @pytest.mark.parametrize("name", ["scorecard", "scorecard_csv", "scorecard_xlsx"])
 def test_a_manager_cannot_open_another_departments_scorecard(client, scene, name):
@@ -364,6 +376,7 @@ def test_anonymous_people_are_sent_to_sign_in_from_the_index(client, db):
 
 # Query bounds
 
+
 def grow(scene, *, people: int, teams: int, extra_metrics: int):
     """More of everything below Support: teams, people with readings on every metric, more metrics."""
     org, week = scene.org, scene.week
@@ -383,8 +396,7 @@ MATRIX_QUERIES = 11
 
 
 @pytest.mark.parametrize("rows", ["people", "departments"])
-def test_the_matrix_runs_a_fixed_number_of_queries_on_small_data(client, scene, django_assert_max_num_queries,
-                                                                  rows):
+def test_the_matrix_runs_a_fixed_number_of_queries_on_small_data(client, scene, django_assert_max_num_queries, rows):
     client.force_login(scene.org.alice)
     with django_assert_max_num_queries(MATRIX_QUERIES):
         response = client.get(url(scene.org.support, rows=rows))
@@ -392,8 +404,7 @@ def test_the_matrix_runs_a_fixed_number_of_queries_on_small_data(client, scene, 
 
 
 @pytest.mark.parametrize("rows", ["people", "departments"])
-def test_the_matrix_runs_the_same_number_of_queries_on_larger_data(client, scene, django_assert_max_num_queries,
-                                                                    rows):
+def test_the_matrix_runs_the_same_number_of_queries_on_larger_data(client, scene, django_assert_max_num_queries, rows):
     grow(scene, people=60, teams=4, extra_metrics=6)
     client.force_login(scene.org.alice)
     with django_assert_max_num_queries(MATRIX_QUERIES):

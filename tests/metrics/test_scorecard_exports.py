@@ -13,10 +13,21 @@ from metrics.services import awards, rollups
 from tests.metrics.test_scorecard import make_scene, record
 from tests.org.factories import UserFactory
 
-HEADER = ["Name", "Department", "Attendance (%)", "Attendance: status", "Average handle time (min)",
-          "Average handle time: status", "Customer satisfaction", "Customer satisfaction: status",
-          "First-contact resolution (%)", "First-contact resolution: status", "Calls", "Calls: status",
-          "Weighted score (%)"]
+HEADER = [
+    "Name",
+    "Department",
+    "Attendance (%)",
+    "Attendance: status",
+    "Average handle time (min)",
+    "Average handle time: status",
+    "Customer satisfaction",
+    "Customer satisfaction: status",
+    "First-contact resolution (%)",
+    "First-contact resolution: status",
+    "Calls",
+    "Calls: status",
+    "Weighted score (%)",
+]
 
 
 @pytest.fixture
@@ -45,22 +56,66 @@ def test_the_csv_has_the_rows_statuses_and_total(client, scene):
     assert f'filename="scorecard-support-week-{scene.week.isoformat()}-people.csv"' in response["Content-Disposition"]
     rows = read_csv(response)
     assert rows[0] == HEADER
-    assert rows[1] == ["Alice Archer", "Support", "100.0", "On track", "4.0", "On track", "", "Does not apply",
-                       "95.0", "On track", "", "Does not apply", "100.0"]
-    assert rows[2] == ["Bob Baker", "Front Line", "96.0", "On track", "8.0", "Off track", "", "Does not apply",
-                       "85.0", "At risk", "42.0", "No target", "50.0"]
-    assert rows[3][:10] == ["All of Support", "Support", "98.0", "On track", "6.0", "At risk", "4.6", "On track",
-                            "90.0", "On track"]
+    assert rows[1] == [
+        "Alice Archer",
+        "Support",
+        "100.0",
+        "On track",
+        "4.0",
+        "On track",
+        "",
+        "Does not apply",
+        "95.0",
+        "On track",
+        "",
+        "Does not apply",
+        "100.0",
+    ]
+    assert rows[2] == [
+        "Bob Baker",
+        "Front Line",
+        "96.0",
+        "On track",
+        "8.0",
+        "Off track",
+        "",
+        "Does not apply",
+        "85.0",
+        "At risk",
+        "42.0",
+        "No target",
+        "50.0",
+    ]
+    assert rows[3][:10] == [
+        "All of Support",
+        "Support",
+        "98.0",
+        "On track",
+        "6.0",
+        "At risk",
+        "4.6",
+        "On track",
+        "90.0",
+        "On track",
+    ]
     assert len(rows) == 4
 
 
 def test_the_csv_follows_the_pages_order_and_rows(client, scene):
     assert [r[0] for r in read_csv(export(client, scene, "csv", sort="-score"))[1:]] == [
-        "Alice Archer", "Bob Baker", "All of Support"]
+        "Alice Archer",
+        "Bob Baker",
+        "All of Support",
+    ]
     assert [r[0] for r in read_csv(export(client, scene, "csv", sort="score"))[1:]] == [
-        "Bob Baker", "Alice Archer", "All of Support"]
+        "Bob Baker",
+        "Alice Archer",
+        "All of Support",
+    ]
     assert [r[0] for r in read_csv(export(client, scene, "csv", rows="departments"))[1:]] == [
-        "Front Line", "All of Support"]
+        "Front Line",
+        "All of Support",
+    ]
 
 
 def test_the_xlsx_has_the_same_table_with_numbers_and_coloured_statuses(client, scene):
@@ -68,8 +123,21 @@ def test_the_xlsx_has_the_same_table_with_numbers_and_coloured_statuses(client, 
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet, rows = read_xlsx(response)
     assert rows[0] == HEADER
-    assert rows[2] == ["Bob Baker", "Front Line", 96, "On track", 8, "Off track", None, "Does not apply", 85,
-                       "At risk", 42, "No target", 50]
+    assert rows[2] == [
+        "Bob Baker",
+        "Front Line",
+        96,
+        "On track",
+        8,
+        "Off track",
+        None,
+        "Does not apply",
+        85,
+        "At risk",
+        42,
+        "No target",
+        50,
+    ]
     assert rows[3][0] == "All of Support" and rows[3][8] == 90
     assert sheet.title.startswith("W")
     assert sheet["G3"].value is None and sheet["E3"].fill.fgColor.rgb.endswith("F8D7DA")  # bob's off-track time
@@ -77,22 +145,33 @@ def test_the_xlsx_has_the_same_table_with_numbers_and_coloured_statuses(client, 
 
 
 def test_names_that_look_like_formulas_stay_text(client, scene):
-    mallory = UserFactory(username="mallory", first_name="=HYPERLINK(\"http://x\")", last_name="",
-                          department=scene.org.support)
+    mallory = UserFactory(
+        username="mallory", first_name='=HYPERLINK("http://x")', last_name="", department=scene.org.support
+    )
     record(scene.metrics.fcr, (mallory, scene.week, 90), by=scene.org.admin)
     rollups.run()
     names = [r[0] for r in read_csv(export(client, scene, "csv"))]
-    assert "'=HYPERLINK(\"http://x\")" in names
+    assert '\'=HYPERLINK("http://x")' in names
     sheet, _ = read_xlsx(export(client, scene, "xlsx"))
     cell = next(c for c in sheet["A"] if str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"
 
 
 def test_a_closed_period_exports_the_frozen_figures(client, scene):
-    awards.close_period(department=scene.org.support, period="week", start=scene.week,
-                        rule=ClosedPeriod.Rule.ALL_ON_TARGET, top_n=3, closed_by=scene.org.alice)
-    record(scene.metrics.fcr, (scene.org.bob, scene.week + timedelta(days=3), 5), by=scene.org.admin,
-           override_reason="Late import")
+    awards.close_period(
+        department=scene.org.support,
+        period="week",
+        start=scene.week,
+        rule=ClosedPeriod.Rule.ALL_ON_TARGET,
+        top_n=3,
+        closed_by=scene.org.alice,
+    )
+    record(
+        scene.metrics.fcr,
+        (scene.org.bob, scene.week + timedelta(days=3), 5),
+        by=scene.org.admin,
+        override_reason="Late import",
+    )
     rollups.run()
     bob = next(r for r in read_csv(export(client, scene, "csv")) if r[0] == "Bob Baker")
     assert bob[8] == "85.0"  # frozen, not the live 45.0

@@ -17,16 +17,25 @@ from tests.metrics.test_scorecard_exports import read_csv
 
 
 def ratio(org, name, *, direction, target, warning=None, decimals=1):
-    metric = MetricFactory(department=org.support, name=name, code=name.lower().replace(" ", "-"),
-                           aggregation=Metric.Aggregation.RATIO, ratio_scale=100, direction=direction,
-                           decimals=decimals)
+    metric = MetricFactory(
+        department=org.support,
+        name=name,
+        code=name.lower().replace(" ", "-"),
+        aggregation=Metric.Aggregation.RATIO,
+        ratio_scale=100,
+        direction=direction,
+        decimals=decimals,
+    )
     TargetFactory(metric=metric, target=target, warning=warning)
     return metric
 
 
 def record_ratio(org, metric, person, value, denominator, day):
-    record_readings(rows=[ReadingRow(metric=metric, person=person, measured_at=at(day), value=value,
-                                     denominator=denominator)], recorded_by=org.admin, source=Reading.Source.FORM)
+    record_readings(
+        rows=[ReadingRow(metric=metric, person=person, measured_at=at(day), value=value, denominator=denominator)],
+        recorded_by=org.admin,
+        source=Reading.Source.FORM,
+    )
 
 
 @pytest.fixture
@@ -41,17 +50,20 @@ def scene(org):
     return week, defects, fixes
 
 
-@pytest.mark.parametrize(("value", "threshold", "higher", "decimals", "meets"), [
-    (7 / 100 * 100, 7, False, 1, True),  # 7.000000000000001
-    (29 / 50 * 100, 58, True, 1, True),  # 57.99999999999999
-    (57.94, 58, True, 1, False),  # shown 57.9
-    (57.95, 58, True, 1, True),  # shown 58.0
-    (7.04, 7, False, 1, True),  # shown 7.0
-    (7.06, 7, False, 1, False),  # shown 7.1
-    (79.6, 80, True, 0, True),  # shown 80
-    (7.000000000000001, 7, False, None, True),  # no declared precision: float noise only is dropped
-    (7.0001, 7, False, None, False),
-])
+@pytest.mark.parametrize(
+    ("value", "threshold", "higher", "decimals", "meets"),
+    [
+        (7 / 100 * 100, 7, False, 1, True),  # 7.000000000000001
+        (29 / 50 * 100, 58, True, 1, True),  # 57.99999999999999
+        (57.94, 58, True, 1, False),  # shown 57.9
+        (57.95, 58, True, 1, True),  # shown 58.0
+        (7.04, 7, False, 1, True),  # shown 7.0
+        (7.06, 7, False, 1, False),  # shown 7.1
+        (79.6, 80, True, 0, True),  # shown 80
+        (7.000000000000001, 7, False, None, True),  # no declared precision: float noise only is dropped
+        (7.0001, 7, False, None, False),
+    ],
+)
 def test_a_figure_meets_a_threshold_as_shown(value, threshold, higher, decimals, meets):
     assert status.meets(value, threshold, higher_is_better=higher, decimals=decimals) is meets
 
@@ -69,17 +81,21 @@ def test_a_figure_equal_to_its_target_as_shown_is_on_track(org, scene):
 def test_the_scorecard_page_shows_on_track(client, org, scene):
     week, _defects, _fixes = scene
     client.force_login(org.alice)
-    response = client.get(reverse("metrics:scorecard", args=[org.support.pk]),
-                          {"period": "week", "start": week.isoformat()})
-    assert "7.0%<span class=\"visually-hidden\"> (On track)</span>" in response.content.decode()
-    assert "58.0%<span class=\"visually-hidden\"> (On track)</span>" in response.content.decode()
+    response = client.get(
+        reverse("metrics:scorecard", args=[org.support.pk]), {"period": "week", "start": week.isoformat()}
+    )
+    assert '7.0%<span class="visually-hidden"> (On track)</span>' in response.content.decode()
+    assert '58.0%<span class="visually-hidden"> (On track)</span>' in response.content.decode()
 
 
 def test_the_export_writes_the_figure_as_shown(client, org, scene):
     week, _defects, _fixes = scene
     client.force_login(org.alice)
-    rows = read_csv(client.get(reverse("metrics:scorecard_csv", args=[org.support.pk]),
-                               {"period": "week", "start": week.isoformat()}))
+    rows = read_csv(
+        client.get(
+            reverse("metrics:scorecard_csv", args=[org.support.pk]), {"period": "week", "start": week.isoformat()}
+        )
+    )
     header, bob = rows[0], next(r for r in rows if r[0] == org.bob.display_name)
     figures = dict(zip(header, bob, strict=True))
     assert (figures["Defect rate (%)"], figures["Defect rate: status"]) == ("7.0", "On track")
@@ -88,15 +104,27 @@ def test_the_export_writes_the_figure_as_shown(client, org, scene):
 
 def test_a_figure_on_its_target_as_shown_earns_the_all_on_target_award(org, scene):
     week, _defects, _fixes = scene
-    closed = awards.close_period(department=org.support, period="week", start=week,
-                                 rule=ClosedPeriod.Rule.ALL_ON_TARGET, top_n=3, closed_by=org.alice)
+    closed = awards.close_period(
+        department=org.support,
+        period="week",
+        start=week,
+        rule=ClosedPeriod.Rule.ALL_ON_TARGET,
+        top_n=3,
+        closed_by=org.alice,
+    )
     assert [a.person for a in closed.awards.all()] == [org.bob]
 
 
 def test_the_frozen_scorecard_keeps_figures_as_shown(org, scene):
     week, _defects, _fixes = scene
-    closed = awards.close_period(department=org.support, period="week", start=week,
-                                 rule=ClosedPeriod.Rule.TOP_WEIGHTED, top_n=3, closed_by=org.alice)
+    closed = awards.close_period(
+        department=org.support,
+        period="week",
+        start=week,
+        rule=ClosedPeriod.Rule.TOP_WEIGHTED,
+        top_n=3,
+        closed_by=org.alice,
+    )
     bob = next(r for r in closed.scorecard["rows"] if r["id"] == org.bob.pk)
     assert [cell["value"] for cell in bob["cells"]] == [7.0, 58.0]
     assert [m["decimals"] for m in closed.scorecard["metrics"]] == [1, 1]

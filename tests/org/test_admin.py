@@ -3,8 +3,13 @@
 import pytest
 from django.urls import reverse
 
-ADMIN_PAGES = ["admin:index", "admin:org_department_changelist", "admin:org_user_changelist",
-               "admin:outbox_outgoingemail_changelist", "admin:django_celery_beat_periodictask_changelist"]
+ADMIN_PAGES = [
+    "admin:index",
+    "admin:org_department_changelist",
+    "admin:org_user_changelist",
+    "admin:outbox_outgoingemail_changelist",
+    "admin:django_celery_beat_periodictask_changelist",
+]
 
 
 @pytest.mark.parametrize("page", ADMIN_PAGES)
@@ -37,10 +42,19 @@ def test_the_department_admin_shows_the_tree_with_head_counts(client, org):
 
 def department_form(org, **changes):
     """The department change form as the admin posts it, members inline included."""
-    return {"name": "Support", "code": "support", "parent": org.acme.pk, "description": "",
-            "managers": [org.alice.pk], "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "1",
-            "members-MIN_NUM_FORMS": "0", "members-MAX_NUM_FORMS": "1000", "members-0-id": org.alice.pk,
-            "members-0-department": org.support.pk} | changes
+    return {
+        "name": "Support",
+        "code": "support",
+        "parent": org.acme.pk,
+        "description": "",
+        "managers": [org.alice.pk],
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "1",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        "members-0-id": org.alice.pk,
+        "members-0-department": org.support.pk,
+    } | changes
 
 
 def test_an_admin_can_move_a_department_in_the_admin(client, org):

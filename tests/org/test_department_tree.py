@@ -76,8 +76,11 @@ def test_it_answers_the_subtree_rule_alike_in_the_orm_python_and_sql(org):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT d.id FROM org_department d WHERE {condition}", params)  # noqa: S608
         by_paths_sql = {row[0] for row in cursor.fetchall()}
-        cursor.execute(f"SELECT d.id FROM org_department d JOIN org_department a ON {subtree_sql('d', 'a')} "  # noqa: S608
-                       "WHERE a.id = %s", [org.support.pk])
+        cursor.execute(
+            f"SELECT d.id FROM org_department d JOIN org_department a ON {subtree_sql('d', 'a')} "  # noqa: S608
+            "WHERE a.id = %s",
+            [org.support.pk],
+        )
         by_join_sql = {row[0] for row in cursor.fetchall()}
     assert by_orm == by_python == {org.support, org.front_line}
     assert by_paths_sql == by_join_sql == {org.support.pk, org.front_line.pk}

@@ -19,15 +19,16 @@ def test_it_emails_a_link_that_sets_a_new_password(client, org, django_capture_o
 
     form_page = client.get(link, follow=True)
     assert b"new_password1" in form_page.content
-    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "a-much-better-pw-2026",
-                                                         "new_password2": "a-much-better-pw-2026"})
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-much-better-pw-2026", "new_password2": "a-much-better-pw-2026"},
+    )
     assert done.status_code == 302
     signed_in = client.post(reverse("login"), {"username": "bob", "password": "a-much-better-pw-2026"})
     assert signed_in.status_code == 302
 
 
-def test_it_says_the_same_for_an_unknown_address_and_sends_nothing(client, org,
-                                                                      django_capture_on_commit_callbacks):
+def test_it_says_the_same_for_an_unknown_address_and_sends_nothing(client, org, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302

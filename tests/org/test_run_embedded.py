@@ -26,8 +26,9 @@ def test_it_serves_runs_worker_and_beat_and_leaves_no_process_behind(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env["KEEL_DATA_DIR"] = str(tmp_path)
-    runner = Watched([sys.executable, "manage.py", "run_embedded", "--port", str(port), "--no-seed"],
-                     env=env, cwd=settings.BASE_DIR)
+    runner = Watched(
+        [sys.executable, "manage.py", "run_embedded", "--port", str(port), "--no-seed"], env=env, cwd=settings.BASE_DIR
+    )
     try:
         health = eventually(lambda: healthz(port), timeout=90)
         assert health and health["status"] == "ok", runner.output[-3000:]
@@ -51,12 +52,16 @@ def test_it_stops_everything_when_a_child_dies(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env["KEEL_DATA_DIR"] = str(tmp_path)
-    blocker = Watched([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], env=os.environ.copy(),
-                      cwd=tmp_path)  # takes the port, so the web server cannot start
+    blocker = Watched(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], env=os.environ.copy(), cwd=tmp_path
+    )  # takes the port, so the web server cannot start
     try:
         blocker.wait_for("Serving HTTP", timeout=10)
-        runner = Watched([sys.executable, "manage.py", "run_embedded", "--port", str(port), "--no-seed"],
-                         env=env, cwd=settings.BASE_DIR)
+        runner = Watched(
+            [sys.executable, "manage.py", "run_embedded", "--port", str(port), "--no-seed"],
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
         try:
             assert runner.process.wait(timeout=90) != 0
         finally:

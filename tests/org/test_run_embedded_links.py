@@ -23,8 +23,7 @@ def started(monkeypatch):
     return seen
 
 
-def test_it_passes_the_served_address_to_its_children_when_keel_site_url_is_not_set(started, monkeypatch,
-                                                                                     settings):
+def test_it_passes_the_served_address_to_its_children_when_keel_site_url_is_not_set(started, monkeypatch, settings):
     monkeypatch.delenv("KEEL_SITE_URL", raising=False)
     settings.KEEL_SITE_URL = "http://127.0.0.1:8000"
     call_command("run_embedded", "--port", "8101", "--no-seed")
@@ -56,8 +55,19 @@ def test_the_settings_read_the_site_url_from_the_environment(tmp_path):
     from django.conf import settings as django_settings
 
     code = "import django; django.setup(); from django.conf import settings; print(settings.KEEL_SITE_URL)"
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "KEEL_SITE_URL": "http://127.0.0.1:8101/",
-           "KEEL_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR, capture_output=True,
-                         text=True, timeout=60, check=True)
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "KEEL_SITE_URL": "http://127.0.0.1:8101/",
+        "KEEL_DATA_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.strip() == "http://127.0.0.1:8101"

@@ -15,8 +15,11 @@ def _debug_on(settings):
 
 
 def snapshot():
-    people = list(User.objects.order_by("username").values_list(
-        "username", "email", "first_name", "last_name", "department__code", "job_title", "is_staff", "password"))
+    people = list(
+        User.objects.order_by("username").values_list(
+            "username", "email", "first_name", "last_name", "department__code", "job_title", "is_staff", "password"
+        )
+    )
     departments = list(Department.objects.order_by("code").values_list("code", "name", "parent__code", "depth"))
     managers = sorted(Department.managers.through.objects.values_list("department__code", "user__username"))
     return people, departments, managers

@@ -23,8 +23,9 @@ def test_parallel_wrong_passwords_are_all_counted_and_lock_the_account(org, sett
     def attempt():
         try:
             barrier.wait(timeout=30)
-            response = Client().post(reverse("login"), {"username": "bob", "password": "wrong"},
-                                     REMOTE_ADDR="198.51.100.20")
+            response = Client().post(
+                reverse("login"), {"username": "bob", "password": "wrong"}, REMOTE_ADDR="198.51.100.20"
+            )
             statuses.append(response.status_code)
         except Exception as error:  # reported below
             errors.append(error)

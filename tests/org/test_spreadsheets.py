@@ -8,7 +8,7 @@ from core.spreadsheets import csv_cell, workbook_bytes
 
 
 def test_text_that_looks_like_a_formula_is_guarded_in_csv():
-    assert csv_cell("=HYPERLINK(\"http://evil\")") == "'=HYPERLINK(\"http://evil\")"
+    assert csv_cell('=HYPERLINK("http://evil")') == '\'=HYPERLINK("http://evil")'
     assert csv_cell("-5 defects") == "'-5 defects"
     assert csv_cell("Fine") == "Fine"
 

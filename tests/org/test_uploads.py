@@ -57,8 +57,9 @@ def test_a_person_keeps_their_latest_files_of_each_kind(org):
 
 def test_files_left_waiting_a_day_go_with_the_next_upload(org):
     old = keep(org.bob, b"old")
-    PendingUpload.objects.filter(pk=old.pk).update(created_at=timezone.now() - uploads.ABANDONED_AFTER
-                                                   - timedelta(minutes=1))
+    PendingUpload.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - uploads.ABANDONED_AFTER - timedelta(minutes=1)
+    )
     keep(org.alice, b"new")
     assert list(PendingUpload.objects.values_list("name", flat=True)) == ["file.csv"]
     assert not PendingUploadChunk.objects.filter(upload_id=old.pk).exists()

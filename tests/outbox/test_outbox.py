@@ -54,8 +54,13 @@ def test_a_message_held_by_a_live_claim_is_not_sent_by_another_worker(db):
 
 
 def test_a_claim_left_by_a_killed_worker_expires_and_the_catch_up_sends_it(db):
-    email = OutgoingEmail.objects.create(to="bob@example.com", subject="Orphan", body="x",
-                                         claimed_until=timezone.now() - timedelta(seconds=1), attempts=1)
+    email = OutgoingEmail.objects.create(
+        to="bob@example.com",
+        subject="Orphan",
+        body="x",
+        claimed_until=timezone.now() - timedelta(seconds=1),
+        attempts=1,
+    )
     assert tasks.send_pending_emails() == 1
     email.refresh_from_db()
     assert email.sent_at is not None
@@ -107,8 +112,14 @@ def test_it_gives_up_after_the_last_attempt_and_reports_it(db, settings):
 
 
 def test_an_admin_can_retry_failed_messages(db, django_capture_on_commit_callbacks):
-    email = OutgoingEmail.objects.create(to="bob@example.com", subject="Again", body="x", attempts=5,
-                                         failed_at=timezone.now(), last_error="OSError: bounced")
+    email = OutgoingEmail.objects.create(
+        to="bob@example.com",
+        subject="Again",
+        body="x",
+        attempts=5,
+        failed_at=timezone.now(),
+        last_error="OSError: bounced",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert services.retry_failed(email_ids=[email.pk]) == 1
     email.refresh_from_db()
@@ -116,8 +127,14 @@ def test_an_admin_can_retry_failed_messages(db, django_capture_on_commit_callbac
 
 
 def test_it_sends_attachments(db):
-    email = OutgoingEmail.objects.create(to="bob@example.com", subject="Invite", body="x", attachments=[
-        {"filename": "invite.ics", "content": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "mimetype": "text/calendar"}])
+    email = OutgoingEmail.objects.create(
+        to="bob@example.com",
+        subject="Invite",
+        body="x",
+        attachments=[
+            {"filename": "invite.ics", "content": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "mimetype": "text/calendar"}
+        ],
+    )
     services.send(email_id=email.pk)
     assert mail.outbox[0].attachments[0][0] == "invite.ics"
 

@@ -16,6 +16,7 @@ from tests.goals.factories import QualityDefinitionFactory
 
 # --- review sessions --------------------------------------------------------------------------------------------------
 
+
 class ReviewSessionFactory(factory.django.DjangoModelFactory):
     """A session a week from now; `invite=[people]` invites them."""
 
@@ -51,10 +52,17 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
 
 def details(org, **overrides) -> Details:
     """What a typical session says: facilitated by alice, covering one definition, for Support."""
-    values = dict(title="Quality review", facilitator=org.alice, time_zone="Europe/Berlin", duration_minutes=60,
-                  place="Room 4", agenda="1. Figures\n2. Actions",
-                  definitions=[QualityDefinitionFactory(department=org.support)], departments=[org.support],
-                  people=[])
+    values = dict(
+        title="Quality review",
+        facilitator=org.alice,
+        time_zone="Europe/Berlin",
+        duration_minutes=60,
+        place="Room 4",
+        agenda="1. Figures\n2. Actions",
+        definitions=[QualityDefinitionFactory(department=org.support)],
+        departments=[org.support],
+        people=[],
+    )
     values.update(overrides)
     return Details(**values)
 
@@ -74,11 +82,13 @@ def past(session: ReviewSession, days: int = 2) -> ReviewSession:
 
 
 def schedule(org, *, days: float = 7, **overrides) -> ReviewSession:
-    return scheduling.schedule_session(by=org.admin, details=details(org, **overrides),
-                                       starts_at=timezone.now() + timedelta(days=days))
+    return scheduling.schedule_session(
+        by=org.admin, details=details(org, **overrides), starts_at=timezone.now() + timedelta(days=days)
+    )
 
 
 # --- refresher training -----------------------------------------------------------------------------------------------
+
 
 class RefresherProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -107,35 +117,59 @@ def started(programme: RefresherProgramme, days_ago: int) -> RefresherProgramme:
 
 
 def publish_version(definition, *, major: int, minor: int = 0, days_ago: int = 0) -> DefinitionVersion:
-    return DefinitionVersion.objects.create(definition=definition, major=major, minor=minor, promise="A promise.",
-                                            published_at=timezone.now() - timedelta(days=days_ago))
+    return DefinitionVersion.objects.create(
+        definition=definition,
+        major=major,
+        minor=minor,
+        promise="A promise.",
+        published_at=timezone.now() - timedelta(days=days_ago),
+    )
 
 
 def complete(person, definition, *, days_ago: int, score: float | None = None) -> Completion:
-    return Completion.objects.create(person=person, definition=definition, source=Completion.Source.ADMIN,
-                                     completed_at=timezone.now() - timedelta(days=days_ago), score=score)
+    return Completion.objects.create(
+        person=person,
+        definition=definition,
+        source=Completion.Source.ADMIN,
+        completed_at=timezone.now() - timedelta(days=days_ago),
+        score=score,
+    )
 
 
 QUESTIONS = [
-    QuestionRow(kind=Question.Kind.MULTIPLE_CHOICE, text="How fast is the first reply?",
-                explanation="The promise says four business hours.",
-                options=[("Within 4 business hours", True), ("Within a week", False), ("Whenever", False)]),
-    QuestionRow(kind=Question.Kind.TRUE_FALSE, text="Most problems are solved in the first contact.",
-                explanation="That is what first-contact resolution measures.",
-                options=[("True", True), ("False", False)]),
-    QuestionRow(kind=Question.Kind.MULTIPLE_CHOICE, text="Who measures satisfaction?",
-                explanation="Customers answer the CSAT survey.",
-                options=[("Customers", True), ("Managers", False)]),
-    QuestionRow(kind=Question.Kind.TRUE_FALSE, text="Tickets may wait until Monday.",
-                explanation="Four business hours applies every working day.",
-                options=[("True", False), ("False", True)]),
+    QuestionRow(
+        kind=Question.Kind.MULTIPLE_CHOICE,
+        text="How fast is the first reply?",
+        explanation="The promise says four business hours.",
+        options=[("Within 4 business hours", True), ("Within a week", False), ("Whenever", False)],
+    ),
+    QuestionRow(
+        kind=Question.Kind.TRUE_FALSE,
+        text="Most problems are solved in the first contact.",
+        explanation="That is what first-contact resolution measures.",
+        options=[("True", True), ("False", False)],
+    ),
+    QuestionRow(
+        kind=Question.Kind.MULTIPLE_CHOICE,
+        text="Who measures satisfaction?",
+        explanation="Customers answer the CSAT survey.",
+        options=[("Customers", True), ("Managers", False)],
+    ),
+    QuestionRow(
+        kind=Question.Kind.TRUE_FALSE,
+        text="Tickets may wait until Monday.",
+        explanation="Four business hours applies every working day.",
+        options=[("True", False), ("False", True)],
+    ),
 ]
 
 
 def make_quiz(definition=None, *, pass_mark: int = 75, published: bool = True, questions=None):
     definition = definition or QualityDefinitionFactory()
-    rows = [QuestionRow(kind=q.kind, text=q.text, explanation=q.explanation, options=list(q.options))
-            for q in (questions or QUESTIONS)]
+    rows = [
+        QuestionRow(kind=q.kind, text=q.text, explanation=q.explanation, options=list(q.options))
+        for q in (questions or QUESTIONS)
+    ]
     return quizzes.save_quiz(definition=definition, pass_mark=pass_mark, published=published, questions=rows)
 
 

@@ -40,14 +40,22 @@ def attachment(email: OutgoingEmail) -> str:
 @pytest.fixture
 def session(org):
     return ReviewSessionFactory(
-        title="Quality review; Q3, “Support tickets”", facilitator=org.alice, place="Room 4, second floor",
-        starts_at=datetime(2026, 7, 7, 7, 30, tzinfo=UTC), duration_minutes=90,
-        agenda="1. Figures\\trends\n2. Actions " + "and a long agenda line that must fold " * 5)
+        title="Quality review; Q3, “Support tickets”",
+        facilitator=org.alice,
+        place="Room 4, second floor",
+        starts_at=datetime(2026, 7, 7, 7, 30, tzinfo=UTC),
+        duration_minutes=90,
+        agenda="1. Figures\\trends\n2. Actions " + "and a long agenda line that must fold " * 5,
+    )
 
 
 def test_it_parses_back_to_the_session(session, org):
-    text = ics.build(session=session, attendee=org.bob, url="https://keel.example/reviews/sessions/1/",
-                     now=datetime(2026, 6, 1, tzinfo=UTC))
+    text = ics.build(
+        session=session,
+        attendee=org.bob,
+        url="https://keel.example/reviews/sessions/1/",
+        now=datetime(2026, 6, 1, tzinfo=UTC),
+    )
     calendar, event = parse(text)
     assert (calendar["VERSION"], calendar["METHOD"]) == ("2.0", "REQUEST")
     assert event["UID"] == f"review-session-{session.pk}@127.0.0.1"
@@ -85,8 +93,9 @@ def test_a_name_with_quotes_or_line_breaks_stays_one_parameter(session, org):
 
 
 def test_a_cancelled_session_gives_method_cancel_and_its_raised_sequence(org):
-    session = ReviewSessionFactory(facilitator=org.alice, invite=[org.bob],
-                                   starts_at=timezone.now() + timedelta(days=3))
+    session = ReviewSessionFactory(
+        facilitator=org.alice, invite=[org.bob], starts_at=timezone.now() + timedelta(days=3)
+    )
     scheduling.cancel_session(session=session, by=org.admin, reason="The room flooded.")
     session.refresh_from_db()
     calendar, event = parse(ics.build(session=session, attendee=org.bob))
@@ -107,19 +116,27 @@ def test_it_can_be_read_by_the_standard_library_as_a_mime_part(session, org):
 
 # --- one SEQUENCE for every file of an event ---------------------------------------------------------------------
 
+
 @pytest.fixture
 def moved(org, settings):
     """A quarterly series whose invitations went out ten days ago, then moved to 15:00: (session, update e-mail)."""
     settings.KEEL_REVIEW_REMINDER_DAYS = [7]
     now = timezone.now()
-    series = scheduling.create_series(by=org.admin, details=details(org),
-                                      pattern=quarterly(date(now.year, now.month, 1)), now=now)
+    series = scheduling.create_series(
+        by=org.admin, details=details(org), pattern=quarterly(date(now.year, now.month, 1)), now=now
+    )
     scheduling.send_invitations(now=now)
     Invitation.objects.filter(session__series=series).update(sent_at=now - timedelta(days=10))
-    scheduling.update_series(series=series, by=org.admin, details=details(org),
-                             pattern=quarterly(date(now.year, now.month, 1), local_time=time(15, 0)), now=now)
-    update = (OutgoingEmail.objects.filter(subject__startswith="Updated: ", to=org.bob.email)
-              .order_by("dedup_key").first())
+    scheduling.update_series(
+        series=series,
+        by=org.admin,
+        details=details(org),
+        pattern=quarterly(date(now.year, now.month, 1), local_time=time(15, 0)),
+        now=now,
+    )
+    update = (
+        OutgoingEmail.objects.filter(subject__startswith="Updated: ", to=org.bob.email).order_by("dedup_key").first()
+    )
     invitation = Invitation.objects.get(pk=update.dedup_key.split(":")[1])
     return invitation.session, update
 
@@ -164,8 +181,9 @@ def test_the_migration_gives_sessions_the_highest_sequence_already_sent(org):
     untouched = ReviewSessionFactory(facilitator=org.alice)
     invitation = updated.invitations.get()
     for sequence in (500, 217000000):
-        OutgoingEmail.objects.create(to="bob@example.com", subject="Updated", body="",
-                                     dedup_key=f"review-update:{invitation.pk}:{sequence}")
+        OutgoingEmail.objects.create(
+            to="bob@example.com", subject="Updated", body="", dedup_key=f"review-update:{invitation.pk}:{sequence}"
+        )
     backfill(apps, None)
     sequences = dict(ReviewSession.objects.values_list("pk", "sequence"))
     assert (sequences[updated.pk], sequences[cancelled.pk], sequences[untouched.pk]) == (217000000, 86400, 0)

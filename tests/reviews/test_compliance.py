@@ -58,7 +58,9 @@ def test_weak_questions_are_the_most_often_missed_first(scene):
     report = compliance.build_report(user=org.admin)
     weak = report.weak[definition.pk]
     assert [(q.text, q.missed, q.answered) for q in weak] == [
-        ("How fast is the first reply?", 2, 2), ("Most problems are solved in the first contact.", 1, 2)]
+        ("How fast is the first reply?", 2, 2),
+        ("Most problems are solved in the first contact.", 1, 2),
+    ]
     # a manager's weak questions count only their people's answers
     [only_bob] = compliance.build_report(user=org.alice).weak[definition.pk][:1]
     assert (only_bob.missed, only_bob.answered) == (1, 1)
@@ -106,8 +108,9 @@ def _crowd(org, people: int) -> None:
 
 
 @pytest.mark.parametrize("people", [4, 30])
-def test_the_whole_organizations_report_renders_in_a_bounded_number_of_queries(scene, client, people,
-                                                                               django_assert_max_num_queries):
+def test_the_whole_organizations_report_renders_in_a_bounded_number_of_queries(
+    scene, client, people, django_assert_max_num_queries
+):
     org, *_ = scene
     _crowd(org, people)
     client.force_login(org.admin)
@@ -122,10 +125,19 @@ def test_the_whole_organizations_report_renders_in_a_bounded_number_of_queries(s
 
 def test_a_completion_days_before_the_fixed_deadline_is_not_overdue_in_the_report(org):
     definition = QualityDefinitionFactory(department=org.support, title="Refunds")
-    RefresherProgrammeFactory(definitions=[definition], departments=[org.support], every_months=12,
-                              window=RefresherProgramme.Window.FIXED, fixed_date=date(2025, 11, 15))
-    Completion.objects.create(person=org.bob, definition=definition, source=Completion.Source.ADMIN,
-                              completed_at=datetime(2026, 11, 10, 10, tzinfo=UTC))
+    RefresherProgrammeFactory(
+        definitions=[definition],
+        departments=[org.support],
+        every_months=12,
+        window=RefresherProgramme.Window.FIXED,
+        fixed_date=date(2025, 11, 15),
+    )
+    Completion.objects.create(
+        person=org.bob,
+        definition=definition,
+        source=Completion.Source.ADMIN,
+        completed_at=datetime(2026, 11, 10, 10, tzinfo=UTC),
+    )
     with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC)):
         rows = {r.username: r for r in compliance.build_report(user=org.admin).rows}
     assert (rows["bob"].state, rows["bob"].due_date) == (training.CURRENT, date(2027, 11, 15))

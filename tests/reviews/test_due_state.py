@@ -26,8 +26,9 @@ from tests.reviews.factories import (
 def scene(org):
     definition = QualityDefinitionFactory(department=org.support, title="Support tickets")
     publish_version(definition, major=1, days_ago=400)
-    programme = started(RefresherProgrammeFactory(definitions=[definition], departments=[org.support],
-                                                  every_months=6), days_ago=300)
+    programme = started(
+        RefresherProgrammeFactory(definitions=[definition], departments=[org.support], every_months=6), days_ago=300
+    )
     return org, definition, programme
 
 
@@ -77,7 +78,8 @@ def test_fixed_a_completion_before_the_deadline_satisfies_it(scene):
     today = periods.today()
     first = today - timedelta(days=365 * 2)
     RefresherProgramme.objects.filter(pk=programme.pk).update(
-        window=RefresherProgramme.Window.FIXED, fixed_date=first, every_months=12)
+        window=RefresherProgramme.Window.FIXED, fixed_date=first, every_months=12
+    )
     complete(org.bob, definition, days_ago=5)
     complete(org.alice, definition, days_ago=-0)
     # Five days before this year's deadline (today): it satisfies it; the next deadline is a year away.
@@ -89,24 +91,38 @@ def test_fixed_a_completion_before_the_deadline_satisfies_it(scene):
 def _fixed_scene(org):
     definition = QualityDefinitionFactory(department=org.support, title="Refunds")
     publish_version(definition, major=1, days_ago=900)
-    programme = started(RefresherProgrammeFactory(definitions=[definition], departments=[org.support],
-                                                  every_months=12, window=RefresherProgramme.Window.FIXED,
-                                                  fixed_date=date(2025, 11, 15)), days_ago=500)
+    programme = started(
+        RefresherProgrammeFactory(
+            definitions=[definition],
+            departments=[org.support],
+            every_months=12,
+            window=RefresherProgramme.Window.FIXED,
+            fixed_date=date(2025, 11, 15),
+        ),
+        days_ago=500,
+    )
     return definition, programme
 
 
 def _completed_on(person, definition, day):
-    return Completion.objects.create(person=person, definition=definition, source=Completion.Source.ADMIN,
-                                     completed_at=datetime.combine(day, time(10), periods.organization_zone()))
+    return Completion.objects.create(
+        person=person,
+        definition=definition,
+        source=Completion.Source.ADMIN,
+        completed_at=datetime.combine(day, time(10), periods.organization_zone()),
+    )
 
 
-@pytest.mark.parametrize(("completed", "due"), [
-    (date(2026, 11, 10), date(2027, 11, 15)),  # five days before the 2026 deadline: satisfies it
-    (date(2026, 11, 15), date(2027, 11, 15)),  # on the deadline
-    (date(2026, 11, 20), date(2027, 11, 15)),  # five days late: makes up for 2026
-    (date(2026, 9, 1), date(2027, 11, 15)),    # well ahead of the 2026 deadline
-    (date(2025, 11, 14), date(2026, 11, 15)),  # the day before the first deadline
-])
+@pytest.mark.parametrize(
+    ("completed", "due"),
+    [
+        (date(2026, 11, 10), date(2027, 11, 15)),  # five days before the 2026 deadline: satisfies it
+        (date(2026, 11, 15), date(2027, 11, 15)),  # on the deadline
+        (date(2026, 11, 20), date(2027, 11, 15)),  # five days late: makes up for 2026
+        (date(2026, 9, 1), date(2027, 11, 15)),  # well ahead of the 2026 deadline
+        (date(2025, 11, 14), date(2026, 11, 15)),  # the day before the first deadline
+    ],
+)
 def test_fixed_a_completion_satisfies_the_deadline_it_belongs_to(org, completed, due):
     definition, _programme = _fixed_scene(org)
     _completed_on(org.bob, definition, completed)
@@ -207,16 +223,19 @@ def _crowd(org, definitions, people: int) -> None:
 
 
 @pytest.mark.parametrize("people", [5, 40])
-def test_it_takes_one_query_whatever_the_number_of_people_and_programmes(org, people,
-                                                                          django_assert_max_num_queries):
+def test_it_takes_one_query_whatever_the_number_of_people_and_programmes(org, people, django_assert_max_num_queries):
     definitions = [QualityDefinitionFactory(department=org.support) for _ in range(3)]
     for definition in definitions:
         publish_version(definition, major=1, days_ago=50)
         make_quiz(definition)
     for n in range(4):
-        RefresherProgrammeFactory(definitions=definitions[: n % 3 + 1], departments=[org.support],
-                                  every_months=3 + n, window="fixed" if n % 2 else "rolling",
-                                  fixed_date=date(2025, 1, 15))
+        RefresherProgrammeFactory(
+            definitions=definitions[: n % 3 + 1],
+            departments=[org.support],
+            every_months=3 + n,
+            window="fixed" if n % 2 else "rolling",
+            fixed_date=date(2025, 1, 15),
+        )
     _crowd(org, definitions, people)
     with django_assert_max_num_queries(1):  # the one statement of DUE_SQL
         states = training.due_states()
@@ -226,12 +245,18 @@ def test_it_takes_one_query_whatever_the_number_of_people_and_programmes(org, pe
 def test_invite_due_people_invites_the_due_to_the_next_session_once(scene):
     org, definition, _ = scene
     complete(org.alice, definition, days_ago=1)  # current: not invited
-    later = ReviewSession.objects.create(title="Later", starts_at=timezone.now() + timedelta(days=20),
-                                         facilitator=org.alice)
-    soon = ReviewSession.objects.create(title="Soon", starts_at=timezone.now() + timedelta(days=5),
-                                        facilitator=org.alice)
-    cancelled = ReviewSession.objects.create(title="Cancelled", starts_at=timezone.now() + timedelta(days=1),
-                                             facilitator=org.alice, cancelled_at=timezone.now())
+    later = ReviewSession.objects.create(
+        title="Later", starts_at=timezone.now() + timedelta(days=20), facilitator=org.alice
+    )
+    soon = ReviewSession.objects.create(
+        title="Soon", starts_at=timezone.now() + timedelta(days=5), facilitator=org.alice
+    )
+    cancelled = ReviewSession.objects.create(
+        title="Cancelled",
+        starts_at=timezone.now() + timedelta(days=1),
+        facilitator=org.alice,
+        cancelled_at=timezone.now(),
+    )
     for session in (later, soon, cancelled):
         session.definitions.add(definition)
     assert tasks.invite_due_people() == 1
@@ -243,10 +268,12 @@ def test_invite_due_people_invites_the_due_to_the_next_session_once(scene):
 def test_invite_due_people_leaves_people_already_invited_to_an_upcoming_session(scene):
     org, definition, _ = scene
     complete(org.alice, definition, days_ago=1)
-    later = ReviewSession.objects.create(title="Later", starts_at=timezone.now() + timedelta(days=20),
-                                         facilitator=org.alice)
-    soon = ReviewSession.objects.create(title="Soon", starts_at=timezone.now() + timedelta(days=5),
-                                        facilitator=org.alice)
+    later = ReviewSession.objects.create(
+        title="Later", starts_at=timezone.now() + timedelta(days=20), facilitator=org.alice
+    )
+    soon = ReviewSession.objects.create(
+        title="Soon", starts_at=timezone.now() + timedelta(days=5), facilitator=org.alice
+    )
     later.definitions.add(definition)
     soon.definitions.add(definition)
     Invitation.objects.create(session=later, person=org.bob)

@@ -34,14 +34,17 @@ def test_it_saves_a_quiz_with_questions_and_options(definition):
     assert Option.objects.filter(question__quiz=quiz, correct=True).count() == 4
 
 
-@pytest.mark.parametrize("bad, message", [
-    (row(options=[("A", False), ("B", False)]), "no correct answer"),
-    (row(options=[("A", True)]), "at least two options"),
-    (row(kind=Question.Kind.TRUE_FALSE, options=[("True", True), ("False", True)]), "exactly one"),
-    (row(kind=Question.Kind.TRUE_FALSE, options=[("True", False), ("False", False)]), "exactly one"),
-    (row(text=" "), "no text"),
-    (row(explanation=""), "needs an explanation"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (row(options=[("A", False), ("B", False)]), "no correct answer"),
+        (row(options=[("A", True)]), "at least two options"),
+        (row(kind=Question.Kind.TRUE_FALSE, options=[("True", True), ("False", True)]), "exactly one"),
+        (row(kind=Question.Kind.TRUE_FALSE, options=[("True", False), ("False", False)]), "exactly one"),
+        (row(text=" "), "no text"),
+        (row(explanation=""), "needs an explanation"),
+    ],
+)
 def test_it_refuses_a_question_that_cannot_be_answered_right_and_saves_nothing(definition, bad, message):
     with pytest.raises(RuleViolation, match=message):
         quizzes.save_quiz(definition=definition, pass_mark=80, published=True, questions=[row(), bad])
@@ -84,7 +87,11 @@ def test_a_pass_records_a_completion_from_the_quiz(definition, org):
     assert (attempt.score, attempt.passed) == (75.0, True)
     completion = Completion.objects.get()
     assert (completion.person, completion.source, completion.score, completion.attempt) == (
-        org.bob, Completion.Source.QUIZ, 75.0, attempt)
+        org.bob,
+        Completion.Source.QUIZ,
+        75.0,
+        attempt,
+    )
 
 
 def test_a_fail_records_no_completion_and_leaves_the_person_due(definition, org):
@@ -116,11 +123,13 @@ def test_it_refuses_an_incomplete_or_foreign_answer_sheet_and_saves_nothing(defi
     answers = answers_for(quiz)
     first = next(iter(answers))
     with pytest.raises(RuleViolation, match="1 of 4 is still open"):
-        quizzes.submit_attempt(nonce=attempt.nonce, person=org.bob,
-                               answers={k: v for k, v in answers.items() if k != first})
+        quizzes.submit_attempt(
+            nonce=attempt.nonce, person=org.bob, answers={k: v for k, v in answers.items() if k != first}
+        )
     with pytest.raises(RuleViolation, match="does not belong"):
-        quizzes.submit_attempt(nonce=attempt.nonce, person=org.bob,
-                               answers=answers | {first: next(iter(answers_for(other).values()))})
+        quizzes.submit_attempt(
+            nonce=attempt.nonce, person=org.bob, answers=answers | {first: next(iter(answers_for(other).values()))}
+        )
     with pytest.raises(RuleViolation, match="not yours"):
         quizzes.submit_attempt(nonce=attempt.nonce, person=org.alice, answers=answers)
     attempt.refresh_from_db()
@@ -134,8 +143,10 @@ def test_an_unpublished_quiz_cannot_be_started(definition, org):
 
 
 def test_the_order_is_shuffled_per_attempt_and_stable_for_one(definition, org):
-    quiz = make_quiz(definition, questions=[
-        row(text=f"Question {n}", options=[(f"Option {k}", k == 0) for k in range(5)]) for n in range(8)])
+    quiz = make_quiz(
+        definition,
+        questions=[row(text=f"Question {n}", options=[(f"Option {k}", k == 0) for k in range(5)]) for n in range(8)],
+    )
     attempts = [quizzes.start_attempt(quiz=quiz, person=org.bob) for _ in range(5)]
     orders = [tuple(q.id for q in quizzes.shuffled(a)) for a in attempts]
     assert len(set(orders)) > 1

@@ -19,8 +19,9 @@ from tests.reviews.factories import RefresherProgrammeFactory, publish_version, 
 def definition(org):
     definition = QualityDefinitionFactory(department=org.support, title="Support tickets")
     publish_version(definition, major=1, days_ago=400)
-    started(RefresherProgrammeFactory(definitions=[definition], departments=[org.support], every_months=12),
-            days_ago=300)
+    started(
+        RefresherProgrammeFactory(definitions=[definition], departments=[org.support], every_months=12), days_ago=300
+    )
     return definition
 
 
@@ -57,8 +58,13 @@ def test_a_person_who_leaves_is_neither_asked_nor_counted(org, definition):
 
 
 def test_only_the_current_audience_is_invited_to_a_refresher_session(org, definition):
-    session = ReviewSession.objects.create(title="Refresher", starts_at=timezone.now() + timedelta(days=7),
-                                           duration_minutes=60, facilitator=org.alice, time_zone="Europe/Paris")
+    session = ReviewSession.objects.create(
+        title="Refresher",
+        starts_at=timezone.now() + timedelta(days=7),
+        duration_minutes=60,
+        facilitator=org.alice,
+        time_zone="Europe/Paris",
+    )
     session.definitions.add(definition)
     org.bob.is_active = False
     org.bob.save()
@@ -66,4 +72,6 @@ def test_only_the_current_audience_is_invited_to_a_refresher_session(org, defini
     org.charlie.save()
     training.invite_due()
     assert set(Invitation.objects.filter(session=session).values_list("person__username", flat=True)) == {
-        "alice", "charlie"}
+        "alice",
+        "charlie",
+    }

@@ -26,8 +26,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def series_of(org, now=NEW_YEAR, **pattern):
-    return scheduling.create_series(by=org.admin, details=details(org), pattern=quarterly(date(2026, 1, 1), **pattern),
-                                    now=now)
+    return scheduling.create_series(
+        by=org.admin, details=details(org), pattern=quarterly(date(2026, 1, 1), **pattern), now=now
+    )
 
 
 def starts(series) -> list[datetime]:
@@ -36,30 +37,44 @@ def starts(series) -> list[datetime]:
 
 # --- occurrence days ---------------------------------------------------------------------------------------------
 
+
 def test_it_finds_every_first_tuesday_quarterly():
     series = ReviewSeries(week_of_month=1, weekday=1, every_months=3, first_month=date(2026, 1, 1))
     assert scheduling.occurrence_days(series, start=date(2026, 1, 1), end=date(2026, 12, 31)) == [
-        date(2026, 1, 6), date(2026, 4, 7), date(2026, 7, 7), date(2026, 10, 6)]
+        date(2026, 1, 6),
+        date(2026, 4, 7),
+        date(2026, 7, 7),
+        date(2026, 10, 6),
+    ]
 
 
 def test_it_finds_the_last_friday_of_every_month_until_the_end_day():
-    series = ReviewSeries(week_of_month=-1, weekday=4, every_months=1, first_month=date(2026, 1, 1),
-                          until=date(2026, 3, 27))
+    series = ReviewSeries(
+        week_of_month=-1, weekday=4, every_months=1, first_month=date(2026, 1, 1), until=date(2026, 3, 27)
+    )
     assert scheduling.occurrence_days(series, start=date(2026, 1, 1), end=date(2026, 12, 31)) == [
-        date(2026, 1, 30), date(2026, 2, 27), date(2026, 3, 27)]
+        date(2026, 1, 30),
+        date(2026, 2, 27),
+        date(2026, 3, 27),
+    ]
 
 
 def test_it_starts_from_the_first_month_not_from_the_window():
     series = ReviewSeries(week_of_month=1, weekday=1, every_months=3, first_month=date(2026, 2, 1))
     assert scheduling.occurrence_days(series, start=date(2026, 3, 1), end=date(2026, 9, 30)) == [
-        date(2026, 5, 5), date(2026, 8, 4)]
+        date(2026, 5, 5),
+        date(2026, 8, 4),
+    ]
 
 
 @pytest.mark.parametrize("zone_name", ["Europe/Berlin", "America/New_York"])
 def test_daylight_saving_changes_do_not_shift_the_local_time(org, zone_name):
     series = scheduling.create_series(
-        by=org.admin, details=details(org, time_zone=zone_name),
-        pattern=quarterly(date(2026, 2, 1), every_months=1), now=datetime(2026, 1, 15, tzinfo=UTC))
+        by=org.admin,
+        details=details(org, time_zone=zone_name),
+        pattern=quarterly(date(2026, 2, 1), every_months=1),
+        now=datetime(2026, 1, 15, tzinfo=UTC),
+    )
     moments = starts(series)
     assert [m.date() for m in moments] == [date(2026, 2, 3), date(2026, 3, 3), date(2026, 4, 7), date(2026, 5, 5)]
     local = [timezone.localtime(m, ZoneInfo(zone_name)).time() for m in moments]
@@ -69,6 +84,7 @@ def test_daylight_saving_changes_do_not_shift_the_local_time(org, zone_name):
 
 
 # --- series ------------------------------------------------------------------------------------------------------
+
 
 def test_a_series_creates_its_occurrences_for_the_horizon_with_invitations(org, settings):
     settings.KEEL_REVIEW_SERIES_HORIZON_DAYS = 120
@@ -95,9 +111,13 @@ def test_an_edit_changes_only_future_occurrences(org):
     series = series_of(org)
     january, april = series.sessions.order_by("starts_at")
     now = datetime(2026, 2, 1, tzinfo=UTC)  # January's has taken place
-    scheduling.update_series(series=series, by=org.admin,
-                             details=details(org, title="Quality review (new format)", departments=[org.sales]),
-                             pattern=quarterly(date(2026, 1, 1), local_time=time(14, 0)), now=now)
+    scheduling.update_series(
+        series=series,
+        by=org.admin,
+        details=details(org, title="Quality review (new format)", departments=[org.sales]),
+        pattern=quarterly(date(2026, 1, 1), local_time=time(14, 0)),
+        now=now,
+    )
     january.refresh_from_db()
     april.refresh_from_db()
     assert january.title == "Quality review" and timezone.localtime(january.starts_at, BERLIN).time() == time(9, 30)
@@ -111,8 +131,13 @@ def test_an_edit_leaves_detached_and_cancelled_occurrences_alone(org):
     series = series_of(org, now=NEW_YEAR)
     january, april = series.sessions.order_by("starts_at")
     ReviewSession.objects.filter(pk=april.pk).update(detached=True, title="Special")
-    scheduling.update_series(series=series, by=org.admin, details=details(org, title="Renamed"),
-                             pattern=quarterly(date(2026, 1, 1)), now=NEW_YEAR)
+    scheduling.update_series(
+        series=series,
+        by=org.admin,
+        details=details(org, title="Renamed"),
+        pattern=quarterly(date(2026, 1, 1)),
+        now=NEW_YEAR,
+    )
     january.refresh_from_db()
     april.refresh_from_db()
     assert (january.title, april.title) == ("Renamed", "Special")
@@ -120,8 +145,9 @@ def test_an_edit_leaves_detached_and_cancelled_occurrences_alone(org):
 
 def test_moving_a_series_to_other_days_cancels_the_future_ones_it_no_longer_has(org):
     series = series_of(org)
-    scheduling.update_series(series=series, by=org.admin, details=details(org),
-                             pattern=quarterly(date(2026, 1, 1), weekday=3), now=NEW_YEAR)  # Thursdays now
+    scheduling.update_series(
+        series=series, by=org.admin, details=details(org), pattern=quarterly(date(2026, 1, 1), weekday=3), now=NEW_YEAR
+    )  # Thursdays now
     live = series.sessions.filter(cancelled_at__isnull=True).order_by("occurrence")
     assert [s.occurrence for s in live] == [date(2026, 4, 2)]  # 1 January's 09:30 had passed
     assert series.sessions.filter(cancelled_at__isnull=False).count() == 2
@@ -130,14 +156,20 @@ def test_moving_a_series_to_other_days_cancels_the_future_ones_it_no_longer_has(
 def test_a_time_change_sends_an_update_to_people_already_invited(org):
     series = series_of(org)
     Invitation.objects.filter(session__series=series).update(sent_at=NEW_YEAR)
-    scheduling.update_series(series=series, by=org.admin, details=details(org),
-                             pattern=quarterly(date(2026, 1, 1), local_time=time(15, 0)), now=NEW_YEAR)
+    scheduling.update_series(
+        series=series,
+        by=org.admin,
+        details=details(org),
+        pattern=quarterly(date(2026, 1, 1), local_time=time(15, 0)),
+        now=NEW_YEAR,
+    )
     updates = OutgoingEmail.objects.filter(subject__startswith="Updated: ")
     assert updates.count() == 4  # two occurrences, alice and bob
     assert "15:00" in updates.first().subject
 
 
 # --- single sessions and bad input ---------------------------------------------------------------------------------
+
 
 def test_it_schedules_a_session_and_invites_departments_and_people(org):
     session = schedule(org, departments=[org.front_line], people=[org.charlie])
@@ -151,13 +183,16 @@ def test_it_invites_only_active_people(org):
     assert list(session.invitations.values_list("person__username", flat=True)) == ["bob"]
 
 
-@pytest.mark.parametrize(("overrides", "days", "field", "message"), [
-    ({}, -1, "date", "in the past"),
-    ({"departments": [], "people": []}, 7, "people", "Invite at least one person"),
-    ({"place": "", "video_link": ""}, 7, "place", "a room, or a video link"),
-    ({"definitions": []}, 7, "definitions", "quality definitions"),
-    ({"time_zone": "Mars/Olympus"}, 7, "time_zone", "not a time zone"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "days", "field", "message"),
+    [
+        ({}, -1, "date", "in the past"),
+        ({"departments": [], "people": []}, 7, "people", "Invite at least one person"),
+        ({"place": "", "video_link": ""}, 7, "place", "a room, or a video link"),
+        ({"definitions": []}, 7, "definitions", "quality definitions"),
+        ({"time_zone": "Mars/Olympus"}, 7, "time_zone", "not a time zone"),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_saved(org, overrides, days, field, message):
     with pytest.raises(RuleViolation, match=message) as refused:
         schedule(org, days=days, **overrides)
@@ -183,6 +218,7 @@ def test_a_series_ending_in_the_past_is_refused(org):
 
 
 # --- cancelling --------------------------------------------------------------------------------------------------
+
 
 def test_cancelling_notifies_every_invitee_already_invited(org):
     session = schedule(org)
@@ -218,6 +254,7 @@ def test_a_past_session_cannot_be_cancelled(org):
 
 # --- answers -----------------------------------------------------------------------------------------------------
 
+
 def test_the_invitee_accepts(org):
     invitation = schedule(org).invitations.get(person=org.bob)
     scheduling.respond(invitation=invitation, person=org.bob, response="accepted")
@@ -225,11 +262,14 @@ def test_the_invitee_accepts(org):
     assert invitation.response == "accepted" and invitation.responded_at is not None
 
 
-@pytest.mark.parametrize(("who", "response", "message"), [
-    ("charlie", "accepted", "Only the person invited"),
-    ("bob", "maybe", "accept or decline"),
-    ("bob", "pending", "accept or decline"),
-])
+@pytest.mark.parametrize(
+    ("who", "response", "message"),
+    [
+        ("charlie", "accepted", "Only the person invited"),
+        ("bob", "maybe", "accept or decline"),
+        ("bob", "pending", "accept or decline"),
+    ],
+)
 def test_a_wrong_answer_is_refused(org, who, response, message):
     invitation = schedule(org).invitations.get(person=org.bob)
     with pytest.raises(RuleViolation, match=message):
@@ -263,6 +303,7 @@ def test_an_expired_response_link_says_so(org, monkeypatch):
 
 # --- attendance, minutes and actions -------------------------------------------------------------------------------
 
+
 def test_attendance_is_recorded_and_counts_as_a_refresher(org):
     session = past(schedule(org))
     scheduling.take_attendance(session=session, by=org.alice, attended_ids=[org.bob.pk])
@@ -287,8 +328,13 @@ def test_attendance_waits_for_the_session_and_names_only_invitees(org):
 def test_minutes_and_action_items_are_recorded(org):
     session = past(schedule(org))
     scheduling.save_minutes(session=session, by=org.alice, minutes="  We agreed on two actions.  ")
-    item = scheduling.add_action_item(session=session, by=org.alice, title="Update the reply templates",
-                                      owner=org.bob, due_date=date.today() + timedelta(days=10))
+    item = scheduling.add_action_item(
+        session=session,
+        by=org.alice,
+        title="Update the reply templates",
+        owner=org.bob,
+        due_date=date.today() + timedelta(days=10),
+    )
     session.refresh_from_db()
     assert session.minutes == "We agreed on two actions."
     assert item.owner == org.bob and item.done_at is None
@@ -297,8 +343,9 @@ def test_minutes_and_action_items_are_recorded(org):
 def test_an_action_due_before_the_session_is_refused(org):
     session = past(schedule(org), days=2)
     with pytest.raises(RuleViolation, match="must not be before the session") as refused:
-        scheduling.add_action_item(session=session, by=org.alice, title="Late", owner=org.bob,
-                                   due_date=date.today() - timedelta(days=10))
+        scheduling.add_action_item(
+            session=session, by=org.alice, title="Late", owner=org.bob, due_date=date.today() - timedelta(days=10)
+        )
     assert refused.value.field == "due_date"
     assert ActionItem.objects.count() == 0
 

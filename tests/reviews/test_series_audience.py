@@ -17,8 +17,9 @@ LATER = NEW_YEAR + timedelta(days=10)  # after the first occurrence (6 January),
 
 @pytest.fixture
 def series(org):
-    return scheduling.create_series(by=org.admin, details=details(org), pattern=quarterly(date(2026, 1, 1)),
-                                    now=NEW_YEAR)
+    return scheduling.create_series(
+        by=org.admin, details=details(org), pattern=quarterly(date(2026, 1, 1)), now=NEW_YEAR
+    )
 
 
 def invited(series):

@@ -17,10 +17,15 @@ def _debug_on(settings):
 
 
 def snapshot():
-    return (sorted(ReviewSession.objects.values_list("occurrence", "title", "minutes", "cancelled_at")),
-            sorted(Invitation.objects.filter(session__starts_at__lt=timezone.now())
-                   .values_list("session__occurrence", "person__username", "response", "attended")),
-            sorted(ActionItem.objects.values_list("title", "owner__username", "due_date")))
+    return (
+        sorted(ReviewSession.objects.values_list("occurrence", "title", "minutes", "cancelled_at")),
+        sorted(
+            Invitation.objects.filter(session__starts_at__lt=timezone.now()).values_list(
+                "session__occurrence", "person__username", "response", "attended"
+            )
+        ),
+        sorted(ActionItem.objects.values_list("title", "owner__username", "due_date")),
+    )
 
 
 def test_the_demo_adds_a_quarterly_series_with_past_sessions_and_their_attendance(db):

@@ -26,22 +26,35 @@ def session(org):
 def form_data(org, **overrides) -> dict:
     definition = QualityDefinitionFactory(department=org.support)
     day = (timezone.localdate() + timedelta(days=10)).isoformat()
-    data = {"title": "Ticket review", "definitions": [definition.pk], "date": day, "start_time": "09:00",
-            "end_time": "10:30", "time_zone": "Europe/Berlin", "place": "Room 4", "video_link": "",
-            "facilitator": org.alice.pk, "agenda": "Figures", "departments": [org.support.pk], "people": []}
+    data = {
+        "title": "Ticket review",
+        "definitions": [definition.pk],
+        "date": day,
+        "start_time": "09:00",
+        "end_time": "10:30",
+        "time_zone": "Europe/Berlin",
+        "place": "Room 4",
+        "video_link": "",
+        "facilitator": org.alice.pk,
+        "agenda": "Figures",
+        "departments": [org.support.pk],
+        "people": [],
+    }
     data.update(overrides)
     return data
 
 
 def series_data(org, **overrides) -> dict:
-    data = form_data(org, week_of_month=1, weekday=1, every_months=3,
-                     first_month=timezone.localdate().strftime("%Y-%m"), until="")
+    data = form_data(
+        org, week_of_month=1, weekday=1, every_months=3, first_month=timezone.localdate().strftime("%Y-%m"), until=""
+    )
     data.pop("date")
     data.update(overrides)
     return data
 
 
 # --- index -------------------------------------------------------------------------------------------------------
+
 
 def test_anonymous_people_are_sent_to_sign_in(client, session):
     for url in (reverse("reviews:index"), reverse("reviews:session", args=[session.pk])):
@@ -68,8 +81,9 @@ def test_admins_see_every_session_and_the_scheduling_buttons(client, org, sessio
 
 
 @pytest.mark.parametrize("sessions", [2, 12])
-def test_the_index_needs_the_same_queries_for_any_number_of_sessions(client, org, sessions,
-                                                                     django_assert_max_num_queries):
+def test_the_index_needs_the_same_queries_for_any_number_of_sessions(
+    client, org, sessions, django_assert_max_num_queries
+):
     for n in range(sessions):
         s = ReviewSessionFactory(facilitator=org.alice, invite=[org.bob, org.alice])
         if n % 2:
@@ -83,6 +97,7 @@ def test_the_index_needs_the_same_queries_for_any_number_of_sessions(client, org
 
 
 # --- detail and calendar file --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["bob", "alice", "admin"])
 def test_invitee_facilitator_and_admin_see_the_session(client, org, session, who):
@@ -105,8 +120,9 @@ def test_the_facilitator_sees_everyones_answers(client, org, session):
 
 
 @pytest.mark.parametrize("invitees", [2, 20])
-def test_the_detail_page_needs_the_same_queries_for_any_number_of_invitees(client, org, invitees,
-                                                                           django_assert_max_num_queries):
+def test_the_detail_page_needs_the_same_queries_for_any_number_of_invitees(
+    client, org, invitees, django_assert_max_num_queries
+):
     people = [org.bob] + [UserFactory(department=org.front_line) for _n in range(invitees - 1)]
     session = past(ReviewSessionFactory(facilitator=org.alice, invite=people))
     for person in people[:3]:
@@ -133,6 +149,7 @@ def test_an_outsider_cannot_download_the_calendar_file(client, org, session):
 
 # --- answering ---------------------------------------------------------------------------------------------------
 
+
 def test_the_invitee_accepts_from_the_page(client, org, session):
     url = reverse("reviews:respond", args=[session.pk])
     response = signed_in(client, org.bob).post(url, {"response": "accepted", "next": "/"}, follow=True)
@@ -146,21 +163,24 @@ def test_answering_is_post_only(client, org, session):
 
 def test_someone_not_invited_is_told_there_is_nothing_to_answer(client, org, session):
     """alice facilitates and manages bob: she sees the session, but she is not invited to it."""
-    response = signed_in(client, org.alice).post(reverse("reviews:respond", args=[session.pk]),
-                                                 {"response": "accepted"}, follow=True)
+    response = signed_in(client, org.alice).post(
+        reverse("reviews:respond", args=[session.pk]), {"response": "accepted"}, follow=True
+    )
     assert "You are not invited to this session" in response.text
     assert not Invitation.objects.filter(person=org.alice).exists()
 
 
 def test_an_outsider_cannot_answer(client, org, session):
-    response = signed_in(client, org.charlie).post(reverse("reviews:respond", args=[session.pk]),
-                                                   {"response": "accepted"})
+    response = signed_in(client, org.charlie).post(
+        reverse("reviews:respond", args=[session.pk]), {"response": "accepted"}
+    )
     assert response.status_code == 404
 
 
 def test_a_bad_answer_is_refused_with_a_message(client, org, session):
-    response = signed_in(client, org.bob).post(reverse("reviews:respond", args=[session.pk]),
-                                               {"response": "maybe"}, follow=True)
+    response = signed_in(client, org.bob).post(
+        reverse("reviews:respond", args=[session.pk]), {"response": "maybe"}, follow=True
+    )
     assert "Answer with accept or decline" in response.text
     assert Invitation.objects.get(person=org.bob).response == "pending"
 
@@ -194,6 +214,7 @@ def test_the_email_link_of_a_cancelled_session_says_so(client, org, session):
 
 # --- scheduling (admins only) --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["reviews:schedule", "reviews:series_create"])
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
 def test_only_admins_schedule(client, org, name, who):
@@ -212,13 +233,16 @@ def test_an_admin_schedules_a_session(client, org):
     assert set(session.invitations.values_list("person__username", flat=True)) == {"alice", "bob", "charlie"}
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"date": "yesterday"}, "date", "This is in the past"),
-    ({"end_time": "08:00"}, "end_time", "must end after it starts (it starts at 09:00, ends at 08:00)"),
-    ({"departments": [], "people": []}, "people", "Invite at least one department or person"),
-    ({"place": "", "video_link": ""}, "place", "a room, or a video link"),
-    ({"definitions": []}, "definitions", "Choose the quality definitions"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"date": "yesterday"}, "date", "This is in the past"),
+        ({"end_time": "08:00"}, "end_time", "must end after it starts (it starts at 09:00, ends at 08:00)"),
+        ({"departments": [], "people": []}, "people", "Invite at least one department or person"),
+        ({"place": "", "video_link": ""}, "place", "a room, or a video link"),
+        ({"definitions": []}, "definitions", "Choose the quality definitions"),
+    ],
+)
 def test_bad_schedules_show_the_error_on_the_field_and_save_nothing(client, org, overrides, field, message):
     if overrides.get("date") == "yesterday":  # worked out when the test runs, on the suite's clock
         overrides = {"date": (timezone.localdate() - timedelta(days=1)).isoformat()}
@@ -231,8 +255,7 @@ def test_bad_schedules_show_the_error_on_the_field_and_save_nothing(client, org,
 
 def test_a_department_without_active_people_is_refused_by_the_service(client, org):
     empty = org.acme.__class__.objects.create(name="Empty", code="empty", parent=org.acme)
-    response = signed_in(client, org.admin).post(reverse("reviews:schedule"),
-                                                 form_data(org, departments=[empty.pk]))
+    response = signed_in(client, org.admin).post(reverse("reviews:schedule"), form_data(org, departments=[empty.pk]))
     assert "Invite at least one person" in " ".join(response.context["form"].errors["people"])
     assert ReviewSession.objects.count() == 0
 
@@ -247,15 +270,28 @@ def test_an_admin_creates_a_series_and_lands_on_its_occurrences(client, org):
 
 # --- series pages ------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def series(org):
     return scheduling.create_series(
-        by=org.admin, details=scheduling.Details(
-            title="Quarterly", facilitator=org.alice, time_zone="Europe/Berlin", duration_minutes=60, place="Room",
-            definitions=[QualityDefinitionFactory()], departments=[org.support]),
-        pattern=scheduling.Pattern(week_of_month=1, weekday=1, every_months=3,
-                                   first_month=timezone.localdate().replace(day=1),
-                                   local_time=timezone.datetime(2000, 1, 1, 9, 0).time()))
+        by=org.admin,
+        details=scheduling.Details(
+            title="Quarterly",
+            facilitator=org.alice,
+            time_zone="Europe/Berlin",
+            duration_minutes=60,
+            place="Room",
+            definitions=[QualityDefinitionFactory()],
+            departments=[org.support],
+        ),
+        pattern=scheduling.Pattern(
+            week_of_month=1,
+            weekday=1,
+            every_months=3,
+            first_month=timezone.localdate().replace(day=1),
+            local_time=timezone.datetime(2000, 1, 1, 9, 0).time(),
+        ),
+    )
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
@@ -279,11 +315,12 @@ def test_a_refused_series_looks_like_a_missing_one(client, org, series):
 def test_an_admin_edits_a_series_and_future_sessions_follow(client, org, series):
     client = signed_in(client, org.admin)
     assert client.get(reverse("reviews:series_edit", args=[series.pk])).status_code == 200
-    response = client.post(reverse("reviews:series_edit", args=[series.pk]),
-                           series_data(org, title="Quarterly (new)", start_time="14:00", end_time="15:00"))
+    response = client.post(
+        reverse("reviews:series_edit", args=[series.pk]),
+        series_data(org, title="Quarterly (new)", start_time="14:00", end_time="15:00"),
+    )
     assert response.status_code == 302
-    assert set(series.sessions.filter(cancelled_at__isnull=True).values_list("title", flat=True)) == {
-        "Quarterly (new)"}
+    assert set(series.sessions.filter(cancelled_at__isnull=True).values_list("title", flat=True)) == {"Quarterly (new)"}
 
 
 def test_an_admin_ends_a_series(client, org, series):
@@ -293,6 +330,7 @@ def test_an_admin_ends_a_series(client, org, series):
 
 
 # --- cancelling --------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
 def test_only_admins_cancel(client, org, session, who):
@@ -304,8 +342,9 @@ def test_only_admins_cancel(client, org, session, who):
 
 
 def test_an_admin_cancels_with_a_reason(client, org, session):
-    response = signed_in(client, org.admin).post(reverse("reviews:cancel", args=[session.pk]),
-                                                 {"reason": "The room flooded."}, follow=True)
+    response = signed_in(client, org.admin).post(
+        reverse("reviews:cancel", args=[session.pk]), {"reason": "The room flooded."}, follow=True
+    )
     session.refresh_from_db()
     assert session.cancelled_at and session.cancel_reason == "The room flooded."
     assert "The room flooded." in response.text
@@ -319,12 +358,18 @@ def test_cancelling_twice_shows_why_not(client, org, session):
 
 # --- after the session: attendance, minutes, actions ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["reviews:attendance", "reviews:minutes", "reviews:action_add"])
 @pytest.mark.parametrize("who", ["bob", "charlie"])
 def test_only_the_facilitator_and_admins_record_the_session(client, org, session, name, who):
     past(session)
-    data = {"attended": [org.bob.pk], "minutes": "Hijacked", "title": "x", "owner": org.bob.pk,
-            "due_date": date.today().isoformat()}
+    data = {
+        "attended": [org.bob.pk],
+        "minutes": "Hijacked",
+        "title": "x",
+        "owner": org.bob.pk,
+        "due_date": date.today().isoformat(),
+    }
     assert signed_in(client, getattr(org, who)).post(reverse(name, args=[session.pk]), data).status_code == 404
     session.refresh_from_db()
     assert session.minutes == "" and not ActionItem.objects.exists()
@@ -337,8 +382,10 @@ def test_the_facilitator_takes_attendance_writes_minutes_and_adds_an_action(clie
     assert client.post(reverse("reviews:attendance", args=[session.pk]), {"attended": [org.bob.pk]}).status_code == 302
     assert client.post(reverse("reviews:minutes", args=[session.pk]), {"minutes": "Agreed."}).status_code == 302
     due = (date.today() + timedelta(days=14)).isoformat()
-    response = client.post(reverse("reviews:action_add", args=[session.pk]),
-                           {"title": "Update templates", "owner": org.bob.pk, "due_date": due})
+    response = client.post(
+        reverse("reviews:action_add", args=[session.pk]),
+        {"title": "Update templates", "owner": org.bob.pk, "due_date": due},
+    )
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.invitations.get(person=org.bob).attended is True and session.minutes == "Agreed."
@@ -349,14 +396,16 @@ def test_an_action_due_before_the_session_shows_the_error_on_the_form(client, or
     past(session, days=3)
     response = signed_in(client, org.alice).post(
         reverse("reviews:action_add", args=[session.pk]),
-        {"title": "Too late", "owner": org.bob.pk, "due_date": (date.today() - timedelta(days=30)).isoformat()})
+        {"title": "Too late", "owner": org.bob.pk, "due_date": (date.today() - timedelta(days=30)).isoformat()},
+    )
     assert response.status_code == 400 and "must not be before the session" in response.text
     assert 'value="Too late"' in response.text and not ActionItem.objects.exists()
 
 
 def test_attendance_before_the_session_is_not_offered(client, org, session):
-    response = signed_in(client, org.alice).post(reverse("reviews:attendance", args=[session.pk]),
-                                                 {"attended": [org.bob.pk]})
+    response = signed_in(client, org.alice).post(
+        reverse("reviews:attendance", args=[session.pk]), {"attended": [org.bob.pk]}
+    )
     assert response.status_code == 400 and "once the session has started" in response.text
 
 
@@ -379,6 +428,7 @@ def test_the_owner_marks_an_action_done(client, org, session):
 
 
 # --- Today -------------------------------------------------------------------------------------------------------
+
 
 def test_today_shows_invitations_to_answer_and_open_actions(client, org, session):
     ActionItemFactory(session=session, owner=org.bob, title="Update the reply templates")

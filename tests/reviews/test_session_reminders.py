@@ -158,8 +158,9 @@ def test_reminder_queries_do_not_grow_with_invitees_on_a_repeat_run(org, setting
 
 
 def test_the_series_task_extends_every_running_series(org):
-    series = scheduling.create_series(by=org.admin, details=details(org),
-                                      pattern=quarterly(timezone.localdate().replace(day=1)))
+    series = scheduling.create_series(
+        by=org.admin, details=details(org), pattern=quarterly(timezone.localdate().replace(day=1))
+    )
     ReviewSession.objects.filter(series=series).delete()
     assert tasks.extend_series() >= 1
     assert tasks.extend_series() == 0
@@ -167,13 +168,22 @@ def test_the_series_task_extends_every_running_series(org):
 
 # --- with a real worker, through the broker ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def worker_queue():
     """Like tests/config's worker, but the worker also sends what it enqueues (the outbox's e-mails) to its own
     queue, so no other worker on a shared broker takes them and the test can see them sent."""
     queue = f"keel-test-{uuid.uuid4().hex[:8]}"
-    argv = ["worker", "--pool=solo", "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle",
-            f"--hostname={queue}@%h"]
+    argv = [
+        "worker",
+        "--pool=solo",
+        "-Q",
+        queue,
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        f"--hostname={queue}@%h",
+    ]
     code = f"from config.celery import app; app.conf.task_default_queue = {queue!r}; app.worker_main({argv!r})"
     env = os.environ | {"DATABASE_URL": database_url(), "KEEL_DATA_DIR": str(settings.DATA_DIR)}
     worker = Watched([sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR)
@@ -197,14 +207,23 @@ def test_a_real_worker_running_the_task_twice_sends_each_reminder_exactly_once(o
         invited_days_ago(session, 10)  # sent long ago: the 7-day and no-response reminders are due
     tasks.send_invitations_and_reminders.delay()
     tasks.send_invitations_and_reminders.delay()
-    done = eventually(lambda: worker_queue.output.count("Task reviews.tasks.send_invitations_and_reminders[") >= 4
-                      and worker_queue.output.count("succeeded") >= 2, timeout=60)
+    done = eventually(
+        lambda: (
+            worker_queue.output.count("Task reviews.tasks.send_invitations_and_reminders[") >= 4
+            and worker_queue.output.count("succeeded") >= 2
+        ),
+        timeout=60,
+    )
     assert done, worker_queue.output[-3000:]
-    expected = {f"review-reminder:{i.pk}:{kind}" for i in session.invitations.all()
-                for kind in ("before-7d", "no-response")}
-    sent = eventually(lambda: OutgoingEmail.objects.filter(dedup_key__in=expected, sent_at__isnull=False).count()
-                      == len(expected), timeout=60)
+    expected = {
+        f"review-reminder:{i.pk}:{kind}" for i in session.invitations.all() for kind in ("before-7d", "no-response")
+    }
+    sent = eventually(
+        lambda: OutgoingEmail.objects.filter(dedup_key__in=expected, sent_at__isnull=False).count() == len(expected),
+        timeout=60,
+    )
     assert sent, worker_queue.output[-3000:]
     assert Counter(OutgoingEmail.objects.filter(dedup_key__in=expected).values_list("dedup_key", flat=True)) == {
-        key: 1 for key in expected}
+        key: 1 for key in expected
+    }
     assert Reminder.objects.count() == len(expected) == 6

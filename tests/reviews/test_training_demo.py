@@ -19,10 +19,11 @@ def demo(db):
 
 
 def snapshot():
-    return (list(RefresherProgramme.objects.order_by("pk").values_list("name", "every_months", "window")),
-            list(QuizAttempt.objects.order_by("pk").values_list("person__username", "score", "submitted_at")),
-            list(Completion.objects.order_by("pk").values_list("person__username", "definition__title",
-                                                               "completed_at")))
+    return (
+        list(RefresherProgramme.objects.order_by("pk").values_list("name", "every_months", "window")),
+        list(QuizAttempt.objects.order_by("pk").values_list("person__username", "score", "submitted_at")),
+        list(Completion.objects.order_by("pk").values_list("person__username", "definition__title", "completed_at")),
+    )
 
 
 def test_it_adds_programmes_quizzes_and_people_in_every_state(demo):
@@ -50,4 +51,5 @@ def test_a_second_run_changes_nothing(demo):
 def test_it_skips_gracefully_without_the_demo_definitions(db):
     seed_organization(rng=random.Random("7:organization"), size="small")
     assert seed_refresher_training(rng=random.Random("x"), size="small").startswith(
-        "refresher-training: 0 programmes (0 new), 0 quizzes")
+        "refresher-training: 0 programmes (0 new), 0 quizzes"
+    )

@@ -13,8 +13,7 @@ from tests.reviews.factories import RefresherProgrammeFactory, answers_for, make
 def scene(org):
     definition = QualityDefinitionFactory(department=org.support, title="Support tickets")
     quiz = make_quiz(definition, pass_mark=75)
-    programme = RefresherProgrammeFactory(name="Customer service", definitions=[definition],
-                                          departments=[org.support])
+    programme = RefresherProgrammeFactory(name="Customer service", definitions=[definition], departments=[org.support])
     return org, definition, quiz, programme
 
 
@@ -25,10 +24,18 @@ def get(client, user, name, *args, **query):
 def test_it_needs_sign_in_everywhere(scene, client):
     org, definition, quiz, programme = scene
     attempt = take(quiz, org.bob)
-    for name, args in [("training", []), ("quiz", [definition.pk]), ("quiz_result", [attempt.nonce]),
-                       ("programmes", []), ("programme_create", []), ("programme_edit", [programme.pk]),
-                       ("quiz_edit", [definition.pk]), ("compliance", []), ("compliance_csv", []),
-                       ("compliance_xlsx", [])]:
+    for name, args in [
+        ("training", []),
+        ("quiz", [definition.pk]),
+        ("quiz_result", [attempt.nonce]),
+        ("programmes", []),
+        ("programme_create", []),
+        ("programme_edit", [programme.pk]),
+        ("quiz_edit", [definition.pk]),
+        ("compliance", []),
+        ("compliance_csv", []),
+        ("compliance_xlsx", []),
+    ]:
         response = client.get(reverse(f"reviews:{name}", args=args))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
 
@@ -95,8 +102,9 @@ def test_nobody_sees_or_submits_someone_elses_attempt(scene, client):
         assert get(client, user, "quiz_result", attempt.nonce).status_code == 404
     open_attempt = QuizAttempt.objects.create(quiz=quiz, person=org.bob, nonce="bob-open")
     client.force_login(org.alice)
-    response = client.post(reverse("reviews:quiz_submit", args=[open_attempt.nonce]),
-                           {f"q{q}": o for q, o in answers_for(quiz).items()})
+    response = client.post(
+        reverse("reviews:quiz_submit", args=[open_attempt.nonce]), {f"q{q}": o for q, o in answers_for(quiz).items()}
+    )
     assert response.status_code == 404
     open_attempt.refresh_from_db()
     assert open_attempt.submitted_at is None
@@ -135,8 +143,14 @@ def test_non_admins_cannot_post_programmes_or_quizzes(scene, client):
 def test_an_admin_creates_a_fixed_programme_and_needs_its_date(scene, client):
     org, definition, *_ = scene
     client.force_login(org.admin)
-    data = {"name": "IT yearly", "departments": [org.sales.pk], "definitions": [definition.pk],
-            "every_months": 12, "window": "fixed", "active": "on"}
+    data = {
+        "name": "IT yearly",
+        "departments": [org.sales.pk],
+        "definitions": [definition.pk],
+        "every_months": 12,
+        "window": "fixed",
+        "active": "on",
+    }
     response = client.post(reverse("reviews:programme_create"), data)
     assert response.status_code == 422
     assert "A fixed window needs its first deadline" in response.content.decode()
@@ -146,8 +160,12 @@ def test_an_admin_creates_a_fixed_programme_and_needs_its_date(scene, client):
 
 
 def quiz_post(pass_mark=80, questions=()):
-    data = {"pass_mark": pass_mark, "published": "on", "questions-TOTAL_FORMS": len(questions),
-            "questions-INITIAL_FORMS": 0}
+    data = {
+        "pass_mark": pass_mark,
+        "published": "on",
+        "questions-TOTAL_FORMS": len(questions),
+        "questions-INITIAL_FORMS": 0,
+    }
     for n, q in enumerate(questions):
         data |= {f"questions-{n}-{k}": v for k, v in q.items()}
     return data
@@ -157,30 +175,52 @@ def test_an_admin_writes_a_quiz(scene, client):
     org, *_ = scene
     definition = QualityDefinitionFactory(department=org.support, title="Returns")
     client.force_login(org.admin)
-    response = client.post(reverse("reviews:quiz_edit", args=[definition.pk]), quiz_post(questions=[
-        {"kind": "choice", "text": "Refund within?", "explanation": "The promise.", "option_1": "5 days",
-         "correct_1": "on", "option_2": "5 weeks"},
-        {"kind": "true_false", "text": "Returns are free.", "explanation": "They are.", "correct_1": "on"},
-    ]))
+    response = client.post(
+        reverse("reviews:quiz_edit", args=[definition.pk]),
+        quiz_post(
+            questions=[
+                {
+                    "kind": "choice",
+                    "text": "Refund within?",
+                    "explanation": "The promise.",
+                    "option_1": "5 days",
+                    "correct_1": "on",
+                    "option_2": "5 weeks",
+                },
+                {"kind": "true_false", "text": "Returns are free.", "explanation": "They are.", "correct_1": "on"},
+            ]
+        ),
+    )
     assert response.status_code == 302
     quiz = definition.quiz
     assert [q.text for q in quiz.questions.all()] == ["Refund within?", "Returns are free."]
     assert [(o.text, o.correct) for o in quiz.questions.last().options.all()] == [("True", True), ("False", False)]
 
 
-@pytest.mark.parametrize("pass_mark, question, message", [
-    (80, {"kind": "choice", "text": "Q?", "explanation": "E", "option_1": "A", "option_2": "B"},
-     "has no correct answer"),
-    (120, {"kind": "choice", "text": "Q?", "explanation": "E", "option_1": "A", "correct_1": "on",
-           "option_2": "B"}, "from 0 to 100 (not 120)"),
-])
-def test_a_quiz_without_a_right_answer_or_with_a_bad_pass_mark_is_refused_whole(scene, client, pass_mark, question,
-                                                                                 message):
+@pytest.mark.parametrize(
+    "pass_mark, question, message",
+    [
+        (
+            80,
+            {"kind": "choice", "text": "Q?", "explanation": "E", "option_1": "A", "option_2": "B"},
+            "has no correct answer",
+        ),
+        (
+            120,
+            {"kind": "choice", "text": "Q?", "explanation": "E", "option_1": "A", "correct_1": "on", "option_2": "B"},
+            "from 0 to 100 (not 120)",
+        ),
+    ],
+)
+def test_a_quiz_without_a_right_answer_or_with_a_bad_pass_mark_is_refused_whole(
+    scene, client, pass_mark, question, message
+):
     org, *_ = scene
     definition = QualityDefinitionFactory(department=org.support, title="Returns")
     client.force_login(org.admin)
-    response = client.post(reverse("reviews:quiz_edit", args=[definition.pk]),
-                           quiz_post(pass_mark=pass_mark, questions=[question]))
+    response = client.post(
+        reverse("reviews:quiz_edit", args=[definition.pk]), quiz_post(pass_mark=pass_mark, questions=[question])
+    )
     assert response.status_code == 422
     assert message in response.content.decode()
     assert not Quiz.objects.filter(definition=definition).exists()

@@ -69,8 +69,18 @@ class Command(BaseCommand):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         children = {
             "web": [*manage, "runserver", f"{host}:{port}"],
-            "worker": [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel=INFO",
-                       "--concurrency=2", "--hostname=embedded@%h"],
+            "worker": [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--hostname=embedded@%h",
+            ],
         }
         self.processes: dict[str, subprocess.Popen] = {}
         self.stopping = False
@@ -80,11 +90,13 @@ class Command(BaseCommand):
             for name, command in children.items():
                 self._start(name, command)
             url = f"{settings.KEEL_SITE_URL}/"
-            self.stdout.write(self.style.SUCCESS(
-                f"\nKeel is starting at {url}\n"
-                f"Demo logins (password {demo.DEMO_PASSWORD}): {', '.join(demo.DEMO_LOGINS)}\n"
-                "Press Ctrl-C to stop the web server, the worker and beat.\n"
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\nKeel is starting at {url}\n"
+                    f"Demo logins (password {demo.DEMO_PASSWORD}): {', '.join(demo.DEMO_LOGINS)}\n"
+                    "Press Ctrl-C to stop the web server, the worker and beat.\n"
+                )
+            )
             exited = self._wait_for_first_exit()
         finally:
             self._stop_all()
@@ -94,8 +106,15 @@ class Command(BaseCommand):
 
     def _start(self, name: str, command: list[str]) -> None:
         process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            bufsize=1, process_group=0, preexec_fn=_die_with_parent, env=self.environment,
+            command,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            process_group=0,
+            preexec_fn=_die_with_parent,
+            env=self.environment,
         )
         self.processes[name] = process
         threading.Thread(target=self._relay, args=(name, process), daemon=True).start()

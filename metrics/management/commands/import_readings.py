@@ -8,18 +8,32 @@ from org.models import User
 
 
 class Command(BaseCommand):
-    help = ("Import readings from a CSV file (columns: metric, person, measured_at, value, denominator, note) as "
-            "a person, with their rights. All or nothing unless --valid-only.")
+    help = (
+        "Import readings from a CSV file (columns: metric, person, measured_at, value, denominator, note) as "
+        "a person, with their rights. All or nothing unless --valid-only."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path of the CSV file (UTF-8).")
-        parser.add_argument("--as", dest="username", required=True, metavar="USERNAME",
-                            help="Whose import this is: their rights decide which readings they may record.")
-        parser.add_argument("--valid-only", action="store_true",
-                            help="Record the rows without problems and report the others, instead of nothing.")
-        parser.add_argument("--decimal", choices=[*imports.DECIMALS, "detect"], default="detect",
-                            help="The file's decimal separator: point (87.5) or comma (87,5). By default it is "
-                                 "detected: a comma if the columns are separated by semicolons, else a point.")
+        parser.add_argument(
+            "--as",
+            dest="username",
+            required=True,
+            metavar="USERNAME",
+            help="Whose import this is: their rights decide which readings they may record.",
+        )
+        parser.add_argument(
+            "--valid-only",
+            action="store_true",
+            help="Record the rows without problems and report the others, instead of nothing.",
+        )
+        parser.add_argument(
+            "--decimal",
+            choices=[*imports.DECIMALS, "detect"],
+            default="detect",
+            help="The file's decimal separator: point (87.5) or comma (87,5). By default it is "
+            "detected: a comma if the columns are separated by semicolons, else a point.",
+        )
         parser.add_argument("--show", type=int, default=50, metavar="N", help="Print at most N problems (50).")
 
     def handle(self, *args, file, username, valid_only, show, decimal, **options):
@@ -31,9 +45,13 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
         with stream:
-            report = imports.import_readings(file=stream, recorded_by=person, valid_only=valid_only,
-                                             source=Reading.Source.COMMAND,
-                                             decimal=None if decimal == "detect" else decimal)
+            report = imports.import_readings(
+                file=stream,
+                recorded_by=person,
+                valid_only=valid_only,
+                source=Reading.Source.COMMAND,
+                decimal=None if decimal == "detect" else decimal,
+            )
         for problem in report.problems[:show]:
             self.stderr.write(f"  line {problem.line}: {problem.message}")
         unshown = report.problem_count - min(show, len(report.problems))
