@@ -410,7 +410,9 @@ class Award(models.Model):
 
 class ReadingImport(models.Model):
     """One check or import of a waiting CSV file (metrics.services.import_jobs): run in the request for a small file and
-    by a Celery worker for a large one, while the page polls it. Its report is kept for the page to show."""
+    by a Celery worker for a large one, while the page polls it. Its report is kept for the page to show.
+
+    Readings files and customers files (kind) share it: the same claim, heartbeat, retries and beat catch-up."""
 
     class Action(models.TextChoices):
         CHECK = "check", "Check"
@@ -426,6 +428,11 @@ class ReadingImport(models.Model):
     upload = models.ForeignKey("core.PendingUpload", null=True, on_delete=models.SET_NULL, related_name="+")
     token = models.CharField(max_length=32, help_text="The upload's token, kept when the file is gone.")
     name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=20,
+        default="readings",
+        help_text="What the file holds (its upload's kind, core.uploads): says how it is checked and imported.",
+    )
     action = models.CharField(max_length=6, choices=Action.choices)
     valid_only = models.BooleanField(default=False)
     status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)

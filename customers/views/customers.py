@@ -9,7 +9,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from core import uploads
 from core.forms import form_errors_from
@@ -17,7 +20,9 @@ from customers.forms.customers import CustomerForm, InternalCustomersForm, Uploa
 from customers.models import Customer
 from customers.selectors import visibility as selectors
 from customers.services import campaigns as services
-from customers.services import imports
+from customers.services import import_jobs, imports
+from metrics.models import ReadingImport
+from metrics.services import import_jobs as jobs
 from org import access
 
 PAGE_SIZE = 50
@@ -127,7 +132,8 @@ def internal(request, department_pk):
 
 # --- CSV import --------------------------------------------------------------------------------------------------
 
-UPLOAD_KIND = "customers"
+UPLOAD_KIND = import_jobs.UPLOAD_KIND
+POLL_SECONDS = 2
 
 
 def customer_import(request):
@@ -140,6 +146,8 @@ def customer_import(request):
             kind=UPLOAD_KIND,
             data={"department": form.cleaned_data["department"].pk},
         )
+        if import_jobs.is_large(pending):  # too long for a request: a worker checks it while the page polls
+            jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
         return redirect("customers:import_preview", token=pending.token)
     return render(
         request,
@@ -162,7 +170,11 @@ def _upload_for(request, token):
     return pending, department
 
 
+@vary_on_headers("HX-Request")  # a poll's answer (a client redirect, or nothing) is not the page
 def customer_import_preview(request, token):
+    job = jobs.latest(user=request.user, token=token, kind=UPLOAD_KIND)
+    if job is not None:  # a large file: checked and imported by a worker
+        return _job_preview(request, token, job)
     pending, department = _upload_for(request, token)
     error = None
     if request.method == "POST":
@@ -186,9 +198,76 @@ def customer_import_preview(request, token):
     )
 
 
+def _job_preview(request, token, job: ReadingImport):
+    """The preview of a large file: its check (or import) runs in a worker while this page polls; POST imports it."""
+    if job.upload_id is not None:  # still waiting: it must be for a department the person still manages
+        department = access.department_for(request.user, job.upload.data.get("department"), manage=True)
+    if request.method == "POST":
+        try:
+            job, started = jobs.confirm_import(
+                user=request.user, token=token, valid_only=request.POST.get("valid_only") == "on", kind=UPLOAD_KIND
+            )
+        except jobs.UploadGone as gone:  # imported (a double click) or discarded already
+            raise Http404(gone.message) from None
+        if not started:
+            messages.info(request, "This file is still being checked or imported; wait for it to finish.")
+        return redirect("customers:import_preview", token=token)
+    if job.pending:
+        return render(
+            request,
+            "customers/customer_import_running.html",
+            {
+                "job": job,
+                "name": job.name,
+                "token": token,
+                "poll_seconds": POLL_SECONDS,
+                "checking": job.action == ReadingImport.Action.CHECK,
+            },
+        )
+    report, error = None, None
+    if job.status == ReadingImport.Status.FAILED:
+        error = f"The {job.get_action_display().lower()} of {job.name} stopped. {job.error}"
+    else:
+        report = import_jobs.report_from_json(job.report)
+        if report.saved:  # said once; a later visit (another tab) only says it was imported
+            if jobs.announce(job):
+                messages.success(request, report.summary(job.name))
+            else:
+                messages.info(request, f"{job.name} was already imported.")
+            return _go(request, reverse("customers:index"))
+        if job.action == ReadingImport.Action.IMPORT:
+            error = report.summary(job.name)
+    if job.upload_id is None:  # discarded, expired or failed for good: nothing is left to show or import
+        if request.htmx:
+            return _go(request, reverse("customers:import"))
+        if error:
+            messages.error(request, error)
+            return redirect("customers:import")
+        raise Http404("No such upload: it was imported, discarded or has expired. Upload the file again.")
+    if request.htmx:  # a poll that found the job finished: show the whole page
+        return _go(request, request.path)
+    if report is None:  # the check failed: nothing to preview
+        report = imports.ImportReport(file_error=error)
+        error = None
+    return render(
+        request,
+        "customers/customer_import_preview.html",
+        {"report": report, "name": job.name, "token": token, "department": department, "error": error},
+    )
+
+
+def _go(request, url: str):
+    """A redirect, or for htmx (a poll) a client redirect: the browser loads the whole page itself."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 @require_POST
 def customer_import_discard(request, token):
-    pending, _department = _upload_for(request, token)
-    uploads.forget(pending)
+    _upload_for(request, token)  # theirs, for a department they still manage; 404 otherwise
+    running = jobs.discard_upload(user=request.user, token=token, kind=UPLOAD_KIND)
+    if running is not None:
+        doing = "checked" if running.action == ReadingImport.Action.CHECK else "imported"
+        messages.info(request, f"This file is being {doing}; it cannot be discarded until that is done.")
+        return redirect("customers:import_preview", token=token)
     messages.info(request, "The uploaded file was discarded; nothing was imported.")
     return redirect("customers:import")

@@ -10,10 +10,15 @@ worker beats on the job's row (heartbeat_at, from a thread with its own connecti
 transaction); a running job silent for STALE_AFTER lost its worker and is claimed again (by the message Celery
 redelivers, or by beat's recover_stalled(), every minute).
 A job that fails for good says so on its page: nothing is dropped silently.
+
+The machinery serves every kind of waiting file (ReadingImport.kind, the upload's kind): readings here, and any app
+that registers a runner for its kind (register(); customers does, in its AppConfig.ready). A runner checks or imports
+the job's file inside the job's transaction and returns its report as JSON; one task and one beat catch-up serve all.
 """
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -45,6 +50,18 @@ GONE = "The file is no longer waiting: it was imported, discarded, or replaced b
 Status = ReadingImport.Status
 
 
+Runner = Callable[[ReadingImport], tuple[dict, bool]]
+"""Checks or imports the job's file (job.action, job.valid_only, job.upload) inside the job's transaction and returns
+(the report as JSON, whether anything was saved). RuleViolation fails the job with its message; nothing is kept."""
+
+RUNNERS: dict[str, Runner] = {}
+
+
+def register(kind: str, runner: Runner) -> None:
+    """Let jobs run on waiting files of this upload kind (an app's AppConfig.ready calls it)."""
+    RUNNERS[kind] = runner
+
+
 class Retry(Exception):
     """The database failed under the job; it is queued again and the task retries."""
 
@@ -59,7 +76,13 @@ class UploadGone(RuleViolation):
 def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = False) -> ReadingImport:
     """Create a job for the file and run it now (small file) or once the transaction commits (large file)."""
     job = ReadingImport.objects.create(
-        user=user, upload=upload, token=upload.token, name=upload.name, action=action, valid_only=valid_only
+        user=user,
+        upload=upload,
+        token=upload.token,
+        name=upload.name,
+        kind=upload.kind,
+        action=action,
+        valid_only=valid_only,
     )
     from metrics.tasks import run_reading_import
 
@@ -74,25 +97,25 @@ def start(*, user: User, upload: PendingUpload, action: str, valid_only: bool = 
     return job
 
 
-def _waiting_file(*, user: User, token: str) -> PendingUpload:
+def _waiting_file(*, user: User, token: str, kind: str = UPLOAD_KIND) -> PendingUpload:
     """The user's waiting file, its row locked until the transaction ends; UploadGone when there is none."""
-    pending = uploads.find(user=user, token=token, kind=UPLOAD_KIND, lock=True)
+    pending = uploads.find(user=user, token=token, kind=kind, lock=True)
     if pending is None:
         raise UploadGone()
     return pending
 
 
 @transaction.atomic
-def confirm_import(*, user: User, token: str, valid_only: bool) -> tuple[ReadingImport, bool]:
+def confirm_import(*, user: User, token: str, valid_only: bool, kind: str = UPLOAD_KIND) -> tuple[ReadingImport, bool]:
     """Import the user's checked file (all rows, or only the valid ones), at most once however often it is confirmed.
 
     The file's row is locked first, so a double click (two requests at once) starts one import: the second finds
     the first job running. Returns (the latest job, whether this call started it): not started when a check or an
     import of the file is still running. Raises UploadGone when the file is not waiting any more.
     """
-    pending = _waiting_file(user=user, token=token)
-    job = latest(user=user, token=token)
-    if job.pending:
+    pending = _waiting_file(user=user, token=token, kind=kind)
+    job = latest(user=user, token=token, kind=kind)
+    if job is not None and job.pending:
         return job, False
     return start(user=user, upload=pending, action=ReadingImport.Action.IMPORT, valid_only=valid_only), True
 
@@ -117,25 +140,25 @@ def recheck_with_decimal(*, user: User, token: str, decimal: str) -> tuple[Readi
 
 
 @transaction.atomic
-def discard_upload(*, user: User, token: str) -> ReadingImport | None:
+def discard_upload(*, user: User, token: str, kind: str = UPLOAD_KIND) -> ReadingImport | None:
     """Forget the user's waiting file unless a job is checking or importing it.
 
     Returns that running job (and keeps the file), or None once the file is discarded. Raises UploadGone when
     the file is not waiting any more.
     """
-    pending = _waiting_file(user=user, token=token)
-    job = latest(user=user, token=token)
+    pending = _waiting_file(user=user, token=token, kind=kind)
+    job = latest(user=user, token=token, kind=kind)
     if job is not None and job.pending:
         return job
     uploads.forget(pending)
     return None
 
 
-def latest(*, user: User, token: str) -> ReadingImport | None:
-    """The user's newest job on the file with this token (whether or not the file is still there)."""
+def latest(*, user: User, token: str, kind: str = UPLOAD_KIND) -> ReadingImport | None:
+    """The user's newest job on the file of this kind with this token (whether or not the file is still there)."""
     if not isinstance(token, str) or not uploads.TOKEN.fullmatch(token):
         return None
-    return ReadingImport.objects.filter(user=user, token=token).order_by("-pk").first()
+    return ReadingImport.objects.filter(user=user, token=token, kind=kind).order_by("-pk").first()
 
 
 def announce(job: ReadingImport) -> bool:
@@ -203,24 +226,21 @@ def run(*, job_id: int) -> bool:
     if job.upload is None:
         _fail(job, GONE)
         return True
+    runner = RUNNERS.get(job.kind)
+    if runner is None:
+        _fail(job, f"Files of this kind ({job.kind}) cannot be imported here. Nothing was imported.")
+        return True
     try:
         with heartbeat(job.pk), transaction.atomic():
-            decimal = job.upload.data.get("decimal")  # chosen (or detected) at the upload; None: detect now
-            with uploads.open_upload(job.upload) as file:
-                if job.action == ReadingImport.Action.CHECK:
-                    report = imports.check_import(file=file, recorded_by=job.user, decimal=decimal)
-                else:
-                    report = imports.import_readings(
-                        file=file, recorded_by=job.user, valid_only=job.valid_only, decimal=decimal
-                    )
-            if decimal and job.upload.data.get("decimal_detected"):
-                report.decimal_detected = True
-            job.report, job.status, job.finished_at = report_to_json(report), Status.DONE, timezone.now()
+            job.report, saved = runner(job)
+            job.status, job.finished_at = Status.DONE, timezone.now()
             job.save(update_fields=["report", "status", "finished_at"])
-            if report.saved:
+            if saved:
                 uploads.forget(job.upload)
     except uploads.UploadGone:
         _fail(job, GONE)
+    except RuleViolation as refused:  # the runner refused the job (e.g. its department is no longer the person's)
+        _fail(job, refused.message)
     except (OperationalError, InterfaceError) as error:  # the database went away: worth another try
         log.warning("reading import %s: database error, queued again: %s", job.pk, error)
         ReadingImport.objects.filter(pk=job.pk, status=Status.RUNNING).update(status=Status.QUEUED)
@@ -233,6 +253,23 @@ def run(*, job_id: int) -> bool:
             "again; if it happens again, tell an admin (the error is in the server log).",
         )
     return True
+
+
+def _run_readings(job: ReadingImport) -> tuple[dict, bool]:
+    decimal = job.upload.data.get("decimal")  # chosen (or detected) at the upload; None: detect now
+    with uploads.open_upload(job.upload) as file:
+        if job.action == ReadingImport.Action.CHECK:
+            report = imports.check_import(file=file, recorded_by=job.user, decimal=decimal)
+        else:
+            report = imports.import_readings(
+                file=file, recorded_by=job.user, valid_only=job.valid_only, decimal=decimal
+            )
+    if decimal and job.upload.data.get("decimal_detected"):
+        report.decimal_detected = True
+    return report_to_json(report), report.saved
+
+
+register(UPLOAD_KIND, _run_readings)
 
 
 def _fail(job: ReadingImport, message: str) -> None:
@@ -259,7 +296,7 @@ def recover_stalled() -> int:
 # The report, kept as JSON for the page
 
 
-def _text(value: str) -> str:
+def text_for_json(value: str) -> str:
     """A string PostgreSQL's JSON can store: a NUL (which the file may hold, and a message may quote) is shown
     as the replacement character."""
     return value.replace("\x00", "\ufffd")
@@ -267,7 +304,7 @@ def _text(value: str) -> str:
 
 def report_to_json(report: imports.ImportReport) -> dict:
     def problems(items) -> list[dict]:
-        return [{"line": p.line, "field": p.field, "message": _text(p.message)} for p in items]
+        return [{"line": p.line, "field": p.field, "message": text_for_json(p.message)} for p in items]
 
     return {
         "rows": report.rows,
@@ -275,7 +312,7 @@ def report_to_json(report: imports.ImportReport) -> dict:
         "updated": report.updated,
         "rejected_rows": report.rejected_rows,
         "problem_count": report.problem_count,
-        "file_error": report.file_error and _text(report.file_error),
+        "file_error": report.file_error and text_for_json(report.file_error),
         "saved": report.saved,
         "decimal": report.decimal,
         "decimal_detected": report.decimal_detected,
@@ -284,7 +321,7 @@ def report_to_json(report: imports.ImportReport) -> dict:
         "preview": [
             {
                 "line": row.line,
-                "values": {name: _text(text) for name, text in row.values.items()},
+                "values": {name: text_for_json(text) for name, text in row.values.items()},
                 "problems": problems(row.problems),
                 "measured_at": row.reading.measured_at.isoformat() if row.reading else None,
             }
