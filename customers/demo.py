@@ -81,6 +81,22 @@ def _demo_recipients(campaign, customers, *, expires_at, sent_at):
     )
 
 
+def _demo_answer(recipient, questions, *, rng: random.Random, worse: float, better: float, at) -> None:
+    """One response through the answers service: each criterion worse than promised with chance `worse`, better
+    with chance `better`, otherwise as promised; NPS and CSAT follow how many were worse."""
+    rows = []
+    for question in questions:
+        draw = rng.random()  # one answer on the one scale: 1-3 worse than promised, 4 as promised, 5-7 better
+        rating = (
+            rng.randint(1, 3) if draw < worse else rng.randint(5, 7) if draw > 1 - better else Answer.Rating.AS_PROMISED
+        )
+        rows.append(answers.AnswerRow(question=question, rating=rating))
+    unhappy = sum(Answer.comparison_of(r.rating) == Answer.Comparison.WORSE for r in rows)
+    nps = max(0, min(10, rng.randint(7, 10) - 3 * unhappy))
+    csat = max(1, min(5, rng.randint(4, 5) - unhappy))
+    answers.submit(recipient=recipient, answers=rows, comment=rng.choice(DEMO_COMMENTS), nps=nps, csat=csat, now=at)
+
+
 @transaction.atomic
 def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> str:
     """Two closed reality checks of Customer Service's "Support tickets" with about 40 answers each (some worse
@@ -125,29 +141,8 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
         ):
             if rng.random() < 0.12:
                 continue  # did not answer
-            rows = []
-            for question in questions:
-                draw = rng.random()  # one answer on the one scale: 1-3 worse than promised, 4 as promised, 5-7 better
-                rating = (
-                    rng.randint(1, 3)
-                    if draw < worse
-                    else rng.randint(5, 7)
-                    if draw > 1 - better
-                    else Answer.Rating.AS_PROMISED
-                )
-                rows.append(answers.AnswerRow(question=question, rating=rating))
-            unhappy = sum(Answer.comparison_of(r.rating) == Answer.Comparison.WORSE for r in rows)
-            nps = max(0, min(10, rng.randint(7, 10) - 3 * unhappy))
-            csat = max(1, min(5, rng.randint(4, 5) - unhappy))
             answered_at = sent_at + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8))
-            answers.submit(
-                recipient=recipient,
-                answers=rows,
-                comment=rng.choice(DEMO_COMMENTS),
-                nps=nps,
-                csat=csat,
-                now=answered_at,
-            )
+            _demo_answer(recipient, questions, rng=rng, worse=worse, better=better, at=answered_at)
             responses += 1
         closed_at = datetime.combine(ends_on, time(23, 59), tzinfo=zone)
         try:
@@ -156,9 +151,16 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
             _log.warning("Demo scores of %s not recorded: %s", campaign, error)
         # The older campaign's follow-ups were mostly dealt with; the newer one's partly.
         share_closed = 0.8 if ended_days_ago > 60 else 0.4
-        for follow_up in FollowUp.objects.filter(campaign=campaign).order_by("pk"):
+        for follow_up in FollowUp.objects.filter(campaign=campaign).select_related("response").order_by("pk"):
             if rng.random() < share_closed:
-                done = follow_up.created_at + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
+                # Most within the two weeks they are due in, some late: the list shows both.
+                late = rng.random() < 0.25
+                days = (
+                    rng.randint(answers.FOLLOW_UP_DAYS + 2, answers.FOLLOW_UP_DAYS + 12)
+                    if late
+                    else rng.randint(1, answers.FOLLOW_UP_DAYS - 1)
+                )
+                done = follow_up.response.submitted_at + timedelta(days=days, hours=rng.randint(0, 8))
                 FollowUp.objects.filter(pk=follow_up.pk).update(
                     status=FollowUp.Status.CLOSED,
                     closed_at=min(done, timezone.now()),
@@ -183,12 +185,16 @@ def seed_customer_campaigns(*, rng: random.Random, size: str, stdout=None) -> st
         status=Campaign.Status.SENT,
         by=manager,
     )
-    _demo_recipients(
-        open_campaign,
-        customers[:8],
-        expires_at=timezone.now() + timedelta(days=18),
-        sent_at=timezone.now() - timedelta(days=3),
+    sent_at = timezone.now() - timedelta(days=3)
+    waiting = _demo_recipients(
+        open_campaign, customers[:8], expires_at=timezone.now() + timedelta(days=18), sent_at=sent_at
     )
+    # The first answers of the running campaign: their follow-ups are open and not due yet.
+    questions = list(open_campaign.questions.all())
+    for n, recipient in enumerate(waiting[:3]):
+        at = sent_at + timedelta(days=n, hours=rng.randint(1, 8))
+        _demo_answer(recipient, questions, rng=rng, worse=1.0 if n == 0 else 0.3, better=0.2, at=at)
+        responses += 1
     follow_ups = FollowUp.objects.filter(campaign__definition=definition)
     return (
         f"customer campaigns: 3 new ({responses} responses, {follow_ups.count()} follow-ups, "

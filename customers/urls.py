@@ -27,6 +27,7 @@ urlpatterns = [
     path("results/", results.index, name="results"),
     path("results/<int:pk>/", results.campaign_results, name="campaign_results"),
     path("results/<int:pk>/record-scores/", results.record_scores, name="record_scores"),
+    path("results/<int:pk>/goal-from-gap/", results.goal_from_gap, name="goal_from_gap"),
     path("results/<int:pk>/propose-revision/", results.propose_revision, name="propose_revision"),
     path("results/follow-ups/", results.follow_up_list, name="follow_ups"),
     path("results/follow-ups/<int:pk>/", results.follow_up_edit, name="follow_up"),

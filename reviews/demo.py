@@ -4,10 +4,11 @@ import random
 from datetime import date, time, timedelta
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from core import demo, periods
-from goals.models import QualityDefinition
+from goals.models import DefinitionVersion, QualityDefinition
 from org.models import Department, User
 from reviews.models import (
     ActionItem,
@@ -309,6 +310,16 @@ def _demo_quiz(definition, spec) -> None:
     quizzes.save_quiz(definition=definition, pass_mark=75, published=True, questions=rows)
 
 
+def first_publications(definitions) -> dict:
+    """{definition id: when its first version was published}."""
+    rows = (
+        DefinitionVersion.objects.filter(definition__in=definitions, published_at__isnull=False)
+        .values("definition")
+        .annotate(first=Min("published_at"))
+    )
+    return {row["definition"]: row["first"] for row in rows}
+
+
 def _demo_history(*, programme, definitions, rng, now) -> tuple[int, int]:
     """Attempts (some failed) and completions of various ages, so people are in every state; the demo employee
     failed the first definition's check a few days ago, so a refresher is due. Bulk writes: thousands of people."""
@@ -317,6 +328,7 @@ def _demo_history(*, programme, definitions, rng, now) -> tuple[int, int]:
         User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(paths[0])).order_by("username")
     )
     quizzes_ = {d.pk: d.quiz for d in definitions if hasattr(d, "quiz")}
+    published = first_publications(definitions)
     questions = {q: list(quiz.questions.prefetch_related("options")) for q, quiz in quizzes_.items()}
     attempts, answers, completions = [], [], []
     for person in people:
@@ -336,6 +348,8 @@ def _demo_history(*, programme, definitions, rng, now) -> tuple[int, int]:
                 else rng.randint(2, 9)
             )
             at = now - timedelta(days=days, hours=rng.randint(0, 8))
+            if at <= published[definition.pk]:  # nobody completes a refresher on a definition not yet published
+                at = min(published[definition.pk] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8)), now)
             fail = draw >= 0.8
             quiz_questions = questions.get(definition.pk)
             if not quiz_questions or (not fail and draw >= 0.6):
@@ -407,7 +421,9 @@ def seed_refresher_training(*, rng, size: str, stdout=None) -> str:
         programme = RefresherProgramme.objects.create(
             name=name, every_months=every, window=window, fixed_date=fixed_date
         )
-        RefresherProgramme.objects.filter(pk=programme.pk).update(created_at=now - timedelta(days=400))
+        # The programme started once its definitions were published, so nobody is due before they existed.
+        started = max(first_publications(definitions).values()) + timedelta(days=1)
+        RefresherProgramme.objects.filter(pk=programme.pk).update(created_at=min(started, now))
         programme.departments.add(division)
         programme.definitions.add(*definitions)
         definitions = list(

@@ -186,6 +186,7 @@ PATH_VALUES = {
     "customers:campaign_results": "customers:results",
     "customers:record_scores": "customers:results",
     "customers:propose_revision": "customers:results",
+    "customers:goal_from_gap": "customers:results",
     "customers:campaign": "customers:campaign",
     "customers:follow_up": "customers:follow_up",
     "respond:answer": "respond:answer",

@@ -2,7 +2,9 @@
 and follow-ups changed by their owners and managers. The figures themselves are read by customers.selectors.results.
 """
 
+import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.utils import timezone
 from core import periods
 from core.exceptions import RuleViolation
 from customers.models import Campaign, FollowUp
-from customers.selectors.results import campaign_results
+from customers.selectors.results import CampaignResults, QuestionResult, campaign_results
 from metrics.models import Metric, Reading
 from metrics.services.readings import ReadingRow, record_readings
 from org import access
@@ -63,6 +65,7 @@ def measured_at(campaign: Campaign, *, now: datetime | None = None) -> datetime:
 def record_campaign_scores(*, campaign: Campaign, by: User, override_reason: str = "") -> int:
     """Record the campaign's gap score, NPS and CSAT as readings of its department's score metrics, through
     metrics.services.readings.record_readings (source "reality check"); recording again updates the same readings.
+    The gap of each criterion that a goal follows (its criterion gap metric exists) is recorded too.
 
     Internal campaigns below INTERNAL_MINIMUM responses, and scores nobody gave, are not recorded. Returns how many
     readings were written. Raises RuleViolation (ReadingsRejected) when `by` may not record them or the period is
@@ -84,6 +87,7 @@ def record_campaign_scores(*, campaign: Campaign, by: User, override_reason: str
         for key, value in values.items()
         if value is not None
     ]
+    rows += _criterion_gap_rows(results)
     if not rows:
         return 0
     record_readings(rows=rows, recorded_by=by, source=Reading.Source.REALITY_CHECK, override_reason=override_reason)
@@ -111,6 +115,103 @@ def on_campaign_closed(campaign: Campaign) -> int:
         return record_campaign_scores(
             campaign=campaign, by=admin, override_reason=f"Scores of “{campaign}”, which closed after the period did"
         )
+
+
+# --- from a criterion's gap to a goal ---------------------------------------------------------------------------------
+
+
+def criterion_gap_code(campaign: Campaign, promise: str) -> str:
+    """The code of the metric that follows one criterion's gap for a department and definition. A criterion is
+    known by its promise in its own words, so it stays the same criterion across versions that keep those words."""
+    words = " ".join(promise.split()).casefold()
+    digest = hashlib.sha1(words.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"reality-check-gap-{campaign.department_id}-{campaign.definition_id}-{digest}"
+
+
+def criterion_gap_metric(campaign: Campaign, promise: str, *, create: bool = True) -> Metric | None:
+    """The department's metric for the gap on one criterion of the campaign's definition (created on first use
+    unless create=False, then None when there is none yet)."""
+    code = criterion_gap_code(campaign, promise)
+    if not create:
+        return Metric.objects.filter(code=code).first()
+    name = f"Reality-check gap: {' '.join(promise.split())}"
+    if len(name) > 120:
+        name = name[:119] + "…"
+    metric, _created = Metric.objects.get_or_create(
+        code=code,
+        defaults={
+            "department": campaign.department,
+            "name": name,
+            "unit": "points",
+            "direction": Metric.Direction.LOWER,
+            "aggregation": Metric.Aggregation.LAST,
+            "owner_kind": Metric.Owner.DEPARTMENT,
+            "frequency": Metric.Frequency.MONTHLY,
+            "min_value": -100,
+            "max_value": 100,
+            "decimals": 0,
+            "description": f"Recorded from customer reality checks on “{campaign.definition}” when a campaign "
+            "closes: share of answers on this criterion worse than promised minus share better, in points.",
+        },
+    )
+    return metric
+
+
+def _criterion_gap_rows(results: CampaignResults) -> list[ReadingRow]:
+    """Readings of the criterion gap metrics that already exist (those goals follow), one per answered criterion."""
+    campaign, rows = results.campaign, []
+    for q in results.questions:
+        metric = criterion_gap_metric(campaign, q.promise, create=False) if q.n else None
+        if metric is not None:
+            note = f"{campaign.title}: {q.n} answers on this criterion"
+            rows.append(
+                ReadingRow(metric=metric, person=None, measured_at=measured_at(campaign), value=q.gap, note=note)
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class GapGoalStart:
+    """What a goal started from a criterion's gap measures: the metric, its baseline (the gap the campaign
+    measured) and its target (no more people let down than pleasantly surprised)."""
+
+    metric: Metric
+    question: QuestionResult
+    baseline: float
+    target: float = 0.0
+
+
+def start_gap_goal(*, campaign: Campaign, by: User, question_id: int | None = None) -> GapGoalStart:
+    """Make a criterion's gap measurable by a goal: the criterion's gap metric for the campaign's department and
+    definition, with this campaign's gap recorded as its reading (later campaigns on the same definition record
+    theirs when they close). The goal starts at 0 %: its baseline is that reading.
+
+    question_id picks the criterion (default: the largest gap). Raises RuleViolation when `by` may not manage the
+    department, the results are hidden, or the criterion has no gap to close (no answers, or none worse than
+    promised on balance).
+    """
+    if not access.can_manage(by, campaign.department):
+        raise RuleViolation(f"Only managers of {campaign.department} may set its goals.")
+    results = campaign_results(campaign, with_trend=False)
+    if results.hidden:
+        raise RuleViolation("The results of this campaign are not shown yet, so no goal can be measured on them.")
+    question = (
+        next((q for q in results.questions if q.question_id == question_id), None)
+        if question_id is not None
+        else results.worst
+    )
+    if question is None or not question.n:
+        raise RuleViolation("That criterion has no answers in this campaign: there is no gap to measure.")
+    if question.gap <= 0:
+        raise RuleViolation(
+            f"On “{question.promise}” no more answers were worse than promised than better (gap {question.gap:+g} "
+            "points): there is no gap to close."
+        )
+    metric = criterion_gap_metric(campaign, question.promise)
+    note = f"{campaign.title}: {question.n} answers on this criterion"
+    row = ReadingRow(metric=metric, person=None, measured_at=measured_at(campaign), value=question.gap, note=note)
+    record_readings(rows=[row], recorded_by=by, source=Reading.Source.REALITY_CHECK)
+    return GapGoalStart(metric=metric, question=question, baseline=question.gap)
 
 
 # --- from a gap to a revision ----------------------------------------------------------------------------------------

@@ -28,23 +28,38 @@ def _campaign_for(user, pk):
     )
 
 
-def _goal_link(results_: results.CampaignResults, cycle: GoalCycle | None) -> str:
-    """The goal create page for the campaign's department, with the gap as the goal's title and description.
-
-    goals' create page takes the cycle and department from the query; title, description and
-    quality_definition are passed too, for a goal form that reads initial values from it.
-    """
-    campaign, worst = results_.campaign, results_.worst
-    title = f"Close the gap on “{worst.promise}”" if worst else f"Keep the promise of {campaign.definition}"
+def _goal_link(campaign, start: result_services.GapGoalStart, cycle: GoalCycle | None) -> str:
+    """The goal create page for the campaign's department, measured on the criterion's gap: its title and
+    description name the criterion, its metric follows the gap, its baseline is the gap this campaign measured
+    (so it starts at 0 %) and its target is a gap of 0."""
+    q = start.question
     params = {
         "department": campaign.department_id,
-        "title": title[:200],
-        "description": results.gap_summary(results_),
+        "title": f"Close the gap on “{q.promise}”"[:200],
+        "description": results.gap_summary(results.campaign_results(campaign, with_trend=False), q),
         "quality_definition": campaign.definition_id,
+        "metric": start.metric.pk,
+        "baseline": f"{start.baseline:g}",
+        "target": f"{start.target:g}",
     }
     if cycle is not None:
         params = {"cycle": cycle.pk, **params}
     return reverse("goals:goal_create") + "?" + urlencode(params)
+
+
+@require_POST
+def goal_from_gap(request, pk):
+    """Start a goal on a criterion's gap (the largest unless the form names one): its gap metric gets this
+    campaign's reading, then the goal form opens pre-filled with it as the baseline."""
+    campaign = _campaign_for(request.user, pk)
+    question = request.POST.get("question", "")
+    with message_from(request, prefix="No goal can be started from this gap: ") as refused:
+        start = result_services.start_gap_goal(
+            campaign=campaign, by=request.user, question_id=int(question) if question.isdigit() else None
+        )
+    if refused:
+        return redirect("customers:campaign_results", campaign.pk)
+    return redirect(_goal_link(campaign, start, running_cycle()))
 
 
 def index(request):
@@ -82,7 +97,6 @@ def campaign_results(request, pk):
         {
             "campaign": campaign,
             "results": found,
-            "goal_link": _goal_link(found, cycle) if not found.hidden else "",
             "cycle": cycle,
             "trend_chart": _trend_chart(found.trend),
             "internal": campaign.audience == Customer.Kind.INTERNAL,

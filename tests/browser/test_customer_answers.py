@@ -60,10 +60,10 @@ def test_the_manager_sees_the_gap_and_creates_a_goal(page, org):
     expect(page.get_by_text("Few answers (6)").first).to_be_visible()
     screenshot(page, "customer-results")
 
-    page.get_by_role("link", name="Create a goal from this gap").click()
+    page.get_by_role("button", name="Create a goal from this gap").click()
     expect(page).to_have_url(re.compile(r"/goals/new/\?cycle="))
     assert f"department={org.support.pk}" in page.url and f"quality_definition={campaign.definition_id}" in page.url
-    # goals' create form does not read initial values from the query yet (see the report): the department and
-    # cycle are chosen; the title, description and definition are in the link for when it does.
+    # The goal is measured on the criterion's gap, from this campaign's gap as its baseline.
+    assert "metric=" in page.url and "baseline=66.7" in page.url
     expect(page.get_by_label("Title")).to_be_visible()
     screenshot(page, "customer-gap-goal")

@@ -81,3 +81,23 @@ def test_a_second_run_changes_nothing(demo):
     summary = seed_definitions(rng=random.Random("7:definitions"), size="small")
     assert "(0 new)" in summary
     assert snapshot() == first
+
+
+def test_no_acknowledgement_is_asked_or_due_before_its_version_was_published(demo):
+    from django.db.models import Min
+    from django.utils import timezone
+
+    published = {
+        (row["definition"], row["major"]): row["first"]
+        for row in DefinitionVersion.objects.filter(published_at__isnull=False)
+        .values("definition", "major")
+        .annotate(first=Min("published_at"))
+    }
+    first_delay, _interval = definitions.reminder_delays()
+    rows = list(Acknowledgement.objects.all())
+    assert rows
+    for row in rows:
+        first = published[(row.definition_id, row.major)]
+        assert row.requested_at >= first, row
+        assert row.acknowledged_at is None or row.requested_at <= row.acknowledged_at <= timezone.now(), row
+        assert row.reminded_at is None or row.reminded_at >= row.requested_at + first_delay, row

@@ -5,6 +5,7 @@ import random
 import pytest
 
 from goals.demo import seed_definitions
+from goals.models import QualityDefinition
 from org.demo import seed_organization
 from reviews.demo import seed_refresher_training
 from reviews.models import Completion, Quiz, QuizAttempt, RefresherProgramme
@@ -53,3 +54,20 @@ def test_it_skips_gracefully_without_the_demo_definitions(db):
     assert seed_refresher_training(rng=random.Random("x"), size="small").startswith(
         "refresher-training: 0 programmes (0 new), 0 quizzes"
     )
+
+
+def test_nobody_is_due_on_a_definition_before_it_was_first_published(demo):
+    from core import periods
+    from reviews.demo import first_publications
+
+    published = first_publications(QualityDefinition.objects.all())
+    states = training.due_states()
+    assert states
+    for state in states:
+        assert state.due_date >= periods.local_day(published[state.definition_id]), state
+    for completion in Completion.objects.all():
+        assert completion.completed_at > published[completion.definition_id]
+    for attempt in QuizAttempt.objects.select_related("quiz"):
+        assert attempt.submitted_at > published[attempt.quiz.definition_id]
+    for programme in RefresherProgramme.objects.prefetch_related("definitions"):
+        assert all(programme.created_at > published[d.pk] for d in programme.definitions.all())
