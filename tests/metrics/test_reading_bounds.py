@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from core import periods
 from metrics.models import Metric, Reading, Rollup
 from metrics.services import imports, rollups
 from metrics.services.readings import DENOMINATOR_SMALLEST, VALUE_LIMIT, ReadingRow, check_readings, record_readings
@@ -82,22 +83,27 @@ def test_readings_before_the_accepted_range_are_refused(org, reply, year):
 
 
 def test_the_biggest_accepted_readings_roll_up_to_finite_figures(org, reply, ratio):
-    """A month of the largest readings, many a day, and the smallest denominators: every bucket stays finite."""
-    start = datetime(2026, 10, 1, 0, tzinfo=UTC)
+    """A month of the largest readings, one an hour, and the smallest denominators: every bucket stays finite.
+
+    The month is October in the organization's zone (its hours counted in that zone: 743 to 745 with a
+    daylight-saving change), so the readings fall in one month bucket whatever zone the suite runs in."""
+    zone = periods.organization_zone()
+    moment = datetime(2026, 10, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(2026, 11, 1, tzinfo=zone).astimezone(UTC)
     rows = []
-    for hour in range(31 * 24):
-        moment = start + timedelta(hours=hour)
+    while moment < end:
         rows.append(ReadingRow(metric=reply, person=org.bob, measured_at=moment, value=VALUE_LIMIT))
         rows.append(
             ReadingRow(
                 metric=ratio, person=org.bob, measured_at=moment, value=VALUE_LIMIT, denominator=DENOMINATOR_SMALLEST
             )
         )
+        moment += timedelta(hours=1)
     record_readings(rows=rows, recorded_by=org.admin, source=Reading.Source.CSV)
     result = rollups.run()
     assert result.failed == 0
     month = Rollup.objects.get(metric=reply, period="month", owner_type="p", owner_id=org.bob.pk)
-    assert month.value_for(reply) == pytest.approx(31 * 24 * VALUE_LIMIT)
+    assert month.value_for(reply) == pytest.approx(len(rows) / 2 * VALUE_LIMIT)
     for bucket in Rollup.objects.filter(metric=ratio):
         assert math.isfinite(bucket.value_for(ratio))
 
