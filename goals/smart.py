@@ -316,7 +316,7 @@ class Standing:
 
 
 def current_standing(metric: Metric, *, department_id: int | None) -> Standing | None:
-    """The metric's newest figure up to today, read as goal progress reads it: from the rollups of the goal's
+    """The metric's figure of its last complete period, read as goal progress reads it: from the rollups of the goal's
     department, or of the metric's department when that has none (an organization goal, or a team goal on a
     figure its division records). One query, two when the goal's department has no figure."""
     period = period_of(metric)
@@ -327,7 +327,7 @@ def current_standing(metric: Metric, *, department_id: int | None) -> Standing |
                 owner_type=Rollup.DEPARTMENT,
                 owner_id=owner,
                 period=period,
-                start__lte=periods.today(),
+                start__lte=periods.last_complete(period),
                 n__gt=0,
             )
             .order_by("-start")

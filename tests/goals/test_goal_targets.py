@@ -5,13 +5,16 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
 from goals.models import Goal
 from goals.selectors import progress
 from goals.services import goals as goal_services
-from metrics.models import Metric
+from metrics.models import Metric, Reading
+from metrics.services import rollups
+from metrics.services.readings import ReadingRow, record_readings
 from tests.goals.factories import GoalCycleFactory, GoalFactory, goal_data, record_weekly
 from tests.goals.test_goal_pages import form_data
 from tests.metrics.factories import MetricFactory
@@ -191,3 +194,18 @@ def test_the_edit_form_keeps_a_goal_that_reached_its_target_editable(client, org
         reverse("goals:goal_edit", args=[goal.pk]), form_data(org, cycle, top, **(fields | {"target": "79"}))
     )
     assert response.context["form"].errors["target"][0].startswith("First-contact resolution already stands at 81.0%")
+
+
+def test_the_week_so_far_is_not_where_the_metric_stands(org, cycle, top):
+    # As goal progress does, the S.M.A.R.T. check and the default baseline read the last complete week: a Monday
+    # morning reading of 99 does not make a target of 85 "already met", nor the baseline 99.
+    fcr = fcr_at(org, 77.5)
+    just_now = timezone.now() - timedelta(minutes=5)  # this week so far, whatever moment the suite runs at
+    record_readings(
+        rows=[ReadingRow(metric=fcr, person=org.bob, measured_at=just_now, value=99)],
+        recorded_by=org.admin,
+        source=Reading.Source.FORM,
+    )
+    rollups.run()
+    goal = create(org, cycle, metric_goal(org, top, fcr))
+    assert (goal.baseline, goal.target) == (77.5, 85)
