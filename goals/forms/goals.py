@@ -11,7 +11,7 @@ from goals import smart
 from goals.models import Goal, GoalCycle, KeyResult
 from goals.selectors.progress import ORGANIZATION_FIRST, Graph
 from goals.selectors.visibility import visible_definitions, visible_goals
-from goals.services.goals import GoalData, KeyResultData, target_is_new, with_default_baseline
+from goals.services.goals import EDITABLE, GoalData, KeyResultData, target_is_new, with_default_baseline
 from metrics.selectors.figures import visible_metrics
 from org import access
 from org.models import Department, User
@@ -60,19 +60,7 @@ class GoalForm(BoundedDatesMixin, forms.ModelForm):
 
     class Meta:
         model = Goal
-        fields = [
-            "title",
-            "description",
-            "owner",
-            "confidence",
-            "metric",
-            "baseline",
-            "target",
-            "direction",
-            "due_date",
-            "quality_definition",
-            "stretch_acknowledged",
-        ]
+        fields = list(EDITABLE)  # what the goal services let a person change
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
