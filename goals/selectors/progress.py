@@ -7,7 +7,7 @@ alignment graph, the metric series); parents are then weighed bottom-up in Pytho
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -314,11 +314,12 @@ def compute(
         result = own[pk]
         result.own_percent = result.percent
         result.percent, result.source = resolve(pk)
-        # A figure is judged against the time gone when it was complete (a metric's last complete week or month),
-        # not against today, which its period has not reached yet.
+        # A metric's figure is judged against the time gone by the end of its last complete period (last week,
+        # last month), not against today, which the current period has not reached yet; a figure older than that
+        # period is judged late, so a metric nobody records any more does not stay on track.
         judged_on = on_day
-        if result.source == METRIC and result.value_until is not None:
-            judged_on = min(on_day, result.value_until + timedelta(days=1))
+        if result.source == METRIC and result.value_period is not None:
+            judged_on = min(on_day, periods.bucket_start(on_day, result.value_period))
         result.expected = expected_share(start=cycle.start, due=goal.due_date, on=judged_on)
         result.state = status_for(result.percent, result.expected)
         results[pk] = result

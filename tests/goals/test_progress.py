@@ -336,6 +336,17 @@ def test_a_figure_is_judged_against_the_time_gone_when_its_period_was_complete(o
     assert result.state == status.ON_TRACK
 
 
+def test_a_figure_nobody_updated_since_january_is_judged_against_the_time_gone_by_now(org):
+    year = GoalCycleFactory(name="2026", start=date(2026, 1, 1), end=date(2026, 12, 31))
+    monthly = MetricFactory(department=org.support, frequency=Metric.Frequency.MONTHLY)
+    record_on(org, monthly, {date(2026, 1, 15): 60})
+    goal = GoalFactory(cycle=year, department=org.support, metric=monthly, baseline=50, target=90, direction="increase")
+    result = progress_of(year, goal, date(2026, 11, 30))
+    assert (result.percent, result.value_on) == (pytest.approx(25), date(2026, 1, 1))  # January's figure, stale
+    assert result.expected == pytest.approx(304 / 364 * 100)  # judged by 1 November, not by 1 February
+    assert result.state == status.OFF_TRACK
+
+
 def test_a_goal_whose_figure_meets_its_target_as_shown_is_done(org, cycle):
     # 29 of 50, scaled by 100, is 57.99999999999999 in floating point: shown as 58.0 %, it is the target.
     fixes = MetricFactory(department=org.support, aggregation=Metric.Aggregation.RATIO, ratio_scale=100)
