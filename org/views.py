@@ -6,6 +6,7 @@ from celery import current_app as celery_app
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Q
 from django.db.utils import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -16,6 +17,8 @@ from core import today as today_sections
 from org import access, selectors
 
 log = logging.getLogger(__name__)
+
+MEMBERS_PER_PAGE = 50
 
 
 def today(request):
@@ -42,7 +45,20 @@ def department(request, pk):
     figures = selectors.departments_with_figures(type(dept).objects.filter(pk=dept.pk)).get()
     children = selectors.departments_with_figures(dept.children.all()).order_by("name")
     members = dept.members.filter(is_active=True).order_by("last_name", "first_name", "username")
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    page_number, highlighted = request.GET.get("page"), None
+    person = request.GET.get("person", "")
+    if person.isdigit() and len(person) < 12:  # a search hit: open the page of the list where the person is
+        found = members.filter(pk=int(person)).values_list("last_name", "first_name", "username").first()
+        if found:
+            highlighted = int(person)
+            last, first, username = found
+            before = members.filter(
+                Q(last_name__lt=last)
+                | Q(last_name=last, first_name__lt=first)
+                | Q(last_name=last, first_name=first, username__lt=username)
+            ).count()
+            page_number = before // MEMBERS_PER_PAGE + 1
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(page_number)
     return render(
         request,
         "org/department.html",
@@ -51,6 +67,7 @@ def department(request, pk):
             "ancestors": type(dept).objects.ancestors_of(dept),
             "children": children,
             "members": page,
+            "highlighted": highlighted,
             "can_manage": access.can_manage(request.user, dept),
         },
     )

@@ -38,6 +38,42 @@
     });
   });
 
+  /* The header's search: "/" focuses it, the arrow keys move through its suggestions, Escape closes them. */
+  function searchLinks() {
+    return Array.prototype.slice.call(document.querySelectorAll("#keel-search-suggestions a"));
+  }
+  function closeSearch() {
+    const box = document.getElementById("keel-search-suggestions");
+    if (box) { box.innerHTML = ""; }
+  }
+  document.addEventListener("keydown", function (event) {
+    const input = document.getElementById("keel-search-input");
+    if (!input) { return; }
+    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      input.focus();
+      return;
+    }
+    const inSearch = event.target === input || event.target.closest("#keel-search-suggestions");
+    if (!inSearch) { return; }
+    const links = searchLinks();
+    const at = links.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && links.length) {
+      event.preventDefault();
+      links[Math.min(at + 1, links.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && at >= 0) {
+      event.preventDefault();
+      if (at === 0) { input.focus(); } else { links[at - 1].focus(); }
+    } else if (event.key === "Escape") {
+      closeSearch();
+      input.focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest(".keel-search")) { closeSearch(); }
+  });
+
   document.addEventListener("htmx:load", function (event) { apply(event.target); });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { apply(document); });
