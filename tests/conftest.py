@@ -11,10 +11,16 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from config.celery import app as celery_app
 from tests.helpers import TEST_NOW
 from tests.org.factories import DepartmentFactory, UserFactory
+
+# Property tests check properties, not speed: Hypothesis's default 200 ms deadline per example failed them on a
+# loaded two-core machine (a timed unit test in disguise), so it is off.
+hypothesis_settings.register_profile("keel", deadline=None)
+hypothesis_settings.load_profile("keel")
 
 
 @pytest.fixture(autouse=True)
