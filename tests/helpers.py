@@ -66,6 +66,18 @@ SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
 TIMEOUT_MS = 5_000
 
 
+def pick(page: Page, label: str, *options: str) -> None:
+    """Choose options in a multi-select the way a person does with Keel's searchable picker (Tom Select): type a
+    few letters of each into the field labelled `label`, then pick the suggestion."""
+    field = page.get_by_role("combobox", name=label)
+    for option in options:
+        field.click()
+        field.fill(option.strip()[:12])
+        page.locator(".ts-dropdown .option", has_text=option.strip()).first.click()
+        expect(page.locator(".ts-control .item", has_text=option.strip()).first).to_be_visible()
+    field.press("Escape")
+
+
 def screenshot(page: Page, name: str) -> None:
     """Save full-page PNGs of the current page at desktop and phone width, e.g. var/screenshots/login-390.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
