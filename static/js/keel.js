@@ -14,9 +14,12 @@
     if (typeof TomSelect !== "undefined") {
       root.querySelectorAll("select[multiple]:not(.tomselected):not([data-plain])").forEach(function (el) {
         new TomSelect(el, {
-          plugins: ["remove_button"], maxOptions: null, hidePlaceholder: true, closeAfterSelect: false,
+          plugins: ["remove_button"], maxOptions: null, hidePlaceholder: true, closeAfterSelect: true,
           placeholder: el.dataset.placeholder || "Type to search, or pick from the list",
         });
+        /* The picker's field now carries the label; the select it fills stays in the form for the browser only. */
+        el.setAttribute("aria-hidden", "true");
+        el.setAttribute("tabindex", "-1");
       });
     }
   }
