@@ -22,11 +22,13 @@ class Look:
     symbol: str  # so colour is never the only signal
 
 
+# Five shapes nobody confuses, even in black and white: an arrow would read as "going up" (at risk used to be ▲),
+# and a dash and a dot look alike at table size (no data was "–", does not apply "·").
 LOOKS = {
     ON_TRACK: Look("On track", "success", "●"),
-    AT_RISK: Look("At risk", "warning", "▲"),
-    OFF_TRACK: Look("Off track", "danger", "▼"),
-    NO_DATA: Look("No data", "secondary", "–"),
+    AT_RISK: Look("At risk", "warning", "◆"),
+    OFF_TRACK: Look("Off track", "danger", "✖"),
+    NO_DATA: Look("No data", "secondary", "?"),
     NO_TARGET: Look("No target", "light", "○"),
 }
 

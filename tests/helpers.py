@@ -66,6 +66,18 @@ SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
 TIMEOUT_MS = 5_000
 
 
+def pick(page: Page, label: str, *options: str) -> None:
+    """Choose options in a multi-select the way a person does with Keel's searchable picker (Tom Select): type a
+    few letters of each into the field labelled `label`, then pick the suggestion."""
+    field = page.get_by_role("combobox", name=label)
+    for option in options:
+        field.click()
+        field.fill(option.strip()[:12])
+        page.locator(".ts-dropdown .option", has_text=option.strip()).first.click()
+        expect(page.locator(".ts-control .item", has_text=option.strip()).first).to_be_visible()
+        expect(page.locator(".ts-dropdown:visible")).to_have_count(0)  # it closes once one is picked
+
+
 def screenshot(page: Page, name: str) -> None:
     """Save full-page PNGs of the current page at desktop and phone width, e.g. var/screenshots/login-390.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -84,6 +96,37 @@ def look_at(page: Page, name: str) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     page.set_viewport_size(DESKTOP)
     assert overflow <= 0, f"{name} is {overflow}px wider than a {PHONE['width']}px phone"
+    assert_accessible(page, name)
+
+
+# axe-core's rules that WCAG 2.2 A and AA (and its best practices) make; "critical" and "serious" fail a journey.
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
+}
+FAILING_IMPACTS = ("critical", "serious")
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now, one line each: rule, impact, elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(str(n['target'][0]) for n in v['nodes'][:5])}"
+        for v in violations
+        if v["impact"] in FAILING_IMPACTS
+    ]
+
+
+def assert_accessible(page: Page, name: str = "") -> None:
+    """Fail when axe-core finds a critical or serious accessibility violation on the page, at both widths."""
+    problems = []
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        problems += [f"{size['width']}px: {line}" for line in accessibility_problems(page)]
+    page.set_viewport_size(DESKTOP)
+    assert not problems, f"{name or page.url}: " + "; ".join(problems)
 
 
 def fill_sign_in_form(page: Page, login: str, password: str) -> None:

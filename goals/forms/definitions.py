@@ -44,7 +44,7 @@ class DefinitionForm(forms.Form):
         queryset=Department.objects.none(),
         required=False,
         label="Internal customers",
-        help_text="Departments this product or service is for, if any. Hold Ctrl (⌘ on a Mac) to choose several.",
+        help_text="Departments this product or service is for, if any.",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     ask_served_departments = forms.BooleanField(

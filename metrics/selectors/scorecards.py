@@ -38,7 +38,7 @@ ROW_KINDS = [(PEOPLE, "People"), (DEPARTMENTS, "Sub-departments")]
 PERSON, DEPARTMENT, TOTAL = "person", "department", "total"
 
 NOT_APPLICABLE = "not_applicable"
-NOT_APPLICABLE_LOOK = status_rules.Look("Does not apply", "light", "·")
+NOT_APPLICABLE_LOOK = status_rules.Look("Does not apply", "light", "n/a")
 POINTS = {status_rules.ON_TRACK: 1.0, status_rules.AT_RISK: 0.5, status_rules.OFF_TRACK: 0.0, status_rules.NO_DATA: 0.0}
 SCORING = (
     "Score: each metric with a target counts with its weight — on track 1 point, at risk ½, off track or "

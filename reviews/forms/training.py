@@ -19,7 +19,7 @@ class ProgrammeForm(BoundedDatesMixin, forms.ModelForm):
     departments = DepartmentsChoiceField(
         queryset=Department.objects.order_by("path"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="Everyone in these departments and below them. Hold Ctrl (⌘ on a Mac) to choose several.",
+        help_text="Everyone in these departments and below them.",
     )
     definitions = ModelMultipleChoiceField(
         queryset=QualityDefinition.objects.active().order_by("title"),

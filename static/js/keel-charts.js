@@ -2,7 +2,16 @@
    The data comes from metrics.dashboards._trend: labels, values, department, target, unit, decimals. */
 (function () {
   "use strict";
-  const NAVY = "#1f4a73", TEAL = "#2a9d8f", GREY = "#8a94a6";
+  /* Colours come from keel.css (--keel-chart-*), so the charts follow the light or dark scheme. */
+  function colours() {
+    const style = getComputedStyle(document.documentElement);
+    const read = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
+    return {
+      value: read("--keel-chart-value", "#1f4a73"), target: read("--keel-chart-target", "#1f7a6f"),
+      other: read("--keel-chart-other", "#6b7587"), grid: read("--keel-chart-grid", "rgba(0,0,0,.1)"),
+      text: read("--keel-chart-text", "#495057"),
+    };
+  }
 
   function format(value, data) {
     if (value === null || value === undefined) return "–";
@@ -17,6 +26,10 @@
     if (!source || typeof Chart === "undefined") return;
     const data = JSON.parse(source.textContent);
     const compact = canvas.dataset.compact === "true";
+    const c = colours();
+    const NAVY = c.value, TEAL = c.target, GREY = c.other;
+    const existing = Chart.getChart(canvas);
+    if (existing) existing.destroy();
     const datasets = [{
       label: canvas.dataset.label || "Value", data: data.values, borderColor: NAVY, backgroundColor: NAVY,
       tension: 0.3, spanGaps: true, pointRadius: compact ? 0 : 3, borderWidth: 2,
@@ -40,14 +53,14 @@
         responsive: true, maintainAspectRatio: false, animation: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
-          legend: { display: !compact, position: "bottom", labels: { boxWidth: 12 } },
+          legend: { display: !compact, position: "bottom", labels: { boxWidth: 12, color: c.text } },
           tooltip: { callbacks: { label: (item) => item.dataset.label + ": " + format(item.raw, data) } },
         },
         scales: {
-          x: { display: !compact, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12,
+          x: { display: !compact, grid: { color: c.grid }, ticks: { color: c.text, maxRotation: 0, autoSkip: true, autoSkipPadding: 12,
                                             maxTicksLimit: window.innerWidth < 576 ? 4 : 6 } },
           // precision keeps ticks at the metric's decimals, so no two ticks print the same label
-          y: { display: !compact, ticks: { precision: data.decimals, maxTicksLimit: 6,
+          y: { display: !compact, grid: { color: c.grid }, ticks: { color: c.text, precision: data.decimals, maxTicksLimit: 6,
                                             callback: (v) => format(v, data) } },
         },
       },
@@ -58,5 +71,6 @@
     root.querySelectorAll("canvas[data-trend]").forEach(draw);
   }
   document.addEventListener("DOMContentLoaded", () => drawAll(document));
+  document.addEventListener("keel:theme", () => drawAll(document));
   document.body && document.body.addEventListener("htmx:afterSwap", (event) => drawAll(event.target));
 })();

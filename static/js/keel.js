@@ -10,6 +10,18 @@
     root.querySelectorAll("[data-depth]").forEach(function (el) {
       el.style.setProperty("--depth", el.dataset.depth);
     });
+    /* Lists of people and departments run to hundreds: a searchable picker (Tom Select) instead of Ctrl-click. */
+    if (typeof TomSelect !== "undefined") {
+      root.querySelectorAll("select[multiple]:not(.tomselected):not([data-plain])").forEach(function (el) {
+        new TomSelect(el, {
+          plugins: ["remove_button"], maxOptions: null, hidePlaceholder: true, closeAfterSelect: true,
+          placeholder: el.dataset.placeholder || "Type to search, or pick from the list",
+        });
+        /* The picker's field now carries the label; the select it fills stays in the form for the browser only. */
+        el.setAttribute("aria-hidden", "true");
+        el.setAttribute("tabindex", "-1");
+      });
+    }
   }
 
   /* A filter that changes submits its form (radio buttons, switches, pickers). */
