@@ -19,6 +19,7 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("reviews/", include("reviews.urls")),
     path("customers/", include("customers.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("r/", include((public_urlpatterns, "respond"))),  # customers answer here, without an account
     path("admin/", admin.site.urls),
 ]
