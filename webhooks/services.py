@@ -102,6 +102,12 @@ def emit(
         return 0
 
 
+def is_wanted(*, event: str) -> bool:
+    """Does any active subscription want this event? One small query: callers that must work to build an event
+    (compare a batch of readings with targets) ask first."""
+    return any(event in events for events in Subscription.objects.active().values_list("events", flat=True))
+
+
 def absolute(url: str) -> str:
     return f"{settings.KEEL_SITE_URL}{url}" if url.startswith("/") else url
 

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 KEY_BYTES = 24  # 192 bits, as Standard Webhooks' reference libraries generate
 
 

@@ -125,4 +125,6 @@ def check(url: str, *, allow_private: bool = False) -> Target:
                     )
                     % {"host": target.host, "address": address, "reason": reason}
                 )
-    return Target(scheme=target.scheme, host=target.host, port=target.port, path=target.path, addresses=tuple(addresses))
+    return Target(
+        scheme=target.scheme, host=target.host, port=target.port, path=target.path, addresses=tuple(addresses)
+    )
