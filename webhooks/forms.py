@@ -10,6 +10,13 @@ from webhooks.targets import TargetRefused, parse
 
 
 class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=2000,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text=Subscription._meta.get_field("url").help_text,
+    )
     events = forms.MultipleChoiceField(
         label=_("Events"),
         choices=SUBSCRIBABLE,
@@ -20,7 +27,7 @@ class SubscriptionForm(forms.ModelForm):
     class Meta:
         model = Subscription
         fields = ["name", "url", "department", "events", "format", "is_active", "allow_private_targets"]
-        widgets = {"format": forms.RadioSelect, "url": forms.URLInput(attrs={"placeholder": "https://"})}
+        widgets = {"format": forms.RadioSelect}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
