@@ -3,12 +3,11 @@ than loopback is recorded instead of sent (a test that wants a real answer start
 
 import ipaddress
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.webhooks.receiver import running_receiver
 from webhooks import targets, transport
 
 PUBLIC = "93.184.215.14"
@@ -58,45 +57,8 @@ def outside(monkeypatch) -> Outside:
     return recorded
 
 
-@dataclass
-class Receiver:
-    """A local HTTP receiver on 127.0.0.1: answers each POST with the next status of `statuses` (the last one
-    repeats) and keeps what it got."""
-
-    statuses: list
-    requests: list = field(default_factory=list)
-    body: bytes = b'{"ok": true}'
-    location: str = ""
-    server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook?source=keel"
-
-
 @pytest.fixture
 def receiver():
-    state = Receiver(statuses=[200])
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length", 0))
-            state.requests.append({"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)})
-            status = state.statuses[min(len(state.requests), len(state.statuses)) - 1]
-            self.send_response(status)
-            if state.location:
-                self.send_header("Location", state.location)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(state.body)))
-            self.end_headers()
-            self.wfile.write(state.body)
-
-        def log_message(self, *args):
-            pass
-
-    state.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=state.server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    state.server.shutdown()
-    state.server.server_close()
+    """A receiver on 127.0.0.1 (tests.webhooks.receiver) for the test's length."""
+    with running_receiver() as state:
+        yield state
