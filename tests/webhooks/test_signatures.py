@@ -3,6 +3,8 @@
 import base64
 import hashlib
 import hmac
+import re
+import time
 
 from webhooks import signatures
 
@@ -43,3 +45,14 @@ def test_a_new_secret_has_the_standard_shape_and_is_new_each_time():
     assert secret.startswith("whsec_")
     assert len(base64.b64decode(secret.removeprefix("whsec_"))) == 24
     assert signatures.new_secret() != secret
+
+
+def test_the_readme_verifier_accepts_a_delivery_and_refuses_a_changed_body(settings):
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    code = re.search(r"### Verifying a delivery.*?```python\n(.*?)```", readme, re.S).group(1)
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 (the README's own example, tested so that it stays right)
+    secret, body = signatures.new_secret(), b'{"type":"webhook.test"}'
+    headers = signatures.headers(secret=secret, message_id="msg_1", timestamp=int(time.time()), body=body)
+    assert namespace["verify"](secret, headers, body) is True
+    assert namespace["verify"](secret, headers, body + b" ") is False
