@@ -515,6 +515,8 @@ def publish(
 
 def _announce_version(definition: QualityDefinition, version: DefinitionVersion, *, by: User, asked: int) -> None:
     """The "definition.version_published" webhook event, for the owning department and the served ones."""
+    if not webhooks.is_wanted(event=Event.DEFINITION_VERSION_PUBLISHED):
+        return
     department = definition.department
     webhooks.emit(
         event=Event.DEFINITION_VERSION_PUBLISHED,
