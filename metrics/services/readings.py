@@ -303,6 +303,7 @@ def announce_below_target(rows: list[ReadingRow], *, department_of, source: str)
     for target in Target.objects.filter(metric_id__in=metrics):
         targets.setdefault(target.metric_id, []).append(target)
     groups: dict[tuple, dict] = {}
+    in_force: dict[tuple, Target | None] = {}  # (metric, day): the target, looked up once per day of a batch
     for row in rows:
         metric = metrics.get(row.metric.id)
         department = department_of(row)
@@ -310,7 +311,10 @@ def announce_below_target(rows: list[ReadingRow], *, department_of, source: str)
             continue
         group = groups.setdefault((metric.id, department.pk), {"department": department, "recorded": 0, "below": []})
         group["recorded"] += 1
-        target = metric.target_on(row.day, targets[metric.id])
+        day = (metric.id, row.day)
+        if day not in in_force:
+            in_force[day] = metric.target_on(row.day, targets[metric.id])
+        target = in_force[day]
         figure = _figure(row)
         higher = metric.direction == Metric.Direction.HIGHER
         if target is not None and not status.meets(
