@@ -203,3 +203,18 @@ def test_the_pages_run_a_bounded_number_of_queries(client, org, django_assert_ma
     # session, user, managed paths, the subscription, deliveries count and page (with their events), session save
     with django_assert_max_num_queries(9):
         assert client.get(subscription.get_absolute_url()).status_code == 200
+
+
+def test_a_test_event_to_a_failing_receiver_shows_the_failure(
+    client, org, receiver, django_capture_on_commit_callbacks
+):
+    receiver.statuses = [500]
+    receiver.body = b"<h1>Internal Server Error</h1>"
+    subscription = SubscriptionFactory(department=org.support, url=receiver.url, allow_private_targets=True)
+    signed_in(client, org.alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("webhooks:test", args=[subscription.pk]))
+    assert response.status_code == 302
+    page = client.get(subscription.get_absolute_url()).content.decode()
+    assert "Retrying" in page and "data-status-code>500<" in page
+    assert "&lt;h1&gt;Internal Server Error&lt;/h1&gt;" in page  # the receiver's answer, escaped
