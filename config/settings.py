@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "core",
     "outbox",
     "org",
+    "webhooks",
     "metrics",
     "goals",
     "reviews",
@@ -189,6 +190,11 @@ KEEL_SITE_URL = env.text("KEEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How often the outbox tries a message before it is reported as failed in the admin.
 OUTBOX_MAX_ATTEMPTS = env.integer("KEEL_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
+# Outgoing webhooks: attempts per delivery before it is marked failed (backoff 30 s, 2 min, 8 min ... 6 h), and
+# whether every subscription may reach private, loopback and link-local addresses (otherwise only those an admin
+# allowed, one by one).
+WEBHOOKS_MAX_ATTEMPTS = env.integer("KEEL_WEBHOOKS_MAX_ATTEMPTS", 8, minimum=1)
+KEEL_WEBHOOKS_ALLOW_PRIVATE = env.flag("KEEL_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # Quality definitions: first reminder to acknowledge after this many days, then at most once per interval.
 KEEL_ACK_REMINDER_DAYS = env.integer("KEEL_ACK_REMINDER_DAYS", 3, minimum=0)
@@ -237,6 +243,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Default periodic tasks; beat copies them into the database, where admins edit them (Periodic tasks admin).
 CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "outbox.tasks.send_pending_emails", "schedule": 60.0},
+    "webhooks-send-due": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 60.0},
+    "customers-announce-overdue-follow-ups": {
+        "task": "customers.tasks.announce_overdue_follow_ups",
+        "schedule": 3600.0,
+    },
     "metrics-rollup": {"task": "metrics.tasks.run_rollups", "schedule": 120.0},
     # Every minute: an import whose worker died is noticed within STALE_AFTER (90 s) plus a minute.
     "metrics-recover-imports": {"task": "metrics.tasks.recover_reading_imports", "schedule": 60.0},

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("customers/", include("customers.urls")),
     path("search/", include("search.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("r/", include((public_urlpatterns, "respond"))),  # customers answer here, without an account
     path("admin/", admin.site.urls),
 ]

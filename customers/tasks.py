@@ -6,7 +6,7 @@ repeated, retried or racing another does nothing twice.
 
 from celery import shared_task
 
-from customers.services import campaigns, invitations
+from customers.services import campaigns, invitations, results
 
 
 @shared_task
@@ -19,3 +19,9 @@ def send_invitations_and_reminders() -> str:
 @shared_task
 def close_ended_campaigns() -> int:
     return campaigns.close_ended_campaigns()
+
+
+@shared_task
+def announce_overdue_follow_ups() -> int:
+    """Hourly from beat: the "follow_up.overdue" webhook event, once per follow-up and due date."""
+    return results.announce_overdue_follow_ups()

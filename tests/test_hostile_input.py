@@ -12,6 +12,7 @@ covered by adding their objects to PATH_VALUES. Run it on PostgreSQL too (DATABA
 database there.
 """
 
+import ipaddress
 import logging
 import re
 import sys
@@ -42,6 +43,7 @@ from tests.goals.factories import CheckInFactory, GoalCycleFactory, GoalFactory,
 from tests.helpers import TEST_NOW
 from tests.metrics.factories import MetricFactory, TargetFactory
 from tests.reviews.factories import ActionItemFactory, RefresherProgrammeFactory, details, make_quiz, quarterly
+from tests.webhooks.factories import SubscriptionFactory
 
 HOSTILE = {
     "nul": "a\x00b",
@@ -57,9 +59,18 @@ SKIPPED_ACTIONS = ("/accounts/logout/",)  # signing out would end the role's wal
 STR_PATH_VALUES = {"nul": "a%00b", "long text": "x" * 2_000, "formula": "%EF%BC%9D1"}  # for <str:>/<slug:> parts
 
 
+def _no_dns(host: str, port: int) -> list[str]:
+    """Webhook targets resolve here without the network: an address is itself, a name is unknown."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        raise OSError(f"{host} is not looked up in tests") from None
+
+
 @pytest.fixture
-def scene(org):
+def scene(org, monkeypatch):
     """One of each kind of object a URL can name, in Support (alice's), visible to bob, foreign to charlie."""
+    monkeypatch.setattr("webhooks.targets.resolve", _no_dns)
     metric = MetricFactory(department=org.support, name="First reply time", code="reply")
     TargetFactory(metric=metric)
     record_readings(
@@ -112,6 +123,8 @@ def scene(org):
     draft = make_campaign(org.support, status=Campaign.Status.DRAFT, definition=definition)
     respond(campaign, ["worse", "worse"], comment="Slow")
     _recipient, answer_token = make_recipient(campaign)
+    # A receiver that is not there (port 9, discard): a test event fails at once, on this machine.
+    subscription = SubscriptionFactory(department=org.support, url="http://127.0.0.1:9/", allow_private_targets=True)
     readings_csv = SimpleUploadedFile("r.csv", b"metric,person,measured_at,value\nreply,bob,2026-11-02,5\n")
     customers_csv = SimpleUploadedFile("c.csv", b"name,email\nHarbour Books,h@example.com\n")
     values = {
@@ -147,6 +160,7 @@ def scene(org):
         "customers:results": {"pk": campaign.pk},
         "customers:follow_up": {"pk": FollowUp.objects.filter(campaign=campaign).first().pk},
         "respond:answer": {"token": answer_token},
+        "webhooks:subscription": {"pk": subscription.pk},
     }
     return org, values
 
@@ -191,6 +205,7 @@ PATH_VALUES = {
     "customers:follow_up": "customers:follow_up",
     "respond:answer": "respond:answer",
     "password_reset_confirm": "password_reset_confirm",
+    "webhooks:": "webhooks:subscription",
 }
 
 

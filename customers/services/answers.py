@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.exceptions import RuleViolation
 from customers.models import Answer, Campaign, CampaignQuestion, FollowUp, Recipient, Response
+from customers.services.results import announce_opened_follow_ups
 from customers.tokens import hash_token
 
 FOLLOW_UP_DAYS = 14  # a follow-up is due two weeks after the answer that opened it
@@ -136,7 +137,7 @@ def submit(
         if reasons:
             owner = campaign.department.managers.order_by("username").first()
             due = timezone.localdate(now) + timedelta(days=FOLLOW_UP_DAYS)
-            FollowUp.objects.bulk_create(
+            opened = FollowUp.objects.bulk_create(
                 [
                     FollowUp(
                         campaign=campaign,
@@ -150,5 +151,8 @@ def submit(
                     for question, reason in reasons
                 ]
             )
+        else:
+            opened = []
+        announce_opened_follow_ups(campaign=campaign, created=opened)
     recipient.submitted_at = now
     return response

@@ -313,7 +313,7 @@ def close_campaign(*, campaign: Campaign, at: datetime | None = None) -> int | N
     records nothing. A failure other than a refused reading rolls the close back, so the next run tries again.
     Returns how many readings were recorded, or None when the campaign was not open (a draft, or closed already).
     """
-    from customers.services.results import on_campaign_closed
+    from customers.services.results import announce_campaign_closed, on_campaign_closed
 
     at = at or timezone.now()
     with transaction.atomic():
@@ -324,10 +324,12 @@ def close_campaign(*, campaign: Campaign, at: datetime | None = None) -> int | N
         campaign.status, campaign.closed_at = Campaign.Status.CLOSED, at
         try:
             with transaction.atomic():
-                return on_campaign_closed(campaign)
+                recorded = on_campaign_closed(campaign)
         except RuleViolation as error:  # nobody may record them (e.g. a closed period and no admin): closed anyway
             log.warning("Campaign %s closed without recording its scores: %s", campaign.pk, error)
-            return 0
+            recorded = 0
+        announce_campaign_closed(campaign)
+        return recorded
 
 
 def close_ended_campaigns(*, today: date | None = None) -> int:

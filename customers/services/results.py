@@ -7,16 +7,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.urls import reverse
 from django.utils import timezone
 
 from core import periods
 from core.exceptions import RuleViolation
-from customers.models import Campaign, FollowUp
+from customers.models import INTERNAL_MINIMUM, Campaign, Customer, FollowUp, Response
 from customers.selectors.results import CampaignResults, QuestionResult, campaign_results
 from metrics.models import Metric, Reading
 from metrics.services.readings import ReadingRow, record_readings
 from org import access
 from org.models import User
+from webhooks import services as webhooks
+from webhooks.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -264,3 +267,118 @@ def update_follow_up(
     follow_up.owner, follow_up.due_date, follow_up.status, follow_up.resolution = owner, due_date, status, resolution
     follow_up.save(update_fields=["owner", "due_date", "status", "resolution", "closed_at"])
     return follow_up
+
+
+# --- webhook events ----------------------------------------------------------------------------------------------
+# Anonymity: nothing derived from the answers of an internal campaign leaves through a webhook before
+# INTERNAL_MINIMUM colleagues answered it, the rule of the pages (customers.models.too_few_to_show).
+
+
+def _follow_up_payload(follow_up: FollowUp) -> dict:
+    campaign, department = follow_up.campaign, follow_up.department
+    return {
+        "follow_up": {
+            "id": follow_up.pk,
+            "reason": follow_up.reason,
+            "status": follow_up.status,
+            "due_date": follow_up.due_date,
+            "owner": follow_up.owner.display_name if follow_up.owner else None,
+        },
+        "campaign": {"id": campaign.pk, "title": campaign.title, "audience": campaign.audience},
+        "department": {"id": department.pk, "code": department.code, "name": department.name},
+    }
+
+
+def _emit_follow_up(follow_up: FollowUp, *, event: str, summary: str, key: str) -> int:
+    return webhooks.emit(
+        event=event,
+        departments=[follow_up.department],
+        payload=_follow_up_payload(follow_up),
+        summary=summary,
+        url=reverse("customers:follow_up", args=[follow_up.pk]),
+        key=key,
+    )
+
+
+def announce_opened_follow_ups(*, campaign: Campaign, created: list[FollowUp]) -> int:
+    """Emit "follow_up.opened" for the follow-ups a response just opened; returns how many deliveries were queued.
+
+    An internal campaign's follow-ups wait for its INTERNAL_MINIMUM-th response, which announces all of them at
+    once (each follow-up once: the event key); before it, nothing leaves, not even that one was opened.
+    Call it for every response to an internal campaign, with or without follow-ups of its own.
+    """
+    if not webhooks.is_wanted(event=Event.FOLLOW_UP_OPENED):
+        return 0
+    if campaign.audience == Customer.Kind.INTERNAL:
+        answered = Response.objects.filter(campaign=campaign).count()
+        if answered < INTERNAL_MINIMUM:
+            return 0
+        if answered == INTERNAL_MINIMUM:
+            created = list(FollowUp.objects.filter(campaign=campaign).order_by("pk"))
+    queued = 0
+    for follow_up in created:
+        follow_up.campaign = campaign
+        queued += _emit_follow_up(
+            follow_up,
+            event=Event.FOLLOW_UP_OPENED,
+            summary=f"Follow-up opened for {follow_up.department} (“{campaign.title}”): {follow_up.reason}",
+            key=f"follow_up.opened:{follow_up.pk}",
+        )
+    return queued
+
+
+def announce_overdue_follow_ups(*, today=None) -> int:
+    """Emit "follow_up.overdue" once for each open follow-up whose due date passed (again if it is given a new
+    due date and misses that too), leaving out those of internal campaigns below the anonymity minimum. Safe to
+    run twice: the event key makes the second run queue nothing. Returns how many deliveries were queued."""
+    if not webhooks.is_wanted(event=Event.FOLLOW_UP_OVERDUE):
+        return 0
+    today = today or periods.today()
+    overdue = (
+        FollowUp.objects.overdue(today)
+        .shown()
+        .select_related("campaign", "department", "owner")
+        .order_by("due_date", "pk")
+    )
+    queued = 0
+    for follow_up in overdue.iterator(chunk_size=500):
+        queued += _emit_follow_up(
+            follow_up,
+            event=Event.FOLLOW_UP_OVERDUE,
+            summary=(
+                f"Follow-up overdue since {follow_up.due_date:%d %b %Y} in {follow_up.department} "
+                f"(“{follow_up.campaign.title}”): {follow_up.reason}"
+            ),
+            key=f"follow_up.overdue:{follow_up.pk}:{follow_up.due_date:%Y-%m-%d}",
+        )
+    return queued
+
+
+def announce_campaign_closed(campaign: Campaign) -> int:
+    """Emit "campaign.closed". The number of responses goes along unless the campaign is internal and below the
+    anonymity minimum (then "responses" is null and "results_shown" false)."""
+    if not webhooks.is_wanted(event=Event.CAMPAIGN_CLOSED):
+        return 0
+    answered = Response.objects.filter(campaign=campaign).count()
+    shown = campaign.audience != Customer.Kind.INTERNAL or answered >= INTERNAL_MINIMUM
+    department = campaign.department
+    return webhooks.emit(
+        event=Event.CAMPAIGN_CLOSED,
+        departments=[department],
+        payload={
+            "campaign": {
+                "id": campaign.pk,
+                "title": campaign.title,
+                "audience": campaign.audience,
+                "starts_on": campaign.starts_on,
+                "ends_on": campaign.ends_on,
+                "closed_at": campaign.closed_at,
+            },
+            "department": {"id": department.pk, "code": department.code, "name": department.name},
+            "responses": answered if shown else None,
+            "results_shown": shown,
+        },
+        summary=f"Reality-check campaign “{campaign.title}” of {department} closed.",
+        url=campaign.get_absolute_url(),
+        key=f"campaign.closed:{campaign.pk}",
+    )

@@ -27,6 +27,8 @@ from org import access
 from org.models import Department, User
 from outbox.models import OutgoingEmail
 from outbox.services import queue_email
+from webhooks import services as webhooks
+from webhooks.events import Event
 
 MAX_CRITERIA = 30
 
@@ -507,7 +509,36 @@ def publish(
     draft.published_at, draft.published_by = at, by
     draft.save(update_fields=["major", "minor", "change_summary", "published_at", "published_by"])
     asked = _ask_to_acknowledge(definition, major=draft.major, at=at, by=by) if major else 0
+    _announce_version(definition, draft, by=by, asked=asked)
     return Publication(version=draft, asked=asked)
+
+
+def _announce_version(definition: QualityDefinition, version: DefinitionVersion, *, by: User, asked: int) -> None:
+    """The "definition.version_published" webhook event, for the owning department and the served ones."""
+    if not webhooks.is_wanted(event=Event.DEFINITION_VERSION_PUBLISHED):
+        return
+    department = definition.department
+    webhooks.emit(
+        event=Event.DEFINITION_VERSION_PUBLISHED,
+        departments=[department, *definition.served_departments.all()],
+        payload={
+            "definition": {"id": definition.pk, "title": definition.title},
+            "department": {"id": department.pk, "code": department.code, "name": department.name},
+            "version": {
+                "id": version.pk,
+                "label": version.label,
+                "major": version.major,
+                "minor": version.minor,
+                "promise": version.promise,
+                "change_summary": version.change_summary,
+                "published_at": version.published_at,
+                "published_by": by.display_name,
+            },
+            "people_asked_to_acknowledge": asked,
+        },
+        summary=f"“{definition.title}” ({department}) {version.label} published: {version.change_summary}",
+        url=definition.get_absolute_url(),
+    )
 
 
 def acknowledge(*, definition: QualityDefinition, person: User, at: datetime | None = None) -> Acknowledgement:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from core import dates, periods
@@ -17,6 +18,8 @@ from metrics.selectors.scorecards import build_scorecard
 from metrics.services import rollups
 from org import access
 from org.models import Department, User
+from webhooks import services as webhooks
+from webhooks.events import Event
 
 Rule = ClosedPeriod.Rule
 MAX_TOP_N = 50
@@ -154,9 +157,33 @@ def confirm_award(*, award: Award, confirmed_by: User, title: str | None = None,
         award.title = title.strip()
     if note is not None:
         award.note = note.strip()
-    if not award.confirmed:  # the first confirmation is the decision on record; later edits keep it
+    first = not award.confirmed
+    if first:  # the first confirmation is the decision on record; later edits keep it
         award.confirmed, award.confirmed_by, award.confirmed_at = True, confirmed_by, timezone.now()
-    return _save(award)
+    award = _save(award)
+    if first:
+        _announce(award)
+    return award
+
+
+def _announce(award: Award) -> None:
+    """The "award.confirmed" webhook event: a confirmed award shows to the person, and now to subscribed tools."""
+    closed = award.closed_period
+    webhooks.emit(
+        event=Event.AWARD_CONFIRMED,
+        departments=[closed.department],
+        payload={
+            "award": {"id": award.pk, "title": award.title, "note": award.note, "suggested": award.suggested},
+            "person": {"id": award.person.pk, "name": award.person.display_name},
+            "department": {"id": closed.department.pk, "code": closed.department.code, "name": closed.department.name},
+            "period": {"kind": closed.period, "start": closed.start, "end": closed.end, "label": str(closed)},
+            "confirmed_by": award.confirmed_by.display_name if award.confirmed_by else None,
+            "confirmed_at": award.confirmed_at,
+        },
+        summary=f"Award “{award.title}” for {award.person.display_name} ({closed}) confirmed.",
+        url=reverse("metrics:closed_period", args=[closed.pk]),
+        key=f"award.confirmed:{award.pk}",
+    )
 
 
 @transaction.atomic
@@ -182,7 +209,9 @@ def add_award(*, closed_period: ClosedPeriod, person: User, title: str, note: st
         confirmed_by=added_by,
         confirmed_at=timezone.now(),
     )
-    return _save(award)
+    award = _save(award)
+    _announce(award)
+    return award
 
 
 @transaction.atomic

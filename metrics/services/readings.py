@@ -12,10 +12,13 @@ from django.utils import timezone
 
 from core import best_effort, dates, periods
 from core.exceptions import RuleViolation
-from metrics.models import ClosedPeriod, Metric, OwnerType, Reading, RollupQueue
+from metrics import status
+from metrics.models import ClosedPeriod, Metric, OwnerType, Reading, RollupQueue, Target
 from org import access
 from org.models import Department, User
 from org.paths import subtree_sql
+from webhooks import services as webhooks
+from webhooks.events import Event
 
 BATCH = 1000
 NOTE_LENGTH = 500  # Reading.note's max_length
@@ -273,9 +276,90 @@ def record_readings(
             good, recorded_by=recorded_by, source=source, override_reason=override_reason if rules.is_admin else ""
         )
         result.updated = len(good) - result.created
+        announce_below_target(good, department_of=rules.department_of, source=source)
         if nudge_rollup:
             nudge_rollup_on_commit()
     return result
+
+
+def _figure(row: ReadingRow) -> float:
+    """The reading as its metric's figure: the value, or for a ratio value / denominator × the metric's scale."""
+    metric = row.metric
+    return row.value / row.denominator * metric.ratio_scale if metric.is_ratio else row.value
+
+
+def announce_below_target(rows: list[ReadingRow], *, department_of, source: str) -> int:
+    """Emit one "reading.below_target" webhook event per metric and department for the stored rows whose figure
+    is worse than the metric's target on their day (at the metric's decimals, metrics.status.meets).
+
+    Summed metrics are left out: one reading is a part of the period's figure, not comparable to its target.
+    The event names no person. Costs one query when nobody subscribes, one more for the targets otherwise.
+    Returns how many events were emitted.
+    """
+    if not rows or not webhooks.is_wanted(event=Event.READING_BELOW_TARGET):
+        return 0
+    metrics = {row.metric.id: row.metric for row in rows if row.metric.aggregation != Metric.Aggregation.SUM}
+    targets: dict[int, list[Target]] = {}
+    for target in Target.objects.filter(metric_id__in=metrics):
+        targets.setdefault(target.metric_id, []).append(target)
+    groups: dict[tuple, dict] = {}
+    in_force: dict[tuple, Target | None] = {}  # (metric, day): the target, looked up once per day of a batch
+    for row in rows:
+        metric = metrics.get(row.metric.id)
+        department = department_of(row)
+        if metric is None or department is None or metric.id not in targets:
+            continue
+        group = groups.setdefault((metric.id, department.pk), {"department": department, "recorded": 0, "below": []})
+        group["recorded"] += 1
+        day = (metric.id, row.day)
+        if day not in in_force:
+            in_force[day] = metric.target_on(row.day, targets[metric.id])
+        target = in_force[day]
+        figure = _figure(row)
+        higher = metric.direction == Metric.Direction.HIGHER
+        if target is not None and not status.meets(
+            figure, target.target, higher_is_better=higher, decimals=metric.decimals
+        ):
+            gap = target.target - figure if higher else figure - target.target
+            group["below"].append((gap, figure, target.target, row))
+    emitted = 0
+    for (metric_id, _department_id), group in groups.items():
+        if not group["below"]:
+            continue
+        metric, department = metrics[metric_id], group["department"]
+        _gap, figure, target, worst = max(group["below"], key=lambda item: item[0])
+        below, recorded = len(group["below"]), group["recorded"]
+        emitted += bool(
+            webhooks.emit(
+                event=Event.READING_BELOW_TARGET,
+                departments=[department],
+                payload={
+                    "metric": {
+                        "id": metric.id,
+                        "code": metric.code,
+                        "name": metric.name,
+                        "unit": metric.unit,
+                        "direction": metric.direction,
+                    },
+                    "department": {"id": department.pk, "code": department.code, "name": department.name},
+                    "readings_recorded": recorded,
+                    "readings_below_target": below,
+                    "source": source,
+                    "worst": {
+                        "figure": status.rounded(figure, metric.decimals),
+                        "target": status.rounded(target, metric.decimals),
+                        "day": worst.day,
+                        "measured_at": worst.measured_at,
+                    },
+                },
+                summary=(
+                    f"{metric} in {department}: {below} of {recorded} reading(s) below target; the worst "
+                    f"{_fmt(metric, figure)} against a target of {_fmt(metric, target)}."
+                ),
+                url=metric.get_absolute_url(),
+            )
+        )
+    return emitted
 
 
 def nudge_rollup_on_commit() -> None:

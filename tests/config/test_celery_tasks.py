@@ -4,7 +4,7 @@ from django.conf import settings
 
 from config.celery import app
 
-APPS = ("core", "outbox", "org", "metrics", "goals", "reviews", "customers")
+APPS = ("core", "outbox", "org", "webhooks", "metrics", "goals", "reviews", "customers")
 
 
 def _ours() -> dict:

@@ -1,0 +1,79 @@
+"""One HTTP POST to a checked address: short timeouts, no proxies, no redirects, a bounded read of the answer.
+
+http.client rather than urllib: it follows no redirect (a 3xx is just an answer, recorded as a failure) and lets
+the connection go to the address webhooks.targets checked while the Host header and TLS (SNI and certificate
+check) still use the name in the URL.
+"""
+
+import http.client
+import socket
+import ssl
+from dataclasses import dataclass
+
+from webhooks.targets import Target
+
+CONNECT_TIMEOUT = 5  # seconds to open the connection
+READ_TIMEOUT = 10  # seconds of silence allowed while sending and reading
+READ_LIMIT = 64 * 1024  # bytes of the answer read at most; the rest is left unread
+EXCERPT_LENGTH = 1000  # characters of the answer kept on the delivery (Delivery.last_response)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    excerpt: str  # the start of the body, decoded leniently, at most EXCERPT_LENGTH characters
+
+
+def _open(address: str, port: int) -> socket.socket:
+    sock = socket.create_connection((address, port), timeout=CONNECT_TIMEOUT)
+    sock.settimeout(READ_TIMEOUT)
+    return sock
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = _open(self._address, self.port)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._address = address
+
+    def connect(self):
+        sock = _open(self._address, self.port)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
+    """POST body to the target's first reachable checked address; raises OSError (and http.client errors) when
+    no answer came. Any HTTP status is an Answer: the caller decides what counts as delivered."""
+    last_error: Exception = OSError("no address to connect to")
+    for address in target.addresses:
+        if target.scheme == "https":
+            connection = _PinnedHTTPSConnection(
+                target.host, target.port, address=address, context=ssl.create_default_context()
+            )
+        else:
+            connection = _PinnedHTTPConnection(target.host, target.port, address=address)
+        try:
+            try:
+                connection.connect()
+            except OSError as error:  # try the name's next address
+                last_error = error
+                continue
+            connection.putrequest("POST", target.path, skip_host=True, skip_accept_encoding=True)
+            connection.putheader("Host", target.host_header)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                connection.putheader(name, value)
+            connection.endheaders(body)
+            response = connection.getresponse()
+            raw = response.read(READ_LIMIT)
+            return Answer(status=response.status, excerpt=raw.decode("utf-8", "replace")[:EXCERPT_LENGTH])
+        finally:
+            connection.close()
+    raise last_error
