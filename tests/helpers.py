@@ -124,6 +124,7 @@ def assert_accessible(page: Page, name: str = "") -> None:
     problems = []
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
+        page.wait_for_timeout(250)  # the page's own resize handling (scrolling tables become tab stops) settles
         problems += [f"{size['width']}px: {line}" for line in accessibility_problems(page)]
     page.set_viewport_size(DESKTOP)
     assert not problems, f"{name or page.url}: " + "; ".join(problems)

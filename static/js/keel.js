@@ -4,6 +4,7 @@
   "use strict";
 
   function apply(root) {
+    scrollableTables(root);
     root.querySelectorAll("[data-width]").forEach(function (el) {
       el.style.width = el.dataset.width + "%";
     });
@@ -48,6 +49,32 @@
     document.querySelectorAll(".keel-tree tbody tr[data-search]").forEach(function (row) {
       row.hidden = words !== "" && !row.dataset.search.includes(words);
     });
+  });
+
+  /* A table wider than the screen scrolls in its own box: keyboard users reach that box with Tab (WCAG 2.1.1), and
+     a screen reader names it. Only boxes that do scroll become tab stops, checked again when the width changes. */
+  function scrollableTables(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) {
+          const caption = box.querySelector("caption, table[aria-label]");
+          const name = caption ? (caption.getAttribute("aria-label") || caption.textContent) : "";
+          box.setAttribute("aria-label", (name.trim() || "Table") + " (scrolls sideways)");
+          box.dataset.namedByKeel = "1";
+        }
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        if (box.dataset.namedByKeel) { box.removeAttribute("aria-label"); delete box.dataset.namedByKeel; }
+      }
+    });
+  }
+  let resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { scrollableTables(document); }, 100);
   });
 
   /* The header's search: "/" focuses it, the arrow keys move through its suggestions, Escape closes them. */

@@ -55,7 +55,7 @@ PAGES = {
         "/org/",
         "/org/departments/{support}/",
         "/search/?q=a",
-        "/accounts/password_change/",
+        "/accounts/password/change/", "/webhooks/",
     ],
     "bob": ["/", "/metrics/", "/definitions/", "/goals/", "/reviews/", "/reviews/training/", "/org/"],
     "root": [
