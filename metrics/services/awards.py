@@ -89,18 +89,11 @@ def _check_manages(user: User, department: Department) -> None:
         raise RuleViolation(f"Only a manager of {department} or an admin may do this.")
 
 
-def close_period(
-    *, department: Department, period: str, start: date, rule: str, top_n: int, closed_by: User
-) -> ClosedPeriod:
-    """Freeze a department's scorecard for an ended period and suggest awards from the frozen figures.
-
-    Brings rollups up to date first, so the frozen figures include every reading recorded so far. From then on
-    record_readings refuses readings in the period for the department and everything below it (an admin may
-    still record one with a reason; the frozen scorecard does not change).
-    Raises RuleViolation when the period has not ended, is already closed, the rule is unknown or top_n is out
-    of range, or closed_by does not manage the department.
-    """
-    _check_manages(closed_by, department)
+def _closable_bucket(
+    *, department: Department, period: str, start: date, rule: str, top_n: int, by: User
+) -> tuple[date, date, str]:
+    """(start, end, label) of the bucket to close; RuleViolation when it may not be closed (see close_period)."""
+    _check_manages(by, department)
     if period not in periods.PERIODS:
         raise RuleViolation("Choose a day, a week or a month to close.", field="period")
     if rule not in Rule.values:
@@ -117,6 +110,58 @@ def close_period(
         raise RuleViolation(
             f"{label} has not ended yet: it can be closed from {opens:%a %d %b %Y}, once every reading for it is in."
         )
+    return start, end, label
+
+
+@dataclass(frozen=True)
+class ClosePreview:
+    """What closing would do, for the confirmation step: the departments frozen (the one closed first, then every
+    department below it, by path), how many people's figures are frozen, and what the rule would suggest."""
+
+    label: str
+    start: date
+    end: date
+    departments: list[Department]
+    people: int
+    ranking: Ranking
+
+
+def preview_close(
+    *, department: Department, period: str, start: date, rule: str, top_n: int, closed_by: User
+) -> ClosePreview:
+    """What close_period with the same arguments would freeze and suggest now; writes nothing but rollups.
+
+    Raises RuleViolation as close_period does, so a period that cannot be closed is refused before anyone is asked.
+    """
+    start, end, label = _closable_bucket(
+        department=department, period=period, start=start, rule=rule, top_n=top_n, by=closed_by
+    )
+    rollups.run()
+    live = build_scorecard(department=department, period=period, start=start).to_json()
+    return ClosePreview(
+        label=label,
+        start=start,
+        end=end,
+        departments=list(Department.objects.subtree_of(department).order_by("path").only("id", "name", "path")),
+        people=sum(1 for r in live["rows"] if r["kind"] == "person"),
+        ranking=rank(scorecard=live, rule=rule, top_n=top_n),
+    )
+
+
+def close_period(
+    *, department: Department, period: str, start: date, rule: str, top_n: int, closed_by: User
+) -> ClosedPeriod:
+    """Freeze a department's scorecard for an ended period and suggest awards from the frozen figures.
+
+    Brings rollups up to date first, so the frozen figures include every reading recorded so far. From then on
+    record_readings refuses readings in the period for the department and everything below it (an admin may
+    still record one with a reason; the frozen scorecard does not change).
+    Raises RuleViolation when the period has not ended, is already closed, the rule is unknown or top_n is out
+    of range, or closed_by does not manage the department.
+    """
+    start, end, label = _closable_bucket(
+        department=department, period=period, start=start, rule=rule, top_n=top_n, by=closed_by
+    )
     rollups.run()
     with transaction.atomic():
         frozen = build_scorecard(department=department, period=period, start=start).to_json()
