@@ -300,7 +300,7 @@ def test_only_admins_see_and_change_series(client, org, series, who):
     assert client.get(reverse("reviews:series", args=[series.pk])).status_code == 404
     assert client.get(reverse("reviews:series_edit", args=[series.pk])).status_code == 404
     assert client.post(reverse("reviews:series_edit", args=[series.pk]), series_data(org)).status_code == 404
-    assert client.post(reverse("reviews:series_end", args=[series.pk])).status_code == 404
+    assert client.post(reverse("reviews:series_end", args=[series.pk]), {"confirmed": "yes"}).status_code == 404
     series.refresh_from_db()
     assert series.ended_at is None and series.title == "Quarterly"
 
@@ -323,8 +323,16 @@ def test_an_admin_edits_a_series_and_future_sessions_follow(client, org, series)
     assert set(series.sessions.filter(cancelled_at__isnull=True).values_list("title", flat=True)) == {"Quarterly (new)"}
 
 
-def test_an_admin_ends_a_series(client, org, series):
-    signed_in(client, org.admin).post(reverse("reviews:series_end", args=[series.pk]))
+def test_an_admin_ends_a_series_after_seeing_what_it_cancels(client, org, series):
+    client = signed_in(client, org.admin)
+    ahead = series.sessions.filter(cancelled_at__isnull=True).count()
+    html = client.post(reverse("reviews:series_end", args=[series.pk])).content.decode()
+    assert f"{ahead} session{'s' if ahead != 1 else ''} ahead {'are' if ahead != 1 else 'is'} cancelled." in html
+    assert "already invited" in html and "e-mailed a cancellation" in html
+    series.refresh_from_db()
+    assert series.ended_at is None  # the first POST only asks
+    response = client.post(reverse("reviews:series_end", args=[series.pk]), {"confirmed": "yes"}, follow=True)
+    assert f"{ahead} future session{'s' if ahead != 1 else ''} cancelled" in response.content.decode()
     series.refresh_from_db()
     assert series.ended_at and not series.sessions.filter(cancelled_at__isnull=True).exists()
 
