@@ -311,10 +311,39 @@ def cancel(request, pk):
         if not refused:
             messages.success(request, f"Cancelled; {told} invitee{'s' if told != 1 else ''} will be told.")
             return redirect(session)
-    return render(
+    told = session.invitations.filter(sent_at__isnull=False).count()
+    unsent = session.invitations.filter(sent_at__isnull=True).count()
+    return confirmation.render(
         request,
-        "reviews/session_cancel.html",
-        {"session": session, "form": form, "when": scheduling.when_text(session)},
+        Confirmation(
+            title=_("Cancel %(title)s?") % {"title": session.title},
+            action=reverse("reviews:cancel", args=[session.pk]),
+            button=_("Cancel the session"),
+            cancel_url=session.get_absolute_url(),
+            cancel_label=_("Keep it"),
+            effects=[
+                scheduling.when_text(session) + ".",
+                ngettext(
+                    "%(n)d person already invited is e-mailed a cancellation that removes it from their calendar.",
+                    "%(n)d people already invited are e-mailed a cancellation that removes it from their calendar.",
+                    told,
+                )
+                % {"n": told},
+                ngettext(
+                    "%(n)d person not e-mailed yet never hears of it.",
+                    "%(n)d people not e-mailed yet never hear of it.",
+                    unsent,
+                )
+                % {"n": unsent},
+            ],
+            form=form,
+            breadcrumbs=[
+                (_("Review sessions"), reverse("reviews:index")),
+                (session.title, session.get_absolute_url()),
+                (_("Cancel"), None),
+            ],
+        ),
+        status=400 if form.is_bound else 200,
     )
 
 

@@ -361,7 +361,7 @@ def test_an_admin_cancels_with_a_reason(client, org, session):
 def test_cancelling_twice_shows_why_not(client, org, session):
     scheduling.cancel_session(session=session, by=org.admin, reason="")
     response = signed_in(client, org.admin).post(reverse("reviews:cancel", args=[session.pk]), {"reason": ""})
-    assert response.status_code == 200 and "cancelled already" in response.text
+    assert response.status_code == 400 and "cancelled already" in response.text
 
 
 # --- after the session: attendance, minutes, actions ----------------------------------------------------------------
@@ -459,3 +459,11 @@ def test_sessions_come_with_my_answer_and_the_counts(org, session):
     assert (mine.my_response, mine.invited, mine.accepted) == ("accepted", 1, 1)
     theirs = ReviewSession.objects.with_answer_of(org.charlie).get(pk=session.pk)
     assert (theirs.my_response, theirs.invited, theirs.accepted) == (None, 1, 1)
+
+
+def test_the_cancel_page_says_how_many_people_are_told(client, org, session):
+    told = session.invitations.filter(sent_at__isnull=False).count()
+    html = signed_in(client, org.admin).get(reverse("reviews:cancel", args=[session.pk])).text
+    assert "data-confirmation" in html and "Keep it" in html
+    assert f"{told} {'person' if told == 1 else 'people'} already invited" in html
+    assert "not e-mailed yet never hear" in html
