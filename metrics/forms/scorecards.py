@@ -179,6 +179,8 @@ class TieForm(forms.Form):
     def __init__(self, *args, tied: list[dict], places_left: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["people"].choices = [(r["id"], r["name"]) for r in tied]
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's own form posts it
         self.fields["people"].help_text = ngettext(
             "Choose at most %(n)d person.", "Choose at most %(n)d people.", places_left
         ) % {"n": places_left}

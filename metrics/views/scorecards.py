@@ -108,10 +108,14 @@ def _close_confirmation(department, data, preview: awards.ClosePreview) -> Confi
             preview.people,
         )
         % {"n": preview.people},
-        ngettext(
-            "Keel suggests %(n)d award (“%(rule)s”) for you to confirm, edit or remove.",
-            "Keel suggests %(n)d awards (“%(rule)s”) for you to confirm, edit or remove.",
-            len(ranking.winners),
+        (
+            ngettext(
+                "Keel suggests %(n)d award (“%(rule)s”) for you to confirm, edit or remove.",
+                "Keel suggests %(n)d awards (“%(rule)s”) for you to confirm, edit or remove.",
+                len(ranking.winners),
+            )
+            if ranking.winners
+            else _("Keel suggests no award outright (“%(rule)s”).")
         )
         % {"n": len(ranking.winners), "rule": rule},
     ]
@@ -161,12 +165,18 @@ def _tie_sentence(ranking: awards.Ranking) -> str:
 def _closed_message(closed) -> str:
     """What closing did, counted from what committed."""
     suggested = closed.awards.count()
-    text = ngettext(
-        "%(closed)s is closed and its scorecard frozen. Keel suggests %(n)d award: confirm, edit or remove it below.",
-        "%(closed)s is closed and its scorecard frozen. Keel suggests %(n)d awards: confirm, edit or remove them "
-        "below.",
-        suggested,
-    ) % {"closed": closed, "n": suggested}
+    text = (
+        _("%(closed)s is closed and its scorecard frozen. Keel suggests no award outright.") % {"closed": closed}
+        if not suggested
+        else ngettext(
+            "%(closed)s is closed and its scorecard frozen. Keel suggests %(n)d award: confirm, edit or remove it "
+            "below.",
+            "%(closed)s is closed and its scorecard frozen. Keel suggests %(n)d awards: confirm, edit or remove them "
+            "below.",
+            suggested,
+        )
+        % {"closed": closed, "n": suggested}
+    )
     ranking = awards.tie_of(closed)
     if ranking.tied and ranking.places_left:
         text += " " + _tie_sentence(ranking)
@@ -366,6 +376,7 @@ def award_add(request, pk):
 def award_confirm(request, pk, award_pk):
     closed = awards.closed_period_for(request.user, pk)
     award = _award_in(closed, award_pk)
+    was_confirmed = award.confirmed
     form = AwardForm(request.POST, instance=award, prefix=f"award-{award.pk}")
     if form.is_valid():
         with form_errors_from(form, on_field=False) as refused:
@@ -373,7 +384,12 @@ def award_confirm(request, pk, award_pk):
                 award=award, confirmed_by=request.user, title=form.cleaned_data["title"], note=form.cleaned_data["note"]
             )
         if not refused:
-            messages.success(request, f"Award “{award.title}” confirmed for {award.person}.")
+            if was_confirmed:
+                messages.success(request, f"Award “{award.title}” for {award.person} saved.")
+            else:
+                messages.success(
+                    request, f"Award “{award.title}” confirmed for {award.person}; they are told by e-mail."
+                )
             return redirect("metrics:closed_period", closed.pk)
     return _render_closed(request, closed, failed_award=form, status=400)
 
