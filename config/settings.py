@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     "metrics-rollup": {"task": "metrics.tasks.run_rollups", "schedule": 120.0},
     # Every minute: an import whose worker died is noticed within STALE_AFTER (90 s) plus a minute.
     "metrics-recover-imports": {"task": "metrics.tasks.recover_reading_imports", "schedule": 60.0},
+    # Catches up award e-mails whose nudge was lost (each award is claimed once: none is sent twice).
+    "metrics-tell-award-winners": {"task": "metrics.tasks.tell_award_winners", "schedule": 600.0},
     "goals-acknowledgement-reminders": {"task": "goals.tasks.send_acknowledgement_reminders", "schedule": 3600.0},
     "reviews-invitations-and-reminders": {"task": "reviews.tasks.send_invitations_and_reminders", "schedule": 900.0},
     "reviews-extend-series": {"task": "reviews.tasks.extend_series", "schedule": 6 * 3600.0},

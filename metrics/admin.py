@@ -169,14 +169,16 @@ class AwardInline(admin.TabularInline):
     model = Award
     extra = 0
     raw_id_fields = ["person", "created_by"]
+    readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawal_note", "notified_at"]
 
 
 @admin.register(ClosedPeriod)
 class ClosedPeriodAdmin(admin.ModelAdmin):
-    list_display = ["department", "period", "start", "end", "rule", "closed_by", "closed_at"]
-    list_filter = ["period", "rule"]
+    list_display = ["department", "period", "start", "end", "rule", "closed_by", "closed_at", "reopened_at"]
+    list_filter = ["period", "rule", ("reopened_at", admin.EmptyFieldListFilter)]
     search_fields = ["department__name"]
-    readonly_fields = ["scorecard", "closed_at"]
+    # Reopening is an admin's act on the closed period's page (with its confirmation), not an edit here.
+    readonly_fields = ["scorecard", "closed_at", "reopened_at", "reopened_by", "reopen_reason"]
     inlines = [AwardInline]
 
 
@@ -192,8 +194,17 @@ class AwardAdmin(admin.ModelAdmin):
         "confirmed_by",
         "confirmed_at",
     ]
-    list_filter = ["suggested", "confirmed"]
+    list_filter = ["suggested", "confirmed", ("withdrawn_at", admin.EmptyFieldListFilter)]
     list_select_related = ["person", "closed_period__department", "confirmed_by"]
     search_fields = ["title", "person__username", "person__last_name"]
     raw_id_fields = ["person", "created_by", "confirmed_by"]
-    readonly_fields = ["confirmed", "confirmed_by", "confirmed_at"]  # confirming is the manager's act, on the page
+    # Confirming is the manager's act, withdrawing the reopening's; both happen on the pages.
+    readonly_fields = [
+        "confirmed",
+        "confirmed_by",
+        "confirmed_at",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawal_note",
+        "notified_at",
+    ]

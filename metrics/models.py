@@ -353,8 +353,18 @@ class RollupFailure(models.Model):
         return f"{self.metric} · {self.get_period_display().lower()} of {self.day:%Y-%m-%d}"
 
 
+class ClosedPeriodQuerySet(models.QuerySet):
+    def in_force(self):
+        """Closings not reopened since: only these freeze readings and scorecards."""
+        return self.filter(reopened_at__isnull=True)
+
+
 class ClosedPeriod(models.Model):
-    """A department's period whose scorecard is frozen: readings in it are refused, awards come from it."""
+    """A department's period whose scorecard is frozen: readings in it are refused, awards come from it.
+
+    An admin may reopen it with a reason: the row stays (its frozen JSON, who closed and who reopened, why) as the
+    period's history, its awards are withdrawn, and the period may be closed again (a new row).
+    """
 
     class Rule(models.TextChoices):
         ALL_ON_TARGET = "all_on_target", "Everyone on target on every metric"
@@ -370,16 +380,34 @@ class ClosedPeriod(models.Model):
     scorecard = models.JSONField()
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(auto_now_add=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopen_reason = models.TextField(blank=True, help_text="Why an admin reopened the period.")
+
+    objects = ClosedPeriodQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start"]
         constraints = [
-            models.UniqueConstraint(fields=["department", "period", "start"], name="metrics_closed_period_once"),
+            models.UniqueConstraint(
+                fields=["department", "period", "start"],
+                condition=Q(reopened_at__isnull=True),
+                name="metrics_closed_period_once_in_force",
+            ),
+            models.CheckConstraint(
+                condition=Q(reopened_at__isnull=True) | ~Q(reopen_reason=""), name="metrics_closed_period_reopen_why"
+            ),
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="metrics_closed_period_ordered"),
         ]
 
     def __str__(self) -> str:
         return f"{self.department} · {periods.label(self.start, self.period)}"
+
+    @property
+    def is_reopened(self) -> bool:
+        return self.reopened_at is not None
 
 
 class Award(models.Model):
@@ -397,6 +425,14 @@ class Award(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Withdrawn, never deleted, when its period is reopened: the person and the manager see that and why.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawal_note = models.TextField(blank=True)
+    # When the winner's e-mail was queued: the claim that makes telling them happen once.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-closed_period__start", "person__last_name"]
@@ -406,6 +442,10 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}: {self.person}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class ReadingImport(models.Model):

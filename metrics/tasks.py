@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from metrics.services import import_jobs, rollups
+from metrics.services import awards, import_jobs, rollups
 
 
 @shared_task
@@ -29,3 +29,9 @@ def run_reading_import(self, job_id: int) -> bool:
 def recover_reading_imports() -> int:
     """Beat's catch-up for import jobs whose message was lost or whose worker was killed."""
     return import_jobs.recover_stalled()
+
+
+@shared_task
+def tell_award_winners(award_ids: list[int] | None = None) -> int:
+    """E-mail the people of newly confirmed awards; claimed per award, so running twice e-mails nobody twice."""
+    return awards.tell_winners(award_ids=award_ids)

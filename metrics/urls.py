@@ -31,4 +31,7 @@ urlpatterns = [
     path("scorecards/closed/<int:pk>/awards/", scorecards.award_add, name="award_add"),
     path("scorecards/closed/<int:pk>/awards/<int:award_pk>/confirm/", scorecards.award_confirm, name="award_confirm"),
     path("scorecards/closed/<int:pk>/awards/<int:award_pk>/remove/", scorecards.award_remove, name="award_remove"),
+    path("scorecards/closed/<int:pk>/awards/confirm-all/", scorecards.award_confirm_all, name="award_confirm_all"),
+    path("scorecards/closed/<int:pk>/awards/tie/", scorecards.award_tie, name="award_tie"),
+    path("scorecards/closed/<int:pk>/reopen/", scorecards.reopen, name="closed_period_reopen"),
 ]

@@ -179,6 +179,8 @@ PATH_VALUES = {
     "metrics:scorecard": "metrics:scorecard",
     "metrics:closed_period": "metrics:closed_period",
     "metrics:award_add": "metrics:closed_period",
+    "metrics:award_confirm_all": "metrics:closed_period",
+    "metrics:award_tie": "metrics:closed_period",
     "metrics:award_": "metrics:award",
     "reviews:session": "reviews:session",
     "reviews:respond": "reviews:session",

@@ -5,8 +5,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core import confirmation
+from core.confirmation import Confirmation
 from core.exceptions import RuleViolation
 from core.forms import add_violation, form_errors_from, message_from
 from core.redirects import safe_target
@@ -228,6 +232,8 @@ def publish(request, pk):
             "current": current,
             "form": form,
             "diff": definitions.diff_versions(current, draft) if current else None,
+            # Who a major version (or the first) asks to acknowledge: the same audience publish() asks.
+            "audience_count": definitions.audience(definition).count(),
         },
     )
 
@@ -243,7 +249,38 @@ def retire(request, pk):
         if not refused:
             messages.success(request, f"“{definition}” is retired. It stays readable with its history.")
         return redirect(definition)
-    return render(request, "goals/definition_retire.html", {"definition": definition})
+    waiting = (
+        definitions.asked_now().filter(definition=definition, acknowledged_at__isnull=True).values("person").distinct()
+    ).count()
+    return confirmation.render(
+        request,
+        Confirmation(
+            title=_("Retire “%(definition)s”?") % {"definition": definition},
+            action=reverse("goals:definition_retire", args=[definition.pk]),
+            button=_("Retire it"),
+            cancel_url=definition.get_absolute_url(),
+            cancel_label=_("Keep it"),
+            effects=[
+                _(
+                    "Retire a definition when the product or service no longer exists or another definition "
+                    "replaces it."
+                ),
+                _("It stays readable with its whole history, but it can no longer change."),
+                ngettext(
+                    "%(n)d person who has not acknowledged it yet is no longer asked to.",
+                    "%(n)d people who have not acknowledged it yet are no longer asked to.",
+                    waiting,
+                )
+                % {"n": waiting},
+            ],
+            warning=_("This cannot be undone here."),
+            breadcrumbs=[
+                (_("Definitions"), reverse("goals:definitions")),
+                (str(definition), definition.get_absolute_url()),
+                (_("Retire"), None),
+            ],
+        ),
+    )
 
 
 @require_POST

@@ -3,12 +3,16 @@
 import csv
 
 from django.contrib import messages
+from django.db.models import Count, F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from core import periods
+from core import confirmation, periods
+from core.confirmation import Confirmation
 from core.forms import form_errors_from
 from core.spreadsheets import csv_cell, sheet_title, workbook_bytes, xlsx_row
 from goals import smart
@@ -335,19 +339,58 @@ def cycle_create(request):
 
 
 def cycle_close(request, pk):
+    """GET: the shared confirmation naming the goals and departments frozen; POST: close (the message says what
+    this request did: closed with N goals, or found it closed by someone else)."""
     _admin_only(request.user)
     cycle = access.get_visible_or_404(cycles_with_goal_count(), "No such goal cycle.", pk=pk)
+    back = reverse("goals:index") + f"?cycle={cycle.pk}"
+    if cycle.is_closed:
+        messages.info(request, f"Cycle {cycle} was closed on {cycle.closed_at:%d %b %Y}.")
+        return redirect(back)
     if request.method == "POST":
         frozen = goal_services.close_cycle(cycle=cycle, by=request.user)
-        if frozen or not cycle.is_closed:
+        if cycle.is_closed:  # set on our object only when this request closed it
             messages.success(
                 request,
                 f"Cycle {cycle} closed: the final progress of {frozen} goal{'s' if frozen != 1 else ''} is recorded.",
             )
         else:
-            messages.info(request, f"Cycle {cycle} was already closed.")
-        return redirect(reverse("goals:index") + f"?cycle={cycle.pk}")
-    return render(request, "goals/cycle_close.html", {"cycle": cycle})
+            messages.info(request, f"Cycle {cycle} was closed by someone else a moment ago; nothing more to do.")
+        return redirect(back)
+    levels = (
+        Goal.objects.filter(cycle=cycle)
+        .values("department__name")
+        .annotate(n=Count("pk"))
+        .order_by(F("department__path").asc(nulls_first=True))
+    )
+    items = [
+        ngettext("%(level)s: %(n)d goal", "%(level)s: %(n)d goals", row["n"])
+        % {"level": row["department__name"] or _("Organization"), "n": row["n"]}
+        for row in levels
+    ]
+    return confirmation.render(
+        request,
+        Confirmation(
+            title=_("Close %(cycle)s?") % {"cycle": cycle},
+            action=reverse("goals:cycle_close", args=[cycle.pk]),
+            button=_("Close %(cycle)s and freeze its goals") % {"cycle": cycle},
+            cancel_url=back,
+            effects=[
+                ngettext(
+                    "The final progress of its %(n)d goal is recorded and frozen.",
+                    "The final progress of its %(n)d goals is recorded and frozen.",
+                    cycle.goal_count,
+                )
+                % {"n": cycle.goal_count},
+                _("After that only an admin may change one of its goals, and must say why."),
+                _("Unfinished goals can then be carried over into the next cycle."),
+            ],
+            items_label=ngettext("%(n)d level with goals", "%(n)d levels with goals", len(items)) % {"n": len(items)},
+            items=items,
+            warning=_("Keel cannot reopen a goal cycle."),
+            breadcrumbs=[(_("Goals %(cycle)s") % {"cycle": cycle}, back), (_("Close"), None)],
+        ),
+    )
 
 
 def carry_over(request, pk):

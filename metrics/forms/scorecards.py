@@ -8,6 +8,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core import dates, periods
 from core.dates import BoundedDatesMixin
@@ -154,3 +156,31 @@ class AddAwardForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_action = reverse("metrics:award_add", args=[closed_period.pk])
         self.helper.add_input(Submit("add", "Add award", css_class="btn-primary"))
+
+
+class ReopenForm(forms.Form):
+    """The reason an admin gives for reopening a closed period; it stays in the period's history."""
+
+    reason = forms.CharField(
+        label=_("Why reopen it?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the period's history and in the note on every withdrawn award."),
+    )
+
+
+class TieForm(forms.Form):
+    """Whom the manager chooses among people tied for the last place of a 'Top N' rule."""
+
+    people = forms.TypedMultipleChoiceField(
+        label=_("Who gets the award?"), coerce=int, widget=forms.CheckboxSelectMultiple, choices=[]
+    )
+
+    def __init__(self, *args, tied: list[dict], places_left: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].choices = [(r["id"], r["name"]) for r in tied]
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's own form posts it
+        self.fields["people"].help_text = ngettext(
+            "Choose at most %(n)d person.", "Choose at most %(n)d people.", places_left
+        ) % {"n": places_left}

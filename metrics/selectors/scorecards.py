@@ -317,7 +317,8 @@ def load_scorecard(*, department: Department, period: str, start: date) -> Loade
     start = periods.bucket_start(start, period)
     end = periods.bucket_end(start, period)
     concerning = list(
-        ClosedPeriod.objects.filter(
+        ClosedPeriod.objects.in_force()
+        .filter(
             department_id__in=[*department.ancestor_ids, department.pk],
             start__lte=end,
             end__gte=start,

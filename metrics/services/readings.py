@@ -106,9 +106,11 @@ class ReadingRules:
         ]
         self._closed = {}
         if ids and days:
-            for closed in ClosedPeriod.objects.filter(
-                department_id__in=ids, end__gte=min(days), start__lte=max(days)
-            ).select_related("department"):
+            for closed in (
+                ClosedPeriod.objects.in_force()
+                .filter(department_id__in=ids, end__gte=min(days), start__lte=max(days))
+                .select_related("department")
+            ):
                 self._closed.setdefault(closed.department_id, []).append(closed)
 
     @staticmethod

@@ -3,9 +3,12 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core import periods
+from core import confirmation, periods
+from core.confirmation import Confirmation
 from core.forms import form_errors_from
 from metrics.forms.metrics import MetricForm, ReadingForm, TargetFormSet
 from metrics.models import Metric, Reading
@@ -121,7 +124,37 @@ def metric_edit(request, pk):
 
 @require_POST
 def metric_archive(request, pk):
+    """First POST: what archiving stops, with counts; the confirmed POST archives (Keel has no unarchiving)."""
     metric = _metric_for(request.user, pk, manage=True)
+    if metric.is_archived:
+        messages.info(request, f"“{metric}” was archived already.")
+        return redirect(metric)
+    if not confirmation.is_confirmed(request):
+        readings = metric.readings.count()
+        return confirmation.render(
+            request,
+            Confirmation(
+                title=_("Archive “%(metric)s”?") % {"metric": metric},
+                action=reverse("metrics:metric_archive", args=[metric.pk]),
+                button=_("Archive the metric"),
+                cancel_url=metric.get_absolute_url(),
+                effects=[
+                    _(
+                        "It takes no new readings in %(department)s and below it: not from the form, a CSV import "
+                        "or the API."
+                    )
+                    % {"department": metric.department},
+                    ngettext(
+                        "Its %(n)d reading and its history stay readable on dashboards and scorecards.",
+                        "Its %(n)d readings and its history stay readable on dashboards and scorecards.",
+                        readings,
+                    )
+                    % {"n": readings},
+                ],
+                warning=_("Keel cannot unarchive a metric: to measure it again, create a new one."),
+                breadcrumbs=[(str(metric), metric.get_absolute_url()), (_("Archive"), None)],
+            ),
+        )
     services.archive_metric(metric=metric)
     messages.success(request, f"“{metric}” is archived: it keeps its history and takes no new readings.")
     return redirect(metric)

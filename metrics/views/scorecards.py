@@ -5,19 +5,32 @@ the user manages), so an employee never sees anyone else's individual figures he
 """
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core import periods
-from core.forms import form_errors_from
-from metrics.forms.scorecards import AddAwardForm, AwardForm, ClosePeriodForm, ScorecardFilterForm, Selection
+from core import confirmation, periods
+from core.confirmation import Confirmation
+from core.forms import form_errors_from, message_from
+from metrics.forms.scorecards import (
+    AddAwardForm,
+    AwardForm,
+    ClosePeriodForm,
+    ReopenForm,
+    ScorecardFilterForm,
+    Selection,
+    TieForm,
+)
 from metrics.selectors import scorecards
 from metrics.services import awards
 from org import access
-from org.models import User
+from org.models import Department, User
 from org.selectors import as_tree, flatten
 
 ROWS_PER_PAGE = 100
@@ -47,30 +60,127 @@ def scorecard(request, pk):
 
 @require_POST
 def close(request, pk):
+    """First POST: the confirmation step naming the departments frozen and the counts; the confirmed POST closes."""
     department = access.department_for(request.user, pk, manage=True)
     form = ClosePeriodForm(request.POST, department=department)
     if form.is_valid():
         data = form.cleaned_data
-        with form_errors_from(form, on_field=False) as refused:
-            closed = awards.close_period(
-                department=department,
-                period=data["period"],
-                start=data["start"],
-                rule=data["rule"],
-                top_n=data["top_n"],
-                closed_by=request.user,
-            )
-        if not refused:
-            suggested = closed.awards.count()
-            messages.success(
-                request,
-                f"{closed} is closed and its scorecard frozen. Keel suggests {suggested} "
-                f"award{'' if suggested == 1 else 's'}: confirm, edit or remove them below.",
-            )
-            return redirect("metrics:closed_period", closed.pk)
+        asked = {
+            "department": department,
+            "period": data["period"],
+            "start": data["start"],
+            "rule": data["rule"],
+            "top_n": data["top_n"],
+            "closed_by": request.user,
+        }
+        if not confirmation.is_confirmed(request):
+            with form_errors_from(form, on_field=False) as refused:
+                preview = awards.preview_close(**asked)
+            if not refused:
+                return confirmation.render(request, _close_confirmation(department, data, preview))
+        else:
+            with form_errors_from(form, on_field=False) as refused:
+                closed = awards.close_period(**asked)
+            if not refused:
+                messages.success(request, _closed_message(closed))
+                return redirect("metrics:closed_period", closed.pk)
     period = form.data.get("period") if form.data.get("period") in periods.PERIODS else periods.WEEK
     selection = ScorecardFilterForm({"period": period, "start": form.data.get("start")}).selection()
     return _render_scorecard(request, department, selection, form, status=400)
+
+
+def _close_confirmation(department, data, preview: awards.ClosePreview) -> Confirmation:
+    n = len(preview.departments)
+    ranking = preview.ranking
+    rule = awards.rule_title(data["rule"], data["top_n"])
+    effects = [
+        ngettext(
+            "%(label)s (%(first)s – %(last)s) is frozen for %(n)d department: readings on those days are refused "
+            "(an admin can still record one, with a reason).",
+            "%(label)s (%(first)s – %(last)s) is frozen for %(n)d departments: readings on those days are "
+            "refused (an admin can still record one, with a reason).",
+            n,
+        )
+        % {"label": preview.label, "first": f"{preview.start:%d %b}", "last": f"{preview.end:%d %b %Y}", "n": n},
+        ngettext(
+            "The figures of %(n)d person are frozen as they stand now.",
+            "The figures of %(n)d people are frozen as they stand now.",
+            preview.people,
+        )
+        % {"n": preview.people},
+        (
+            ngettext(
+                "Keel suggests %(n)d award (“%(rule)s”) for you to confirm, edit or remove.",
+                "Keel suggests %(n)d awards (“%(rule)s”) for you to confirm, edit or remove.",
+                len(ranking.winners),
+            )
+            if ranking.winners
+            else _("Keel suggests no award outright (“%(rule)s”).")
+        )
+        % {"n": len(ranking.winners), "rule": rule},
+    ]
+    if ranking.tied:
+        effects.append(_tie_sentence(ranking))
+    effects.append(_("Only an admin can reopen it afterwards, with a reason; awards from it are then withdrawn."))
+    return Confirmation(
+        title=_("Close %(label)s for %(department)s?") % {"label": preview.label, "department": department},
+        action=reverse("metrics:scorecard_close", args=[department.pk]),
+        button=_("Close and freeze %(label)s") % {"label": preview.label},
+        cancel_url=reverse("metrics:scorecard", args=[department.pk])
+        + f"?period={data['period']}&start={preview.start.isoformat()}",
+        effects=effects,
+        items_label=ngettext("%(n)d department frozen", "%(n)d departments frozen", n) % {"n": n},
+        items=[d.name for d in preview.departments],
+        hidden={
+            "period": data["period"],
+            "start": preview.start.isoformat(),
+            "rule": data["rule"],
+            "top_n": data["top_n"],
+        },
+        warning=_("You cannot undo this yourself."),
+        breadcrumbs=[
+            (_("Scorecards"), reverse("metrics:scorecards")),
+            (str(department), reverse("metrics:scorecard", args=[department.pk])),
+            (_("Close"), None),
+        ],
+    )
+
+
+def _tie_sentence(ranking: awards.Ranking) -> str:
+    """'7 people tie for 3rd place (score 80%): 1 place is left; you choose who gets it.'"""
+    return ngettext(
+        "%(n)d people tie for %(place)s place (score %(score)s%%): %(left)d place is left, so Keel suggests none "
+        "of them; you choose who gets it.",
+        "%(n)d people tie for %(place)s place (score %(score)s%%): %(left)d places are left, so Keel suggests none "
+        "of them; you choose who gets them.",
+        ranking.places_left,
+    ) % {
+        "n": len(ranking.tied),
+        "place": ordinal(ranking.place),
+        "score": f"{ranking.tied[0]['score'] * 100:.0f}",
+        "left": ranking.places_left,
+    }
+
+
+def _closed_message(closed) -> str:
+    """What closing did, counted from what committed."""
+    suggested = closed.awards.count()
+    text = (
+        _("%(closed)s is closed and its scorecard frozen. Keel suggests no award outright.") % {"closed": closed}
+        if not suggested
+        else ngettext(
+            "%(closed)s is closed and its scorecard frozen. Keel suggests %(n)d award: confirm, edit or remove it "
+            "below.",
+            "%(closed)s is closed and its scorecard frozen. Keel suggests %(n)d awards: confirm, edit or remove them "
+            "below.",
+            suggested,
+        )
+        % {"closed": closed, "n": suggested}
+    )
+    ranking = awards.tie_of(closed)
+    if ranking.tied and ranking.places_left:
+        text += " " + _tie_sentence(ranking)
+    return text
 
 
 def _render_scorecard(request, department, selection: Selection, close_form, status=200):
@@ -188,16 +298,21 @@ def closed_period(request, pk):
     return _render_closed(request, closed)
 
 
-def _render_closed(request, closed, *, add_form=None, failed_award=None, status=200):
+def _render_closed(request, closed, *, add_form=None, failed_award=None, tie_form=None, status=200):
     # Queries: session, user, managed paths (managers), the closed period with its department and closer,
-    # the user's own department (navigation), the awards with their people.
+    # the user's own department (navigation), the awards with their people, the period's history, and the
+    # count of suggestions when a tie is left to choose.
     card = scorecards.Scorecard.from_json(closed.scorecard)
     selection = ScorecardFilterForm(request.GET).selection()
     selection = Selection(period=card.period, start=card.start, rows=scorecards.PEOPLE, sort=selection.sort)
     rows = scorecards.sort_rows(card.people, card.columns, _valid_sort(card, selection.sort))
     award_rows = []
     ordered = closed.awards.select_related("person", "confirmed_by").order_by(
-        "-confirmed", F("score").desc(nulls_last=True), "person__last_name", "title"
+        F("withdrawn_at").desc(nulls_first=True),
+        "-confirmed",
+        F("score").desc(nulls_last=True),
+        "person__last_name",
+        "title",
     )
     for award in ordered:
         form = failed_award if failed_award is not None and failed_award.instance.pk == award.pk else None
@@ -208,6 +323,8 @@ def _render_closed(request, closed, *, add_form=None, failed_award=None, status=
                 "open": form is not None,
             }
         )
+    tie = awards.tie_of(closed) if not closed.is_reopened else None
+    tie = tie if tie and tie.tied else None
     return render(
         request,
         "metrics/scorecard_closed.html",
@@ -219,6 +336,14 @@ def _render_closed(request, closed, *, add_form=None, failed_award=None, status=
             "headers": _headers(card, selection),
             "award_rows": award_rows,
             "add_form": add_form or AddAwardForm(closed_period=closed),
+            "in_force": not closed.is_reopened,
+            "waiting": sum(1 for r in award_rows if not r["award"].confirmed and not r["award"].is_withdrawn),
+            "may_reopen": access.is_admin(request.user) and not closed.is_reopened,
+            "history": awards.history_of(closed),
+            "tie": tie,
+            "tie_sentence": _tie_sentence(tie) if tie and tie.places_left else "",
+            "tie_form": tie_form
+            or (TieForm(tied=tie.tied, places_left=tie.places_left) if tie and tie.places_left else None),
             "rule_title": awards.rule_title(closed.rule, closed.top_n),
             "scoring": scorecards.SCORING,
             "empty_message": f"Nobody was in {closed.department} when the period closed.",
@@ -251,6 +376,7 @@ def award_add(request, pk):
 def award_confirm(request, pk, award_pk):
     closed = awards.closed_period_for(request.user, pk)
     award = _award_in(closed, award_pk)
+    was_confirmed = award.confirmed
     form = AwardForm(request.POST, instance=award, prefix=f"award-{award.pk}")
     if form.is_valid():
         with form_errors_from(form, on_field=False) as refused:
@@ -258,7 +384,12 @@ def award_confirm(request, pk, award_pk):
                 award=award, confirmed_by=request.user, title=form.cleaned_data["title"], note=form.cleaned_data["note"]
             )
         if not refused:
-            messages.success(request, f"Award “{award.title}” confirmed for {award.person}.")
+            if was_confirmed:
+                messages.success(request, f"Award “{award.title}” for {award.person} saved.")
+            else:
+                messages.success(
+                    request, f"Award “{award.title}” confirmed for {award.person}; they are told by e-mail."
+                )
             return redirect("metrics:closed_period", closed.pk)
     return _render_closed(request, closed, failed_award=form, status=400)
 
@@ -267,9 +398,174 @@ def award_confirm(request, pk, award_pk):
 def award_remove(request, pk, award_pk):
     closed = awards.closed_period_for(request.user, pk)
     award = _award_in(closed, award_pk)
-    awards.remove_award(award=award, removed_by=request.user)
-    messages.success(request, f"Award “{award.title}” for {award.person} removed.")
+    if not confirmation.is_confirmed(request):
+        seen = (
+            _("%(person)s has seen this award since it was confirmed; it disappears from their awards.")
+            % {"person": award.person}
+            if award.confirmed
+            else _("It is only a suggestion: %(person)s never saw it.") % {"person": award.person}
+        )
+        return confirmation.render(
+            request,
+            Confirmation(
+                title=_("Remove the award “%(title)s” for %(person)s?")
+                % {"title": award.title, "person": award.person},
+                action=reverse("metrics:award_remove", args=[closed.pk, award.pk]),
+                button=_("Remove the award"),
+                cancel_url=reverse("metrics:closed_period", args=[closed.pk]),
+                effects=[seen],
+                breadcrumbs=_closed_crumbs(closed, _("Remove an award")),
+            ),
+        )
+    with message_from(request) as refused:
+        awards.remove_award(award=award, removed_by=request.user)
+    if not refused:
+        messages.success(request, f"Award “{award.title}” for {award.person} removed.")
     return redirect("metrics:closed_period", closed.pk)
+
+
+@require_POST
+def award_confirm_all(request, pk):
+    """First POST: the list of suggestions to confirm; the confirmed POST confirms exactly as many as were shown."""
+    closed = awards.closed_period_for(request.user, pk)
+    waiting = list(awards.unconfirmed(closed).select_related("person").order_by("person__last_name", "title"))
+    if not confirmation.is_confirmed(request):
+        if closed.is_reopened or not waiting:
+            messages.info(request, _("No suggestion waits for confirmation."))
+            return redirect("metrics:closed_period", closed.pk)
+        n = len(waiting)
+        return confirmation.render(
+            request,
+            Confirmation(
+                title=ngettext("Confirm %(n)d award?", "Confirm all %(n)d awards?", n) % {"n": n},
+                action=reverse("metrics:award_confirm_all", args=[closed.pk]),
+                button=ngettext("Confirm %(n)d award", "Confirm %(n)d awards", n) % {"n": n},
+                cancel_url=reverse("metrics:closed_period", args=[closed.pk]),
+                effects=[
+                    ngettext(
+                        "The award is confirmed as it is: the person sees it with its note and is told by e-mail.",
+                        "The %(n)d awards are confirmed as they are: each person sees theirs with its note and is "
+                        "told by e-mail.",
+                        n,
+                    )
+                    % {"n": n},
+                    _("To change a title or a note first, go back and edit that award."),
+                ],
+                items_label=_("Awards confirmed"),
+                items=[f"{a.person.display_name} · {a.title}" for a in waiting],
+                hidden={"expected": n},
+                warning=_("People are told at once: this cannot be taken back."),
+                danger=False,
+                breadcrumbs=_closed_crumbs(closed, _("Confirm all")),
+            ),
+        )
+    expected = request.POST.get("expected", "")
+    with message_from(request) as refused:
+        done = awards.confirm_all(
+            closed_period=closed, confirmed_by=request.user, expected=int(expected) if expected.isdigit() else -1
+        )
+    if not refused:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d award confirmed; its person is told by e-mail.",
+                "%(n)d awards confirmed; each person is told by e-mail.",
+                done,
+            )
+            % {"n": done},
+        )
+    return redirect("metrics:closed_period", closed.pk)
+
+
+@require_POST
+def award_tie(request, pk):
+    """The manager chooses among people tied for the last place of a 'Top N' rule (suggestions, not yet shown)."""
+    closed = awards.closed_period_for(request.user, pk)
+    ranking = awards.tie_of(closed)
+    form = TieForm(request.POST, tied=ranking.tied, places_left=ranking.places_left)
+    if form.is_valid():
+        with form_errors_from(form) as refused:
+            made = awards.choose_from_tie(
+                closed_period=closed, people=form.cleaned_data["people"], chosen_by=request.user
+            )
+        if not refused:
+            messages.success(
+                request,
+                ngettext("%(names)s is suggested: confirm below.", "%(names)s are suggested: confirm below.", len(made))
+                % {"names": ", ".join(str(a.person) for a in made)},
+            )
+            return redirect("metrics:closed_period", closed.pk)
+    return _render_closed(request, closed, tie_form=form, status=400)
+
+
+def reopen(request, pk):
+    """Admins only (404 for anyone else): the confirmation page with the reason, then the reopening."""
+    access.require(access.is_admin(request.user), "Only admins reopen closed periods.")
+    closed = awards.closed_period_for(request.user, pk)
+    if closed.is_reopened:
+        messages.info(request, _("%(closed)s was reopened already.") % {"closed": closed})
+        return redirect("metrics:closed_period", closed.pk)
+    form = ReopenForm(request.POST if request.method == "POST" else None)
+    if confirmation.is_confirmed(request) and form.is_valid():
+        with form_errors_from(form) as refused:
+            result = awards.reopen_period(
+                closed_period=closed, reason=form.cleaned_data["reason"], reopened_by=request.user
+            )
+        if not refused:
+            messages.success(
+                request,
+                ngettext(
+                    "%(closed)s is reopened: readings are accepted again. %(n)d award was withdrawn with your reason.",
+                    "%(closed)s is reopened: readings are accepted again. %(n)d awards were withdrawn with your "
+                    "reason.",
+                    result.withdrawn,
+                )
+                % {"closed": closed, "n": result.withdrawn},
+            )
+            return redirect("metrics:closed_period", closed.pk)
+    live = list(closed.awards.filter(withdrawn_at__isnull=True).select_related("person").order_by("person__last_name"))
+    confirmed = sum(1 for a in live if a.confirmed)
+    departments = Department.objects.subtree_of(closed.department).count()
+    return confirmation.render(
+        request,
+        Confirmation(
+            title=_("Reopen %(closed)s?") % {"closed": closed},
+            action=reverse("metrics:closed_period_reopen", args=[closed.pk]),
+            button=_("Reopen and withdraw its awards"),
+            cancel_url=reverse("metrics:closed_period", args=[closed.pk]),
+            effects=[
+                ngettext(
+                    "Readings for %(label)s are accepted again in %(n)d department; its scorecard shows live figures.",
+                    "Readings for %(label)s are accepted again in %(n)d departments; its scorecard shows live figures.",
+                    departments,
+                )
+                % {"label": periods.label(closed.start, closed.period), "n": departments},
+                ngettext(
+                    "%(n)d award is withdrawn (%(c)d confirmed, seen by its person): kept and shown as withdrawn, "
+                    "with your reason.",
+                    "%(n)d awards are withdrawn (%(c)d confirmed, seen by their people): kept and shown as withdrawn, "
+                    "with your reason.",
+                    len(live),
+                )
+                % {"n": len(live), "c": confirmed},
+                _("The frozen figures stay in the period's history; closing it again freezes the figures of then."),
+            ],
+            items_label=_("Awards withdrawn"),
+            items=[f"{a.person.display_name} · {a.title}" + ("" if a.confirmed else _(" (suggested)")) for a in live],
+            form=form,
+            warning=_("Withdrawn awards cannot be restored: decide them again after closing the period again."),
+            breadcrumbs=_closed_crumbs(closed, _("Reopen")),
+        ),
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _closed_crumbs(closed, last):
+    return [
+        (_("Scorecards"), reverse("metrics:scorecards")),
+        (str(closed), reverse("metrics:closed_period", args=[closed.pk])),
+        (last, None),
+    ]
 
 
 def _award_in(closed, award_pk):

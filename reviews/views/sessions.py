@@ -5,9 +5,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core import confirmation
+from core.confirmation import Confirmation
 from core.exceptions import RuleViolation
 from core.forms import form_errors_from, message_from
 from core.redirects import safe_target
@@ -248,9 +253,43 @@ def series_edit(request, pk):
 
 @require_POST
 def series_end(request, pk):
+    """First POST: how many sessions are cancelled and people told; the confirmed POST ends the series."""
     series = _series_for(request.user, pk)
     if series.ended_at:
         messages.info(request, "This series had ended already.")
+    elif not confirmation.is_confirmed(request):
+        ahead = list(scheduling.future_occurrences(series, timezone.now()).order_by("starts_at"))
+        told = (
+            Invitation.objects.filter(session__in=ahead, sent_at__isnull=False).values("person_id").distinct().count()
+        )
+        return confirmation.render(
+            request,
+            Confirmation(
+                title=_("End the series “%(title)s”?") % {"title": series.title},
+                action=reverse("reviews:series_end", args=[series.pk]),
+                button=_("End the series"),
+                cancel_url=reverse("reviews:series", args=[series.pk]),
+                effects=[
+                    _("No new sessions are made for it."),
+                    ngettext("%(n)d session ahead is cancelled.", "%(n)d sessions ahead are cancelled.", len(ahead))
+                    % {"n": len(ahead)},
+                    ngettext(
+                        "%(n)d person already invited is e-mailed a cancellation.",
+                        "%(n)d people already invited are e-mailed a cancellation.",
+                        told,
+                    )
+                    % {"n": told},
+                    _("Past sessions keep their attendance and minutes."),
+                ],
+                items_label=_("Sessions cancelled"),
+                items=[scheduling.when_text(s) for s in ahead],
+                breadcrumbs=[
+                    (_("Review sessions"), reverse("reviews:index")),
+                    (series.title, reverse("reviews:series", args=[series.pk])),
+                    (_("End"), None),
+                ],
+            ),
+        )
     else:
         cancelled = scheduling.end_series(series=series, by=request.user)
         messages.success(
@@ -272,10 +311,39 @@ def cancel(request, pk):
         if not refused:
             messages.success(request, f"Cancelled; {told} invitee{'s' if told != 1 else ''} will be told.")
             return redirect(session)
-    return render(
+    told = session.invitations.filter(sent_at__isnull=False).count()
+    unsent = session.invitations.filter(sent_at__isnull=True).count()
+    return confirmation.render(
         request,
-        "reviews/session_cancel.html",
-        {"session": session, "form": form, "when": scheduling.when_text(session)},
+        Confirmation(
+            title=_("Cancel %(title)s?") % {"title": session.title},
+            action=reverse("reviews:cancel", args=[session.pk]),
+            button=_("Cancel the session"),
+            cancel_url=session.get_absolute_url(),
+            cancel_label=_("Keep it"),
+            effects=[
+                scheduling.when_text(session) + ".",
+                ngettext(
+                    "%(n)d person already invited is e-mailed a cancellation that removes it from their calendar.",
+                    "%(n)d people already invited are e-mailed a cancellation that removes it from their calendar.",
+                    told,
+                )
+                % {"n": told},
+                ngettext(
+                    "%(n)d person not e-mailed yet never hears of it.",
+                    "%(n)d people not e-mailed yet never hear of it.",
+                    unsent,
+                )
+                % {"n": unsent},
+            ],
+            form=form,
+            breadcrumbs=[
+                (_("Review sessions"), reverse("reviews:index")),
+                (session.title, session.get_absolute_url()),
+                (_("Cancel"), None),
+            ],
+        ),
+        status=400 if form.is_bound else 200,
     )
 
 

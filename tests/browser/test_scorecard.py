@@ -85,6 +85,14 @@ def test_a_manager_closes_last_month_and_the_employee_sees_the_confirmed_award(p
     close.get_by_label("N, for “Top N”").fill("2")
     close.get_by_role("button", name="Close this period").click()
 
+    # Asked once, with what closing freezes: the departments by name and the counts.
+    asked = page.locator("[data-confirmation]")
+    expect(asked.get_by_role("heading", name=f"Close {month.label} for Support?")).to_be_visible()
+    expect(asked.locator("[data-items]")).to_contain_text("Front Line")
+    expect(asked).to_contain_text("The figures of 3 people are frozen")
+    look_at(page, "scorecard-close-confirmation")
+    asked.get_by_role("button", name=f"Close and freeze {month.label}").click()
+
     expect(page.get_by_role("heading", name=f"Support · {month.label}")).to_be_visible()
     expect(page.locator(".alert-success")).to_contain_text("Keel suggests 2 awards")
     awards = page.locator("[data-award]")

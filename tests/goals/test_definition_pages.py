@@ -271,6 +271,7 @@ def test_publishing_a_major_version_asks_again(client, org, tickets):
     client.force_login(org.alice)
     page = client.get(url("definition_publish", tickets))
     assert "<del>" in page.content.decode() and "<ins>" in page.content.decode()
+    assert "A major version asks the 2 people it concerns to acknowledge it again" in page.content.decode()
     response = client.post(
         url("definition_publish", tickets), {"kind": "major", "change_summary": "Faster"}, follow=True
     )
@@ -309,7 +310,8 @@ def test_there_is_nothing_to_publish_without_a_draft(client, org, tickets):
 def test_retiring_asks_for_confirmation_and_keeps_the_history(client, org, tickets):
     second_version(org, tickets)
     client.force_login(org.alice)
-    assert "Retire “Support tickets”?" in client.get(url("definition_retire", tickets)).content.decode()
+    page = client.get(url("definition_retire", tickets)).content.decode()
+    assert "Retire “Support tickets”?" in page and "not acknowledged it yet" in page and "no longer asked" in page
     client.post(url("definition_retire", tickets))
     tickets.refresh_from_db()
     assert tickets.is_retired

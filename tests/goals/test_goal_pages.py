@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from goals.models import Alignment, CheckIn, Goal, GoalChange, GoalCycle, KeyResult
 from goals.services import goals as goal_services
@@ -598,10 +599,23 @@ def test_a_cycle_must_end_after_it_starts(client, org):
 
 def test_an_admin_closes_a_cycle(client, org, cycle, cascade):
     client.force_login(org.admin)
-    assert client.get(reverse("goals:cycle_close", args=[cycle.pk])).status_code == 200
-    assert client.post(reverse("goals:cycle_close", args=[cycle.pk])).status_code == 302
+    asked = client.get(reverse("goals:cycle_close", args=[cycle.pk]))
+    goals = Goal.objects.filter(cycle=cycle).count()
+    html = asked.content.decode()
+    assert asked.status_code == 200 and "data-confirmation" in html
+    assert f"The final progress of its {goals} goals is recorded and frozen." in html
+    assert "Organization: " in html and "Support: 1 goal" in html
+    response = client.post(reverse("goals:cycle_close", args=[cycle.pk]), follow=True)
+    assert f"the final progress of {goals} goals is recorded" in response.content.decode()
     assert GoalCycle.objects.get(pk=cycle.pk).is_closed
     assert Goal.objects.get(pk=cascade["support"].pk).final_progress == 50
+
+
+def test_closing_a_cycle_closed_meanwhile_says_so_instead_of_claiming_it(client, org, cycle, cascade):
+    client.force_login(org.admin)
+    GoalCycle.objects.filter(pk=cycle.pk).update(closed_at=timezone.now())
+    response = client.post(reverse("goals:cycle_close", args=[cycle.pk]), follow=True)
+    assert "was closed on" in response.content.decode() and "is recorded" not in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])

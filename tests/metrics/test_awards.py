@@ -158,21 +158,6 @@ def test_the_top_n_by_weighted_score_are_suggested(scene):
     assert [a.score for a in closed.awards.all()] == [1.0]
 
 
-def test_a_tie_for_the_last_place_includes_everyone_tied(scene):
-    frozen = {
-        "rows": [
-            {"kind": "person", "id": 1, "name": "A", "score": 0.9, "on_target": False},
-            {"kind": "person", "id": 2, "name": "B", "score": 0.7, "on_target": False},
-            {"kind": "person", "id": 3, "name": "C", "score": 0.7, "on_target": False},
-            {"kind": "person", "id": 4, "name": "D", "score": 0.5, "on_target": False},
-            {"kind": "person", "id": 5, "name": "E", "score": None, "on_target": False},
-            {"kind": "person", "id": 6, "name": "F", "score": 0.0, "on_target": False},
-        ]
-    }
-    assert [r["id"] for r in awards.suggestions(scorecard=frozen, rule=TOP_WEIGHTED, top_n=2)] == [1, 2, 3]
-    assert [r["id"] for r in awards.suggestions(scorecard=frozen, rule=TOP_WEIGHTED, top_n=9)] == [1, 2, 3, 4]
-
-
 def test_suggestions_come_from_the_frozen_json_not_live_data(scene, monkeypatch):
     from metrics.selectors import scorecards
 
@@ -293,7 +278,8 @@ def close_url(scene):
 def test_a_manager_closes_a_period_from_the_scorecard_page(client, scene):
     client.force_login(scene.org.alice)
     response = client.post(
-        close_url(scene), {"period": "week", "start": scene.week.isoformat(), "rule": TOP_WEIGHTED, "top_n": 2}
+        close_url(scene),
+        {"period": "week", "start": scene.week.isoformat(), "rule": TOP_WEIGHTED, "top_n": 2, "confirmed": "yes"},
     )
     closed = ClosedPeriod.objects.get()
     assert response.status_code == 302 and response.url == reverse("metrics:closed_period", args=[closed.pk])
@@ -415,6 +401,9 @@ def test_a_manager_removes_an_award_from_the_page(client, scene):
     award = closed.awards.get()
     client.force_login(scene.org.alice)
     response = client.post(reverse("metrics:award_remove", args=[closed.pk, award.pk]))
+    assert response.status_code == 200 and "never saw it" in response.content.decode()
+    assert Award.objects.exists()  # the first POST only asks
+    response = client.post(reverse("metrics:award_remove", args=[closed.pk, award.pk]), {"confirmed": "yes"})
     assert response.status_code == 302
     assert not Award.objects.exists()
 
@@ -433,8 +422,8 @@ def test_the_closed_period_page_runs_a_fixed_number_of_queries(client, scene, dj
     closed = close(scene, rule=TOP_WEIGHTED, top_n=5)
     client.force_login(scene.org.alice)
     # 1 session, 2 user, 3 managed paths, 4 the closed period with department and closer, 5 awards with people,
-    # 6 the user's own department (navigation).
-    with django_assert_max_num_queries(6):
+    # 6 the user's own department (navigation), 7 the period's history (closings and reopenings).
+    with django_assert_max_num_queries(7):
         assert client.get(reverse("metrics:closed_period", args=[closed.pk])).status_code == 200
 
 
@@ -456,6 +445,8 @@ def award_urls(closed):
         ("post", reverse("metrics:award_add", args=[closed.pk])),
         ("post", reverse("metrics:award_confirm", args=[closed.pk, award.pk])),
         ("post", reverse("metrics:award_remove", args=[closed.pk, award.pk])),
+        ("post", reverse("metrics:award_confirm_all", args=[closed.pk])),
+        ("post", reverse("metrics:award_tie", args=[closed.pk])),
     ]
 
 
@@ -464,17 +455,20 @@ def test_other_managers_and_employees_get_404_on_every_award_url(client, scene, 
     closed = close(scene)
     client.force_login(getattr(scene.org, who))
     for method, address in award_urls(closed):
-        assert getattr(client, method)(address, {"person": scene.org.bob.pk, "title": "X"}).status_code == 404
+        data = {"person": scene.org.bob.pk, "title": "X", "confirmed": "yes", "expected": "1"}
+        assert getattr(client, method)(address, data).status_code == 404, address
     assert Award.objects.count() == 1 and not Award.objects.get().confirmed
 
 
 @pytest.mark.parametrize("who", ["charlie", "bob"])
 def test_other_managers_and_employees_get_404_when_closing(client, scene, who):
     client.force_login(getattr(scene.org, who))
-    response = client.post(
-        close_url(scene), {"period": "week", "start": scene.week.isoformat(), "rule": ALL_ON_TARGET, "top_n": 3}
-    )
-    assert response.status_code == 404
+    for step in ({}, {"confirmed": "yes"}):
+        response = client.post(
+            close_url(scene),
+            {"period": "week", "start": scene.week.isoformat(), "rule": ALL_ON_TARGET, "top_n": 3, **step},
+        )
+        assert response.status_code == 404
     assert not ClosedPeriod.objects.exists()
 
 
@@ -484,7 +478,9 @@ def test_an_award_of_another_closed_period_is_404(client, scene):
     Award.objects.create(closed_period=theirs, person=scene.org.charlie, title="Sales star")
     client.force_login(scene.org.alice)
     other = theirs.awards.get()
-    assert client.post(reverse("metrics:award_remove", args=[mine.pk, other.pk])).status_code == 404
+    assert (
+        client.post(reverse("metrics:award_remove", args=[mine.pk, other.pk]), {"confirmed": "yes"}).status_code == 404
+    )
     assert client.post(reverse("metrics:award_confirm", args=[mine.pk, other.pk])).status_code == 404
 
 

@@ -162,14 +162,14 @@ def test_employees_cannot_define_metrics(client, org, fcr):
     assert client.get(reverse("metrics:metric_create")).status_code == 404
     assert client.get(reverse("metrics:metric_list")).status_code == 404
     assert client.get(reverse("metrics:metric_edit", args=[fcr.pk])).status_code == 404
-    assert client.post(reverse("metrics:metric_archive", args=[fcr.pk])).status_code == 404
+    assert client.post(reverse("metrics:metric_archive", args=[fcr.pk]), {"confirmed": "yes"}).status_code == 404
 
 
 def test_another_departments_metric_is_not_found(client, org, fcr):
     client.force_login(org.charlie)
     for name in ("metrics:metric", "metrics:metric_edit", "metrics:metric_archive"):
         assert client.get(reverse(name, args=[fcr.pk])).status_code in (404, 405)
-    assert client.post(reverse("metrics:metric_archive", args=[fcr.pk])).status_code == 404
+    assert client.post(reverse("metrics:metric_archive", args=[fcr.pk]), {"confirmed": "yes"}).status_code == 404
 
 
 def test_an_employee_sees_only_their_own_readings_on_a_metric_page(client, org, fcr):
@@ -180,10 +180,14 @@ def test_an_employee_sees_only_their_own_readings_on_a_metric_page(client, org, 
     assert [r.person for r in readings] == [org.bob]
 
 
-def test_archiving_keeps_history_and_stops_readings(client, org, fcr):
+def test_archiving_asks_once_then_keeps_history_and_stops_readings(client, org, fcr):
     record_now(org, fcr, org.bob, 85)
     client.force_login(org.alice)
-    client.post(reverse("metrics:metric_archive", args=[fcr.pk]))
+    html = client.post(reverse("metrics:metric_archive", args=[fcr.pk])).content.decode()
+    assert "Its 1 reading and its history stay readable" in html and "Keel cannot unarchive" in html
+    fcr.refresh_from_db()
+    assert not fcr.is_archived  # the first POST only asks
+    client.post(reverse("metrics:metric_archive", args=[fcr.pk]), {"confirmed": "yes"})
     fcr.refresh_from_db()
     assert fcr.is_archived and fcr.readings.count() == 1
 

@@ -300,7 +300,7 @@ def test_only_admins_see_and_change_series(client, org, series, who):
     assert client.get(reverse("reviews:series", args=[series.pk])).status_code == 404
     assert client.get(reverse("reviews:series_edit", args=[series.pk])).status_code == 404
     assert client.post(reverse("reviews:series_edit", args=[series.pk]), series_data(org)).status_code == 404
-    assert client.post(reverse("reviews:series_end", args=[series.pk])).status_code == 404
+    assert client.post(reverse("reviews:series_end", args=[series.pk]), {"confirmed": "yes"}).status_code == 404
     series.refresh_from_db()
     assert series.ended_at is None and series.title == "Quarterly"
 
@@ -323,8 +323,16 @@ def test_an_admin_edits_a_series_and_future_sessions_follow(client, org, series)
     assert set(series.sessions.filter(cancelled_at__isnull=True).values_list("title", flat=True)) == {"Quarterly (new)"}
 
 
-def test_an_admin_ends_a_series(client, org, series):
-    signed_in(client, org.admin).post(reverse("reviews:series_end", args=[series.pk]))
+def test_an_admin_ends_a_series_after_seeing_what_it_cancels(client, org, series):
+    client = signed_in(client, org.admin)
+    ahead = series.sessions.filter(cancelled_at__isnull=True).count()
+    html = client.post(reverse("reviews:series_end", args=[series.pk])).content.decode()
+    assert f"{ahead} session{'s' if ahead != 1 else ''} ahead {'are' if ahead != 1 else 'is'} cancelled." in html
+    assert "already invited" in html and "e-mailed a cancellation" in html
+    series.refresh_from_db()
+    assert series.ended_at is None  # the first POST only asks
+    response = client.post(reverse("reviews:series_end", args=[series.pk]), {"confirmed": "yes"}, follow=True)
+    assert f"{ahead} future session{'s' if ahead != 1 else ''} cancelled" in response.content.decode()
     series.refresh_from_db()
     assert series.ended_at and not series.sessions.filter(cancelled_at__isnull=True).exists()
 
@@ -353,7 +361,7 @@ def test_an_admin_cancels_with_a_reason(client, org, session):
 def test_cancelling_twice_shows_why_not(client, org, session):
     scheduling.cancel_session(session=session, by=org.admin, reason="")
     response = signed_in(client, org.admin).post(reverse("reviews:cancel", args=[session.pk]), {"reason": ""})
-    assert response.status_code == 200 and "cancelled already" in response.text
+    assert response.status_code == 400 and "cancelled already" in response.text
 
 
 # --- after the session: attendance, minutes, actions ----------------------------------------------------------------
@@ -451,3 +459,11 @@ def test_sessions_come_with_my_answer_and_the_counts(org, session):
     assert (mine.my_response, mine.invited, mine.accepted) == ("accepted", 1, 1)
     theirs = ReviewSession.objects.with_answer_of(org.charlie).get(pk=session.pk)
     assert (theirs.my_response, theirs.invited, theirs.accepted) == (None, 1, 1)
+
+
+def test_the_cancel_page_says_how_many_people_are_told(client, org, session):
+    told = session.invitations.filter(sent_at__isnull=False).count()
+    html = signed_in(client, org.admin).get(reverse("reviews:cancel", args=[session.pk])).text
+    assert "data-confirmation" in html and "Keep it" in html
+    assert f"{told} {'person' if told == 1 else 'people'} already invited" in html
+    assert "not e-mailed yet never hear" in html
