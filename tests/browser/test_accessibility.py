@@ -55,7 +55,8 @@ PAGES = {
         "/org/",
         "/org/departments/{support}/",
         "/search/?q=a",
-        "/accounts/password/change/", "/webhooks/",
+        "/accounts/password/change/",
+        "/webhooks/",
     ],
     "bob": ["/", "/metrics/", "/definitions/", "/goals/", "/reviews/", "/reviews/training/", "/org/"],
     "root": [
