@@ -1,5 +1,6 @@
 """Every link Keel shows a person works for that person: a breadth-first crawl of the demo organization as each
-demo role (admin, a manager, an employee), from Today, failing on any 4xx or 5xx.
+demo role (admin, a manager, an employee), from Today, failing on any 4xx or 5xx, and on any page that shows form
+errors though the person has sent nothing (a form bound to a link's query string).
 
 Same-origin GET links only (<a href>, and the icons and manifest of <link href>); the sign-out form and every
 other POST are not links and are never followed. The crawl is bounded: one representative per URL pattern and
@@ -21,6 +22,8 @@ from org.models import User
 MAX_PAGES = 250
 SKIPPED_PREFIXES = ("/admin/", "/accounts/logout/")
 PARSED_TYPES = ("text/html",)
+# A page opened by a link has sent no form, so it shows no form errors (crispy's markup, and Django's own text).
+ERROR_MARKS = ("is-invalid", "invalid-feedback", "This field is required.")
 LINK_RELS = {"icon", "manifest", "apple-touch-icon"}
 
 
@@ -62,13 +65,14 @@ def pattern_of(url: str) -> tuple:
     return route, tuple(sorted({name for name, _value in parse_qsl(parts.query, keep_blank_values=True)}))
 
 
-def crawl(client, user) -> tuple[list[str], dict[str, tuple[int, str]]]:
-    """(pages visited, {url: (status, the page that linked to it)}) for every link that answered 4xx or 5xx."""
+def crawl(client, user) -> tuple[list[str], dict[str, tuple[int | str, str]]]:
+    """(pages visited, {url: (status, the page that linked to it)}) for every link that answered 4xx or 5xx, or
+    ("form errors", referrer) for a page that showed form errors though nothing was sent."""
     client.force_login(user)
     queue = deque([("/", "(start)")])
     seen_patterns: set[tuple] = set()
     visited: list[str] = []
-    broken: dict[str, tuple[int, str]] = {}
+    broken: dict[str, tuple[int | str, str]] = {}
     while queue and len(visited) < MAX_PAGES:
         url, referrer = queue.popleft()
         path = urlsplit(url).path
@@ -91,7 +95,10 @@ def crawl(client, user) -> tuple[list[str], dict[str, tuple[int, str]]]:
             broken[url] = (response.status_code, referrer)
             continue
         if response.get("Content-Type", "").split(";")[0] in PARSED_TYPES and not response.streaming:
-            for link in links_of(response.content.decode(), url):
+            html = response.content.decode()
+            if any(mark in html for mark in ERROR_MARKS):
+                broken[url] = ("form errors", referrer)
+            for link in links_of(html, url):
                 queue.append((link, url))
     return visited, broken
 
