@@ -6,7 +6,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.helpers import count_queries
 from tests.org.factories import DepartmentFactory, UserFactory
 
-PUBLIC_PREFIXES = ("accounts/", "healthz", "admin/", "static/", "r/")  # r/: customers answer without an account
+# r/: customers answer without an account; favicon.ico and the web manifest: browsers ask before signing in
+PUBLIC_PREFIXES = ("accounts/", "healthz", "admin/", "static/", "r/", "favicon.ico", "manifest.webmanifest")
 
 
 def page_urls(resolver=None, prefix=""):
