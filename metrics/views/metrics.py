@@ -65,6 +65,13 @@ def overview(request):
 def department(request, pk):
     dept = access.department_for(request.user, pk)
     period = _period(request)
+    view = dashboards.department_view(department=dept, period=period)
+    below = []
+    if not view["cards"] and view["children"] and access.can_manage(request.user, dept):
+        # A level without metrics of its own (the organization, a division): the departments below it side by side.
+        subtree = type(dept).objects.subtree_of(dept).exclude(pk=dept.pk)
+        rows = dashboards.organization_overview(departments=subtree, period=period)["rows"]
+        below = rows if any(row.cells for row in rows) else []
     return render(
         request,
         "metrics/department.html",
@@ -75,7 +82,8 @@ def department(request, pk):
             "period_label": periods.current_label(period),
             "previous_label": periods.previous_label(period),
             "can_manage": access.can_manage(request.user, dept),
-            **dashboards.department_view(department=dept, period=period),
+            "below": below,
+            **view,
         },
     )
 

@@ -131,6 +131,30 @@ def test_the_organization_level_without_metrics_leads_to_every_departments_figur
     assert "No metrics at this level" in html and reverse("metrics:overview") in html
 
 
+@pytest.mark.parametrize("size", [1, 8])
+def test_the_organization_level_shows_the_departments_below_side_by_side(
+    client, org, fcr, django_assert_max_num_queries, size
+):
+    grow_teams(org.sales, teams=size, people=size)
+    record(org, fcr, org.bob, 90)
+    rollups.run()
+    client.force_login(org.admin)
+    # session, user, managed paths, the department, metrics, targets, sub-departments, figures (the department
+    # view); then the departments below, metrics, targets, figures (side by side)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("metrics:department", args=[org.acme.pk]) + "?period=day")
+    rows = {row.department.code: row for row in response.context["below"]}
+    assert len(rows) == 3 + size and "acme" not in rows  # sales, support, front line and the new teams
+    assert rows["front-line"].cells[0].value == 90
+    assert "No metrics yet" not in response.content.decode()
+
+
+def test_a_manager_without_metrics_at_their_level_sees_no_one_elses_departments(client, org, fcr):
+    client.force_login(org.alice)
+    response = client.get(reverse("metrics:department", args=[org.support.pk]))
+    assert response.context["below"] == []  # Support has its own metric: its dashboard shows it
+
+
 def test_a_department_page_leads_to_its_metrics_dashboard(client, org):
     client.force_login(org.bob)
     html = client.get(reverse("org:department", args=[org.front_line.pk])).content.decode()
