@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core import views as core_views
 from customers.urls import public_urlpatterns
 from org import views as org_views
 
@@ -13,6 +14,8 @@ admin.site.index_title = "Organization, schedules and data"
 urlpatterns = [
     path("", org_views.today, name="today"),
     path("healthz", org_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
+    path("manifest.webmanifest", core_views.web_manifest, name="web_manifest"),
     path("accounts/", include("org.account_urls")),
     path("org/", include("org.urls")),
     path("", include("goals.urls")),  # definitions/ and goals/

@@ -9,6 +9,7 @@ app_name = "metrics"
 urlpatterns = [
     # Dashboards, metric definitions, recording a reading
     path("", metrics.index, name="index"),
+    path("overview/", metrics.overview, name="overview"),
     path("departments/<int:pk>/", metrics.department, name="department"),
     path("manage/", metrics.metric_list, name="metric_list"),
     path("new/", metrics.metric_create, name="metric_create"),

@@ -83,6 +83,27 @@ def manages_any(user) -> bool:
     return role(user) != EMPLOYEE
 
 
+def keeps_customers(user) -> bool:
+    """May the user open the customer list, reality checks and their results? Admins and managers: customers
+    belong to the departments a person manages, so an employee would only ever find an empty list."""
+    return manages_any(user)
+
+
+def dashboard_department(user, department: Department) -> Department | None:
+    """The department whose dashboard a link about `department` should open for the user, or None (no link).
+
+    The department itself when the user may see it; otherwise the user's own department when it lies below it
+    (a metric set above an employee's team applies to the team, and the team's dashboard shows it: team figures
+    only, never a colleague's own); otherwise None. Needs the user's department (one query unless loaded).
+    """
+    if can_see(user, department):
+        return department
+    own = user.department if user.is_authenticated and user.department_id else None
+    if own is not None and path_within(own.path, department.path):
+        return own
+    return None
+
+
 def can_record_reading(user, metric, person: User | None) -> bool:
     """May the user record a reading of `metric` (a metrics Metric) for `person` (None: the department's own)?
 

@@ -39,6 +39,7 @@ def _customer_for(user, pk) -> Customer:
 
 
 def index(request):
+    access.require(access.keeps_customers(request.user), "Only managers keep customer lists.")
     customers = selectors.visible_customers(request.user).select_related("department", "internal_department")
     q, segment = request.GET.get("q", "").strip(), request.GET.get("segment", "").strip()
     opted_out = request.GET.get("opted_out") == "1"

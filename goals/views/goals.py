@@ -270,7 +270,10 @@ def goal_create(request):
     """Step one picks the cycle and the level; step two is the goal form for them."""
     access.require(access.manages_any(request.user), "Only managers and admins set goals.")
     if "cycle" not in request.GET or "department" not in request.GET:
-        start = StartForm(request.GET or None, user=request.user)
+        # A link that carries one choice (?cycle=3, from the goals page) has not sent the form: what it carries is
+        # the form's initial choice, and nothing is judged (no "This field is required." before anything is sent).
+        chosen = {name: request.GET[name] for name in ("cycle", "department") if request.GET.get(name)}
+        start = StartForm(initial=chosen, user=request.user)
         prefill = {name: request.GET[name] for name in PREFILLABLE if request.GET.get(name)}
         return render(request, "goals/goal_start.html", {"form": start, "prefill": prefill})
     cycle = access.get_visible_or_404(GoalCycle.objects.all(), "No such goal cycle.", pk=request.GET["cycle"])

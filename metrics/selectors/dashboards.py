@@ -11,9 +11,11 @@ from datetime import date
 from django.db.models import Q
 
 from core import periods
+from metrics import status as status_rules
 from metrics.models import Metric
 from metrics.selectors import figures as selectors
 from metrics.selectors.figures import DEPARTMENT, PERSON, Cell
+from org import selectors as org_selectors
 from org.models import Department
 
 TREND_BUCKETS = {periods.DAY: 14, periods.WEEK: 12, periods.MONTH: 12}
@@ -161,3 +163,72 @@ def department_view(*, department: Department, period: str, until: date | None =
         "complete": complete,
         "so_far": so_far,
     }
+
+
+@dataclass
+class OverviewRow:
+    """One department on the organization dashboard: its metrics' figures for the last complete period."""
+
+    department: Department
+    cells: list[Cell]
+
+    def count(self, state: str) -> int:
+        return sum(1 for c in self.cells if c.state == state)
+
+    @property
+    def on_track(self) -> int:
+        return self.count(status_rules.ON_TRACK)
+
+    @property
+    def at_risk(self) -> int:
+        return self.count(status_rules.AT_RISK)
+
+    @property
+    def off_track(self) -> int:
+        return self.count(status_rules.OFF_TRACK)
+
+    @property
+    def without_figure(self) -> int:
+        return self.count(status_rules.NO_DATA)
+
+
+def organization_overview(*, departments, period: str, until: date | None = None) -> dict:
+    """Every department of `departments` (a queryset) side by side, each with the figures of the metrics that
+    apply to it (its own department metrics, and the per-person metrics of it and every department above it) for
+    the last complete period, judged against their targets; in tree order.
+
+    Queries: the departments, the active metrics with their targets (two), and one for all figures, whatever the
+    number of departments and metrics.
+    """
+    departments = org_selectors.flatten(org_selectors.as_tree(list(departments)))
+    if not departments:
+        return {"rows": [], "complete": None, "metric_count": 0}
+    metrics = list(selectors.with_targets(Metric.objects.active()).order_by("name"))
+    day = until or periods.today()
+    complete = periods.recent_buckets(period, 2, until=day)[0]
+    figures = selectors.figures(
+        metrics=metrics, owners=[(DEPARTMENT, d.pk) for d in departments], period=period, starts=[complete]
+    )
+    by_department: dict[int, list[Metric]] = {}
+    for metric in metrics:
+        by_department.setdefault(metric.department_id, []).append(metric)
+    rows = []
+    for department in departments:
+        lineage = {*department.ancestor_ids, department.pk}
+        applicable = [
+            m
+            for owner_id in lineage
+            for m in by_department.get(owner_id, [])
+            if m.per_person or m.department_id == department.pk
+        ]
+        applicable.sort(key=lambda m: m.name)
+        rows.append(
+            OverviewRow(
+                department=department,
+                cells=[
+                    selectors.cell(m, figures.get((m.pk, DEPARTMENT, department.pk, complete)), complete)
+                    for m in applicable
+                ],
+            )
+        )
+    return {"rows": rows, "complete": complete, "metric_count": len(metrics)}

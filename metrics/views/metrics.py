@@ -37,9 +37,30 @@ def index(request):
             "periods": periods.PERIOD_CHOICES,
             "period_label": periods.current_label(period),
             "previous_label": periods.previous_label(period),
+            # An admin's departments are all of them: the organization dashboard shows them side by side instead.
             "managed_departments": access.managed_departments(request.user).order_by("path")[:50]
-            if access.manages_any(request.user)
+            if access.role(request.user) == access.MANAGER
             else [],
+            "role": access.role(request.user),
+            "team": request.user.department,
+        },
+    )
+
+
+def overview(request):
+    """The organization dashboard: every department the person manages (an admin: all) side by side."""
+    access.require(access.manages_any(request.user), "The overview is for managers and admins.")
+    period = _period(request)
+    return render(
+        request,
+        "metrics/overview.html",
+        {
+            "period": period,
+            "periods": periods.PERIOD_CHOICES,
+            "period_label": periods.current_label(period),
+            "previous_label": periods.previous_label(period),
+            "is_admin": access.is_admin(request.user),
+            **dashboards.organization_overview(departments=access.managed_departments(request.user), period=period),
         },
     )
 
@@ -47,6 +68,13 @@ def index(request):
 def department(request, pk):
     dept = access.department_for(request.user, pk)
     period = _period(request)
+    view = dashboards.department_view(department=dept, period=period)
+    below = []
+    if not view["cards"] and view["children"] and access.can_manage(request.user, dept):
+        # A level without metrics of its own (the organization, a division): the departments below it side by side.
+        subtree = type(dept).objects.subtree_of(dept).exclude(pk=dept.pk)
+        rows = dashboards.organization_overview(departments=subtree, period=period)["rows"]
+        below = rows if any(row.cells for row in rows) else []
     return render(
         request,
         "metrics/department.html",
@@ -57,7 +85,8 @@ def department(request, pk):
             "period_label": periods.current_label(period),
             "previous_label": periods.previous_label(period),
             "can_manage": access.can_manage(request.user, dept),
-            **dashboards.department_view(department=dept, period=period),
+            "below": below,
+            **view,
         },
     )
 
@@ -96,6 +125,7 @@ def metric_detail(request, pk):
         {
             "metric": metric,
             "can_manage": access.can_manage(request.user, metric.department),
+            "dashboard": access.dashboard_department(request.user, metric.department),
             "readings": readings.select_related("person", "recorded_by").order_by("-measured_at")[:25],
             "period": period,
         },

@@ -60,3 +60,18 @@ def test_it_refuses_a_whole_page_with_a_404_too(org):
     access.require(access.manages_any(org.alice), "Managers only.")
     with pytest.raises(Http404, match="Managers only"):
         access.require(access.manages_any(org.bob), "Managers only.")
+
+
+def test_a_dashboard_link_opens_a_department_the_person_may_see_or_their_own_team_below_it(org):
+    assert access.dashboard_department(org.alice, org.support) == org.support
+    assert access.dashboard_department(org.bob, org.front_line) == org.front_line
+    assert access.dashboard_department(org.bob, org.support) == org.front_line  # a metric set above his team
+    assert access.dashboard_department(org.bob, org.acme) == org.front_line
+    assert access.dashboard_department(org.bob, org.sales) is None  # another branch: no link at all
+    assert access.dashboard_department(org.charlie, org.support) is None
+    assert access.dashboard_department(org.admin, org.front_line) == org.front_line
+
+
+def test_only_managers_and_admins_keep_customers(org):
+    assert access.keeps_customers(org.admin) and access.keeps_customers(org.alice)
+    assert not access.keeps_customers(org.bob)

@@ -6,7 +6,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.helpers import count_queries
 from tests.org.factories import DepartmentFactory, UserFactory
 
-PUBLIC_PREFIXES = ("accounts/", "healthz", "admin/", "static/", "r/")  # r/: customers answer without an account
+# r/: customers answer without an account; favicon.ico and the web manifest: browsers ask before signing in
+PUBLIC_PREFIXES = ("accounts/", "healthz", "admin/", "static/", "r/", "favicon.ico", "manifest.webmanifest")
 
 
 def page_urls(resolver=None, prefix=""):
@@ -37,15 +38,36 @@ def test_anonymous_people_are_sent_to_sign_in(client, db, url):
     assert response.url.startswith(reverse("login"))
 
 
+# The areas each role's navigation shows: an employee keeps no customers (they belong to managed departments).
+AREAS_OF = {
+    "admin": ("Definitions", "Goals", "Metrics", "Reviews", "Customers"),
+    "alice": ("Definitions", "Goals", "Metrics", "Reviews", "Customers"),
+    "bob": ("Definitions", "Goals", "Metrics", "Reviews"),
+}
+
+
 @pytest.mark.parametrize("who", ["admin", "alice", "bob"])
 @pytest.mark.parametrize("url", NAVIGATION)
-def test_every_role_can_open_every_area(client, org, who, url):
+def test_every_role_can_open_every_area_it_is_shown(client, org, who, url):
     client.force_login(getattr(org, who))
+    if url == "/customers/" and who == "bob":
+        assert client.get(url).status_code == 404  # not shown to him, and nothing there for him
+        return
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    for area in ("Definitions", "Goals", "Metrics", "Reviews", "Customers"):
+    for area in AREAS_OF[who]:
         assert f">{area}</a>" in html
+    assert ('data-area="customers"' in html) == ("Customers" in AREAS_OF[who])
+
+
+def test_the_admins_metrics_area_opens_the_organization_dashboard(client, org):
+    client.force_login(org.admin)
+    html = client.get("/").content.decode()
+    assert f'href="{reverse("metrics:overview")}"' in html
+    client.force_login(org.alice)
+    html = client.get("/").content.decode()
+    assert f'href="{reverse("metrics:index")}"' in html and reverse("metrics:overview") not in html
 
 
 def test_the_navigation_shows_the_role_and_administration_only_for_admins(client, org):
