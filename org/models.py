@@ -2,12 +2,12 @@
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Concat, Length, Lower, Substr
 from django.urls import reverse
 
-from org.paths import PATH_SEPARATOR, path_within
+from org.paths import PATH_SEPARATOR, path_within, paths_sql, subtree_sql
 
 
 def _within(path) -> Q:
@@ -130,6 +130,7 @@ class Department(models.Model):
                 depth=F("depth") + (new_depth - old_depth),
             )
         self.path, self.depth = new_path, new_depth
+        sync_department_ancestors(within=new_path)
 
 
 class KeelUserManager(UserManager):
@@ -175,3 +176,46 @@ class User(AbstractUser):
             clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
             if clash.exists():
                 raise ValidationError({"email": "Another person already uses this e-mail address."})
+
+
+class DepartmentAncestor(models.Model):
+    """One pair of the tree's closure: a department and one department at or above it (itself included).
+
+    Derived from the paths, for set-based SQL that adds up figures from every department to each department
+    above it by a plain equi-join (the rollup's department totals) instead of a LIKE on paths per pair. Kept in
+    step by Department.save() (created or moved: its subtree's pairs are written again) and by the foreign keys'
+    cascade (a department deleted); sync_department_ancestors() rebuilds it from the paths.
+    """
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+", db_index=False)
+    ancestor = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            # Also the index of "the ancestors of these departments" (department first).
+            models.UniqueConstraint(fields=["department", "ancestor"], name="org_department_ancestor_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} within {self.ancestor_id}"
+
+
+# Every (department, ancestor) pair of the departments chosen by {within}, from the paths.
+_ANCESTOR_PAIRS = f"""
+INSERT INTO org_departmentancestor (department_id, ancestor_id)
+SELECT d.id, a.id
+FROM org_department d
+JOIN org_department a ON {subtree_sql("d", "a")}
+WHERE {{within}}"""
+
+
+def sync_department_ancestors(*, within: str = PATH_SEPARATOR) -> None:
+    """Write again the DepartmentAncestor pairs of every department at or below the path `within` (default: the
+    whole tree) from the departments' paths. Two statements whatever the size; atomic."""
+    condition, params = paths_sql("d", [within])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM org_departmentancestor WHERE department_id IN (SELECT d.id FROM org_department d WHERE {condition})",
+            params,
+        )
+        cursor.execute(_ANCESTOR_PAIRS.format(within=condition), params)
