@@ -2,12 +2,12 @@
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Concat, Length, Lower, Substr
 from django.urls import reverse
 
-from org.paths import PATH_SEPARATOR, path_within, paths_sql, subtree_sql
+from org.paths import PATH_SEPARATOR, path_within
 
 
 def _within(path) -> Q:
@@ -200,22 +200,16 @@ class DepartmentAncestor(models.Model):
         return f"{self.department_id} within {self.ancestor_id}"
 
 
-# Every (department, ancestor) pair of the departments chosen by {within}, from the paths.
-_ANCESTOR_PAIRS = f"""
-INSERT INTO org_departmentancestor (department_id, ancestor_id)
-SELECT d.id, a.id
-FROM org_department d
-JOIN org_department a ON {subtree_sql("d", "a")}
-WHERE {{within}}"""
-
-
-def sync_department_ancestors(*, within: str = PATH_SEPARATOR) -> None:
+def sync_department_ancestors(*, within: str = PATH_SEPARATOR) -> int:
     """Write again the DepartmentAncestor pairs of every department at or below the path `within` (default: the
-    whole tree) from the departments' paths. Two statements whatever the size; atomic."""
-    condition, params = paths_sql("d", [within])
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM org_departmentancestor WHERE department_id IN (SELECT d.id FROM org_department d WHERE {condition})",
-            params,
-        )
-        cursor.execute(_ANCESTOR_PAIRS.format(within=condition), params)
+    whole tree) from the departments' paths; returns how many pairs. Three queries whatever the size; atomic."""
+    with transaction.atomic():
+        departments = Department.objects.subtree_of(within)
+        DepartmentAncestor.objects.filter(department__in=departments).delete()
+        pairs = [
+            DepartmentAncestor(department_id=pk, ancestor_id=ancestor)
+            for pk, path in departments.values_list("pk", "path")
+            for ancestor in [*Department(path=path).ancestor_ids, pk]
+        ]
+        DepartmentAncestor.objects.bulk_create(pairs, batch_size=1000)
+    return len(pairs)
