@@ -117,16 +117,16 @@ FROM ({buckets}) b
 ORDER BY metric_id, owner_id, day
 {upsert}"""
 
-# A full rebuild: every bucket, in one statement. Each person's day buckets and each leaf partial are computed
-# once (person_days, leaf_days); weeks and months add those up, leaves then go up the tree. On PostgreSQL each
-# part (one period, one owner type) is written sorted by metric, owner and start, so that the days of one owner's
-# week or month, which the incremental run and the dashboards read through the unique index, share a few pages
-# instead of one page each. Not one sort in the unique index's order: PostgreSQL 15 took as long to sort the 1.7
-# million rows of 1,000,000 readings that way as to compute them (ties on the leading metric_id break on the
-# text columns), while sorting each part on by-value columns costs a fraction.
+# A full rebuild: every bucket, in one statement. Each person's and each department's day buckets are computed
+# once (person_days; department_days from the leaf partials, through the closure); weeks and months add them up.
+# On PostgreSQL each part (one period, one owner type) is written sorted by metric, owner and start, so that the
+# days of one owner's week or month, which the incremental run and the dashboards read through the unique index,
+# share a few pages instead of one page each. Not one sort in the unique index's order: PostgreSQL 15 took as
+# long to sort the 1.7 million rows of 1,000,000 readings that way as to compute them, while sorting each part
+# on by-value columns costs a fraction.
 FULL_INSERT = """
 INSERT INTO {target} ({columns})
-WITH person_days AS ({person_days}), leaf_days AS ({leaf_days})
+WITH person_days AS ({person_days}), department_days AS ({department_days})
 {rows}"""
 
 # A full rebuild's rows of one period and owner type, in the order of ROLLUP_COLUMNS.
@@ -323,33 +323,24 @@ def _full_insert(target: str) -> str:
     the run's time, once per %s."""
     vendor = connection.vendor
     order = "\nORDER BY metric_id, owner_id, day" if vendor == "postgresql" else ""  # SQLite: no ORDER BY in a UNION
+    day_group = {"metric_id": "metric_id", "day": "day", "owner_id": "owner_id"}
+    leaves = _aggregate(
+        LEAF_READINGS, {"metric_id": "metric_id", "day": "day", "department_id": "department_id"}, readings=True
+    )
     rows = []
     for period in periods.PERIODS:
-        if period == periods.DAY:
-            people, leaves = "SELECT * FROM person_days", "SELECT * FROM leaf_days"
-        else:
-            start = periods.sql_bucket_start("day", period, vendor)
-            people = _aggregate(
-                "SELECT * FROM person_days",
-                {"metric_id": "metric_id", "day": start, "owner_id": "owner_id"},
-                readings=False,
-            )
-            leaves = _aggregate(
-                "SELECT * FROM leaf_days",
-                {"metric_id": "metric_id", "day": start, "department_id": "department_id"},
-                readings=False,
-            )
-        up = LEAVES_UP.format(leaves=leaves, stats=_columns("l", BUCKET_STATS))
-        departments = _aggregate(up, {"metric_id": "metric_id", "day": "day", "owner_id": "owner_id"}, readings=False)
-        for owner_type, buckets in ((Rollup.PERSON, people), (Rollup.DEPARTMENT, departments)):
+        for owner_type, days in ((Rollup.PERSON, "person_days"), (Rollup.DEPARTMENT, "department_days")):
+            # Weeks and months add up day buckets, as the incremental run does: the same sums in the same order.
+            buckets = f"SELECT * FROM {days}"
+            if period != periods.DAY:
+                start = periods.sql_bucket_start("day", period, vendor)
+                buckets = _aggregate(buckets, {**day_group, "day": start}, readings=False)
             part = FULL_ROWS.format(period=period, owner_type=owner_type, buckets=buckets, order=order)
             rows.append(f"({part})" if order else part)
     return FULL_INSERT.format(
-        person_days=_aggregate(
-            PERSON_READINGS, {"metric_id": "metric_id", "day": "day", "owner_id": "owner_id"}, readings=True
-        ),
-        leaf_days=_aggregate(
-            LEAF_READINGS, {"metric_id": "metric_id", "day": "day", "department_id": "department_id"}, readings=True
+        person_days=_aggregate(PERSON_READINGS, day_group, readings=True),
+        department_days=_aggregate(
+            LEAVES_UP.format(leaves=leaves, stats=_columns("l", BUCKET_STATS)), day_group, readings=False
         ),
         target=target,
         columns=ROLLUP_COLUMNS,
