@@ -268,11 +268,10 @@ def _aggregate(source: str, group: dict[str, str], *, readings: bool) -> str:
         f"{n} AS n, {total} AS total, {minimum} AS minimum, {maximum} AS maximum, MAX({at}) AS last_at, "
         f"{{last}} AS last_value, SUM({denominator}) AS denominator"
     )
+    columns = ", ".join(f"{expression} AS {name}" for name, expression in group.items())
     if connection.vendor == "postgresql":
-        columns = ", ".join(f"{expression} AS {name}" for name, expression in group.items())
         last = f"(MAX(ARRAY[CAST(EXTRACT(EPOCH FROM {at}) AS double precision), {value}]))[2]"
         return f"SELECT {columns}, {stats.format(last=last)} FROM ({source}) s GROUP BY {positions}"
-    columns = ", ".join(f"{expression} AS {name}" for name, expression in group.items())
     partition = ", ".join(group.values())
     windowed = (
         f"SELECT {columns}, {', '.join(inputs)}, FIRST_VALUE({value}) OVER (PARTITION BY {partition} "
