@@ -228,7 +228,12 @@ class Rollup(models.Model):
 
     PERSON, DEPARTMENT = OwnerType.PERSON, OwnerType.DEPARTMENT
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="rollups", db_index=False)
+    # No foreign key in the database: rollups are derived data, and checking the key of every row a full rebuild
+    # writes cost more than computing them. Deleting a metric still deletes its rollups (Django's CASCADE, in
+    # code); an owner has no key at all (a person or a department, by owner_type).
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="rollups", db_index=False, db_constraint=False
+    )
     period = models.CharField(max_length=5, choices=periods.PERIOD_CHOICES)
     start = models.DateField()
     owner_type = models.CharField(max_length=1)

@@ -130,6 +130,7 @@ class Department(models.Model):
                 depth=F("depth") + (new_depth - old_depth),
             )
         self.path, self.depth = new_path, new_depth
+        sync_department_ancestors(within=new_path)
 
 
 class KeelUserManager(UserManager):
@@ -175,3 +176,40 @@ class User(AbstractUser):
             clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
             if clash.exists():
                 raise ValidationError({"email": "Another person already uses this e-mail address."})
+
+
+class DepartmentAncestor(models.Model):
+    """One pair of the tree's closure: a department and one department at or above it (itself included).
+
+    Derived from the paths, for set-based SQL that adds up figures from every department to each department
+    above it by a plain equi-join (the rollup's department totals) instead of a LIKE on paths per pair. Kept in
+    step by Department.save() (created or moved: its subtree's pairs are written again) and by the foreign keys'
+    cascade (a department deleted); sync_department_ancestors() rebuilds it from the paths.
+    """
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+", db_index=False)
+    ancestor = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            # Also the index of "the ancestors of these departments" (department first).
+            models.UniqueConstraint(fields=["department", "ancestor"], name="org_department_ancestor_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} within {self.ancestor_id}"
+
+
+def sync_department_ancestors(*, within: str = PATH_SEPARATOR) -> int:
+    """Write again the DepartmentAncestor pairs of every department at or below the path `within` (default: the
+    whole tree) from the departments' paths; returns how many pairs. Three queries whatever the size; atomic."""
+    with transaction.atomic():
+        departments = Department.objects.subtree_of(within)
+        DepartmentAncestor.objects.filter(department__in=departments).delete()
+        pairs = [
+            DepartmentAncestor(department_id=pk, ancestor_id=ancestor)
+            for pk, path in departments.values_list("pk", "path")
+            for ancestor in [*Department(path=path).ancestor_ids, pk]
+        ]
+        DepartmentAncestor.objects.bulk_create(pairs, batch_size=1000)
+    return len(pairs)

@@ -6,6 +6,10 @@ Readings are the truth; rollups are derived and can always be rebuilt. A run:
   3. recomputes those day buckets from readings (GROUP BY), then the weeks and months containing them from
      the day buckets, writing each with an upsert, and deletes touched buckets left with no readings,
   4. records the run; all of it in one transaction, the same that took the keys off the queue.
+A department's buckets add up the readings of its whole subtree in two stages: per (metric, day, department of
+the reading) first, then into every department at or above it through the tree's closure (org's
+DepartmentAncestor). A full rebuild computes every bucket in one statement; on PostgreSQL into a fresh table that
+gets its indexes afterwards and replaces metrics_rollup (see _rebuild).
 A worker killed mid-run rolls the transaction back: the queue rows are still there for the next run, and
 running twice recomputes the same buckets to the same values.
 
@@ -17,6 +21,8 @@ until the reading at fault is corrected; every other bucket is computed as usual
 """
 
 import logging
+import re
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,7 +32,7 @@ from django.utils import timezone
 
 from core import periods
 from metrics.models import Metric, OwnerType, Rollup, RollupFailure, RollupQueue, RollupRun
-from org.paths import subtree_sql
+from org.models import sync_department_ancestors
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +65,18 @@ CLAIMED_BUCKETS = f"""
 SELECT DISTINCT metric_id, owner_type, owner_id, {{start}} AS start FROM {CLAIMED}
 ORDER BY metric_id, owner_type, owner_id, start"""
 
-# Sources of the day statement: one row per (reading, bucket owner) with metric_id, day, owner_id, value,
-# measured_at, denominator. A person bucket groups the person's readings; a department bucket groups the readings
-# of the department and of every department below it (a reading's department path starts with the bucket's).
-ALL_PERSON_READINGS = """
+# Every statement below aggregates rows of statistics in the same columns: readings (one row each: n 1, total,
+# minimum, maximum and last value the reading's value, last_at its time), or buckets already computed. The last
+# value is the one of the newest reading (ties: the larger value, so every run picks the same one).
+READING_STATS = ("value", "measured_at", "denominator")
+BUCKET_STATS = ("n", "total", "minimum", "maximum", "last_at", "last_value", "denominator")
+
+# Day buckets are computed in two stages. A person bucket groups the person's readings. A department bucket
+# groups the readings of the department and of every department below it: readings are first added up per
+# (metric, day, department of the reading), the "leaf" partials, and those are then added up into every
+# department at or above theirs through the tree's closure (org_departmentancestor), an equi-join with a few
+# pairs per department, instead of pairing each reading with every department above it.
+PERSON_READINGS = """
 SELECT r.metric_id, r.day, r.person_id AS owner_id, r.value, r.measured_at, r.denominator
 FROM metrics_reading r
 WHERE r.person_id IS NOT NULL"""
@@ -72,54 +86,60 @@ SELECT r.metric_id, r.day, r.person_id AS owner_id, r.value, r.measured_at, r.de
 FROM metrics_reading r
 JOIN ({keys}) k ON k.metric_id = r.metric_id AND k.day = r.day AND k.owner_id = r.person_id"""
 
-ALL_DEPARTMENT_READINGS = f"""
-SELECT r.metric_id, r.day, bucket.id AS owner_id, r.value, r.measured_at, r.denominator
-FROM metrics_reading r
-JOIN org_department rd ON rd.id = r.department_id
-JOIN org_department bucket ON {subtree_sql("rd", "bucket")}"""
+LEAF_READINGS = """
+SELECT r.metric_id, r.day, r.department_id, r.value, r.measured_at, r.denominator
+FROM metrics_reading r"""
 
-# The readings of the touched (metric, day) pairs, each with its department's path, are gathered first (one
-# index scan per pair), then matched to the touched buckets above them. Left to itself the planner pairs every
-# bucket with every department below it first and scans the readings once per pair. (MATERIALIZED is
-# PostgreSQL's fence; SQLite only knows the word from 3.35, and Django runs on 3.31.)
-TOUCHED_READINGS = """
-WITH touched AS {fence}(
-    SELECT r.metric_id, r.day, r.value, r.measured_at, r.denominator, rd.path
-    FROM (SELECT DISTINCT metric_id, day FROM ({keys}) kk) p
-    JOIN metrics_reading r ON r.metric_id = p.metric_id AND r.day = p.day
-    JOIN org_department rd ON rd.id = r.department_id
-)"""
+# The readings of the touched (metric, day) pairs: one index scan (metrics_reading_by_metric_day) per pair.
+TOUCHED_LEAF_READINGS = """
+SELECT r.metric_id, r.day, r.department_id, r.value, r.measured_at, r.denominator
+FROM (SELECT DISTINCT metric_id, day FROM ({keys}) kk) p
+JOIN metrics_reading r ON r.metric_id = p.metric_id AND r.day = p.day"""
 
-TOUCHED_DEPARTMENT_READINGS = f"""
-SELECT t.metric_id, t.day, k.owner_id, t.value, t.measured_at, t.denominator
-FROM touched t
-JOIN ({{keys}}) k ON k.metric_id = t.metric_id AND k.day = t.day
-JOIN org_department bucket ON bucket.id = k.owner_id AND {subtree_sql("t", "bucket")}"""
+# Leaf partials (metric_id, day, department_id, statistics…) carried to each department at or above theirs.
+LEAVES_UP = """
+SELECT l.metric_id, l.day, a.ancestor_id AS owner_id, {stats}
+FROM ({leaves}) l
+JOIN org_departmentancestor a ON a.department_id = l.department_id"""
 
-# Day buckets from readings. The last value comes from a window over each bucket, newest reading first (ties:
-# the larger value, so every run picks the same one).
+TOUCHED_LEAVES_UP = """
+SELECT l.metric_id, l.day, a.ancestor_id AS owner_id, {stats}
+FROM ({leaves}) l
+JOIN org_departmentancestor a ON a.department_id = l.department_id
+JOIN ({keys}) k ON k.metric_id = l.metric_id AND k.day = l.day AND k.owner_id = a.ancestor_id"""
+
+# A touched day bucket, written in place when it exists (upsert), in the order of the unique index.
 DAY_INSERT = """
 INSERT INTO metrics_rollup ({columns})
-{prelude}
-SELECT metric_id, '{day}', day, '{owner_type}', owner_id, COUNT(*), SUM(value), MIN(value), MAX(value), MAX(last_value),
-       MAX(measured_at), SUM(denominator), %s
-FROM (
-    SELECT s.*, FIRST_VALUE(value) OVER (
-        PARTITION BY metric_id, day, owner_id ORDER BY measured_at DESC, value DESC) AS last_value
-    FROM ({readings}) s
-) w
-GROUP BY metric_id, day, owner_id
+SELECT metric_id, '{day}', day, '{owner_type}', owner_id, n, total, minimum, maximum, last_value, last_at,
+       denominator, %s
+FROM ({buckets}) b
+ORDER BY metric_id, owner_id, day
 {upsert}"""
+
+# A full rebuild: every bucket, in one statement. Each person's and each department's day buckets are computed
+# once (person_days; department_days from the leaf partials, through the closure); weeks and months add them up.
+# On PostgreSQL each part (one period, one owner type) is written sorted by metric, owner and start, so that the
+# days of one owner's week or month, which the incremental run and the dashboards read through the unique index,
+# share a few pages instead of one page each. Not one sort in the unique index's order: PostgreSQL 15 took as
+# long to sort the 1.7 million rows of 1,000,000 readings that way as to compute them, while sorting each part
+# on by-value columns costs a fraction.
+FULL_INSERT = """
+INSERT INTO {target} ({columns})
+WITH person_days AS ({person_days}), department_days AS ({department_days})
+{rows}"""
+
+# A full rebuild's rows of one period and owner type, in the order of ROLLUP_COLUMNS.
+FULL_ROWS = """
+SELECT metric_id, '{period}' AS period, day AS start, '{owner_type}' AS owner_type, owner_id, n, total, minimum,
+       maximum, last_value, last_at, denominator, %s AS updated_at
+FROM ({buckets}) b{order}"""
+
+FRESH = "keel_rollup_fresh"  # PostgreSQL: the table a full rebuild fills, then swaps in for metrics_rollup
 
 # A week's or month's statistics from its day buckets; last_day finds the day whose last value is the period's.
 PERIOD_STATS = """SUM(d.n) AS n, SUM(d.total) AS total, MIN(d.minimum) AS minimum, MAX(d.maximum) AS maximum,
     MAX(d.last_at) AS last_at, SUM(d.denominator) AS denominator, MAX(d.start) AS last_day"""
-
-ALL_PERIOD_GROUPS = """
-SELECT d.metric_id, d.owner_type, d.owner_id, {bucket} AS start, {stats}
-FROM metrics_rollup d
-WHERE d.period = '{day}'
-GROUP BY d.metric_id, d.owner_type, d.owner_id, {bucket}"""
 
 TOUCHED_PERIOD_GROUPS = """
 SELECT k.metric_id, k.owner_type, k.owner_id, k.start, {stats}
@@ -128,9 +148,9 @@ JOIN metrics_rollup d ON d.metric_id = k.metric_id AND d.owner_type = k.owner_ty
     AND d.period = '{day}' AND d.start >= k.start AND d.start < {next_start}
 GROUP BY k.metric_id, k.owner_type, k.owner_id, k.start"""
 
-# Week or month buckets from the day buckets inside them. Days do not overlap, so a period's last value is the
-# last value of its latest day bucket: looked up through the unique index rather than picked by a window over
-# every day (which needs a sort of them all).
+# Week or month buckets of the claimed keys from the day buckets inside them. Days do not overlap, so a period's
+# last value is the last value of its latest day bucket: looked up through the unique index rather than picked by
+# a window over every day (which needs a sort of them all).
 PERIOD_INSERT = """
 INSERT INTO metrics_rollup ({columns})
 SELECT g.metric_id, '{period}', g.start, g.owner_type, g.owner_id, g.n, g.total, g.minimum, g.maximum,
@@ -139,6 +159,7 @@ FROM ({groups}) g
 JOIN metrics_rollup latest ON latest.metric_id = g.metric_id AND latest.owner_type = g.owner_type
     AND latest.owner_id = g.owner_id
 WHERE latest.period = '{day}' AND latest.start = g.last_day
+ORDER BY g.metric_id, g.owner_type, g.owner_id, g.start
 {upsert}"""
 
 # How many buckets the claimed keys name, per period: fewer written means some lost all their readings.
@@ -160,10 +181,9 @@ EVERY_KEY = f"""
 INSERT INTO {CLAIMED} ({KEY_COLUMNS})
 SELECT DISTINCT r.metric_id, r.day, %s, r.person_id FROM metrics_reading r WHERE r.person_id IS NOT NULL
 UNION
-SELECT DISTINCT r.metric_id, r.day, %s, a.id
+SELECT DISTINCT r.metric_id, r.day, %s, a.ancestor_id
 FROM metrics_reading r
-JOIN org_department rd ON rd.id = r.department_id
-JOIN org_department a ON {subtree_sql("rd", "a")}"""
+JOIN org_departmentancestor a ON a.department_id = r.department_id"""
 
 # Failures of keys this run computed are over: the reading at fault was corrected or deleted.
 RESOLVE_FAILURES = """
@@ -181,10 +201,9 @@ SELECT DISTINCT r.metric_id, r.day, '{OwnerType.PERSON.value}', r.person_id, %s
 FROM metrics_reading r
 WHERE r.person_id IS NOT NULL AND r.id IN ({{readings}})
 UNION ALL
-SELECT DISTINCT r.metric_id, r.day, '{OwnerType.DEPARTMENT.value}', a.id, %s
+SELECT DISTINCT r.metric_id, r.day, '{OwnerType.DEPARTMENT.value}', a.ancestor_id, %s
 FROM metrics_reading r
-JOIN org_department rd ON rd.id = r.department_id
-JOIN org_department a ON {subtree_sql("rd", "a")}
+JOIN org_departmentancestor a ON a.department_id = r.department_id
 WHERE r.id IN ({{readings}})"""
 
 
@@ -223,47 +242,187 @@ def _lock(cursor) -> None:
     # SQLite: Keel's transactions are IMMEDIATE, so this transaction already holds the only write lock.
 
 
-def _day_insert(*, owner_type: str, full: bool) -> str:
-    """The statement writing the day buckets of one owner type ("p" or "d"): for the claimed keys, or (full)
-    for every reading. Its one parameter is the run's time."""
-    fence = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+def _aggregate(source: str, group: dict[str, str], *, readings: bool) -> str:
+    """SELECT of the statistics (BUCKET_STATS) of the rows of `source`, grouped: one row per group, with the
+    group's columns first (name: expression over the source's columns). `source` gives readings (READING_STATS
+    columns) or buckets (BUCKET_STATS columns).
+
+    PostgreSQL finds the last value in the same hash aggregate, as the second element of the largest
+    [epoch of last_at, value] pair (arrays compare element by element: the newest time, then the larger value);
+    an epoch in microseconds stays exact in a double until the year 2255. SQLite has no arrays: a window over each
+    group, newest first, picks it.
+    """
+    if readings:
+        n, total, minimum, maximum, at, value, denominator = (
+            "COUNT(*)", "SUM(value)", "MIN(value)", "MAX(value)", "measured_at", "value", "denominator",
+        )  # fmt: skip
+        inputs = READING_STATS
+    else:
+        n, total, minimum, maximum, at, value, denominator = (
+            "SUM(n)", "SUM(total)", "MIN(minimum)", "MAX(maximum)", "last_at", "last_value", "denominator",
+        )  # fmt: skip
+        inputs = BUCKET_STATS
+    names = ", ".join(group)
+    positions = ", ".join(str(i + 1) for i in range(len(group)))
+    stats = (
+        f"{n} AS n, {total} AS total, {minimum} AS minimum, {maximum} AS maximum, MAX({at}) AS last_at, "
+        f"{{last}} AS last_value, SUM({denominator}) AS denominator"
+    )
+    columns = ", ".join(f"{expression} AS {name}" for name, expression in group.items())
+    if connection.vendor == "postgresql":
+        last = f"(MAX(ARRAY[CAST(EXTRACT(EPOCH FROM {at}) AS double precision), {value}]))[2]"
+        return f"SELECT {columns}, {stats.format(last=last)} FROM ({source}) s GROUP BY {positions}"
+    partition = ", ".join(group.values())
+    windowed = (
+        f"SELECT {columns}, {', '.join(inputs)}, FIRST_VALUE({value}) OVER (PARTITION BY {partition} "
+        f"ORDER BY {at} DESC, {value} DESC) AS window_last FROM ({source}) s"
+    )
+    return f"SELECT {names}, {stats.format(last='MAX(window_last)')} FROM ({windowed}) w GROUP BY {positions}"
+
+
+def _day_insert(*, owner_type: str, full: bool = False) -> str:
+    """The statement writing the day buckets of the claimed keys of one owner type ("p" or "d"), each in place
+    when it exists. Its one parameter is the run's time. (`full` is kept for callers; a full rebuild goes
+    through _full_rows.)"""
     keys = CLAIMED_DAYS_OF_OWNER.format(owner_type=owner_type)
-    prelude = ""
-    if full:
-        readings = ALL_PERSON_READINGS if owner_type == Rollup.PERSON else ALL_DEPARTMENT_READINGS
-    elif owner_type == Rollup.PERSON:
-        readings = TOUCHED_PERSON_READINGS.format(keys=keys)
+    day_group = {"metric_id": "metric_id", "day": "day"}
+    if owner_type == Rollup.PERSON:
+        buckets = _aggregate(
+            TOUCHED_PERSON_READINGS.format(keys=keys), {**day_group, "owner_id": "owner_id"}, readings=True
+        )
     else:
-        prelude = TOUCHED_READINGS.format(fence=fence, keys=keys)
-        readings = TOUCHED_DEPARTMENT_READINGS.format(keys=keys)
+        leaves = _aggregate(
+            TOUCHED_LEAF_READINGS.format(keys=keys), {**day_group, "department_id": "department_id"}, readings=True
+        )
+        up = TOUCHED_LEAVES_UP.format(leaves=leaves, keys=keys, stats=_columns("l", BUCKET_STATS))
+        buckets = _aggregate(up, {**day_group, "owner_id": "owner_id"}, readings=False)
     return DAY_INSERT.format(
-        columns=ROLLUP_COLUMNS,
-        prelude=prelude,
+        columns=ROLLUP_COLUMNS, day=periods.DAY, owner_type=owner_type, buckets=buckets, upsert=UPSERT
+    )
+
+
+def _columns(alias: str, names) -> str:
+    return ", ".join(f"{alias}.{name}" for name in names)
+
+
+def _period_insert(*, period: str, keys: str) -> str:
+    """The statement writing the week or month buckets of keys (metric_id, owner_type, owner_id, start) from
+    their day buckets, each in place when it exists."""
+    groups = TOUCHED_PERIOD_GROUPS.format(
+        keys=keys,
+        stats=PERIOD_STATS,
         day=periods.DAY,
-        owner_type=owner_type,
-        readings=readings,
-        upsert="" if full else UPSERT,
+        next_start=periods.sql_next_bucket_start("k.start", period, connection.vendor),
     )
+    return PERIOD_INSERT.format(columns=ROLLUP_COLUMNS, period=period, groups=groups, day=periods.DAY, upsert=UPSERT)
 
 
-def _period_insert(*, period: str, keys: str | None) -> str:
-    """The statement writing week or month buckets from their day buckets: for keys (metric_id, owner_type,
-    owner_id, start), or for every day bucket when keys is None (a full rebuild)."""
+def _full_insert(target: str) -> str:
+    """The statement writing every bucket (a full rebuild) into the table `target`, empty; its parameters are
+    the run's time, once per %s."""
     vendor = connection.vendor
-    if keys is None:
-        groups = ALL_PERIOD_GROUPS.format(
-            bucket=periods.sql_bucket_start("d.start", period, vendor), stats=PERIOD_STATS, day=periods.DAY
-        )
-    else:
-        groups = TOUCHED_PERIOD_GROUPS.format(
-            keys=keys,
-            stats=PERIOD_STATS,
-            day=periods.DAY,
-            next_start=periods.sql_next_bucket_start("k.start", period, vendor),
-        )
-    return PERIOD_INSERT.format(
-        columns=ROLLUP_COLUMNS, period=period, groups=groups, day=periods.DAY, upsert="" if keys is None else UPSERT
+    order = "\nORDER BY metric_id, owner_id, day" if vendor == "postgresql" else ""  # SQLite: no ORDER BY in a UNION
+    day_group = {"metric_id": "metric_id", "day": "day", "owner_id": "owner_id"}
+    leaves = _aggregate(
+        LEAF_READINGS, {"metric_id": "metric_id", "day": "day", "department_id": "department_id"}, readings=True
     )
+    rows = []
+    for period in periods.PERIODS:
+        for owner_type, days in ((Rollup.PERSON, "person_days"), (Rollup.DEPARTMENT, "department_days")):
+            # Weeks and months add up day buckets, as the incremental run does: the same sums in the same order.
+            buckets = f"SELECT * FROM {days}"
+            if period != periods.DAY:
+                start = periods.sql_bucket_start("day", period, vendor)
+                buckets = _aggregate(buckets, {**day_group, "day": start}, readings=False)
+            part = FULL_ROWS.format(period=period, owner_type=owner_type, buckets=buckets, order=order)
+            rows.append(f"({part})" if order else part)
+    return FULL_INSERT.format(
+        person_days=_aggregate(PERSON_READINGS, day_group, readings=True),
+        department_days=_aggregate(
+            LEAVES_UP.format(leaves=leaves, stats=_columns("l", BUCKET_STATS)), day_group, readings=False
+        ),
+        target=target,
+        columns=ROLLUP_COLUMNS,
+        rows="\nUNION ALL".join(rows),
+    )
+
+
+def _rebuild(cursor, *, now) -> int:
+    """Write every bucket from every reading, replacing all rollups; returns how many were written.
+
+    SQLite (the embedded mode and the tests): delete and insert. PostgreSQL: into a fresh table without indexes,
+    whose unique index and primary key are then built in one sort each, swapped in for metrics_rollup (dropped)
+    under its names. Deleting every row, checking and indexing every new one as it comes, cost more than
+    computing the buckets; and until the swap, dashboards read the old rollups rather than wait.
+    Raises BucketFailed when the database cannot hold a bucket.
+    """
+    try:
+        if connection.vendor != "postgresql":
+            cursor.execute("DELETE FROM metrics_rollup")
+            statement = _full_insert("metrics_rollup")
+            cursor.execute(statement, [now] * statement.count("%s"))
+            return cursor.rowcount
+        return _swap_in(cursor, now=now)
+    except BUCKET_ERRORS as error:
+        raise BucketFailed(periods.DAY, error) from error
+
+
+# The unique, primary-key (and exclusion) constraints of metrics_rollup, and the indexes that serve none of them.
+TABLE_CONSTRAINTS = """
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid = 'metrics_rollup'::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname"""
+TABLE_INDEXES = """
+SELECT CAST(CAST(indexrelid AS regclass) AS text), pg_get_indexdef(indexrelid) FROM pg_index
+WHERE indrelid = 'metrics_rollup'::regclass
+    AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = pg_index.indexrelid)
+ORDER BY 1"""
+
+
+def _swap_in(cursor, *, now) -> int:
+    """PostgreSQL: fill FRESH with every bucket, give it metrics_rollup's constraints and indexes (read from the
+    catalog, so that a migration adding one needs no change here), and put it in metrics_rollup's place."""
+    cursor.execute(f"DROP TABLE IF EXISTS {FRESH}")
+    cursor.execute(
+        f"CREATE TABLE {FRESH} (LIKE metrics_rollup INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
+    )  # check constraints and NOT NULL come along (checked per row, cheap); keys and indexes follow the rows
+    began = time.perf_counter()
+    statement = _full_insert(FRESH)
+    cursor.execute(statement, [now] * statement.count("%s"))
+    written = cursor.rowcount
+    computed = time.perf_counter()
+    cursor.execute(TABLE_CONSTRAINTS)
+    constraints = cursor.fetchall()
+    cursor.execute(TABLE_INDEXES)
+    indexes = cursor.fetchall()
+    renames = []
+    for number, (name, definition) in enumerate(constraints):
+        cursor.execute(f"ALTER TABLE {FRESH} ADD CONSTRAINT {FRESH}_c{number} {definition}")
+        renames.append(f"ALTER TABLE metrics_rollup RENAME CONSTRAINT {FRESH}_c{number} TO {_quoted(name)}")
+    for number, (name, definition) in enumerate(indexes):
+        made = re.sub(r"^(CREATE (?:UNIQUE )?INDEX )\S+ ON \S+ ", rf"\g<1>{FRESH}_i{number} ON {FRESH} ", definition)
+        cursor.execute(made)
+        renames.append(f"ALTER INDEX {FRESH}_i{number} RENAME TO {name.rsplit('.', 1)[-1]}")
+    indexed = time.perf_counter()
+    cursor.execute("DROP TABLE metrics_rollup")
+    cursor.execute(f"ALTER TABLE {FRESH} RENAME TO metrics_rollup")
+    for rename in renames:
+        cursor.execute(rename)
+    cursor.execute("SELECT pg_get_serial_sequence('metrics_rollup', 'id')")
+    (sequence,) = cursor.fetchone()
+    if sequence and sequence.rsplit(".", 1)[-1] != "metrics_rollup_id_seq":
+        cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO metrics_rollup_id_seq")
+    cursor.execute("ANALYZE metrics_rollup")  # the new table has no statistics yet: dashboards' plans need them
+    log.info(
+        "rollup (full): buckets computed and written in %.2fs, indexes built in %.2fs, swapped in %.2fs",
+        computed - began,
+        indexed - computed,
+        time.perf_counter() - indexed,
+    )
+    return written
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _claimed_buckets(period: str) -> str:
@@ -309,32 +468,32 @@ def _compute(cursor, *, full: bool, now) -> int:
     """Write the buckets of the claimed keys (or of every reading, when full); returns how many were written.
 
     An incremental computation writes each touched bucket with an upsert (an existing bucket is updated in
-    place: no index entry or foreign-key check changes), then deletes the touched buckets it did not write,
-    which only happens when readings were deleted, so that statement runs only when the counts say so.
+    place: no index entry changes), then deletes the touched buckets it did not write, which only happens when
+    readings were deleted, so that statement runs only when the counts say so. A full one is _rebuild().
     Raises BucketFailed, naming the period whose statement failed, when the database cannot hold a bucket.
     """
+    if full:
+        return _rebuild(cursor, now=now)
     keys = {period: _claimed_buckets(period) for period in periods.PERIODS}
-    expected = {}
-    if not full:
-        cursor.execute(EXPECTED.format(day=keys[periods.DAY], week=keys[periods.WEEK], month=keys[periods.MONTH]))
-        expected = dict(zip(periods.PERIODS, cursor.fetchone(), strict=True))
+    cursor.execute(EXPECTED.format(day=keys[periods.DAY], week=keys[periods.WEEK], month=keys[periods.MONTH]))
+    expected = dict(zip(periods.PERIODS, cursor.fetchone(), strict=True))
     written = 0
     try:
         for owner_type in (Rollup.PERSON, Rollup.DEPARTMENT):
-            cursor.execute(_day_insert(owner_type=owner_type, full=full), [now])
+            cursor.execute(_day_insert(owner_type=owner_type), [now])
             written += cursor.rowcount
     except BUCKET_ERRORS as error:
         raise BucketFailed(periods.DAY, error) from error
-    if written < expected.get(periods.DAY, 0):
+    if written < expected[periods.DAY]:
         cursor.execute(DELETE_STALE.format(keys=keys[periods.DAY], period=periods.DAY), [now])
     buckets = written
     for period in (periods.WEEK, periods.MONTH):
         try:
-            cursor.execute(_period_insert(period=period, keys=None if full else keys[period]), [now])
+            cursor.execute(_period_insert(period=period, keys=keys[period]), [now])
         except BUCKET_ERRORS as error:
             raise BucketFailed(period, error) from error
         buckets += cursor.rowcount
-        if cursor.rowcount < expected.get(period, 0):
+        if cursor.rowcount < expected[period]:
             cursor.execute(DELETE_STALE.format(keys=keys[period], period=period), [now])
     return buckets
 
@@ -422,18 +581,22 @@ def run(*, full: bool = False) -> RunResult:
         if not queue_rows and not full:
             return RunResult(queue_rows=0, buckets=0, seconds=0.0)
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL work_mem = '64MB'")  # sorts and hashes of a run stay in memory
+            # Sorts and hashes of a run stay in memory (a full rebuild's aggregates, and its index build, are big).
+            cursor.execute(f"SET LOCAL work_mem = '{'256MB' if full else '64MB'}'")
+            if full:
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             if queue_rows > 100:
                 cursor.execute(f"ANALYZE {CLAIMED}")  # fresh row estimates for the planner
         if full:
-            cursor.execute("DELETE FROM metrics_rollup")
+            sync_department_ancestors()  # a rebuild also repairs the closure it adds up through (a few ms)
         one_at_a_time = False
         try:
             buckets = _compute_in_savepoint(cursor, full=full, now=now)
         except BucketFailed as failed:
             one_at_a_time = True
             log.warning("rollup: %s; computing one metric at a time", failed)
-            if full:  # every reading's keys, to be computed like queued ones
+            if full:  # every reading's keys, to be computed like queued ones, into an empty table
+                cursor.execute("DELETE FROM metrics_rollup")
                 _create_key_table(cursor, CLAIMED)
                 cursor.execute(EVERY_KEY, [Rollup.PERSON, Rollup.DEPARTMENT])
             buckets, failures = _compute_one_at_a_time(cursor, now=now)

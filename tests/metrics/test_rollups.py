@@ -248,3 +248,58 @@ def test_a_person_who_moved_corrects_a_reading_of_their_old_department(org):
     incremental = snapshot()
     rollups.run(full=True)
     assert snapshot() == incremental
+
+
+def test_a_department_moved_elsewhere_takes_its_figures_to_its_new_branch(org):
+    """Department buckets add up through the tree's closure: after a move, new readings and a rebuild count the
+    moved branch under its new parents only."""
+    everywhere = MetricFactory(department=org.acme)
+    record(org, everywhere, (org.bob, at("2026-11-02"), 80))
+    rollups.run()
+    org.front_line.parent = org.sales
+    org.front_line.save()
+    record(org, everywhere, (org.bob, at("2026-11-03"), 60))
+    rollups.run()
+    assert buckets(everywhere, "day", "d", org.sales.pk) == {"2026-11-03": 60}
+    assert buckets(everywhere, "day", "d", org.acme.pk) == {"2026-11-02": 80, "2026-11-03": 60}
+    rollups.run(full=True)
+    assert buckets(everywhere, "day", "d", org.sales.pk) == {"2026-11-02": 80, "2026-11-03": 60}
+    assert buckets(everywhere, "day", "d", org.support.pk) == {}
+    assert buckets(everywhere, "week", "d", org.front_line.pk) == {"2026-11-02": 70}
+
+
+def test_deleting_a_metric_deletes_its_rollups(org, fcr):
+    """Rollups have no foreign key in the database: the metric's deletion removes them in code."""
+    record(org, fcr, (org.bob, at("2026-11-02"), 80))
+    rollups.run()
+    Reading.objects.filter(metric=fcr).delete()
+    assert Rollup.objects.filter(metric=fcr).exists()  # until the next run, which would drop them
+    fcr.delete()
+    assert not Rollup.objects.exists()
+
+
+def test_a_full_rebuild_keeps_the_tables_keys_and_indexes(org, fcr):
+    """On PostgreSQL a full rebuild swaps in a fresh table: it has the same constraints and indexes, under the same
+    names, and new rows still get ids."""
+    from django.db import connection
+
+    def schema():
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql":
+                return None
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'metrics_rollup'::regclass ORDER BY conname"
+            )
+            constraints = cursor.fetchall()
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'metrics_rollup' ORDER BY 1")
+            return constraints, cursor.fetchall(), connection.introspection.get_sequences(cursor, "metrics_rollup")
+
+    before = schema()
+    record(org, fcr, (org.bob, at("2026-11-02"), 80))
+    rollups.run(full=True)
+    assert schema() == before
+    record(org, fcr, (org.bob, at("2026-11-03"), 70))
+    rollups.run()
+    assert buckets(fcr, "week", "p", org.bob.pk) == {"2026-11-02": 75}
+    assert len({r.pk for r in Rollup.objects.all()}) == Rollup.objects.count()
