@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0010_import_job_kind'),
+        ('metrics', '0011_closed_period_reopening_and_award_withdrawal'),
     ]
 
     operations = [
