@@ -96,13 +96,23 @@ def gunicorn(*, port: int, database_url: str):
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": f"{BENCH}{os.pathsep}{ROOT}",
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     log = open(Path(static) / "gunicorn.log", "w")  # noqa: SIM115  (closed below)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "pages_site:application", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--timeout", "120", "--chdir", str(ROOT)],
+    server = subprocess.Popen(  # noqa: S603  (our own interpreter and arguments)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pages_site:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--chdir",
+            str(ROOT),
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -137,7 +147,7 @@ def get(port: int, path: str, session: str | None) -> tuple[int, int]:
     return response.status, len(body)
 
 
-def load(port: int, path: str, session: str, *, clients: int, requests: int, seconds: float) -> tuple[list[float], float]:
+def load(port: int, path: str, session: str, *, clients: int, requests: int, seconds: float) -> tuple[list, float]:
     """`clients` threads each GET the path in a loop, until `requests` in all or `seconds` have gone by.
     Returns each request's time (seconds) and the elapsed wall time."""
     times: list[float] = []
@@ -151,7 +161,7 @@ def load(port: int, path: str, session: str, *, clients: int, requests: int, sec
                 if len(times) >= requests:
                     return
             begin = time.perf_counter()
-            status, size = get(port, path, session)
+            status, _size = get(port, path, session)
             took = time.perf_counter() - begin
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
@@ -168,7 +178,7 @@ def load(port: int, path: str, session: str, *, clients: int, requests: int, sec
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -177,6 +187,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=40, help="requests per page with one client")
     parser.add_argument("--seconds", type=float, default=10.0, help="at most this long per page and client count")
+    parser.add_argument("--only", default="", help="time only the pages whose label contains this (and the baseline)")
     parser.add_argument("--reuse", action="store_true", help="serve DATABASE_URL's database as it is (seeded)")
     args = parser.parse_args()
     random.seed(0)
@@ -200,7 +211,7 @@ def main() -> None:
             seed()
             print(f"seeded the large demo in {time.perf_counter() - begin:.0f} s")
         print(f"{Department.objects.count()} departments, {User.objects.count()} people, {connection.vendor}")
-        timed = pages()
+        timed = [p for p in pages() if p[0] == BASELINE or args.only in p[0]]
         sessions = {who: sign_in(who) for who in {who for _label, who, _path in timed}}
         database_url = os.environ["DATABASE_URL"]
         connection.close()

@@ -9,7 +9,10 @@ from django.urls import include, path
 
 from config.wsgi import application  # noqa: F401  (gunicorn serves pages_site:application)
 
-BASELINE = '{% extends "base.html" %}{% block title %}Baseline{% endblock %}{% block content %}<h1>{{ user.display_name }}</h1>{% endblock %}'
+BASELINE = (
+    '{% extends "base.html" %}{% block title %}Baseline{% endblock %}'
+    "{% block content %}<h1>{{ user.display_name }}</h1>{% endblock %}"
+)
 
 
 _compiled = []

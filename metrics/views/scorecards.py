@@ -4,11 +4,14 @@ Managers and admins only: every page fetches its department through org.access (
 the user manages), so an employee never sees anyone else's individual figures here.
 """
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from core import periods
@@ -75,11 +78,19 @@ def close(request, pk):
 
 def _render_scorecard(request, department, selection: Selection, close_form, status=200):
     # Queries: session, user, the user's managed paths (managers), the department, the user's own department
-    # (navigation), the closed periods concerning the bucket; then, unless frozen, build_scorecard's five.
-    loaded = scorecards.load_scorecard(department=department, period=selection.period, start=selection.start)
-    card = loaded.scorecard
-    rows = scorecards.sort_rows(card.rows(selection.rows), card.columns, _valid_sort(card, selection.sort))
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(selection.page)
+    # (navigation), the closed periods concerning the bucket, then the cache key (none when frozen, five when live:
+    # see scorecards.cache_key); only when the cache has nothing, build_scorecard's five.
+    closed, covering = scorecards.load_closings(department=department, period=selection.period, start=selection.start)
+    key = scorecards.cache_key(department=department, period=selection.period, start=selection.start, closed=closed)
+    key = f"{key}:table:{selection.rows}:{selection.sort}:{selection.page}"
+    shown = scorecards.cache_get(key)
+    if shown is None:
+        shown = _matrix_table(department, selection, closed)
+        scorecards.cache_set(key, shown)
+    card = shown["head"]
+    loaded = scorecards.Loaded(scorecard=card, closed=closed, covering=covering)
+    page = Paginator(range(shown["count"]), ROWS_PER_PAGE).get_page(shown["number"])
+    page.object_list = shown["rows"]
     return render(
         request,
         "metrics/scorecard_matrix.html",
@@ -89,7 +100,7 @@ def _render_scorecard(request, department, selection: Selection, close_form, sta
             "loaded": loaded,
             "scorecard": card,
             "rows": page,
-            "headers": _headers(card, selection),
+            "table": shown["table"],
             "period_links": [
                 {
                     "label": label,
@@ -106,14 +117,41 @@ def _render_scorecard(request, department, selection: Selection, close_form, sta
             "close_form": close_form if close_form.is_bound or (loaded.closed is None and selection.ended) else None,
             "opens": periods.shift(selection.start, selection.period, 1),
             "scoring": scorecards.SCORING,
+        },
+        status=status,
+    )
+
+
+def _matrix_table(department, selection: Selection, closed) -> dict:
+    """The matrix's table for the selection, rendered, with what the rest of the page needs of the scorecard: its
+    head (label, dates, columns, total; no rows) and the rows of the page shown. Plain data, so it can be cached."""
+    card = (
+        scorecards.Scorecard.from_json(closed.scorecard)
+        if closed is not None
+        else scorecards.build_scorecard(department=department, period=selection.period, start=selection.start)
+    )
+    rows = scorecards.sort_rows(card.rows(selection.rows), card.columns, _valid_sort(card, selection.sort))
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(selection.page)
+    table = render_to_string(
+        "metrics/scorecard_table.html",
+        {
+            "headers": _headers(card, selection),
+            "rows": page.object_list,
+            "scorecard": card,
             "empty_message": (
                 f"{department} has no sub-departments."
                 if selection.rows == scorecards.DEPARTMENTS
                 else f"Nobody works in {department} or below it."
             ),
         },
-        status=status,
     )
+    return {
+        "head": replace(card, people=[], departments=[]),
+        "table": table,
+        "rows": page.object_list,
+        "count": len(rows),
+        "number": page.number,
+    }
 
 
 def _period_change(selection: Selection, period: str) -> dict:
