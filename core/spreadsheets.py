@@ -1,8 +1,11 @@
 """Exports that people open in spreadsheet programs: text they typed stays text, never runs as a formula."""
 
+import csv
 import re
 import unicodedata
 from io import BytesIO
+
+from django.http import StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Signs that NFKC does not fold into one of FORMULA_STARTS but that a spreadsheet may still read as one: the minus
@@ -57,6 +60,57 @@ def workbook_bytes(book) -> bytes:
             for cell in line:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+class _Echo:
+    """A file that hands back what is written to it, so that csv.writer yields lines instead of storing them."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows):
+    """The rows (iterables of values) as CSV lines, one at a time, each cell through csv_cell()."""
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow([csv_cell(v) for v in row])
+
+
+def streaming_csv(rows, *, filename: str) -> StreamingHttpResponse:
+    """A CSV download written while it is sent: a large table never sits in memory as one file."""
+    return StreamingHttpResponse(
+        csv_lines(rows),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def write_only_row(sheet, values, *, styles=None) -> list:
+    """A row for a write-only sheet's append(): xlsx_row()'s text, stored as text even when it starts with "="
+    (openpyxl would store a formula), and a cell style where `styles` ({index: dict of Font/PatternFill/...}) gives
+    one. Plain values are appended as they are: building a cell object for each costs more than the writing."""
+    from openpyxl.cell import WriteOnlyCell
+
+    line = []
+    for index, value in enumerate(xlsx_row(values)):
+        style = styles.get(index) if styles else None
+        if style is None and not (isinstance(value, str) and value.startswith("=")):
+            line.append(value)
+            continue
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        for name, setting in (style or {}).items():
+            setattr(cell, name, setting)
+        line.append(cell)
+    return line
+
+
+def write_only_bytes(book) -> bytes:
+    """A write-only openpyxl workbook (its rows went through write_only_row()) as .xlsx bytes."""
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core import periods
 from core.forms import form_errors_from
+from core.spreadsheets import streaming_csv
 from metrics.forms.scorecards import AddAwardForm, AwardForm, ClosePeriodForm, ScorecardFilterForm, Selection
 from metrics.selectors import scorecards
 from metrics.services import awards
@@ -202,11 +203,7 @@ def _export(request, pk):
 
 def export_csv(request, pk):
     card, rows, name = _export(request, pk)
-    response = HttpResponse(
-        content_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    )
-    scorecards.write_csv(response, card, rows)
-    return response
+    return streaming_csv(scorecards.export_lines(card, rows), filename=f"{name}.csv")
 
 
 def export_xlsx(request, pk):

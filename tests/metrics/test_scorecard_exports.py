@@ -42,7 +42,8 @@ def export(client, scene, kind, **params):
 
 
 def read_csv(response):
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.streaming, "the CSV is streamed"
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def read_xlsx(response):
