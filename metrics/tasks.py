@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from metrics.services import import_jobs, rollups
+from metrics.services import import_jobs, rollups, scorecard_exports
 
 
 @shared_task
@@ -29,3 +29,9 @@ def run_reading_import(self, job_id: int) -> bool:
 def recover_reading_imports() -> int:
     """Beat's catch-up for import jobs whose message was lost or whose worker was killed."""
     return import_jobs.recover_stalled()
+
+
+@shared_task(time_limit=15 * 60, soft_time_limit=15 * 60 - 30)
+def build_scorecard_export(job_id: int) -> bool:
+    """Write a large scorecard's workbook (metrics.services.scorecard_exports); a claimed job runs once."""
+    return scorecard_exports.build(job_id=job_id)

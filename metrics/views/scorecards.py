@@ -10,16 +10,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from core import periods
 from core.forms import form_errors_from
 from core.spreadsheets import streaming_csv
 from metrics.forms.scorecards import AddAwardForm, AwardForm, ClosePeriodForm, ScorecardFilterForm, Selection
+from metrics.models import ScorecardExport
 from metrics.selectors import scorecards
-from metrics.services import awards
+from metrics.services import awards, scorecard_exports
 from org import access
 from org.models import User
 from org.selectors import as_tree, flatten
@@ -192,13 +195,16 @@ def _headers(card, selection: Selection) -> list[dict]:
     return headers
 
 
-def _export(request, pk):
-    department = access.department_for(request.user, pk, manage=True)
+def _export(request, pk, department=None):
+    department = department or access.department_for(request.user, pk, manage=True)
     selection = ScorecardFilterForm(request.GET).selection()
     card = scorecards.load_scorecard(department=department, period=selection.period, start=selection.start).scorecard
     rows = scorecards.sort_rows(card.rows(selection.rows), card.columns, _valid_sort(card, selection.sort))
-    name = f"scorecard-{department.code}-{selection.period}-{selection.start.isoformat()}-{selection.rows}"
-    return card, rows, name
+    return card, rows, _export_name(department, selection)
+
+
+def _export_name(department, selection: Selection) -> str:
+    return f"scorecard-{department.code}-{selection.period}-{selection.start.isoformat()}-{selection.rows}"
 
 
 def export_csv(request, pk):
@@ -206,12 +212,61 @@ def export_csv(request, pk):
     return streaming_csv(scorecards.export_lines(card, rows), filename=f"{name}.csv")
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def export_xlsx(request, pk):
-    card, rows, name = _export(request, pk)
+    """A small matrix's workbook at once; a large one is built by a worker, on a page that waits for it."""
+    department = access.department_for(request.user, pk, manage=True)
+    selection = ScorecardFilterForm(request.GET).selection()
+    if scorecard_exports.needs_worker(department=department, rows=selection.rows):
+        job = scorecard_exports.request_export(
+            user=request.user,
+            department=department,
+            period=selection.period,
+            start=selection.start,
+            rows=selection.rows,
+            sort=selection.sort,
+            name=_export_name(department, selection),
+        )
+        return redirect("metrics:scorecard_export", department.pk, job.pk)
+    card, rows, name = _export(request, pk, department)
     return HttpResponse(
         scorecards.xlsx_bytes(card, rows),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@vary_on_headers("HX-Request")  # a poll's answer (a client redirect, or nothing) is not the page
+def export_job(request, pk, job_pk):
+    """The page of a large export: it polls while a worker writes the workbook, then offers the download."""
+    department = access.department_for(request.user, pk, manage=True)
+    job = get_object_or_404(
+        ScorecardExport.objects.defer("content"), pk=job_pk, user=request.user, department=department
+    )
+    if job.pending:
+        scorecard_exports.resend_if_stuck(job)
+        if request.htmx:
+            return HttpResponse(status=204)
+    elif request.htmx:  # a poll that found the job finished: the browser loads the whole page
+        return HttpResponseClientRedirect(request.path)
+    return render(
+        request,
+        "metrics/scorecard_export.html",
+        {"department": department, "job": job, "poll_seconds": 2, "label": periods.label(job.start, job.period)},
+    )
+
+
+def export_download(request, pk, job_pk):
+    department = access.department_for(request.user, pk, manage=True)
+    job = get_object_or_404(
+        ScorecardExport, pk=job_pk, user=request.user, department=department, status=ScorecardExport.Status.DONE
+    )
+    return HttpResponse(
+        bytes(job.content),
+        content_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{job.name}.xlsx"'},
     )
 
 
