@@ -14,6 +14,7 @@ from metrics.models import (
     RollupFailure,
     RollupQueue,
     RollupRun,
+    ScorecardExport,
     Target,
 )
 from metrics.services import readings as services
@@ -197,3 +198,14 @@ class AwardAdmin(admin.ModelAdmin):
     search_fields = ["title", "person__username", "person__last_name"]
     raw_id_fields = ["person", "created_by", "confirmed_by"]
     readonly_fields = ["confirmed", "confirmed_by", "confirmed_at"]  # confirming is the manager's act, on the page
+
+
+@admin.register(ScorecardExport)
+class ScorecardExportAdmin(RecordAdmin):
+    """Large scorecard workbooks written by a worker (metrics.services.scorecard_exports): waiting, failed and why."""
+
+    list_display = ["name", "user", "status", "created_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username"]
+    exclude = ["content"]
