@@ -14,6 +14,7 @@ from metrics.models import (
     RollupFailure,
     RollupQueue,
     RollupRun,
+    ScorecardExport,
     Target,
 )
 from metrics.services import readings as services
@@ -208,3 +209,14 @@ class AwardAdmin(admin.ModelAdmin):
         "withdrawal_note",
         "notified_at",
     ]
+
+
+@admin.register(ScorecardExport)
+class ScorecardExportAdmin(RecordAdmin):
+    """Large scorecard workbooks written by a worker (metrics.services.scorecard_exports): waiting, failed and why."""
+
+    list_display = ["name", "user", "status", "created_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username"]
+    exclude = ["content"]

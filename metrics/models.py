@@ -504,3 +504,35 @@ class ReadingImport(models.Model):
     @property
     def pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class ScorecardExport(models.Model):
+    """An Excel export of a scorecard too large to build while the person waits (metrics.services.scorecard_exports):
+    a Celery worker writes the workbook here while its page polls, and the person downloads it from that page."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("org.Department", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=5, choices=periods.PERIOD_CHOICES)
+    start = models.DateField()
+    rows = models.CharField(max_length=11)
+    sort = models.CharField(max_length=20)
+    name = models.CharField(max_length=200, help_text="The file's name, without .xlsx.")
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}.xlsx ({self.status})"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from metrics.services import awards, import_jobs, rollups
+from metrics.services import awards, import_jobs, rollups, scorecard_exports
 
 
 @shared_task
@@ -35,3 +35,9 @@ def recover_reading_imports() -> int:
 def tell_award_winners(award_ids: list[int] | None = None) -> int:
     """E-mail the people of newly confirmed awards; claimed per award, so running twice e-mails nobody twice."""
     return awards.tell_winners(award_ids=award_ids)
+
+
+@shared_task(time_limit=15 * 60, soft_time_limit=15 * 60 - 30)
+def build_scorecard_export(job_id: int) -> bool:
+    """Write a large scorecard's workbook (metrics.services.scorecard_exports); a claimed job runs once."""
+    return scorecard_exports.build(job_id=job_id)

@@ -33,7 +33,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from core import uploads
 from customers.models import Campaign, FollowUp
-from metrics.models import Reading
+from metrics.models import Reading, ScorecardExport
 from metrics.services import awards, rollups
 from metrics.services.readings import ReadingRow, record_readings
 from reviews.services import quizzes
@@ -91,6 +91,17 @@ def scene(org, monkeypatch):
         closed_by=org.alice,
     )
     award = awards.add_award(closed_period=closed, person=org.bob, title="Star of the week", added_by=org.alice)
+    export = ScorecardExport.objects.create(
+        user=org.alice,
+        department=org.support,
+        period="week",
+        start=closed.start,
+        rows="people",
+        sort="name",
+        name="scorecard-support",
+        status=ScorecardExport.Status.DONE,
+        content=b"PK",
+    )
     definition = published_definition(department=org.support)
     QualityDefinitionFactory(department=org.support, title="A draft")
     cycle = GoalCycleFactory()
@@ -142,6 +153,7 @@ def scene(org, monkeypatch):
         "metrics:scorecard": {"pk": org.support.pk},
         "metrics:closed_period": {"pk": closed.pk},
         "metrics:award": {"pk": closed.pk, "award_pk": award.pk},
+        "metrics:scorecard_export": {"pk": org.support.pk, "job_pk": export.pk},
         "reviews:session": {"pk": session.pk},
         "reviews:action": {"pk": session.action_items.get().pk},
         "reviews:series": {"pk": series.pk},
@@ -177,6 +189,8 @@ PATH_VALUES = {
     "metrics:metric": "metrics:metric",
     "metrics:import_": "metrics:import",
     "metrics:scorecard": "metrics:scorecard",
+    "metrics:scorecard_export": "metrics:scorecard_export",
+    "metrics:scorecard_download": "metrics:scorecard_export",
     "metrics:closed_period": "metrics:closed_period",
     "metrics:award_add": "metrics:closed_period",
     "metrics:award_confirm_all": "metrics:closed_period",

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 
 from core import periods
 from metrics import status as status_rules
-from metrics.models import Metric, Rollup, Target
+from metrics.models import Metric, Rollup, Target, aggregate_value
 from org import access
 
 PERSON, DEPARTMENT = Rollup.PERSON, Rollup.DEPARTMENT
@@ -65,6 +65,39 @@ def figures(
         owner_q |= Q(owner_type=owner_type, owner_id__in=[i for t, i in owners if t == owner_type])
     rows = Rollup.objects.filter(owner_q, metric_id__in=metrics, period=period, start__in=starts)
     return {(r.metric_id, r.owner_type, r.owner_id, r.start): r.value_for(metrics[r.metric_id]) for r in rows}
+
+
+def figure_values(
+    *, metrics: Iterable[Metric], owners: Iterable[tuple[str, int]], period: str, start: date
+) -> dict[tuple[int, str, int], float | None]:
+    """{(metric id, owner type, owner id): value} of one bucket, as figures() gives them, in one query.
+
+    The statistics are read as tuples, not Rollup models: a scorecard of the whole organization reads thousands.
+    """
+    metrics = {m.pk: m for m in metrics}
+    owners = list(owners)
+    if not metrics or not owners:
+        return {}
+    owner_q = Q()
+    for owner_type in {t for t, _ in owners}:
+        owner_q |= Q(owner_type=owner_type, owner_id__in=[i for t, i in owners if t == owner_type])
+    rows = Rollup.objects.filter(owner_q, metric_id__in=metrics, period=period, start=start).values_list(
+        "metric_id", "owner_type", "owner_id", "n", "total", "minimum", "maximum", "last_value", "denominator"
+    )
+    found = {}
+    for metric_id, owner_type, owner_id, n, total, minimum, maximum, last_value, denominator in rows:
+        metric = metrics[metric_id]
+        found[(metric_id, owner_type, owner_id)] = aggregate_value(
+            metric.aggregation,
+            n=n,
+            total=total,
+            minimum=minimum,
+            maximum=maximum,
+            last_value=last_value,
+            denominator=denominator,
+            ratio_scale=metric.ratio_scale,
+        )
+    return found
 
 
 @dataclass

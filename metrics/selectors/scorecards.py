@@ -20,18 +20,22 @@ A Scorecard is plain data, so the very same structure is frozen as JSON when a p
 (`to_json` / `from_json`) and rendered, sorted and exported alike whether it is live or frozen.
 """
 
-import csv
+import hashlib
+import logging
+import time
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Q, Sum
 
 from core import periods
-from core.spreadsheets import csv_cell, sheet_title, workbook_bytes, xlsx_row
+from core.spreadsheets import Styled, csv_lines, xlsx_table
 from metrics import status as status_rules
-from metrics.models import ClosedPeriod, Metric, Rollup
-from metrics.selectors.figures import cell, figures, format_value, with_targets
+from metrics.models import ClosedPeriod, Metric, Rollup, RollupRun
+from metrics.selectors.figures import figure_values, format_value, with_targets
 from org.models import Department, User
+from org.paths import path_within
 
 PEOPLE, DEPARTMENTS = "people", "departments"
 ROW_KINDS = [(PEOPLE, "People"), (DEPARTMENTS, "Sub-departments")]
@@ -210,8 +214,8 @@ def line_metrics(department: Department):
     )
 
 
-def _person_applies(metric: Metric, person: User) -> bool:
-    return metric.per_person and person.department.is_below(metric.department)
+def _person_applies(metric: Metric, person_path: str) -> bool:
+    return metric.per_person and path_within(person_path, metric.department.path)
 
 
 def _subtree_applies(metric: Metric, department: Department) -> bool:
@@ -223,48 +227,55 @@ def build_scorecard(*, department: Department, period: str, start: date) -> Scor
 
     Five queries whatever the size: metrics, their targets, the people below the department, its direct
     sub-departments, and every rollup needed (people, sub-departments and the department itself) at once.
+    The organization's matrix has some 5,000 rows of a dozen cells, so the work per cell is kept to a lookup:
+    people and rollups are read as tuples, not models; what applies is worked out once per department (it
+    depends on where a person sits, not on who they are); and every empty or not-applicable cell of a column
+    is one shared Figure (they are frozen, so sharing them is safe).
     """
     start = periods.bucket_start(start, period)
     metrics = list(line_metrics(department))
     people = list(
         User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(department))
-        .select_related("department")
         .order_by("last_name", "first_name", "username")
+        .values_list("pk", "first_name", "last_name", "username", "department__name", "department__path")
     )
     children = list(Department.objects.filter(parent=department).order_by("name"))
     owners = (
-        [(Rollup.PERSON, p.pk) for p in people]
+        [(Rollup.PERSON, p[0]) for p in people]
         + [(Rollup.DEPARTMENT, c.pk) for c in children]
         + [(Rollup.DEPARTMENT, department.pk)]
     )
-    values = figures(metrics=metrics, owners=owners, period=period, starts=[start])
+    values = figure_values(metrics=metrics, owners=owners, period=period, start=start)
     columns = [_column(m, start) for m in metrics]
+    judges = [_Judge(m, start) for m in metrics]
+    missing = [judge.figure(None) for judge in judges]
+    scored: dict[tuple[str, ...], tuple[float | None, bool]] = {}  # a row's states -> its score and on-target
 
-    def row(kind: str, owner_type: str, owner_id: int, name: str, where: str, applies) -> Row:
-        cells = []
-        for metric in metrics:
-            if applies(metric):
-                found = cell(metric, values.get((metric.pk, owner_type, owner_id, start)), start)
-                # The figure as shown: what is sorted, frozen and exported is what was judged.
-                cells.append(
-                    Figure(
-                        value=status_rules.rounded(found.value, metric.decimals),
-                        display=found.display,
-                        state=found.state,
-                    )
-                )
-            else:
-                cells.append(Figure(value=None, display="", state=NOT_APPLICABLE))
-        return Row(
-            kind=kind,
-            id=owner_id,
-            name=name,
-            department=where,
-            figures=cells,
-            score=weighted_score(columns, cells),
-            on_target=on_target_everywhere(columns, cells),
-        )
+    def row(kind: str, owner_type: str, owner_id: int, name: str, where: str, applies: list[bool]) -> Row:
+        cells = [
+            (
+                missing[index]
+                if (value := values.get((metric.pk, owner_type, owner_id))) is None
+                else judges[index].figure(value)
+            )
+            if applies[index]
+            else NOT_APPLICABLE_FIGURE
+            for index, metric in enumerate(metrics)
+        ]
+        states = tuple(f.state for f in cells)
+        if states not in scored:
+            scored[states] = (weighted_score(columns, cells), on_target_everywhere(columns, cells))
+        score, on_target = scored[states]
+        return Row(kind=kind, id=owner_id, name=name, department=where, figures=cells, score=score, on_target=on_target)
 
+    applies_at: dict[str, list[bool]] = {}  # department path -> which columns apply to a person sitting there
+    person_rows = []
+    for pk, first_name, last_name, username, where, path in people:
+        if path not in applies_at:
+            applies_at[path] = [_person_applies(m, path) for m in metrics]
+        # User.display_name, without building a User: the full name, or the username when there is none.
+        name = f"{first_name} {last_name}".strip() or username
+        person_rows.append(row(PERSON, Rollup.PERSON, pk, name, where, applies_at[path]))
     return Scorecard(
         department_id=department.pk,
         department=department.name,
@@ -272,18 +283,42 @@ def build_scorecard(*, department: Department, period: str, start: date) -> Scor
         start=start,
         end=periods.bucket_end(start, period),
         columns=columns,
-        people=[
-            row(PERSON, Rollup.PERSON, p.pk, p.display_name, p.department.name, lambda m, p=p: _person_applies(m, p))
-            for p in people
-        ],
+        people=person_rows,
         departments=[
-            row(DEPARTMENT, Rollup.DEPARTMENT, c.pk, c.name, c.name, lambda m, c=c: _subtree_applies(m, c))
+            row(DEPARTMENT, Rollup.DEPARTMENT, c.pk, c.name, c.name, [_subtree_applies(m, c) for m in metrics])
             for c in children
         ],
         total=row(
-            TOTAL, Rollup.DEPARTMENT, department.pk, f"All of {department.name}", department.name, lambda m: True
+            TOTAL,
+            Rollup.DEPARTMENT,
+            department.pk,
+            f"All of {department.name}",
+            department.name,
+            [True] * len(metrics),
         ),
     )
+
+
+NOT_APPLICABLE_FIGURE = Figure(value=None, display="", state=NOT_APPLICABLE)
+
+
+class _Judge:
+    """One column's figure maker: its target found once for the bucket, then each value judged against it."""
+
+    def __init__(self, metric: Metric, start: date):
+        self.metric = metric
+        self.start = start
+        self.target = metric.target_on(start, list(metric.targets.all()))
+        self.higher = metric.direction == Metric.Direction.HIGHER
+
+    def figure(self, value: float | None) -> Figure:
+        # The figure as shown: what is sorted, frozen and exported is what was judged (as figures.cell() judges).
+        state = status_rules.status(value, self.target, higher_is_better=self.higher, decimals=self.metric.decimals)
+        return Figure(
+            value=status_rules.rounded(value, self.metric.decimals),
+            display=format_value(self.metric, value),
+            state=state,
+        )
 
 
 def _column(metric: Metric, start: date) -> Column:
@@ -312,8 +347,9 @@ class Loaded:
     covering: list[ClosedPeriod]  # other closed periods (here or above) whose days overlap this bucket
 
 
-def load_scorecard(*, department: Department, period: str, start: date) -> Loaded:
-    """One query for the closed periods that concern the bucket, then the frozen JSON or a live build."""
+def load_closings(*, department: Department, period: str, start: date) -> tuple[ClosedPeriod | None, list]:
+    """One query: this department's closing of exactly this bucket (or None), and the other closed periods here or
+    above whose days overlap the bucket."""
     start = periods.bucket_start(start, period)
     end = periods.bucket_end(start, period)
     concerning = list(
@@ -329,13 +365,93 @@ def load_scorecard(*, department: Department, period: str, start: date) -> Loade
     closed = next(
         (c for c in concerning if c.department_id == department.pk and c.period == period and c.start == start), None
     )
-    covering = [c for c in concerning if c is not closed]
+    return closed, [c for c in concerning if c is not closed]
+
+
+def load_scorecard(*, department: Department, period: str, start: date) -> Loaded:
+    """One query for the closed periods that concern the bucket, then the frozen JSON or a live build."""
+    start = periods.bucket_start(start, period)
+    closed, covering = load_closings(department=department, period=period, start=start)
     scorecard = (
         Scorecard.from_json(closed.scorecard)
         if closed is not None
         else build_scorecard(department=department, period=period, start=start)
     )
     return Loaded(scorecard=scorecard, closed=closed, covering=covering)
+
+
+# What the matrix page caches. The organization's matrix is some 5,000 rows of a dozen cells: building it, and
+# rendering a hundred of its rows, costs far more than the rest of the page. So the page keeps what it rendered
+# in the cache (Redis in production), under a key that changes whenever what it shows may have changed:
+#   - a closed period is frozen: its key names the closing, and forget_closed_scorecard() drops it (call it when
+#     a closing is reopened; a closing made again is a new row with a new key anyway);
+#   - a live matrix names the last rollup run (figures change only when rollups run), its metrics and targets
+#     as they are now, its sub-departments, and who sits below the department (a count, the newest id and where
+#     everyone sits); anything those miss (a person or sub-department renamed) shows within CACHE_SECONDS.
+# A cache that cannot be reached never fails the page: it is built as if nothing were cached.
+
+CACHE_SECONDS = 10 * 60
+CACHE_PREFIX = f"keel:scorecard:{FORMAT_VERSION}"
+log = logging.getLogger(__name__)
+
+
+def cache_key(*, department: Department, period: str, start: date, closed: ClosedPeriod | None) -> str:
+    """The key under which anything derived from this matrix is cached (append what varies within it).
+
+    Queries: none for a closed period; five for a live one (the last rollup run, metrics, their targets, one
+    aggregate over the people below the department and one over its sub-departments).
+    """
+    if closed is not None:
+        generation = cache_get(f"{CACHE_PREFIX}:closed:{closed.pk}") or 0
+        return f"{CACHE_PREFIX}:closed:{closed.pk}:{generation}"
+    start = periods.bucket_start(start, period)
+    last_run = RollupRun.objects.aggregate(last=Max("pk"))["last"]
+    fields = ("pk", "name", "code", "unit", "department_id", "weight", "direction", "owner_kind", "aggregation")
+    metrics = [
+        (
+            *(getattr(m, f) for f in (*fields, "decimals", "ratio_scale")),
+            m.department.name,
+            m.department.path,
+            *((t.pk, t.valid_from, t.target, t.warning) for t in m.targets.all()),
+        )
+        for m in line_metrics(department)
+    ]
+    people = User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(department)).aggregate(
+        n=Count("pk"), newest=Max("pk"), where=Sum(F("pk") * F("department_id"))
+    )
+    children = Department.objects.filter(parent=department).aggregate(
+        n=Count("pk"), newest=Max("pk"), names=Max("name"), ids=Sum("pk")
+    )
+    shape = hashlib.sha256(repr((metrics, sorted(people.items()), sorted(children.items()))).encode()).hexdigest()
+    return f"{CACHE_PREFIX}:live:{department.pk}:{period}:{start.isoformat()}:{last_run}:{shape[:32]}"
+
+
+def forget_closed_scorecard(closed_period: ClosedPeriod) -> None:
+    """Drop everything cached of a closed period's frozen scorecard (call it when the period is reopened).
+
+    Moves the closing's generation on, so that every key cache_key() gave for it is never read again (they expire
+    after CACHE_SECONDS). A cache that cannot be reached is logged and ignored: nothing is cached there either.
+    """
+    try:
+        cache.set(f"{CACHE_PREFIX}:closed:{closed_period.pk}", time.time_ns(), None)
+    except Exception as error:  # any cache failure
+        log.warning("scorecard cache unreachable, closing %s not forgotten: %s", closed_period.pk, error)
+
+
+def cache_get(key: str):
+    """The cached value, or None when it is missing or the cache cannot be reached (logged)."""
+    try:
+        return cache.get(key)
+    except Exception as error:  # any cache failure: the page is computed instead
+        log.warning("scorecard cache unreachable, computing: %s: %s", type(error).__name__, error)
+        return None
+
+
+def cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except Exception as error:  # any cache failure: the next request computes again
+        log.warning("scorecard cache unreachable, not cached: %s: %s", type(error).__name__, error)
 
 
 def sort_keys(columns: list[Column]) -> set[str]:
@@ -375,44 +491,48 @@ def export_header(scorecard: Scorecard) -> list[str]:
 
 def export_rows(scorecard: Scorecard, rows: list[Row]) -> list[list]:
     """Header, rows, then the total row; values as numbers rounded as shown (None when empty), statuses as words."""
-    table = [export_header(scorecard)]
+    return list(export_lines(scorecard, rows))
+
+
+def export_lines(scorecard: Scorecard, rows: list[Row]):
+    """export_rows() one line at a time, for a CSV streamed while it is written."""
+    yield export_header(scorecard)
     for row in [*rows, scorecard.total]:
-        line = [row.name, row.department]
-        for column, figure in zip(scorecard.columns, row.figures, strict=True):
-            line += [status_rules.rounded(figure.value, column.decimals), figure.look.label]
-        table.append([*line, None if row.score is None else round(row.score * 100, 1)])
-    return table
+        yield _export_line(scorecard, row)
+
+
+def _export_line(scorecard: Scorecard, row: Row) -> list:
+    line = [row.name, row.department]
+    for column, figure in zip(scorecard.columns, row.figures, strict=True):
+        line += [status_rules.rounded(figure.value, column.decimals), figure.look.label]
+    return [*line, None if row.score is None else round(row.score * 100, 1)]
 
 
 def write_csv(out, scorecard: Scorecard, rows: list[Row]) -> None:
-    writer = csv.writer(out)
-    for line in export_rows(scorecard, rows):
-        writer.writerow([csv_cell(v) for v in line])
+    out.writelines(csv_lines(export_lines(scorecard, rows)))
 
 
 def xlsx_bytes(scorecard: Scorecard, rows: list[Row]) -> bytes:
-    """A workbook with one sheet: the matrix, status colours as fills (and in words), the total row in bold."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    """A workbook with one sheet: the matrix, status colours as fills (and in words), the total row in bold.
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = sheet_title(scorecard.label)
-    table = export_rows(scorecard, rows)
-    for line in table:
-        sheet.append(xlsx_row(line))
-    for cell_ in sheet[1]:
-        cell_.font = Font(bold=True)
-    for cell_ in sheet[len(table)]:
-        cell_.font = Font(bold=True)
-    for offset, row in enumerate([*rows, scorecard.total], start=2):
-        for index, figure in enumerate(row.figures):
+    Written row by row by core.spreadsheets.xlsx_table(): the organization's matrix is some 5,000 rows of 30 cells,
+    and through openpyxl (even write-only) it took five to six times as long as its CSV.
+    """
+
+    def styled(line: list, figures: list[Figure], *, bold: bool = False) -> list:
+        looks = [Styled(value, bold=True) for value in line] if bold else list(line)
+        for index, figure in enumerate(figures):
             fill = FILLS.get(figure.state)
             if fill:
-                for column in (3 + 2 * index, 4 + 2 * index):
-                    sheet.cell(row=offset, column=column).fill = PatternFill("solid", fgColor=fill)
-    for index in range(1, len(table[0]) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 24 if index <= 2 else 16
-    sheet.freeze_panes = "C2"
-    return workbook_bytes(book)
+                for at in (2 + 2 * index, 3 + 2 * index):
+                    looks[at] = Styled(line[at], fill=fill, bold=bold)
+        return looks
+
+    def lines():
+        yield [Styled(value, bold=True) for value in export_header(scorecard)]
+        for row in rows:
+            yield styled(_export_line(scorecard, row), row.figures)
+        yield styled(_export_line(scorecard, scorecard.total), scorecard.total.figures, bold=True)
+
+    widths = [24, 24] + [16] * (2 * len(scorecard.columns) + 1)
+    return xlsx_table(lines(), title=scorecard.label, widths=widths, freeze=(2, 1))

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -35,7 +36,34 @@ class Point:
     complete: bool
 
 
-def _combined(metric: Metric, days: list[Rollup]) -> float | None:
+class _Stats(NamedTuple):
+    """A rollup's statistics, read as a tuple: the cascade of a large organization reads thousands of day rollups."""
+
+    metric_id: int
+    owner_id: int
+    period: str
+    start: date
+    n: int
+    total: float
+    minimum: float
+    maximum: float
+    last_value: float
+    denominator: float | None
+
+    def value_for(self, metric: Metric) -> float | None:
+        return aggregate_value(
+            metric.aggregation,
+            n=self.n,
+            total=self.total,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            last_value=self.last_value,
+            denominator=self.denominator,
+            ratio_scale=metric.ratio_scale,
+        )
+
+
+def _combined(metric: Metric, days: list[_Stats]) -> float | None:
     """A piece's figure from its day rollups, combined the way the rollup builds weeks and months from days."""
     if not days:
         return None
@@ -77,11 +105,12 @@ def series(windows: Iterable[Window], *, on: date) -> dict[Window, list[Point]]:
             wanted |= Q(metric_id=metric_id, owner_id=owner_id, period=periods.DAY, start__gte=first, start__lte=last)
     if not wanted:
         return {w: [] for w in windows}
-    rows = Rollup.objects.filter(wanted, owner_type=Rollup.DEPARTMENT).only(
-        "metric_id", "owner_id", "period", "start", "n", "total", "minimum", "maximum", "last_value", "denominator"
+    rows = map(
+        _Stats._make,
+        Rollup.objects.filter(wanted, owner_type=Rollup.DEPARTMENT).values_list(*_Stats._fields),
     )
-    found: dict[tuple[int, int, str, date], Rollup] = {}
-    days: dict[tuple[int, int], list[Rollup]] = defaultdict(list)
+    found: dict[tuple[int, int, str, date], _Stats] = {}
+    days: dict[tuple[int, int], list[_Stats]] = defaultdict(list)
     for row in rows:
         found[(row.metric_id, row.owner_id, row.period, row.start)] = row
         if row.period == periods.DAY:

@@ -4,20 +4,26 @@ Managers and admins only: every page fetches its department through org.access (
 the user manages), so an employee never sees anyone else's individual figures here.
 """
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from core import confirmation, periods
 from core.confirmation import Confirmation
 from core.forms import form_errors_from, message_from
+from core.spreadsheets import streaming_csv
 from metrics.forms.scorecards import (
     AddAwardForm,
     AwardForm,
@@ -27,8 +33,9 @@ from metrics.forms.scorecards import (
     Selection,
     TieForm,
 )
+from metrics.models import ScorecardExport
 from metrics.selectors import scorecards
-from metrics.services import awards
+from metrics.services import awards, scorecard_exports
 from org import access
 from org.models import Department, User
 from org.selectors import as_tree, flatten
@@ -185,11 +192,19 @@ def _closed_message(closed) -> str:
 
 def _render_scorecard(request, department, selection: Selection, close_form, status=200):
     # Queries: session, user, the user's managed paths (managers), the department, the user's own department
-    # (navigation), the closed periods concerning the bucket; then, unless frozen, build_scorecard's five.
-    loaded = scorecards.load_scorecard(department=department, period=selection.period, start=selection.start)
-    card = loaded.scorecard
-    rows = scorecards.sort_rows(card.rows(selection.rows), card.columns, _valid_sort(card, selection.sort))
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(selection.page)
+    # (navigation), the closed periods concerning the bucket, then the cache key (none when frozen, five when live:
+    # see scorecards.cache_key); only when the cache has nothing, build_scorecard's five.
+    closed, covering = scorecards.load_closings(department=department, period=selection.period, start=selection.start)
+    key = scorecards.cache_key(department=department, period=selection.period, start=selection.start, closed=closed)
+    key = f"{key}:table:{selection.rows}:{selection.sort}:{selection.page}"
+    shown = scorecards.cache_get(key)
+    if shown is None:
+        shown = _matrix_table(department, selection, closed)
+        scorecards.cache_set(key, shown)
+    card = shown["head"]
+    loaded = scorecards.Loaded(scorecard=card, closed=closed, covering=covering)
+    page = Paginator(range(shown["count"]), ROWS_PER_PAGE).get_page(shown["number"])
+    page.object_list = shown["rows"]
     return render(
         request,
         "metrics/scorecard_matrix.html",
@@ -199,7 +214,7 @@ def _render_scorecard(request, department, selection: Selection, close_form, sta
             "loaded": loaded,
             "scorecard": card,
             "rows": page,
-            "headers": _headers(card, selection),
+            "table": shown["table"],
             "period_links": [
                 {
                     "label": label,
@@ -216,14 +231,41 @@ def _render_scorecard(request, department, selection: Selection, close_form, sta
             "close_form": close_form if close_form.is_bound or (loaded.closed is None and selection.ended) else None,
             "opens": periods.shift(selection.start, selection.period, 1),
             "scoring": scorecards.SCORING,
+        },
+        status=status,
+    )
+
+
+def _matrix_table(department, selection: Selection, closed) -> dict:
+    """The matrix's table for the selection, rendered, with what the rest of the page needs of the scorecard: its
+    head (label, dates, columns, total; no rows) and the rows of the page shown. Plain data, so it can be cached."""
+    card = (
+        scorecards.Scorecard.from_json(closed.scorecard)
+        if closed is not None
+        else scorecards.build_scorecard(department=department, period=selection.period, start=selection.start)
+    )
+    rows = scorecards.sort_rows(card.rows(selection.rows), card.columns, _valid_sort(card, selection.sort))
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(selection.page)
+    table = render_to_string(
+        "metrics/scorecard_table.html",
+        {
+            "headers": _headers(card, selection),
+            "rows": page.object_list,
+            "scorecard": card,
             "empty_message": (
                 f"{department} has no sub-departments."
                 if selection.rows == scorecards.DEPARTMENTS
                 else f"Nobody works in {department} or below it."
             ),
         },
-        status=status,
     )
+    return {
+        "head": replace(card, people=[], departments=[]),
+        "table": table,
+        "rows": page.object_list,
+        "count": len(rows),
+        "number": page.number,
+    }
 
 
 def _period_change(selection: Selection, period: str) -> dict:
@@ -263,30 +305,78 @@ def _headers(card, selection: Selection) -> list[dict]:
     return headers
 
 
-def _export(request, pk):
-    department = access.department_for(request.user, pk, manage=True)
+def _export(request, pk, department=None):
+    department = department or access.department_for(request.user, pk, manage=True)
     selection = ScorecardFilterForm(request.GET).selection()
     card = scorecards.load_scorecard(department=department, period=selection.period, start=selection.start).scorecard
     rows = scorecards.sort_rows(card.rows(selection.rows), card.columns, _valid_sort(card, selection.sort))
-    name = f"scorecard-{department.code}-{selection.period}-{selection.start.isoformat()}-{selection.rows}"
-    return card, rows, name
+    return card, rows, _export_name(department, selection)
+
+
+def _export_name(department, selection: Selection) -> str:
+    return f"scorecard-{department.code}-{selection.period}-{selection.start.isoformat()}-{selection.rows}"
 
 
 def export_csv(request, pk):
     card, rows, name = _export(request, pk)
-    response = HttpResponse(
-        content_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    )
-    scorecards.write_csv(response, card, rows)
-    return response
+    return streaming_csv(scorecards.export_lines(card, rows), filename=f"{name}.csv")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_xlsx(request, pk):
-    card, rows, name = _export(request, pk)
+    """A small matrix's workbook at once; a large one is built by a worker, on a page that waits for it."""
+    department = access.department_for(request.user, pk, manage=True)
+    selection = ScorecardFilterForm(request.GET).selection()
+    if scorecard_exports.needs_worker(department=department, rows=selection.rows):
+        job = scorecard_exports.request_export(
+            user=request.user,
+            department=department,
+            period=selection.period,
+            start=selection.start,
+            rows=selection.rows,
+            sort=selection.sort,
+            name=_export_name(department, selection),
+        )
+        return redirect("metrics:scorecard_export", department.pk, job.pk)
+    card, rows, name = _export(request, pk, department)
     return HttpResponse(
         scorecards.xlsx_bytes(card, rows),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@vary_on_headers("HX-Request")  # a poll's answer (a client redirect, or nothing) is not the page
+def export_job(request, pk, job_pk):
+    """The page of a large export: it polls while a worker writes the workbook, then offers the download."""
+    department = access.department_for(request.user, pk, manage=True)
+    job = get_object_or_404(
+        ScorecardExport.objects.defer("content"), pk=job_pk, user=request.user, department=department
+    )
+    if job.pending:
+        scorecard_exports.resend_if_stuck(job)
+        if request.htmx:
+            return HttpResponse(status=204)
+    elif request.htmx:  # a poll that found the job finished: the browser loads the whole page
+        return HttpResponseClientRedirect(request.path)
+    return render(
+        request,
+        "metrics/scorecard_export.html",
+        {"department": department, "job": job, "poll_seconds": 2, "label": periods.label(job.start, job.period)},
+    )
+
+
+def export_download(request, pk, job_pk):
+    department = access.department_for(request.user, pk, manage=True)
+    job = get_object_or_404(
+        ScorecardExport, pk=job_pk, user=request.user, department=department, status=ScorecardExport.Status.DONE
+    )
+    return HttpResponse(
+        bytes(job.content),
+        content_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{job.name}.xlsx"'},
     )
 
 

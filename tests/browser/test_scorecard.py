@@ -119,3 +119,18 @@ def test_a_manager_closes_last_month_and_the_employee_sees_the_confirmed_award(p
     expect(my_awards).to_contain_text("Most first contacts resolved on the team in the second half.")
     expect(my_awards.get_by_role("listitem")).to_have_count(1)
     look_at(page, "my-metrics-with-award")
+
+
+def test_a_manager_downloads_a_large_scorecard_written_in_the_background(page, org, month, monkeypatch):
+    from metrics.services import scorecard_exports
+
+    monkeypatch.setattr(scorecard_exports, "IN_REQUEST_ROWS", 1)  # Support's three people count as "large"
+    sign_in(page, "alice")
+    page.goto(f"/metrics/scorecards/{org.support.pk}/?period=month&start={month.start.isoformat()}")
+    page.get_by_role("link", name="Export Excel").click()
+    expect(page.get_by_role("heading", name=f"Support scorecard, {month.label}: Excel export")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("ready")  # the worker runs eagerly in tests
+    look_at(page, "scorecard-export-ready")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename == f"scorecard-support-month-{month.start.isoformat()}-people.xlsx"

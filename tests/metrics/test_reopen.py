@@ -151,3 +151,14 @@ def test_the_reopen_link_shows_to_admins_only(client, scene, closed):
     assert reopen_url(closed) not in client.get(reverse("metrics:closed_period", args=[closed.pk])).content.decode()
     client.force_login(scene.org.admin)
     assert reopen_url(closed) in client.get(reverse("metrics:closed_period", args=[closed.pk])).content.decode()
+
+
+def test_reopening_drops_the_cached_frozen_scorecard(monkeypatch, django_capture_on_commit_callbacks, scene, closed):
+    """The scorecard cache (metrics.selectors.scorecards) forgets a closing once its period is reopened."""
+    from metrics.selectors import scorecards
+
+    forgotten = []
+    monkeypatch.setattr(scorecards, "forget_closed_scorecard", forgotten.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        awards.reopen_period(closed_period=closed, reopened_by=scene.org.admin, reason="Readings were missing.")
+    assert forgotten == [closed]

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from metrics.models import ClosedPeriod
-from metrics.services import awards, rollups
+from metrics.models import ClosedPeriod, ScorecardExport
+from metrics.services import awards, rollups, scorecard_exports
 from tests.metrics.test_scorecard import make_scene, record
 from tests.org.factories import UserFactory
 
@@ -42,7 +42,8 @@ def export(client, scene, kind, **params):
 
 
 def read_csv(response):
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.streaming, "the CSV is streamed"
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def read_xlsx(response):
@@ -183,6 +184,71 @@ def test_a_closed_period_exports_the_frozen_figures(client, scene):
 def test_exports_run_a_fixed_number_of_queries(client, scene, django_assert_max_num_queries, kind):
     client.force_login(scene.org.alice)
     address = reverse(f"metrics:scorecard_{kind}", args=[scene.org.support.pk])
-    # 1 session, 2 user, 3 managed paths, 4 department, 5 closed periods, 6-10 build_scorecard's five.
-    with django_assert_max_num_queries(10):
+    # 1 session, 2 user, 3 managed paths, 4 department, 5 closed periods, 6-10 build_scorecard's five; and for the
+    # xlsx, 11 the count of people that says whether a worker writes it.
+    with django_assert_max_num_queries(10 if kind == "csv" else 11):
         assert client.get(address).status_code == 200
+
+
+# A large matrix's workbook is written by a worker while its page waits
+
+POLL = {"HX-Request": "true"}
+
+
+def test_a_large_xlsx_is_written_by_a_worker_while_its_page_polls(
+    client, scene, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(scorecard_exports, "IN_REQUEST_ROWS", 1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = export(client, scene, "xlsx", sort="-score")
+    job = ScorecardExport.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "metrics:scorecard_export", args=[scene.org.support.pk, job.pk]
+    )
+    assert len(callbacks) == 1 and job.status == "queued"  # handed to Celery after the commit
+    page = client.get(response.url)
+    assert 'data-export-running="queued"' in page.content.decode()
+    assert client.get(response.url, headers=POLL).status_code == 204
+
+    callbacks[0]()  # the worker (eager in tests) writes the workbook
+    callbacks[0]()  # a second message finds the job claimed: nothing twice
+    assert client.get(response.url, headers=POLL)["HX-Redirect"] == response.url
+    html = client.get(response.url).content.decode()
+    download = reverse("metrics:scorecard_download", args=[scene.org.support.pk, job.pk])
+    assert download in html
+    sheet, rows = read_xlsx(client.get(download))
+    assert rows[0] == HEADER and [r[0] for r in rows[1:3]] == ["Alice Archer", "Bob Baker"]  # by score, best first
+    assert sheet["A4"].font.bold and rows[3][0] == "All of Support"
+
+
+def test_a_small_xlsx_is_written_at_once(client, scene):
+    response = export(client, scene, "xlsx")
+    assert response.status_code == 200 and not ScorecardExport.objects.exists()
+
+
+def test_an_export_job_is_only_its_owners(client, scene, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(scorecard_exports, "IN_REQUEST_ROWS", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        export(client, scene, "xlsx")
+    job = ScorecardExport.objects.get()
+    assert job.status == "done"
+    other = UserFactory(department=scene.org.support)
+    scene.org.support.managers.add(other)
+    client.force_login(other)
+    assert client.get(reverse("metrics:scorecard_export", args=[scene.org.support.pk, job.pk])).status_code == 404
+    assert client.get(reverse("metrics:scorecard_download", args=[scene.org.support.pk, job.pk])).status_code == 404
+    client.force_login(scene.org.bob)  # not a manager: no scorecard at all
+    assert client.get(reverse("metrics:scorecard_export", args=[scene.org.support.pk, job.pk])).status_code == 404
+
+
+def test_a_failed_export_says_so(client, scene, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(scorecard_exports, "IN_REQUEST_ROWS", 1)
+
+    def broken(*args, **kwargs):
+        raise ValueError("disk full")
+
+    monkeypatch.setattr(scorecard_exports.scorecards, "xlsx_bytes", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = export(client, scene, "xlsx")
+    assert ScorecardExport.objects.get().status == "failed"
+    assert "could not be written" in client.get(response.url).content.decode()

@@ -1,0 +1,81 @@
+"""Excel exports of large scorecards, built by a Celery worker while the person's page polls.
+
+A scorecard of a few hundred rows is written in the request. The organization's (some 5,000 people) takes seconds:
+the request records a ScorecardExport row and nudges a worker after commit; the worker claims the row with a
+conditional UPDATE (a job runs once, however many messages arrive), writes the workbook into the row, and the page
+offers the download. A lost message is sent again by the page itself while it polls a job still queued.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+
+from core import best_effort
+from metrics.models import ScorecardExport
+from metrics.selectors import scorecards
+from org.models import Department, User
+
+log = logging.getLogger(__name__)
+
+IN_REQUEST_ROWS = 1000  # up to this many rows the workbook is written while the person waits
+RESEND_AFTER = timedelta(seconds=60)
+
+
+def needs_worker(*, department: Department, rows: str) -> bool:
+    """Whether the department's matrix has more rows than a request writes (one count query for people rows)."""
+    if rows != scorecards.PEOPLE:
+        return False  # sub-departments: a few dozen rows at most
+    below = Department.objects.subtree_of(department)
+    return User.objects.filter(is_active=True, department__in=below).count() > IN_REQUEST_ROWS
+
+
+def request_export(
+    *, user: User, department: Department, period: str, start, rows: str, sort: str, name: str
+) -> ScorecardExport:
+    """Record an export to build and nudge a worker once the transaction commits."""
+    from metrics.tasks import build_scorecard_export
+
+    job = ScorecardExport.objects.create(
+        user=user, department=department, period=period, start=start, rows=rows, sort=sort, name=name
+    )
+    best_effort.enqueue_on_commit(build_scorecard_export, job.pk)
+    return job
+
+
+def resend_if_stuck(job: ScorecardExport, *, now=None) -> bool:
+    """Nudge a worker again for a job still queued RESEND_AFTER after it was asked for (its message was lost)."""
+    from metrics.tasks import build_scorecard_export
+
+    now = now or timezone.now()
+    if job.status != ScorecardExport.Status.QUEUED or job.created_at > now - RESEND_AFTER:
+        return False
+    return best_effort.enqueue(build_scorecard_export, job.pk)
+
+
+def build(*, job_id: int) -> bool:
+    """Claim a queued job and write its workbook; False when another run claimed it (or it is gone).
+
+    A failure is kept on the row (status failed, the error for the admin) and logged; it is not raised again, so
+    the page says so instead of waiting for ever.
+    """
+    claimed = ScorecardExport.objects.filter(pk=job_id, status=ScorecardExport.Status.QUEUED).update(
+        status=ScorecardExport.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    job = ScorecardExport.objects.select_related("department").get(pk=job_id)
+    try:
+        card = scorecards.load_scorecard(department=job.department, period=job.period, start=job.start).scorecard
+        sort = job.sort if job.sort.removeprefix("-") in scorecards.sort_keys(card.columns) else "name"
+        content = scorecards.xlsx_bytes(card, scorecards.sort_rows(card.rows(job.rows), card.columns, sort))
+    except Exception as error:
+        log.exception("scorecard export %s failed", job_id)
+        ScorecardExport.objects.filter(pk=job_id).update(
+            status=ScorecardExport.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
+        )
+        return True
+    ScorecardExport.objects.filter(pk=job_id).update(
+        status=ScorecardExport.Status.DONE, content=content, finished_at=timezone.now()
+    )
+    return True
