@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "goals",
     "reviews",
     "customers",
+    "api",
 ]
 
 MIDDLEWARE = [

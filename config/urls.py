@@ -20,5 +20,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("customers/", include("customers.urls")),
     path("r/", include((public_urlpatterns, "respond"))),  # customers answer here, without an account
+    path("api/v1/", include("api.urls")),
+    path("account/api/", include("api.page_urls")),
     path("admin/", admin.site.urls),
 ]
