@@ -24,4 +24,4 @@ class ProblemOut(Schema):
 
 
 READ_ERRORS = {401: ProblemOut, 404: ProblemOut, 422: ProblemOut, 429: ProblemOut}
-WRITE_ERRORS = {**READ_ERRORS, 403: ProblemOut, 413: ProblemOut}
+WRITE_ERRORS = {**READ_ERRORS, 400: ProblemOut, 403: ProblemOut, 413: ProblemOut}

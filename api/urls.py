@@ -19,9 +19,9 @@ def _open(patterns):
     return patterns
 
 
-ninja_patterns, app_name, namespace = api.urls
+_patterns, _app, _namespace = api.urls  # not app_name: Django would read that as this module's namespace
 urlpatterns = [
     path("docs", views.docs, name="api_docs"),
-    path("", include((_open(ninja_patterns), app_name), namespace=namespace)),
+    path("", include((_open(_patterns), _app), namespace=_namespace)),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -71,3 +71,30 @@ def reading(**fields):
     row = {"metric": "fcr", "person": "bob", "measured_at": "2026-11-20T10:00:00+00:00", "value": 87.5}
     row.update(fields)
     return row
+
+
+@pytest.fixture
+def world(org, support_metrics):
+    """One of everything in Support (alice manages it, bob works in it), and a goal in Sales (charlie's)."""
+    from customers.models import FollowUp
+    from tests.customers.factories import make_campaign, make_customer, respond
+    from tests.goals.factories import GoalFactory, QualityDefinitionFactory
+
+    fcr, deliveries = support_metrics
+    campaign = make_campaign(org.support)
+    respond(campaign, ["worse", "as_promised"])
+    return type(
+        "World",
+        (),
+        {
+            "fcr": fcr,
+            "deliveries": deliveries,
+            "goal": GoalFactory(department=org.support, owner=org.bob, metric=fcr, target=95, baseline=80),
+            "sales_goal": GoalFactory(department=org.sales, owner=org.charlie),
+            "definition": campaign.definition,
+            "sales_definition": QualityDefinitionFactory(department=org.sales),
+            "campaign": campaign,
+            "follow_up": FollowUp.objects.filter(campaign=campaign).first(),
+            "customer": make_customer(org.support),
+        },
+    )
