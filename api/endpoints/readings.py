@@ -6,7 +6,7 @@ from typing import Literal
 from django.db.models import Q
 from django.db.models.functions import Lower
 from ninja import Header, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from api import idempotency
 from api.auth import require_write
@@ -37,6 +37,13 @@ class ReadingIn(Schema):
     value: float
     denominator: float | None = Field(None, description="Ratio metrics only: what the value is counted out of.")
     note: str = Field("", max_length=2000, description="Up to 500 characters.")
+
+    @field_validator("metric", "person", "measured_at")
+    @classmethod
+    def no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("contains a NUL character; remove it")
+        return value
 
 
 class ReadingsIn(Schema):

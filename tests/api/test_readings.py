@@ -118,3 +118,11 @@ def test_bad_input_is_a_problem_never_a_500(org, support_metrics, as_token):
         assert answer["Content-Type"] == "application/problem+json"
     assert api.post("/readings", raw="{not json").status_code == 400
     assert api.post("/readings", raw='{"readings": [{"value": 1e999999}]}').status_code == 422
+
+
+def test_a_nul_in_any_text_is_a_field_problem(org, support_metrics, as_token):
+    api = as_token(org.bob)
+    for field in ("metric", "person", "measured_at"):
+        answer = api.post("/readings", {"readings": [reading(**{field: "a\x00b"})]})
+        assert answer.status_code == 422, field
+        assert answer.json()["errors"][0]["pointer"] == f"/readings/0/{field}"
