@@ -14,7 +14,7 @@ RATE_WINDOW = 60  # seconds
 
 
 def rate_limit() -> int:
-    return getattr(settings, "KEEL_API_RATE_LIMIT", 600)
+    return settings.KEEL_API_RATE_LIMIT
 
 
 def max_body() -> int:
