@@ -6,7 +6,7 @@ from typing import Literal
 from django.db.models import Q
 from django.db.models.functions import Lower
 from ninja import Header, Router, Schema, Status
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from api import idempotency
 from api.auth import require_write
@@ -23,7 +23,7 @@ router = Router(tags=["readings"])
 MAX_READINGS = 10_000
 
 
-class ReadingIn(Schema):
+class ReadingIn(BaseModel):  # plain pydantic: ninja.Schema's ORM getter costs a third of a 10,000-row post
     metric: str = Field(max_length=80, description="The metric's code, e.g. first-contact-resolution.")
     person: str | None = Field(
         None, max_length=254, description="Username or e-mail of whose reading it is; empty for department metrics."
@@ -46,7 +46,7 @@ class ReadingIn(Schema):
         return value
 
 
-class ReadingsIn(Schema):
+class ReadingsIn(BaseModel):
     mode: Literal["all_or_nothing", "valid_rows_only"] = "all_or_nothing"
     readings: list[ReadingIn] = Field(min_length=1, max_length=MAX_READINGS)
 
