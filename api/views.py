@@ -116,6 +116,15 @@ def service_account(request, pk):
     )
 
 
+@require_POST
+def deactivate_service_account(request, pk):
+    access.require(access.is_admin(request.user), "Service accounts are for admins.")
+    account = access.get_visible_or_404(ServiceAccount.objects.select_related("user"), "No such account.", pk=pk)
+    services.deactivate_service_account(account=account, by=request.user, ip=client_address(request))
+    messages.success(request, _("“%(name)s” deactivated: its tokens are refused from now on.") % {"name": account})
+    return redirect("api_pages:service_account", pk=account.pk)
+
+
 def connect(request):
     """Connect your tools: how to post a reading with curl, with this site's address."""
     return render(

@@ -55,3 +55,18 @@ def test_the_connect_page_shows_a_curl_example(org, client):
     answer = client.get("/account/api/connect/")
     assert answer.status_code == 200
     assert "curl -X POST http://testserver/api/v1/readings" in answer.content.decode()
+
+
+def test_an_admin_deactivates_a_service_account_and_its_tokens_are_refused(org, client):
+    from api import services
+    from tests.api.conftest import ApiClient, token_for
+
+    account = services.create_service_account(by=org.admin, username="erp", description="", departments=[org.sales])
+    api = ApiClient(client, token_for(account.user, by=org.admin))
+    assert api.get("/metrics").status_code == 200
+    signed_in(client, org.alice)
+    assert client.post(f"/account/api/service-accounts/{account.pk}/deactivate/").status_code == 404
+    signed_in(client, org.admin)
+    assert client.post(f"/account/api/service-accounts/{account.pk}/deactivate/").status_code == 302
+    client.logout()
+    assert api.get("/metrics").status_code == 401
