@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "reviews",
     "customers",
     "search",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,8 @@ KEEL_WEBHOOKS_ALLOW_PRIVATE = env.flag("KEEL_WEBHOOKS_ALLOW_PRIVATE", False)
 # Quality definitions: first reminder to acknowledge after this many days, then at most once per interval.
 KEEL_ACK_REMINDER_DAYS = env.integer("KEEL_ACK_REMINDER_DAYS", 3, minimum=0)
 KEEL_ACK_REMINDER_INTERVAL_DAYS = env.integer("KEEL_ACK_REMINDER_INTERVAL_DAYS", 7, minimum=1)
+# REST API (api/): requests a minute per token (429 with Retry-After beyond; not enforced while the cache is down).
+KEEL_API_RATE_LIMIT = env.integer("KEEL_API_RATE_LIMIT", 600, minimum=1)
 
 # Review sessions: reminders this many days before a session (comma-separated), and how far ahead a recurring
 # series creates its occurrences.

@@ -25,5 +25,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("r/", include((public_urlpatterns, "respond"))),  # customers answer here, without an account
+    path("api/v1/", include("api.urls")),
+    path("account/api/", include("api.page_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from api import services as api_services
 from core import uploads
 from customers.models import Campaign, FollowUp
 from metrics.models import Reading, ScorecardExport
@@ -136,6 +137,12 @@ def scene(org, monkeypatch):
     _recipient, answer_token = make_recipient(campaign)
     # A receiver that is not there (port 9, discard): a test event fails at once, on this machine.
     subscription = SubscriptionFactory(department=org.support, url="http://127.0.0.1:9/", allow_private_targets=True)
+    service_account = api_services.create_service_account(
+        by=org.admin, username="erp", description="ERP", departments=[org.sales]
+    )
+    api_token = api_services.issue_token(
+        user=org.bob, by=org.bob, name="Help desk", scope="read_write", expires_at=TEST_NOW + timedelta(days=30)
+    ).token
     readings_csv = SimpleUploadedFile("r.csv", b"metric,person,measured_at,value\nreply,bob,2026-11-02,5\n")
     customers_csv = SimpleUploadedFile("c.csv", b"name,email\nHarbour Books,h@example.com\n")
     values = {
@@ -173,6 +180,14 @@ def scene(org, monkeypatch):
         "customers:follow_up": {"pk": FollowUp.objects.filter(campaign=campaign).first().pk},
         "respond:answer": {"token": answer_token},
         "webhooks:subscription": {"pk": subscription.pk},
+        "api:metric": {"metric_id": metric.pk},
+        "api:department": {"department_id": org.support.pk},
+        "api:goal": {"goal_id": goal.pk},
+        "api:definition": {"definition_id": definition.pk},
+        "api:campaign": {"campaign_id": campaign.pk},
+        "api:follow_up": {"follow_up_id": FollowUp.objects.filter(campaign=campaign).first().pk},
+        "api_pages:token": {"pk": api_token.pk},
+        "api_pages:account": {"pk": service_account.pk},
     }
     return org, values
 
@@ -222,6 +237,18 @@ PATH_VALUES = {
     "respond:answer": "respond:answer",
     "password_reset_confirm": "password_reset_confirm",
     "webhooks:": "webhooks:subscription",
+    "api:get_metric": "api:metric",
+    "api:list_rollups": "api:metric",
+    "api:department_": "api:department",
+    "api:upsert_customer": "api:department",
+    "api:get_goal": "api:goal",
+    "api:post_check_in": "api:goal",
+    "api:get_definition": "api:definition",
+    "api:campaign_results": "api:campaign",
+    "api:update_follow_up": "api:follow_up",
+    "api_pages:revoke": "api_pages:token",
+    "api_pages:service_account": "api_pages:account",
+    "api_pages:deactivate_service_account": "api_pages:account",
 }
 
 

@@ -6,8 +6,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.helpers import count_queries
 from tests.org.factories import DepartmentFactory, UserFactory
 
-# r/: customers answer without an account; favicon.ico and the web manifest: browsers ask before signing in
-PUBLIC_PREFIXES = ("accounts/", "healthz", "admin/", "static/", "r/", "favicon.ico", "manifest.webmanifest")
+# r/: customers answer without an account; favicon.ico and the web manifest: browsers ask before signing in;
+# api/v1/: programs sign in with a token on every request (401 without one, tests/api)
+PUBLIC_PREFIXES = ("accounts/", "healthz", "admin/", "static/", "r/", "favicon.ico", "manifest.webmanifest", "api/v1/")
 
 
 def page_urls(resolver=None, prefix=""):
