@@ -80,7 +80,7 @@ def send_claimed(*, email: OutgoingEmail) -> None:
         subject=email.subject,
         body=email.body,
         from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
-        to=[email.to]
+        to=[email.to],
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")

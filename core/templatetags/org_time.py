@@ -1,8 +1,8 @@
 """Dates and times as people read them: always in the organization's zone, whatever zone is active.
 
-    {% load org_time %}
-    {{ moment|org_date:"j F Y" }}   the day (or, with a time format, the moment) in the organization's zone
-    {{ expiry|last_day:"j F Y" }}   the last day an exclusive end still covers (see core.periods.last_day_before)
+{% load org_time %}
+{{ moment|org_date:"j F Y" }}   the day (or, with a time format, the moment) in the organization's zone
+{{ expiry|last_day:"j F Y" }}   the last day an exclusive end still covers (see core.periods.last_day_before)
 """
 
 from datetime import date, datetime

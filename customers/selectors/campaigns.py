@@ -107,6 +107,9 @@ def sampled(campaign: Campaign):
         campaign.recipients.select_related("customer", "person")
         .only(
             "pk",
+            "campaign_id",
+            "customer_id",
+            "person_id",
             "segment",
             "sent_at",
             "submitted_at",
