@@ -37,9 +37,7 @@ def test_the_follow_ups_of_a_response_become_one():
             campaign=campaign, customer=customer, token_hash=f"h{n}", expires_at=timezone.now(),
             submitted_at=timezone.now(),
         )  # fmt: skip
-        responses.append(
-            Response.objects.create(recipient=recipient, campaign=campaign, submitted_at=timezone.now())
-        )
+        responses.append(Response.objects.create(recipient=recipient, campaign=campaign, submitted_at=timezone.now()))
     closed_at = timezone.now()
     common = {"campaign": campaign, "department": department}
     FollowUp.objects.create(**common, response=responses[0], question=questions[0], reason="A", status="closed",
