@@ -80,7 +80,7 @@ def campaign_detail(request, pk):
             "questions": list(campaign.questions.all()),
             "results_url": results_url,
             "delivery": campaign_selectors.delivery(campaign),
-            "rates": campaign_selectors.segment_rates(campaign) if campaign.drawn_at else [],
+            "rates": campaign_selectors.segment_rates(campaign) if campaign.draw_audit else [],
             "exclusions": campaign_selectors.exclusions(campaign),
             "sample": sample,
             "audit": campaign.draw_audit,
