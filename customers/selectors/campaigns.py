@@ -15,7 +15,7 @@ from outbox.models import OutgoingEmail
 
 # Why the draw left people out (customers.services.sampling.REASONS), said the way people read it.
 EXCLUSION_REASONS = {
-    "opted_out": "Opted out: asked never to be asked again",
+    "opted_out": "Opted out (never to be asked again)",
     "no_email": "No e-mail address",
     "recently_asked": "Asked within the last {days} days",
 }

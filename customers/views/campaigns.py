@@ -258,7 +258,7 @@ def campaign_send(request, pk):
             (gettext("Preview the answer page"), reverse("customers:campaign_preview_answer", args=[campaign.pk])),
         ],
         action=reverse("customers:campaign_send", args=[campaign.pk]),
-        button=ngettext("Send to %(count)s person", "Send to %(count)s people", total) % {"count": f"{total:,}"},
+        button=gettext("Send to %(count)s %(what)s") % {"count": f"{total:,}", "what": what},
         button_class="btn-success",
         cancel=campaign.get_absolute_url(),
     )

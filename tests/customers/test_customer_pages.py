@@ -144,7 +144,7 @@ def test_alice_creates_draws_and_sends_a_campaign(client, org, django_capture_on
     client.post(reverse("customers:campaign_draw", args=[campaign.pk]), {"seed": "42"})
     page = client.get(campaign.get_absolute_url()).content.decode()
     assert "42" in page and "Send…" in page
-    assert "Send to 4 people" in client.get(reverse("customers:campaign_send", args=[campaign.pk])).content.decode()
+    assert "Send to 4 customers" in client.get(reverse("customers:campaign_send", args=[campaign.pk])).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("customers:campaign_send", args=[campaign.pk]))
     campaign.refresh_from_db()
