@@ -207,6 +207,9 @@ def largest_remainder(*, counts: dict[str, int], total: int) -> dict[str, int]:
 
 
 def sample_size_for(campaign: Campaign, eligible: int) -> int:
+    """How many to draw from `eligible`. Raises RuleViolation when the campaign has neither a size nor a share."""
+    if campaign.sample_size is None and campaign.sample_percent is None:
+        raise RuleViolation("This campaign has no sample size or percentage, so there is nothing to draw.")
     if campaign.sample_size is not None:
         return campaign.sample_size
     return max(1, math.ceil(eligible * campaign.sample_percent / 100 - 1e-9)) if eligible else 0
@@ -250,7 +253,8 @@ def draw_forecast(*, campaign: Campaign, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     excluded, by_segment = _count_candidates(_candidates_sql(campaign), _params(campaign, seed=0, now=now))
     eligible = sum(s["eligible"] for s in by_segment.values())
-    size = sample_size_for(campaign, eligible)
+    sized = campaign.sample_size is not None or campaign.sample_percent is not None
+    size = sample_size_for(campaign, eligible) if sized else 0
     return {
         "eligible": eligible,
         "excluded": excluded,

@@ -167,7 +167,7 @@ def campaign_draw(request, pk):
             if size
             else gettext("fail: the sample (%(wanted)s) is larger than the %(eligible)s eligible %(what)s")
             % {
-                "wanted": campaign.sample_size or f"{campaign.sample_percent}%",
+                "wanted": campaign.sample_size or f"{campaign.sample_percent or 0:g}%",
                 "eligible": forecast["eligible"],
                 "what": what,
             }
