@@ -189,6 +189,9 @@ DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Keel <keel@localhost>")
 # Where people reach Keel: links in e-mails (reminders, invitations, customers' answer links) start with it.
 KEEL_SITE_URL = env.text("KEEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The organization's name as people outside it know it: e-mails to customers come from "<name> via Keel" at the
+# DEFAULT_FROM_EMAIL address. Empty: the name of the top department (the organization in the department tree).
+KEEL_ORGANIZATION_NAME = env.text("KEEL_ORGANIZATION_NAME", "")
 # How often the outbox tries a message before it is reported as failed in the admin.
 OUTBOX_MAX_ATTEMPTS = env.integer("KEEL_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 # Outgoing webhooks: attempts per delivery before it is marked failed (backoff 30 s, 2 min, 8 min ... 6 h), and

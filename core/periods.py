@@ -23,6 +23,13 @@ def local_day(moment: datetime) -> date:
     return timezone.localtime(moment, organization_zone()).date()
 
 
+def last_day_before(end: datetime) -> date:
+    """The last calendar day, in the organization's zone, that an exclusive end instant still covers: a link
+    that works until midnight starting 21 December works "until 20 December". The one way an expiry becomes a
+    date for people to read (e-mails, pages, exports)."""
+    return local_day(end - timedelta(microseconds=1))
+
+
 def today() -> date:
     return local_day(timezone.now())
 

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import Count
+from django.template.response import TemplateResponse
 
 from customers.models import (
     Answer,
@@ -28,9 +30,9 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["title", "department", "definition", "audience", "status", "starts_on", "ends_on", "seed"]
+    list_display = ["title", "customer_title", "department", "audience", "status", "starts_on", "ends_on", "seed"]
     list_filter = ["status", "audience"]
-    search_fields = ["title", "definition__title"]
+    search_fields = ["title", "customer_title", "definition__title"]
     # A campaign closes only through customers.services.campaigns.close_campaign (which records its scores once):
     # the status is not edited here; the "Close" action calls the service.
     readonly_fields = ["seed", "draw_audit", "drawn_at", "status", "closed_at"]
@@ -39,6 +41,27 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description="Close the selected campaigns and record their scores")
     def close(self, request, queryset):
+        """Asks once (a page naming the sent campaigns, their recipients and responses), then closes."""
+        if request.POST.get("post") != "yes":
+            open_ones = (
+                queryset.filter(status=Campaign.Status.SENT)
+                .select_related("department")
+                .annotate(
+                    recipient_count=Count("recipients", distinct=True), response_count=Count("responses", distinct=True)
+                )
+            )
+            return TemplateResponse(
+                request,
+                "admin/customers/campaign/close_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Close campaigns?",
+                    "open": list(open_ones),
+                    "left": queryset.count() - len(open_ones),
+                    "queryset": queryset,
+                    "opts": self.model._meta,
+                },
+            )
         closed = sum(
             close_campaign(campaign=campaign) is not None
             for campaign in queryset.select_related("department", "created_by")

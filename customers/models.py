@@ -101,6 +101,10 @@ class Customer(models.Model):
         return self.name
 
 
+# What the people asked see when a campaign names nothing better (create_campaign puts the department's name first).
+DEFAULT_CUSTOMER_TITLE = "How did we do?"
+
+
 class CampaignQuerySet(models.QuerySet):
     def launched(self):
         """Campaigns that went out: sent or closed, not drafts."""
@@ -125,7 +129,12 @@ class Campaign(models.Model):
         related_name="campaigns",
         help_text="The published version whose promise customers are asked about.",
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, help_text="The internal name, seen only by colleagues.")
+    customer_title = models.CharField(
+        max_length=200,
+        default=DEFAULT_CUSTOMER_TITLE,
+        help_text="What the people asked see: the e-mail's subject and the answer page's heading.",
+    )
     audience = models.CharField(max_length=10, choices=Customer.Kind.choices, default=Customer.Kind.EXTERNAL)
     sample_size = models.PositiveIntegerField(null=True, blank=True)
     sample_percent = models.FloatField(null=True, blank=True)
@@ -362,8 +371,8 @@ class FollowUp(models.Model):
         CLOSED = "closed", "Closed"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="follow_ups")
+    # One follow-up per response at most: it lists the response's low answers and scores (FollowUp.low_answers).
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="follow_ups")
-    question = models.ForeignKey(CampaignQuestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="follow_ups")
     reason = models.CharField(max_length=300)
     owner = models.ForeignKey(
@@ -380,11 +389,7 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["status", "due_date", "-created_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["response", "question"],
-                condition=Q(question__isnull=False),
-                name="customers_follow_up_once_per_answer",
-            ),
+            models.UniqueConstraint(fields=["response"], name="customers_follow_up_once_per_response"),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,8 @@ urlpatterns = [
     path("campaigns/<int:pk>/questions/", campaigns.campaign_questions, name="campaign_questions"),
     path("campaigns/<int:pk>/draw/", campaigns.campaign_draw, name="campaign_draw"),
     path("campaigns/<int:pk>/send/", campaigns.campaign_send, name="campaign_send"),
+    path("campaigns/<int:pk>/preview/email/", campaigns.campaign_preview_email, name="campaign_preview_email"),
+    path("campaigns/<int:pk>/preview/answer/", campaigns.campaign_preview_answer, name="campaign_preview_answer"),
     # Results and follow-ups
     path("results/", results.index, name="results"),
     path("results/<int:pk>/", results.campaign_results, name="campaign_results"),
@@ -31,6 +33,7 @@ urlpatterns = [
     path("results/<int:pk>/propose-revision/", results.propose_revision, name="propose_revision"),
     path("results/follow-ups/", results.follow_up_list, name="follow_ups"),
     path("results/follow-ups/<int:pk>/", results.follow_up_edit, name="follow_up"),
+    path("results/follow-ups/bulk/", results.follow_up_bulk, name="follow_up_bulk"),
     path("results/internal-map/", results.internal_map, name="internal_map"),
 ]
 

@@ -1,7 +1,9 @@
 """Reads of people and departments that several pages need, each in a bounded number of queries."""
 
 from dataclasses import dataclass, field
+from email.utils import formataddr, parseaddr
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -86,3 +88,19 @@ def organization_totals() -> dict:
     return User.objects.aggregate(
         people=Count("pk", filter=Q(is_active=True)),
     ) | {"departments": Department.objects.count()}
+
+
+def organization_name() -> str:
+    """The organization's name as outsiders know it: settings.KEEL_ORGANIZATION_NAME, else the name of the top
+    department (the first root by path), else "Keel". One query when the setting is empty."""
+    if settings.KEEL_ORGANIZATION_NAME:
+        return settings.KEEL_ORGANIZATION_NAME
+    root = Department.objects.filter(parent__isnull=True).order_by("path").values_list("name", flat=True).first()
+    return root or "Keel"
+
+
+def sender_on_behalf() -> str:
+    """The From header of e-mails sent for the organization: '"<organization> via Keel" <address>', the address
+    taken from settings.DEFAULT_FROM_EMAIL (with or without its own display name)."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    return formataddr((f"{organization_name()} via Keel", address))

@@ -41,6 +41,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     # The body is shown with its links hidden; the raw fields are not in the form at all.
     fields = [
         "to",
+        "from_email",
         "subject",
         "shown_body",
         "attachments",

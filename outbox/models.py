@@ -17,6 +17,8 @@ class OutgoingEmailQuerySet(models.QuerySet):
 
 class OutgoingEmail(models.Model):
     to = models.EmailField()
+    # The From header; empty: settings.DEFAULT_FROM_EMAIL.
+    from_email = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=255)
     body = models.TextField()
     html_body = models.TextField(blank=True)

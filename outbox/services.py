@@ -26,16 +26,25 @@ class SendFailed(Exception):
 
 
 def queue_email(
-    *, to: str, subject: str, body: str, html_body: str = "", attachments=(), dedup_key: str | None = None
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    html_body: str = "",
+    attachments=(),
+    dedup_key: str | None = None,
+    from_email: str = "",
 ) -> OutgoingEmail:
     """Store a message and nudge a worker to send it once the surrounding transaction commits.
 
-    With a dedup_key, queueing the same message twice returns the existing row and sends nothing more.
+    With a dedup_key, queueing the same message twice returns the existing row and sends nothing more. `from_email`
+    is the whole From header (e.g. '"Acme via Keel" <keel@example.com>'); empty: settings.DEFAULT_FROM_EMAIL.
     """
     from outbox.tasks import send_email
 
     defaults = {
         "to": to,
+        "from_email": from_email[:300],
         "subject": subject[:255],
         "body": body,
         "html_body": html_body,
@@ -68,7 +77,10 @@ def send_claimed(*, email: OutgoingEmail) -> None:
     message is marked failed (shown in the admin) and nothing is raised.
     """
     message = EmailMultiAlternatives(
-        subject=email.subject, body=email.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to]
+        subject=email.subject,
+        body=email.body,
+        from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")

@@ -19,7 +19,18 @@ class CampaignForm(BoundedDatesMixin, forms.Form):
         help_text="Each acceptance criterion of its published version becomes a question.",
     )
     department = forms.ModelChoiceField(queryset=Department.objects.none(), help_text="Whose customers are asked.")
-    title = forms.CharField(max_length=200, required=False, help_text="Empty: “Reality check: <definition>”.")
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Internal title",
+        help_text="Seen only by colleagues. Empty: “Reality check: <definition>”.",
+    )
+    customer_title = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Title customers see",
+        help_text="The e-mail's subject and the answer page's heading. Empty: “<department>: how did we do?”.",
+    )
     audience = forms.ChoiceField(choices=Customer.Kind.choices, initial=Customer.Kind.EXTERNAL)
     sample_size = forms.IntegerField(
         min_value=1, max_value=MAX_SAMPLE_SIZE, required=False, help_text="How many to ask…"

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core import periods
 from core.exceptions import RuleViolation
 from customers.models import Answer, Campaign, CampaignQuestion, FollowUp, Recipient, Response
 from customers.services.results import announce_opened_follow_ups
@@ -80,18 +81,27 @@ def save_draft(*, recipient: Recipient, data: dict) -> None:
     recipient.draft = data
 
 
-def _follow_up_reasons(*, rows: list[AnswerRow], nps: int | None, csat: int | None):
-    """(question or None, reason) for every answer that needs someone to follow it up."""
-    for row in rows:
-        if Answer.comparison_of(row.rating) == Answer.Comparison.WORSE:
-            yield row.question, f"{Answer.Rating(row.rating).label}: “{row.question.promise}” ({row.rating} of 7)"
+def follow_up_reason(*, rows: list[AnswerRow], nps: int | None, csat: int | None) -> str:
+    """What one follow-up of a response says, or "" when nothing in it needs following up: every answer worse than
+    promised (below 4 of 7), an NPS of LOW_NPS or less, a CSAT of LOW_CSAT or less. At most 300 characters (the
+    follow-up's page lists the low answers in full)."""
+    low = [row for row in rows if Answer.comparison_of(row.rating) == Answer.Comparison.WORSE]
+    parts = []
+    if len(low) == 1:
+        row = low[0]
+        parts.append(f"{Answer.Rating(row.rating).label}: “{row.question.promise}” ({row.rating} of 7)")
+    elif low:
+        promises = ", ".join(f"“{row.question.promise}” ({row.rating} of 7)" for row in low)
+        parts.append(f"{len(low)} answers worse than promised: {promises}")
     overall = []
     if nps is not None and nps <= LOW_NPS:
         overall.append(f"would recommend us {nps} of 10")
     if csat is not None and csat <= LOW_CSAT:
         overall.append(f"satisfaction {csat} of 5")
     if overall:
-        yield None, "Low overall score: " + ", ".join(overall)
+        parts.append("Low overall score: " + ", ".join(overall))
+    reason = "; ".join(parts)
+    return reason if len(reason) <= 300 else reason[:299] + "…"
 
 
 def submit(
@@ -106,9 +116,10 @@ def submit(
     """Store the answers once: claim the link, then write the response, its answers and any follow-ups.
 
     The claim is a conditional UPDATE, so of two simultaneous submits (double click, two tabs) exactly one
-    writes; the other raises LinkRefused(USED). Answers worse than promised (below 4 of 7), NPS of 6 or less and
-    CSAT of 2 or less each open a follow-up for the campaign's department, owned by its first manager
-    and due in FOLLOW_UP_DAYS. Raises LinkRefused when the link is no longer answerable.
+    writes; the other raises LinkRefused(USED). A response with answers worse than promised (below 4 of 7), an NPS
+    of 6 or less or a CSAT of 2 or less opens ONE follow-up listing them (follow_up_reason) for the campaign's
+    department, owned by its first manager and due in FOLLOW_UP_DAYS. Raises LinkRefused when the link is no
+    longer answerable.
     """
     now = now or timezone.now()
     campaign = recipient.campaign
@@ -133,24 +144,18 @@ def submit(
         Answer.objects.bulk_create(
             [Answer(response=response, question=row.question, rating=row.rating) for row in answers]
         )
-        reasons = list(_follow_up_reasons(rows=answers, nps=response.nps, csat=response.csat))
-        if reasons:
-            owner = campaign.department.managers.order_by("username").first()
-            due = timezone.localdate(now) + timedelta(days=FOLLOW_UP_DAYS)
-            opened = FollowUp.objects.bulk_create(
-                [
-                    FollowUp(
-                        campaign=campaign,
-                        response=response,
-                        question=question,
-                        department=campaign.department,
-                        reason=reason[:300],
-                        owner=owner,
-                        due_date=due,
-                    )
-                    for question, reason in reasons
-                ]
-            )
+        reason = follow_up_reason(rows=answers, nps=response.nps, csat=response.csat)
+        if reason:
+            opened = [
+                FollowUp.objects.create(
+                    campaign=campaign,
+                    response=response,
+                    department=campaign.department,
+                    reason=reason,
+                    owner=campaign.department.managers.order_by("username").first(),
+                    due_date=periods.local_day(now) + timedelta(days=FOLLOW_UP_DAYS),
+                )
+            ]
         else:
             opened = []
         announce_opened_follow_ups(campaign=campaign, created=opened)

@@ -180,6 +180,7 @@ def create_campaign(
     definition: QualityDefinition,
     department: Department,
     title: str = "",
+    customer_title: str = "",
     audience: str = Customer.Kind.EXTERNAL,
     starts_on: date | None = None,
     ends_on: date,
@@ -191,7 +192,9 @@ def create_campaign(
     include_csat: bool = False,
 ) -> Campaign:
     """A draft campaign asking about the definition's current published version: one question per acceptance
-    criterion, the criterion's words as the promise.
+    criterion, the criterion's words as the promise. `title` is the internal name (empty: "Reality check:
+    <definition>"); `customer_title` is what the people asked read as the e-mail's subject and the answer page's
+    heading (empty: "<department>: how did we do?").
 
     Raises RuleViolation when the person does not manage the department, the definition has no published version
     or its version has no criteria, the end date is past or before the start, or the sample is given wrongly.
@@ -220,6 +223,7 @@ def create_campaign(
         definition=definition,
         version=version,
         title=title.strip() or f"Reality check: {definition.title}",
+        customer_title=customer_title.strip() or f"{department.name}: how did we do?"[:200],
         audience=audience,
         sample_size=sample_size,
         sample_percent=sample_percent,

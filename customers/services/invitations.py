@@ -4,14 +4,18 @@ Each function re-derives its work from the database and claims every row with a 
 repeated, retried or racing another does nothing twice (beat runs them through customers.tasks).
 """
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from customers.models import Customer, Recipient
+from customers.models import Campaign, Customer, Recipient
 from customers.tokens import new_token
+from org.selectors import sender_on_behalf
 from outbox.services import queue_email
 
 # Days after the invitation when the first and the second reminder go out; never more than these two.
@@ -24,25 +28,53 @@ def answer_link(token: str) -> str:
     return f"{base}/r/{token}/"
 
 
-def _message(recipient: Recipient, token: str, *, reminder: int = 0) -> tuple[str, str]:
-    campaign = recipient.campaign
+@dataclass(frozen=True)
+class Message:
+    """An invitation or reminder as it is queued: the From header, subject, text and HTML bodies."""
+
+    from_email: str
+    subject: str
+    body: str
+    html_body: str
+
+
+def compose(*, campaign: Campaign, name: str, link: str, expires_at: datetime, reminder: int = 0) -> Message:
+    """The invitation (reminder=0) or the reminder number `reminder` of one person, from the templates
+    emails/customers_invitation.{txt,html}: subject the campaign's customer-facing title, From the organization
+    "via Keel", the last day the link works in the organization's zone. The preview shows the same message."""
+    context = {"campaign": campaign, "name": name, "link": link, "expires_at": expires_at, "reminder": reminder}
+    subject = campaign.customer_title
+    if reminder:
+        subject = gettext("Reminder: %(title)s") % {"title": subject}
+    context["subject"] = subject
+    return Message(
+        from_email=sender_on_behalf(),
+        subject=subject,
+        body=render_to_string("emails/customers_invitation.txt", context),
+        html_body=render_to_string("emails/customers_invitation.html", context),
+    )
+
+
+def _message(recipient: Recipient, token: str, *, reminder: int = 0) -> Message:
     name = recipient.person.get_full_name() if recipient.person_id else recipient.customer.name
-    lead = (
-        "A short reminder: we would still value your answer."
-        if reminder
-        else f"{campaign.department} made promises about “{campaign.definition}”. Did we keep them?"
+    return compose(
+        campaign=recipient.campaign,
+        name=name,
+        link=answer_link(token),
+        expires_at=recipient.expires_at,
+        reminder=reminder,
     )
-    subject = f"Reminder: {campaign.title}" if reminder else campaign.title
-    body = (
-        f"Hello {name or 'there'},\n\n{lead}\n\n"
-        "We show you each promise in our own words; tell us how your experience compared, and candidly "
-        "what we could do better. It takes a few minutes, and needs no account.\n\n"
-        f"{answer_link(token)}\n\n"
-        f"The link works once, until {campaign.ends_on:%d %B %Y}"
-        f"{'; it replaces the one we sent before' if reminder else ''}.\n"
-        "If you would rather not be asked again, say so on that page.\n"
+
+
+def _queue(recipient: Recipient, message: Message, *, dedup_key: str) -> None:
+    queue_email(
+        to=_address(recipient),
+        from_email=message.from_email,
+        subject=message.subject,
+        body=message.body,
+        html_body=message.html_body,
+        dedup_key=dedup_key,
     )
-    return subject, body
 
 
 def _address(recipient: Recipient) -> str:
@@ -63,8 +95,7 @@ def send_invitations(*, now=None) -> int:
             recipient = Recipient.objects.select_related(
                 "campaign__department", "campaign__definition", "customer", "person"
             ).get(pk=pk)
-            subject, body = _message(recipient, token)
-            queue_email(to=_address(recipient), subject=subject, body=body, dedup_key=f"reality-invite:{pk}")
+            _queue(recipient, _message(recipient, token), dedup_key=f"reality-invite:{pk}")
             Customer.objects.filter(pk=recipient.customer_id).update(last_contacted_at=now)
         sent += 1
     return sent
@@ -93,10 +124,8 @@ def send_reminders(*, now=None) -> int:
                 recipient = Recipient.objects.select_related(
                     "campaign__department", "campaign__definition", "customer", "person"
                 ).get(pk=pk)
-                subject, body = _message(recipient, token, reminder=number + 1)
-                queue_email(
-                    to=_address(recipient), subject=subject, body=body, dedup_key=f"reality-reminder:{pk}:{number + 1}"
-                )
+                message = _message(recipient, token, reminder=number + 1)
+                _queue(recipient, message, dedup_key=f"reality-reminder:{pk}:{number + 1}")
                 Customer.objects.filter(pk=recipient.customer_id).update(last_contacted_at=now)
             sent += 1
     return sent

@@ -269,6 +269,57 @@ def update_follow_up(
     return follow_up
 
 
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk change did: how many follow-ups changed, and how many of those chosen were left alone (not the
+    person's to change, already in that state, or the owner is not in their department)."""
+
+    changed: int
+    skipped: int
+
+
+BULK_ASSIGN, BULK_CLOSE = "assign", "close"
+BULK_LIMIT = 500  # one page of choices is 50; a hand-made request for more is cut here
+
+
+def managed_follow_ups(*, by: User, ids):
+    """The follow-ups among `ids` that `by` may change in bulk: those of departments they manage (anonymity-hidden
+    ones excluded). Others (another department's, unknown ids) are not in it."""
+    return FollowUp.objects.filter(pk__in=list(ids)[:BULK_LIMIT], department__in=access.managed_departments(by)).shown()
+
+
+def bulk_change_follow_ups(
+    *, by: User, ids, action: str, owner: User | None = None, resolution: str = "", now: datetime | None = None
+) -> BulkOutcome:
+    """Assign (`owner`) or close (with one `resolution` note for all) the chosen follow-ups of departments `by`
+    manages. Follow-ups `by` does not manage are ignored and counted as skipped, like already-closed ones (for a
+    close) and those whose department the owner is not in or below (for an assign). Two UPDATEs at most.
+
+    Raises RuleViolation for an unknown action, a close without a note or an assign without an owner.
+    """
+    chosen = list(ids)[:BULK_LIMIT]
+    allowed = managed_follow_ups(by=by, ids=chosen)
+    if action == BULK_CLOSE:
+        resolution = resolution.strip()
+        if not resolution:
+            raise RuleViolation(
+                "Say in a sentence what was done before closing them, e.g. “Called back; refund sent.”",
+                field="resolution",
+            )
+        changed = allowed.open().update(
+            status=FollowUp.Status.CLOSED, resolution=resolution[:4000], closed_at=now or timezone.now()
+        )
+    elif action == BULK_ASSIGN:
+        if owner is None or not owner.is_active or owner.department_id is None:
+            raise RuleViolation("Choose who takes them over.", field="owner")
+        # The owner must be in the follow-up's department or below it: it is the owner's department or an ancestor.
+        owner_departments = [*owner.department.ancestor_ids, owner.department_id]
+        changed = allowed.filter(department_id__in=owner_departments).update(owner=owner)
+    else:
+        raise RuleViolation("Choose what to do with the chosen follow-ups.", field="action")
+    return BulkOutcome(changed=changed, skipped=len(set(chosen)) - changed)
+
+
 # --- webhook events ----------------------------------------------------------------------------------------------
 # Anonymity: nothing derived from the answers of an internal campaign leaves through a webhook before
 # INTERNAL_MINIMUM colleagues answered it, the rule of the pages (customers.models.too_few_to_show).

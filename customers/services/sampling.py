@@ -207,15 +207,60 @@ def largest_remainder(*, counts: dict[str, int], total: int) -> dict[str, int]:
 
 
 def sample_size_for(campaign: Campaign, eligible: int) -> int:
+    """How many to draw from `eligible`. Raises RuleViolation when the campaign has neither a size nor a share."""
+    if campaign.sample_size is None and campaign.sample_percent is None:
+        raise RuleViolation("This campaign has no sample size or percentage, so there is nothing to draw.")
     if campaign.sample_size is not None:
         return campaign.sample_size
     return max(1, math.ceil(eligible * campaign.sample_percent / 100 - 1e-9)) if eligible else 0
 
 
-def _expiry(campaign: Campaign) -> datetime:
-    """Links work until the end of the campaign's last day, in the organization's time zone."""
+def link_expiry(campaign: Campaign) -> datetime:
+    """Links work until the end of the campaign's last day, in the organization's time zone: the exclusive end
+    instant (midnight starting the next day), shown to people through core.periods.last_day_before."""
     end = datetime.combine(campaign.ends_on + timedelta(days=1), time.min)
     return timezone.make_aware(end, periods.organization_zone())
+
+
+def _params(campaign: Campaign, *, seed: int, now: datetime) -> dict:
+    return {
+        "seed": seed,
+        "department": campaign.department_id,
+        "campaign": campaign.pk,
+        "since": connection.ops.adapt_datetimefield_value(now - timedelta(days=campaign.exclude_days)),
+        "expires": connection.ops.adapt_datetimefield_value(link_expiry(campaign)),
+    }
+
+
+def _count_candidates(candidates: str, params: dict) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """(excluded per reason, {segment: {eligible, drawn: 0}}) of the candidates. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(CANDIDATE_COUNTS_SQL.format(candidates=candidates), params)
+        rows = cursor.fetchall()
+    excluded = dict.fromkeys(REASONS, 0)
+    by_segment: dict[str, dict[str, int]] = {}
+    for segment, reason, count in rows:
+        if reason:
+            excluded[reason] += count
+        else:
+            by_segment.setdefault(segment, {"eligible": 0, "drawn": 0})["eligible"] += count
+    return excluded, by_segment
+
+
+def draw_forecast(*, campaign: Campaign, now: datetime | None = None) -> dict:
+    """What a draw would do now, without drawing: {eligible, excluded: {reason: n}, sample_size (None when the
+    sample is larger than those eligible), by_segment: {segment: eligible}}. One query; nothing is written."""
+    now = now or timezone.now()
+    excluded, by_segment = _count_candidates(_candidates_sql(campaign), _params(campaign, seed=0, now=now))
+    eligible = sum(s["eligible"] for s in by_segment.values())
+    sized = campaign.sample_size is not None or campaign.sample_percent is not None
+    size = sample_size_for(campaign, eligible) if sized else 0
+    return {
+        "eligible": eligible,
+        "excluded": excluded,
+        "sample_size": size if 0 < size <= eligible else None,
+        "by_segment": {s: v["eligible"] for s, v in sorted(by_segment.items())},
+    }
 
 
 @transaction.atomic
@@ -239,24 +284,9 @@ def draw_sample(*, campaign: Campaign, seed: int | None = None) -> dict:
         raise RuleViolation(
             "The sample of this campaign was already drawn; a second draw would not be the random sample it reported."
         )
-    params = {
-        "seed": seed,
-        "department": campaign.department_id,
-        "campaign": campaign.pk,
-        "since": connection.ops.adapt_datetimefield_value(now - timedelta(days=campaign.exclude_days)),
-        "expires": connection.ops.adapt_datetimefield_value(_expiry(campaign)),
-    }
+    params = _params(campaign, seed=seed, now=now)
     candidates = _candidates_sql(campaign)
-    with connection.cursor() as cursor:
-        cursor.execute(CANDIDATE_COUNTS_SQL.format(candidates=candidates), params)
-        rows = cursor.fetchall()
-    excluded = dict.fromkeys(REASONS, 0)
-    by_segment: dict[str, dict[str, int]] = {}
-    for segment, reason, count in rows:
-        if reason:
-            excluded[reason] += count
-        else:
-            by_segment.setdefault(segment, {"eligible": 0, "drawn": 0})["eligible"] += count
+    excluded, by_segment = _count_candidates(candidates, params)
     eligible = sum(s["eligible"] for s in by_segment.values())
     what = "people" if campaign.audience == Customer.Kind.INTERNAL else "customers"
     why = ", ".join(f"{n:,} {r.replace('_', ' ')}" for r, n in excluded.items() if n) or "none excluded"

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -105,12 +106,36 @@ def customer_edit(request, pk):
     return _customer_form(request, customer)
 
 
-@require_POST
 def customer_opt_out(request, pk):
+    """GET: what opting a customer out does (nothing in Keel undoes it); POST: opt them out."""
     customer = _customer_for(request.user, pk)
-    services.opt_out(customer=customer, by=request.user)
-    messages.success(request, f"{customer.name} opted out and will never be asked again.")
-    return redirect("customers:index")
+    if request.method == "POST":
+        services.opt_out(customer=customer, by=request.user)
+        messages.success(request, f"{customer.name} opted out and will never be asked again.")
+        return redirect("customers:index")
+    if customer.opted_out_at:
+        messages.info(request, f"{customer.name} has already opted out.")
+        return redirect("customers:index")
+    return render(
+        request,
+        "customers/confirm.html",
+        {
+            "heading": gettext("Opt %(name)s out?") % {"name": customer.name},
+            "crumbs": [(gettext("Customers"), reverse("customers:index"))],
+            "consequences": [
+                gettext("leave %(name)s out of every future draw of %(department)s")
+                % {"name": customer.name, "department": customer.department.name},
+                gettext("keep their past answers and history"),
+            ],
+            "irreversible": gettext(
+                "Nothing in Keel undoes an opt-out: it is how a person's wish never to be asked again is kept."
+            ),
+            "action": reverse("customers:customer_opt_out", args=[customer.pk]),
+            "button": gettext("Opt out"),
+            "button_class": "btn-danger",
+            "cancel": reverse("customers:index"),
+        },
+    )
 
 
 def internal(request, department_pk):

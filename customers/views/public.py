@@ -116,6 +116,7 @@ def answer(request, token):
             "campaign": campaign,
             "version": campaign.version,
             "recipient": recipient,
+            "expires_at": recipient.expires_at,
             "saved": request.GET.get("saved") == "1" and request.method == "GET",
         },
     )

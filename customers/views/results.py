@@ -4,13 +4,15 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from core.forms import form_errors_from, message_from
-from customers.forms.results import FollowUpFilterForm, FollowUpForm
-from customers.models import Customer, FollowUp
+from customers.forms.results import FollowUpBulkForm, FollowUpFilterForm, FollowUpForm
+from customers.models import Answer, Customer, FollowUp
 from customers.selectors import results
 from customers.selectors import visibility as selectors
 from customers.services import results as result_services
@@ -159,14 +161,18 @@ def follow_up_list(request):
             "stats": stats,
             "status": status,
             "form": form,
+            "bulk_form": FollowUpBulkForm(user=request.user) if access.manages_any(request.user) else None,
         },
     )
 
 
 def follow_up_edit(request, pk):
+    """A follow-up with its whole context (the campaign and its promise, the customer, the answers that opened it,
+    the other answers and scores, the comment) and the form to change it. Internal campaigns below the anonymity
+    minimum are a 404 (visible_follow_ups); above it the colleague stays unnamed."""
     follow_up = access.get_visible_or_404(
         selectors.visible_follow_ups(request.user).select_related(
-            "campaign", "department", "owner", "question", "response__recipient__customer"
+            "campaign__version", "campaign__department", "department", "owner", "response__recipient__customer"
         ),
         "No such follow-up.",
         pk=pk,
@@ -186,13 +192,111 @@ def follow_up_edit(request, pk):
         if not refused:
             messages.success(request, f"Follow-up saved ({follow_up.get_status_display().lower()}).")
             return redirect("customers:follow_ups")
+    answers = list(follow_up.response.answers.select_related("question").order_by("question__position", "pk"))
     return render(
         request,
         "customers/follow_up_form.html",
         {
             "form": form,
             "follow_up": follow_up,
+            "response": follow_up.response,
+            "low_answers": [a for a in answers if a.comparison == Answer.Comparison.WORSE],
+            "other_answers": [a for a in answers if a.comparison != Answer.Comparison.WORSE],
             "internal": follow_up.campaign.audience == Customer.Kind.INTERNAL,
+        },
+    )
+
+
+def follow_up_bulk(request):
+    """Assign or close the follow-ups chosen on the list. The list's form posts here and gets a confirmation page
+    that says how many and which departments; its button posts again with `confirmed`. Follow-ups of departments
+    the person does not manage are left alone (and counted)."""
+    access.require(access.manages_any(request.user), "Only managers change follow-ups in bulk.")
+    if request.method != "POST":
+        return redirect("customers:follow_ups")
+    form = FollowUpBulkForm(request.POST, user=request.user)
+    if not form.is_valid():
+        errors = " ".join(e for field in form.errors.values() for e in field)
+        messages.error(request, f"Nothing was changed. {errors}")
+        return redirect("customers:follow_ups")
+    data = form.cleaned_data
+    if request.POST.get("confirmed") == "1":
+        with message_from(request, prefix="Nothing was changed: ") as refused:
+            outcome = result_services.bulk_change_follow_ups(
+                by=request.user,
+                ids=data["ids"],
+                action=data["action"],
+                owner=data["owner"],
+                resolution=data["resolution"],
+            )
+        if not refused:
+            done = (
+                ngettext("%(n)s follow-up closed", "%(n)s follow-ups closed", outcome.changed)
+                if data["action"] == result_services.BULK_CLOSE
+                else ngettext(
+                    "%(n)s follow-up assigned to %(owner)s", "%(n)s follow-ups assigned to %(owner)s", outcome.changed
+                )
+            ) % {"n": outcome.changed, "owner": data["owner"].display_name if data["owner"] else ""}
+            if outcome.skipped:
+                done += ngettext(
+                    "; %(n)s left as it was (not yours to change, already closed, or the owner is not in its "
+                    "department)",
+                    "; %(n)s left as they were (not yours to change, already closed, or the owner is not in their "
+                    "department)",
+                    outcome.skipped,
+                ) % {"n": outcome.skipped}
+            messages.success(request, done + ".")
+        return redirect("customers:follow_ups")
+    chosen = result_services.managed_follow_ups(by=request.user, ids=data["ids"])
+    if data["action"] == result_services.BULK_CLOSE:
+        chosen = chosen.open()
+    per_department = list(chosen.values("department__name").annotate(n=Count("pk")).order_by("department__name"))
+    count = sum(row["n"] for row in per_department)
+    skipped = len(set(data["ids"])) - count
+    if data["action"] == result_services.BULK_CLOSE:
+        heading = ngettext("Close %(n)s follow-up?", "Close %(n)s follow-ups?", count) % {"n": count}
+        consequences = [
+            gettext("close them with the note “%(note)s”") % {"note": data["resolution"].strip()},
+            gettext("take them off everyone's open list; each can be reopened one by one from its page"),
+        ]
+        button = ngettext("Close %(n)s follow-up", "Close %(n)s follow-ups", count) % {"n": count}
+    else:
+        heading = ngettext("Assign %(n)s follow-up?", "Assign %(n)s follow-ups?", count) % {"n": count}
+        consequences = [
+            gettext("make %(owner)s their owner (those of a department %(owner)s is not in stay as they are)")
+            % {"owner": data["owner"].display_name}
+        ]
+        button = ngettext("Assign %(n)s follow-up", "Assign %(n)s follow-ups", count) % {"n": count}
+    if skipped:
+        consequences.append(
+            ngettext(
+                "leave %(n)s chosen one alone: not yours to change, or already closed",
+                "leave %(n)s chosen ones alone: not yours to change, or already closed",
+                skipped,
+            )
+            % {"n": skipped}
+        )
+    hidden = [("ids", pk) for pk in data["ids"]] + [("action", data["action"])]
+    if data["owner"]:
+        hidden.append(("owner", data["owner"].pk))
+    if data["resolution"]:
+        hidden.append(("resolution", data["resolution"]))
+    return render(
+        request,
+        "customers/confirm.html",
+        {
+            "heading": heading,
+            "crumbs": [(gettext("Follow-ups"), reverse("customers:follow_ups"))],
+            "consequences": consequences,
+            "breakdown": {
+                "head": [gettext("Department"), gettext("Follow-ups")],
+                "rows": [(row["department__name"], row["n"]) for row in per_department],
+            },
+            "breakdown_caption": gettext("Chosen follow-ups per department"),
+            "action": reverse("customers:follow_up_bulk"),
+            "hidden": hidden,
+            "button": button,
+            "cancel": reverse("customers:follow_ups"),
         },
     )
 

@@ -35,7 +35,7 @@ def more_answers(org, campaign, count):
 
 
 def test_the_answer_opened_follow_ups_that_nobody_sees(org, internal):
-    assert FollowUp.objects.filter(campaign=internal).count() == 2  # the criterion, and the low NPS
+    assert FollowUp.objects.filter(campaign=internal).count() == 1  # one for the response: criterion and NPS
     assert not visible_follow_ups(org.charlie).exists()
     assert not visible_follow_ups(org.admin).exists()
 
@@ -62,7 +62,7 @@ def test_todays_follow_ups_show_nothing_of_the_answer(client, org, internal):
 
 def test_the_follow_ups_appear_once_the_minimum_is_reached(client, org, internal):
     more_answers(org, internal, INTERNAL_MINIMUM - 1)
-    assert visible_follow_ups(org.charlie).count() == 2
+    assert visible_follow_ups(org.charlie).count() == 1
     client.force_login(org.charlie)
     assert "Worse than promised" in client.get(reverse("customers:follow_ups")).content.decode()
 

@@ -69,9 +69,14 @@ def test_the_admin_closes_through_the_service_and_cannot_edit_the_status(client,
     client.force_login(org.admin)
     page = client.get(reverse("admin:customers_campaign_change", args=[campaign.pk])).content.decode()
     assert 'name="status"' not in page
+    asked = client.post(
+        reverse("admin:customers_campaign_changelist"), {"action": "close", "_selected_action": [campaign.pk]}
+    ).content.decode()
+    assert "Close 1 campaign and record its scores" in asked and campaign.title in asked
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.SENT  # asking closes nothing
     response = client.post(
         reverse("admin:customers_campaign_changelist"),
-        {"action": "close", "_selected_action": [campaign.pk]},
+        {"action": "close", "_selected_action": [campaign.pk], "post": "yes"},
         follow=True,
     )
     assert "1 campaign closed" in response.content.decode()

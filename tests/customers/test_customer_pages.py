@@ -77,8 +77,9 @@ def test_the_list_has_bounded_queries(client, org, django_assert_max_num_queries
 def test_the_campaign_page_has_bounded_queries(client, org, data, django_assert_max_num_queries):
     draw_sample(campaign=data[1], seed=1)
     client.force_login(org.alice)
-    # session, user, managed paths, campaign with department/definition/version, questions, two counts
-    with django_assert_max_num_queries(9):
+    # session, user, managed paths, campaign with department/definition/version, questions, delivery figures,
+    # segment rates, the sample's count and page (with customers and people); whatever the sample's size
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("customers:campaign", args=[data[1].pk]))
     assert b"data-seed" in response.content
 
@@ -142,7 +143,8 @@ def test_alice_creates_draws_and_sends_a_campaign(client, org, django_capture_on
     assert response.url == campaign.get_absolute_url()
     client.post(reverse("customers:campaign_draw", args=[campaign.pk]), {"seed": "42"})
     page = client.get(campaign.get_absolute_url()).content.decode()
-    assert "42" in page and "Send to 4" in page
+    assert "42" in page and "Send…" in page
+    assert "Send to 4 customers" in client.get(reverse("customers:campaign_send", args=[campaign.pk])).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("customers:campaign_send", args=[campaign.pk]))
     campaign.refresh_from_db()
