@@ -18,8 +18,9 @@ def scratch_database(name: str):
     # (another checkout's, through an editable install) before ROOT is on the path: forget it, use this tree's.
     stale = sys.modules.get("org")
     if stale is not None and not str(getattr(stale, "__file__", "")).startswith(str(ROOT)):
-        for name in [n for n in sys.modules if n == "org" or n.startswith("org.")]:
-            del sys.modules[name]
+        # (not `name`: that is the database's, and reusing it named every such bench's database keel_bench_org)
+        for module in [n for n in sys.modules if n == "org" or n.startswith("org.")]:
+            del sys.modules[module]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
