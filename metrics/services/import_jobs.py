@@ -32,6 +32,7 @@ from core import best_effort, uploads
 from core.exceptions import RuleViolation
 from core.models import PendingUpload
 from metrics.models import ReadingImport
+from metrics.selectors import rollup_progress
 from metrics.services import imports
 from metrics.services.readings import RowError
 from org.models import User
@@ -266,7 +267,10 @@ def _run_readings(job: ReadingImport) -> tuple[dict, bool]:
             )
     if decimal and job.upload.data.get("decimal_detected"):
         report.decimal_detected = True
-    return report_to_json(report), report.saved
+    data = report_to_json(report)
+    if report.saved:  # the moment the readings' rollup must catch up with (metrics.selectors.rollup_progress)
+        data["queued_through"] = rollup_progress.mark().isoformat()
+    return data, report.saved
 
 
 register(UPLOAD_KIND, _run_readings)

@@ -6,7 +6,7 @@ jobs (metrics.services.import_jobs): done in the request for a small file; for a
 page shows their progress and polls until they finish.
 """
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.http import Http404
@@ -22,7 +22,8 @@ from core.exceptions import RuleViolation
 from metrics.forms.imports import ConfirmImportForm, UploadReadingsForm
 from metrics.models import ReadingImport
 from metrics.selectors import figures as selectors
-from metrics.services import import_jobs, imports
+from metrics.selectors import rollup_progress
+from metrics.services import import_jobs, imports, rollups
 
 UPLOAD_KIND = import_jobs.UPLOAD_KIND
 POLL_SECONDS = 2
@@ -40,10 +41,14 @@ def upload(request):
         import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
         return redirect("metrics:import_preview", token=pending.token)
     metrics = selectors.visible_metrics(request.user).active().select_related("department")
+    through = rollup_progress.parse_mark(request.GET.get("through"))  # just imported: wait for the rollup
     return render(
         request,
         "metrics/import_upload.html",
         {
+            "rollup_poll": urlencode({"through": through.isoformat()})
+            if through and not rollup_progress.caught_up(through)
+            else None,
             "form": form,
             "metrics": metrics.order_by("department__path", "code")[:100],
             "columns": imports.COLUMNS,
@@ -81,6 +86,7 @@ def preview(request, token):
     else:
         report = import_jobs.report_from_json(job.report)
         if report.saved:  # said once; a later visit (another tab) only says it was imported
+            after = reverse("metrics:import")
             if import_jobs.announce(job):
                 messages.success(
                     request,
@@ -90,9 +96,12 @@ def preview(request, token):
                         reverse("metrics:index"),
                     ),
                 )
+                through = job.report.get("queued_through")
+                if through and not rollups.roll_up_now_if_free():  # the page says when the figures have them
+                    after += "?" + urlencode({"through": through})
             else:
                 messages.info(request, f"{job.name} was imported already.")
-            return _go(request, reverse("metrics:import"))
+            return _go(request, after)
         if job.action == ReadingImport.Action.IMPORT:
             problem = report.summary(job.name)
         if job.upload_id is None:  # discarded or replaced: there is nothing left to show or import
