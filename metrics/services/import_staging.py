@@ -16,6 +16,7 @@ import csv
 import io
 import math
 from collections.abc import Iterator
+from datetime import datetime
 from itertools import islice
 from typing import BinaryIO
 
@@ -63,12 +64,7 @@ JOIN (SELECT metric_id, COALESCE(person_id, 0) AS owner, measured_at, min(line) 
     ON d.metric_id = s.metric_id AND d.owner = COALESCE(s.person_id, 0) AND d.measured_at = s.measured_at
 WHERE s.line > d.first"""
 
-# The kinds of (metric, owner) rows whose permission ReadingRules.may_record answers, one example row of each.
 SELF = "CASE WHEN s.person_id IS NULL THEN -1 WHEN s.person_id = %(user)s THEN 1 ELSE 0 END"
-
-PERMISSION_KINDS = f"""
-SELECT DISTINCT ON (s.metric_id, {SELF}, COALESCE(s.person_department_id, 0)) s.metric_id, s.person_id
-FROM {STAGE} s"""
 
 # Rows any rule of ReadingRules.problems() may refuse (the same conditions, loosely: Python has the last word).
 SUSPECT = f"""
@@ -148,10 +144,11 @@ def run(
         with connection.cursor() as cursor:
             cursor.execute(CREATE_TABLES)
             first: list[tuple[int, list[str]]] = []
-            report.rows = _stage(cursor, records, columns=columns, shape=shape, zone=zone, first=first)
+            summary = _Summary(recorded_by)
+            report.rows = _stage(cursor, records, columns=columns, shape=shape, zone=zone, first=first, summary=summary)
             rules = ReadingRules(recorded_by=recorded_by)
             cursor.execute(f"ANALYZE {STAGE}; {DUPLICATES}")
-            _find_suspects(cursor, rules=rules, zone=zone)
+            _find_suspects(cursor, rules=rules, zone=zone, summary=summary)
             _word_suspects(cursor, rules=rules)
             _fill_report(cursor, report=report, first=first, columns=columns, shape=shape, zone=zone)
             if write and (valid_only or report.ok):
@@ -176,7 +173,7 @@ def _write(cursor, *, per_person: bool, source: str, recorded_by: User, zone) ->
     return cursor.fetchone()
 
 
-def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list) -> int:
+def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list, summary: "_Summary") -> int:
     """Read the records a BATCH at a time and COPY them into STAGE as readings; a row that cannot be read gets
     its problems (imports._parse_row's) in PROBLEMS. Keeps the first PREVIEW_ROWS records in `first`; returns
     how many there were. Raises ImportFileError past MAX_ROWS, or when there are none."""
@@ -188,6 +185,7 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
     group = "," if mark == "." else "."
     lookup = imports._Lookup()
     metrics, people = lookup.metrics, lookup.people
+    moments: dict[str, str] = {}  # a time as written -> as staged (ISO 8601 with its offset)
     count = 0
 
     def number(text: str) -> float | None:
@@ -229,14 +227,20 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
         note = fields[note_at].strip() if note_at is not None else ""
         if len(note) > imports.MAX_NOTE or "\x00" in note:
             return None
-        moment = fields[moment_at].strip()
-        try:
-            moment = imports.parse_moment(moment, zone=zone) if moment else None
-        except ValueError:
-            return None
-        if moment is None:
-            return None
-        return _staged(metric, person, moment, value, denominator, note)
+        written = fields[moment_at].strip()
+        moment = moments.get(written)
+        if moment is None:  # many rows share a time (a day's readings of everyone): each is read once
+            try:
+                moment = imports.parse_moment(written, zone=zone) if written else None
+            except ValueError:
+                return None
+            if moment is None:
+                return None
+            summary.add_moment(moment)
+            if len(moments) > 50_000:
+                moments.clear()
+            moment = moments[written] = moment.isoformat()
+        return _staged(metric, person, moment, value, denominator, note, summary)
 
     while batch := list(islice(records, BATCH)):
         count += len(batch)
@@ -268,9 +272,9 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
                 problem_writer.writerow((line, seq, problem.field, _text(problem.message)))
             if parsed.reading is not None:  # what reading() leaves to it, such as thousands grouped ("1,234.5")
                 r = parsed.reading
-                reading_writer.writerow(
-                    (line, *_staged(r.metric, r.person, r.measured_at, r.value, r.denominator, r.note))
-                )
+                summary.add_moment(r.measured_at)
+                staged = _staged(r.metric, r.person, r.measured_at.isoformat(), r.value, r.denominator, r.note, summary)
+                reading_writer.writerow((line, *staged))
         _copy(cursor, STAGE, readings, options="FORCE_NOT_NULL (note)")
         _copy(cursor, f"{PROBLEMS} (line, seq, field, message)", problems)
     if not count:
@@ -278,16 +282,41 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
     return count
 
 
-def _staged(metric: Metric, person: User | None, moment, value: float, denominator: float | None, note: str) -> tuple:
-    """A reading as STAGE's columns after the line."""
+class _Summary:
+    """What the checks need to know of the staged rows as a whole, gathered while they are read: the kinds of row
+    whose permission to ask ((metric, self or not, person's department) -> an example (metric, person)), and the
+    first and last moment."""
+
+    def __init__(self, user: User):
+        self.user_id = user.pk
+        self.kinds: dict[tuple, tuple] = {}
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+
+    def add_moment(self, moment: datetime) -> None:
+        if self.first is None or moment < self.first:
+            self.first = moment
+        if self.last is None or moment > self.last:
+            self.last = moment
+
+
+def _staged(
+    metric: Metric, person: User | None, moment: str, value, denominator, note: str, summary: _Summary
+) -> tuple:
+    """A reading (its moment in ISO 8601) as STAGE's columns after the line; its kind noted in summary."""
     person_department = person.department_id if person is not None else None
+    if person is None:
+        summary.kinds.setdefault((metric.id, -1, 0), (metric.id, None))
+    else:
+        is_self = 1 if person.id == summary.user_id else 0
+        summary.kinds.setdefault((metric.id, is_self, person_department or 0), (metric.id, person.id))
     return (
         metric.id,
         metric.per_person,
         person.id if person is not None else None,
         person_department,
         person_department if metric.per_person else metric.department_id,
-        moment.isoformat(),
+        moment,
         value,
         denominator,
         note,
@@ -320,12 +349,11 @@ def _text(message: str) -> str:
     return message.replace("\x00", "\ufffd")
 
 
-def _find_suspects(cursor, *, rules: ReadingRules, zone) -> None:
+def _find_suspects(cursor, *, rules: ReadingRules, zone, summary: _Summary) -> None:
     """Flag in SUSPECTS the rows some rule may refuse. Who may record what is asked of ReadingRules.may_record (so
     of org.access) once for each kind of row, the rest is compared in SQL."""
     user = rules.user
-    cursor.execute(PERMISSION_KINDS, {"user": user.pk})
-    kinds = cursor.fetchall()
+    kinds = list(summary.kinds.values())
     metrics = Metric.objects.select_related("department").in_bulk({metric_id for metric_id, _ in kinds})
     people = User.objects.select_related("department").in_bulk({person_id for _, person_id in kinds if person_id})
     allowed = []
@@ -337,14 +365,12 @@ def _find_suspects(cursor, *, rules: ReadingRules, zone) -> None:
     if allowed:
         values = ", ".join(["(%s, %s, %s)"] * len(allowed))
         cursor.execute(f"INSERT INTO {ALLOWED} VALUES {values}", [v for row in allowed for v in row])
-    cursor.execute(
-        f"""SELECT EXISTS (SELECT 1 FROM {ClosedPeriod._meta.db_table} cp,
-            (SELECT (min(measured_at) AT TIME ZONE %(zone)s)::date AS first,
-                    (max(measured_at) AT TIME ZONE %(zone)s)::date AS last FROM {STAGE}) d
-            WHERE cp."end" >= d.first AND cp.start <= d.last)""",
-        {"zone": zone.key},
+    closed = (
+        summary.first is not None
+        and ClosedPeriod.objects.filter(
+            end__gte=periods.local_day(summary.first), start__lte=periods.local_day(summary.last)
+        ).exists()
     )
-    (closed,) = cursor.fetchone()
     cursor.execute(
         SUSPECT.format(closed=IN_CLOSED_PERIOD if closed else ""),
         {"user": user.pk, "limit": VALUE_LIMIT, "smallest": DENOMINATOR_SMALLEST, "now": rules.now, "zone": zone.key},
