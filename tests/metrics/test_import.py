@@ -545,15 +545,14 @@ def test_a_2000_row_import_runs_a_bounded_number_of_queries(org, fcr, calls, dja
     file = csv_file(*lines)
     # One pass in one transaction (a savepoint here): metrics by code, people by username or e-mail, closed
     # periods, alice's managed paths (cached on her after that) = 4; record_readings and store_rows in their
-    # savepoints: 2 savepoints; on SQLite per kind of owner an existence count and an upsert (4), then two
-    # inserts of 1,000 rollup-queue keys; on PostgreSQL the staging table (create, truncate, COPY), two upserts,
-    # one queue insert, truncate; then 3 releases. SQLite 15.
+    # savepoints: 2 savepoints; per kind of owner an existence count and an upsert (4), then two inserts of 1,000
+    # rollup-queue keys; then 3 releases. SQLite 15.
     # PostgreSQL stages the file instead (metrics.services.import_staging): a savepoint; the staging tables (one
     # statement); metrics by code and people by name (the COPY of the rows is not counted); ANALYZE and the
     # duplicates (one statement); the metrics and people of the kinds of row to ask permission for, alice's
-    # managed paths, the permitted kinds; whether a closed period meets the file; the suspect rows; their wording (a query finding none); the
-    # report (counts, first problems, the preview's metrics, people and problems); two upserts with their rollup
-    # keys; a release: 20, whatever the size of the file.
+    # managed paths, the permitted kinds; whether a closed period meets the file; the suspect rows; their wording
+    # (a query finding none); the report (counts, first problems, the preview's metrics, people and problems);
+    # two upserts with their rollup keys; a release: 20, whatever the size of the file.
     # Every query is per batch of imports.BATCH rows (5,000), none per row.
     with django_assert_max_num_queries(16 if connection.vendor == "sqlite" else 20):
         report = import_readings(file=file, recorded_by=org.alice)
