@@ -1,4 +1,7 @@
-"""CSV import of readings: a file is streamed, checked row by row through the reading service, then recorded.
+"""CSV import of readings: a file is streamed, checked through the reading service's rules, then recorded.
+
+On SQLite each batch of rows is checked and recorded through record_readings(); on PostgreSQL the rows go to a
+staging table and are checked there by set statements (metrics.services.import_staging), with the same messages.
 
 The format (also shown, with a template to download, on the upload page):
 
