@@ -20,7 +20,7 @@ from datetime import datetime
 from itertools import islice
 from typing import BinaryIO
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from core import import_reports, periods
 from metrics.models import ClosedPeriod, Metric, OwnerType
@@ -47,7 +47,7 @@ BATCH = 5_000  # rows read, copied and worded together
 CREATE_TABLES = f"""
 DROP TABLE IF EXISTS {STAGE}, {PROBLEMS}, {SUSPECTS}, {ALLOWED};
 CREATE TEMP TABLE {STAGE} (line integer, metric_id bigint, per_person boolean, person_id bigint,
-    person_department_id bigint, department_id bigint, measured_at timestamptz, value double precision,
+    person_department_id bigint, department_id bigint, measured_at timestamptz, day date, value double precision,
     denominator double precision, note text) ON COMMIT DROP;
 CREATE TEMP TABLE {PROBLEMS} (line integer, seq integer, field text, message text) ON COMMIT DROP;
 CREATE TEMP TABLE {SUSPECTS} (line integer PRIMARY KEY) ON COMMIT DROP;
@@ -93,18 +93,18 @@ IN_CLOSED_PERIOD = f"""
     OR EXISTS (SELECT 1 FROM metrics_closedperiod cp JOIN org_department cd ON cd.id = cp.department_id
                JOIN org_department od ON od.id = s.department_id
                WHERE {subtree_sql("od", "cd")}
-                   AND (s.measured_at AT TIME ZONE %(zone)s)::date BETWEEN cp.start AND cp."end")"""
+                   AND s.day BETWEEN cp.start AND cp."end")"""
 
 # The readings of the rows without problems, written as readings.store_rows writes them: upserted, and the rollup
 # buckets they touch queued from what was stored.
 WRITE = f"""
 WITH written AS (
     INSERT INTO metrics_reading ({COLUMNS})
-    SELECT metric_id, person_id, department_id, measured_at, (measured_at AT TIME ZONE %(zone)s)::date, value,
+    SELECT metric_id, person_id, department_id, measured_at, day, value,
            denominator, note, %(source)s, %(user)s, '', now(), now()
     FROM {STAGE} s
-    WHERE person_id IS {{not_}}NULL AND NOT EXISTS (SELECT 1 FROM {PROBLEMS} p WHERE p.line = s.line)
-    ON CONFLICT {{conflict}} {UPDATE}
+    WHERE person_id IS {{not_}}NULL {{without_problems}}
+    {{on_conflict}}
     RETURNING metric_id, day, person_id, department_id, (xmax = 0) AS inserted
 ), queued AS (
     INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at)
@@ -152,9 +152,16 @@ def run(
             _word_suspects(cursor, rules=rules)
             _fill_report(cursor, report=report, first=first, columns=columns, shape=shape, zone=zone)
             if write and (valid_only or report.ok):
+                fresh = _only_new_days(cursor, summary)
                 for per_person in (True, False):
                     created, written = _write(
-                        cursor, per_person=per_person, source=source, recorded_by=recorded_by, zone=zone
+                        cursor,
+                        per_person=per_person,
+                        source=source,
+                        recorded_by=recorded_by,
+                        zone=zone,
+                        problems=not report.ok,
+                        fresh=fresh,
                     )
                     report.created += created
                     report.updated += written - created
@@ -164,12 +171,38 @@ def run(
     return report
 
 
-def _write(cursor, *, per_person: bool, source: str, recorded_by: User, zone) -> tuple[int, int]:
-    """Upsert the valid readings of one kind of owner and queue their rollup buckets: (new, written)."""
+def _only_new_days(cursor, summary: "_Summary") -> bool:
+    """True when no reading is stored yet on any (metric, day) of the file: then none of its readings can replace
+    one, and they are inserted without ON CONFLICT's look-up per row. One query, through (metric, day)'s index."""
+    if not summary.days:
+        return True
+    metric_ids, days = zip(*summary.days, strict=True)
     cursor.execute(
-        WRITE.format(not_="NOT " if per_person else "", conflict=CONFLICT[per_person]),
-        {"source": source, "user": recorded_by.pk, "zone": zone.key},
+        """SELECT NOT EXISTS (SELECT 1 FROM unnest(%s::bigint[], %s::date[]) k(metric_id, day)
+            WHERE EXISTS (SELECT 1 FROM metrics_reading r WHERE r.metric_id = k.metric_id AND r.day = k.day))""",
+        [list(metric_ids), list(days)],
     )
+    return cursor.fetchone()[0]
+
+
+def _write(
+    cursor, *, per_person: bool, source: str, recorded_by: User, zone, problems: bool, fresh: bool
+) -> tuple[int, int]:
+    """Write the valid readings of one kind of owner (problems: whether some rows have any, to be left out) and
+    queue their rollup buckets: (new, written). fresh: no stored reading can conflict (_only_new_days), so a plain
+    INSERT; should one conflict after all (a day stored under another time zone), the upsert does it over."""
+    without_problems = f"AND NOT EXISTS (SELECT 1 FROM {PROBLEMS} p WHERE p.line = s.line)" if problems else ""
+    params = {"source": source, "user": recorded_by.pk, "zone": zone.key}
+    upsert = f"ON CONFLICT {CONFLICT[per_person]} {UPDATE}"
+    not_ = "NOT " if per_person else ""
+    if fresh:
+        try:
+            with transaction.atomic():
+                cursor.execute(WRITE.format(not_=not_, on_conflict="", without_problems=without_problems), params)
+                return cursor.fetchone()
+        except IntegrityError:
+            pass
+    cursor.execute(WRITE.format(not_=not_, on_conflict=upsert, without_problems=without_problems), params)
     return cursor.fetchone()
 
 
@@ -185,7 +218,7 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
     group = "," if mark == "." else "."
     lookup = imports._Lookup()
     metrics, people = lookup.metrics, lookup.people
-    moments: dict[str, str] = {}  # a time as written -> as staged (ISO 8601 with its offset)
+    moments: dict[str, tuple[str, str]] = {}  # a time as written -> as staged: ISO 8601 with its offset, local day
     count = 0
 
     def number(text: str) -> float | None:
@@ -239,7 +272,7 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
             summary.add_moment(moment)
             if len(moments) > 50_000:
                 moments.clear()
-            moment = moments[written] = moment.isoformat()
+            moment = moments[written] = _moment(moment)
         return _staged(metric, person, moment, value, denominator, note, summary)
 
     while batch := list(islice(records, BATCH)):
@@ -273,7 +306,8 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
             if parsed.reading is not None:  # what reading() leaves to it, such as thousands grouped ("1,234.5")
                 r = parsed.reading
                 summary.add_moment(r.measured_at)
-                staged = _staged(r.metric, r.person, r.measured_at.isoformat(), r.value, r.denominator, r.note, summary)
+                moment = _moment(r.measured_at)
+                staged = _staged(r.metric, r.person, moment, r.value, r.denominator, r.note, summary)
                 reading_writer.writerow((line, *staged))
         _copy(cursor, STAGE, readings, options="FORCE_NOT_NULL (note)")
         _copy(cursor, f"{PROBLEMS} (line, seq, field, message)", problems)
@@ -292,6 +326,7 @@ class _Summary:
         self.kinds: dict[tuple, tuple] = {}
         self.first: datetime | None = None
         self.last: datetime | None = None
+        self.days: set[tuple[int, str]] = set()  # (metric, local day in ISO 8601) of every reading
 
     def add_moment(self, moment: datetime) -> None:
         if self.first is None or moment < self.first:
@@ -300,11 +335,17 @@ class _Summary:
             self.last = moment
 
 
+def _moment(moment: datetime) -> tuple[str, str]:
+    """A moment as STAGE takes it: in ISO 8601 with its offset, and its day in the organization's zone."""
+    return moment.isoformat(), periods.local_day(moment).isoformat()
+
+
 def _staged(
-    metric: Metric, person: User | None, moment: str, value, denominator, note: str, summary: _Summary
+    metric: Metric, person: User | None, moment: tuple[str, str], value, denominator, note: str, summary: _Summary
 ) -> tuple:
-    """A reading (its moment in ISO 8601) as STAGE's columns after the line; its kind noted in summary."""
+    """A reading (its moment as _moment() gives it) as STAGE's columns after the line; its kind noted in summary."""
     person_department = person.department_id if person is not None else None
+    summary.days.add((metric.id, moment[1]))
     if person is None:
         summary.kinds.setdefault((metric.id, -1, 0), (metric.id, None))
     else:
@@ -316,7 +357,7 @@ def _staged(
         person.id if person is not None else None,
         person_department,
         person_department if metric.per_person else metric.department_id,
-        moment,
+        *moment,
         value,
         denominator,
         note,

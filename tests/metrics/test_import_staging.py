@@ -146,3 +146,19 @@ def test_a_file_of_decimal_commas_agrees_too(org, metrics, monkeypatch):
     row_by_row = run(org, lines, by=org.admin, row_by_row=True, monkeypatch=monkeypatch, header=header)
     assert said(staged[0]) == said(row_by_row[0]) and staged[1] == row_by_row[1]
     assert staged[0].decimal == imports.COMMA and staged[0].created == 1 and staged[0].rejected_rows == 2
+
+
+def test_a_reading_that_conflicts_after_all_is_replaced(org, metrics, monkeypatch):
+    """The plain INSERT for days with no stored readings falls back to the upsert should one conflict anyway (a day
+    stored under another time zone)."""
+    from metrics.services import import_staging
+
+    lines = ["fcr,bob,2026-10-01T09:00,80,,", "calls,,2026-10-01T09:00,5,,"]
+    file = io.BytesIO("\n".join([HEADER, *lines, ""]).encode())
+    assert imports.import_readings(file=file, recorded_by=org.admin).created == 2
+    Reading.objects.update(day=date(2026, 9, 30))  # as if stored under another zone
+    monkeypatch.setattr(import_staging, "_only_new_days", lambda cursor, summary: True)
+    lines = ["fcr,bob,2026-10-01T09:00,81,,", "calls,,2026-10-01T09:00,6,,"]
+    report = imports.import_readings(file=io.BytesIO("\n".join([HEADER, *lines, ""]).encode()), recorded_by=org.admin)
+    assert (report.created, report.updated) == (0, 2)
+    assert sorted(Reading.objects.values_list("value", flat=True)) == [6, 81]
