@@ -148,7 +148,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    with scratch_database("import") as connection, tempfile.TemporaryDirectory() as folder:
+    # One scratch database per size, so that two sizes can run side by side.
+    with scratch_database(f"import_{args.rows}") as connection, tempfile.TemporaryDirectory() as folder:
         from django.conf import settings
 
         from config.celery import app as celery_app
