@@ -162,6 +162,24 @@ def latest(*, user: User, token: str, kind: str = UPLOAD_KIND) -> ReadingImport 
     return ReadingImport.objects.filter(user=user, token=token, kind=kind).order_by("-pk").first()
 
 
+def rollup_pending(*, user: User, within: timedelta = timedelta(minutes=10)) -> datetime | None:
+    """The mark (metrics.selectors.rollup_progress) of the user's latest import, finished within `within`, while
+    the rollup has not caught up with it; None otherwise. Two queries at most."""
+    job = (
+        ReadingImport.objects.filter(
+            user=user,
+            action=ReadingImport.Action.IMPORT,
+            status=Status.DONE,
+            finished_at__gte=timezone.now() - within,
+        )
+        .order_by("-pk")
+        .only("report")
+        .first()
+    )
+    through = rollup_progress.parse_mark(job.report.get("queued_through")) if job else None
+    return through if through is not None and not rollup_progress.caught_up(through) else None
+
+
 def announce(job: ReadingImport) -> bool:
     """True the first time a finished job's outcome is shown (a page says "imported" once, not at every visit)."""
     return bool(ReadingImport.objects.filter(pk=job.pk, announced_at__isnull=True).update(announced_at=timezone.now()))

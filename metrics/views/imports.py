@@ -22,7 +22,6 @@ from core.exceptions import RuleViolation
 from metrics.forms.imports import ConfirmImportForm, UploadReadingsForm
 from metrics.models import ReadingImport
 from metrics.selectors import figures as selectors
-from metrics.selectors import rollup_progress
 from metrics.services import import_jobs, imports, rollups
 
 UPLOAD_KIND = import_jobs.UPLOAD_KIND
@@ -41,14 +40,12 @@ def upload(request):
         import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
         return redirect("metrics:import_preview", token=pending.token)
     metrics = selectors.visible_metrics(request.user).active().select_related("department")
-    through = rollup_progress.parse_mark(request.GET.get("through"))  # just imported: wait for the rollup
+    through = import_jobs.rollup_pending(user=request.user)  # just imported: the figures are on their way
     return render(
         request,
         "metrics/import_upload.html",
         {
-            "rollup_poll": urlencode({"through": through.isoformat()})
-            if through and not rollup_progress.caught_up(through)
-            else None,
+            "rollup_poll": urlencode({"through": through.isoformat()}) if through else None,
             "form": form,
             "metrics": metrics.order_by("department__path", "code")[:100],
             "columns": imports.COLUMNS,
@@ -86,7 +83,6 @@ def preview(request, token):
     else:
         report = import_jobs.report_from_json(job.report)
         if report.saved:  # said once; a later visit (another tab) only says it was imported
-            after = reverse("metrics:import")
             if import_jobs.announce(job):
                 messages.success(
                     request,
@@ -96,12 +92,10 @@ def preview(request, token):
                         reverse("metrics:index"),
                     ),
                 )
-                through = job.report.get("queued_through")
-                if through and not rollups.roll_up_now_if_free():  # the page says when the figures have them
-                    after += "?" + urlencode({"through": through})
+                rollups.roll_up_now_if_free()  # else the upload page says when the figures have them
             else:
                 messages.info(request, f"{job.name} was imported already.")
-            return _go(request, after)
+            return _go(request, reverse("metrics:import"))
         if job.action == ReadingImport.Action.IMPORT:
             problem = report.summary(job.name)
         if job.upload_id is None:  # discarded or replaced: there is nothing left to show or import

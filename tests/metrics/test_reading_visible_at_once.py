@@ -168,11 +168,13 @@ def test_a_missing_or_malformed_mark_waits_for_nothing(client, org, fcr, through
     assert page.status_code == 200 and page.context["waiting"] is None
 
 
-def test_after_an_import_the_page_says_when_the_dashboards_have_the_readings(client, org, fcr):
-    RollupQueue.objects.create(metric=fcr, day=timezone.now().date(), owner_type="p", owner_id=org.bob.pk)
+def test_after_an_import_the_page_says_when_the_dashboards_have_the_readings(client, org, fcr, nudges):
+    when = timezone.localtime(timezone.now() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     client.force_login(org.alice)
-    through = rollup_progress.mark().isoformat()
-    page = client.get(reverse("metrics:import"), {"through": through})
+    token = _landing(client.post(reverse("metrics:import"), {"file": _csv(f"fcr,bob,{when},90,,")})).split("/")[-2]
+    landing = _landing(client.post(reverse("metrics:import_preview", args=[token]), {}))
+    assert landing == reverse("metrics:import") and RollupQueue.objects.exists()  # the rollup waits for the commit
+    page = client.get(landing)
     html = page.content.decode()
     assert "Adding the imported readings to the dashboards" in html and 'hx-trigger="every 1s"' in html
     poll = reverse("metrics:rollup_status") + "?" + page.context["rollup_poll"]
@@ -180,6 +182,7 @@ def test_after_an_import_the_page_says_when_the_dashboards_have_the_readings(cli
     rollups.run()
     answer = client.get(poll, **HX)
     assert answer.status_code == 286 and b"up to date with the imported readings" in answer.content
+    assert client.get(landing).context["rollup_poll"] is None  # a later visit waits for nothing
 
 
 @pytest.mark.django_db(transaction=True)
@@ -188,16 +191,13 @@ def test_a_small_import_is_rolled_up_before_its_result_page(client, org, fcr, nu
 
     when = timezone.localtime(timezone.now() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     client.force_login(org.alice)
-    upload = client.post(
-        reverse("metrics:import"),
-        {"file": _csv(f"fcr,bob,{when},90,,"), "decimal": "detect"},
-    )
-    token = _landing(upload).rstrip("/").split("/")[-1]
+    token = _landing(client.post(reverse("metrics:import"), {"file": _csv(f"fcr,bob,{when},90,,")})).split("/")[-2]
     landing = _landing(client.post(reverse("metrics:import_preview", args=[token]), {}))
     job = ReadingImport.objects.filter(action=ReadingImport.Action.IMPORT).get()
     assert job.report["saved"] and job.report["queued_through"]
-    assert landing == reverse("metrics:import")  # rolled up in the request: nothing to wait for
-    assert not RollupQueue.objects.exists() and nudges == []
+    assert landing == reverse("metrics:import")
+    assert not RollupQueue.objects.exists() and nudges == []  # rolled up in the request
+    assert client.get(landing).context["rollup_poll"] is None
 
 
 def _csv(*lines: str):
