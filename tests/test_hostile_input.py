@@ -161,6 +161,7 @@ PATH_VALUES = {
     "goals:carry_over": "goals:cycle",
     "metrics:department": "metrics:department",
     "metrics:metric": "metrics:metric",
+    "metrics:card": "metrics:metric",
     "metrics:import_": "metrics:import",
     "metrics:scorecard": "metrics:scorecard",
     "metrics:closed_period": "metrics:closed_period",
