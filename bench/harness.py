@@ -18,6 +18,7 @@ def scratch_database(name: str):
     # (another checkout's, through an editable install) before ROOT is on the path: forget it, use this tree's.
     stale = sys.modules.get("org")
     if stale is not None and not str(getattr(stale, "__file__", "")).startswith(str(ROOT)):
+        # (not `name`: that is the database's, and reusing it named every such bench's database keel_bench_org)
         for module in [n for n in sys.modules if n == "org" or n.startswith("org.")]:
             del sys.modules[module]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -17,6 +17,8 @@ urlpatterns = [
     path("<int:pk>/edit/", metrics.metric_edit, name="metric_edit"),
     path("<int:pk>/archive/", metrics.metric_archive, name="metric_archive"),
     path("readings/new/", metrics.reading_create, name="reading_create"),
+    path("cards/<int:pk>/", metrics.card, name="card"),
+    path("rollup-status/", metrics.rollup_status, name="rollup_status"),
     # CSV import of readings
     path("import/", imports.upload, name="import"),
     path("import/<slug:token>/", imports.preview, name="import_preview"),

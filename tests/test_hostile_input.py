@@ -202,6 +202,7 @@ PATH_VALUES = {
     "goals:carry_over": "goals:cycle",
     "metrics:department": "metrics:department",
     "metrics:metric": "metrics:metric",
+    "metrics:card": "metrics:metric",
     "metrics:import_": "metrics:import",
     "metrics:scorecard": "metrics:scorecard",
     "metrics:scorecard_export": "metrics:scorecard_export",

@@ -14,6 +14,7 @@ from api.problems import Problem
 from api.schemas import WRITE_ERRORS, FieldProblem
 from core import periods
 from metrics.models import Metric, Reading
+from metrics.services import rollups
 from metrics.services.imports import parse_moment
 from metrics.services.readings import ReadingRow, ReadingsRejected, RowError, check_readings, record_readings
 from org.models import User
@@ -159,16 +160,22 @@ def post_readings(
                 errors += check_readings(rows=rows, recorded_by=user)
                 _reject(errors)
             try:
-                recorded = record_readings(rows=rows, recorded_by=user, source=Reading.Source.API)
+                recorded = record_readings(rows=rows, recorded_by=user, source=Reading.Source.API, nudge_rollup=False)
             except ReadingsRejected as rejected:
                 _reject(rejected.errors)
         else:
-            recorded = record_readings(rows=rows, recorded_by=user, source=Reading.Source.API, valid_only=True)
+            recorded = record_readings(
+                rows=rows, recorded_by=user, source=Reading.Source.API, valid_only=True, nudge_rollup=False
+            )
             errors += recorded.rejected
         errors.sort(key=lambda e: e.line or 0)
         return 200, {"created": recorded.created, "updated": recorded.updated, "rejected": list(map(_problem, errors))}
 
     status, body = idempotency.once(request, key=idempotency_key, write=write)
+    if status == 200 and (body.get("created") or body.get("updated")):
+        # Visible at once, as after the form: rolled up in this request when the rollup lock is free and the
+        # queue short, otherwise the worker is nudged (metrics.services.rollups.roll_up_now_if_free).
+        rollups.roll_up_now_if_free()
     return Status(status, body)
 
 

@@ -32,6 +32,7 @@ from core import best_effort, uploads
 from core.exceptions import RuleViolation
 from core.models import PendingUpload
 from metrics.models import ReadingImport
+from metrics.selectors import rollup_progress
 from metrics.services import imports
 from metrics.services.readings import RowError
 from org.models import User
@@ -161,6 +162,24 @@ def latest(*, user: User, token: str, kind: str = UPLOAD_KIND) -> ReadingImport 
     return ReadingImport.objects.filter(user=user, token=token, kind=kind).order_by("-pk").first()
 
 
+def rollup_pending(*, user: User, within: timedelta = timedelta(minutes=10)) -> datetime | None:
+    """The mark (metrics.selectors.rollup_progress) of the user's latest import, finished within `within`, while
+    the rollup has not caught up with it; None otherwise. Two queries at most."""
+    job = (
+        ReadingImport.objects.filter(
+            user=user,
+            action=ReadingImport.Action.IMPORT,
+            status=Status.DONE,
+            finished_at__gte=timezone.now() - within,
+        )
+        .order_by("-pk")
+        .only("report")
+        .first()
+    )
+    through = rollup_progress.parse_mark(job.report.get("queued_through")) if job else None
+    return through if through is not None and not rollup_progress.caught_up(through) else None
+
+
 def announce(job: ReadingImport) -> bool:
     """True the first time a finished job's outcome is shown (a page says "imported" once, not at every visit)."""
     return bool(ReadingImport.objects.filter(pk=job.pk, announced_at__isnull=True).update(announced_at=timezone.now()))
@@ -266,7 +285,10 @@ def _run_readings(job: ReadingImport) -> tuple[dict, bool]:
             )
     if decimal and job.upload.data.get("decimal_detected"):
         report.decimal_detected = True
-    return report_to_json(report), report.saved
+    data = report_to_json(report)
+    if report.saved:  # the moment the readings' rollup must catch up with (metrics.selectors.rollup_progress)
+        data["queued_through"] = rollup_progress.mark().isoformat()
+    return data, report.saved
 
 
 register(UPLOAD_KIND, _run_readings)

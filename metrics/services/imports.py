@@ -1,4 +1,7 @@
-"""CSV import of readings: a file is streamed, checked row by row through the reading service, then recorded.
+"""CSV import of readings: a file is streamed, checked through the reading service's rules, then recorded.
+
+On SQLite each batch of rows is checked and recorded through record_readings(); on PostgreSQL the rows go to a
+staging table and are checked there by set statements (metrics.services.import_staging), with the same messages.
 
 The format (also shown, with a template to download, on the upload page):
 
@@ -35,7 +38,7 @@ from datetime import datetime
 from itertools import chain, islice
 from typing import BinaryIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -126,7 +129,8 @@ def check_import(*, file: BinaryIO, recorded_by: User, decimal: str | None = Non
     the first problems and the first rows (core.import_reports); a problem with the whole file is in file_error.
     """
     try:
-        return _run(file=file, recorded_by=recorded_by, write=False, decimal=decimal)
+        with transaction.atomic():  # PostgreSQL's staging tables live until the end of a transaction
+            return _run(file=file, recorded_by=recorded_by, write=False, decimal=decimal)
     except ImportFileError as error:
         return ImportReport(file_error=error.message)
 
@@ -157,8 +161,16 @@ def import_readings(
     """
     try:
         with transaction.atomic():
+            # Row by row (SQLite) the valid rows are written as they go and rolled back if any row had a problem;
+            # the staged path (PostgreSQL) writes only when the whole file may be.
+            staged = connection.vendor == "postgresql"
             report = _run(
-                file=file, recorded_by=recorded_by, write=True, valid_only=True, source=source, decimal=decimal
+                file=file,
+                recorded_by=recorded_by,
+                write=True,
+                valid_only=valid_only if staged else True,
+                source=source,
+                decimal=decimal,
             )
             if not valid_only and not report.ok:
                 raise _NothingSaved(report)
@@ -183,6 +195,12 @@ def _run(
     source: str = Reading.Source.CSV,
     decimal: str | None = None,
 ) -> ImportReport:
+    if connection.vendor == "postgresql":
+        from metrics.services import import_staging
+
+        return import_staging.run(
+            file=file, recorded_by=recorded_by, write=write, valid_only=valid_only, source=source, decimal=decimal
+        )
     shape = FileShape()
     report = ImportReport()
     seen = _SeenReadings()

@@ -85,7 +85,12 @@ def _fmt(metric: Metric, value: float) -> str:
 
 
 class ReadingRules:
-    """The checks every reading passes, with what they need loaded once for a whole batch."""
+    """The checks every reading passes, with what they need loaded once for a whole batch.
+
+    PostgreSQL's CSV import flags the rows these checks may refuse in SQL first (import_staging.SUSPECT) and asks
+    problems() only about those: a check added here needs its condition there too (tests/metrics/
+    test_import_staging.py compares the two paths on every kind of bad row).
+    """
 
     def __init__(self, *, recorded_by: User, override_reason: str = "", now: datetime | None = None):
         self.user = recorded_by

@@ -26,17 +26,18 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import periods
+from core import best_effort, periods
 from metrics.models import Metric, OwnerType, Rollup, RollupFailure, RollupQueue, RollupRun
 from org.models import sync_department_ancestors
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 7_301_001  # pg_advisory_xact_lock key of the rollup
+SYNC_KEYS = 2_000  # queued keys roll_up_now_if_free() rolls up in the request; more is the worker's
 CLAIMED = "keel_rollup_claimed"  # a temporary table: the queued keys this run computes now
 PENDING = "keel_rollup_pending"  # a temporary table: every key of a run that goes one metric (or key) at a time
 KEY_COLUMNS = "metric_id, day, owner_type, owner_id"
@@ -236,10 +237,17 @@ def _date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _lock(cursor) -> None:
+def _lock(cursor, *, blocking: bool = True) -> bool:
+    """Take the rollup lock until the transaction ends; blocking=False takes it only if it is free at once and
+    returns whether it did."""
     if connection.vendor == "postgresql":
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        if blocking:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        return cursor.fetchone()[0]
     # SQLite: Keel's transactions are IMMEDIATE, so this transaction already holds the only write lock.
+    return True
 
 
 def _aggregate(source: str, group: dict[str, str], *, readings: bool) -> str:
@@ -566,17 +574,19 @@ def _record_failures(failures: list[Failure], *, started) -> None:
         )
 
 
-def run(*, full: bool = False) -> RunResult:
+def run(*, full: bool = False, blocking: bool = True) -> RunResult | None:
     """Bring rollups up to date with readings; full=True recomputes every bucket from all readings.
 
     A key whose buckets the database cannot hold is left out, recorded as a RollupFailure and queued again
     (see the module's docstring); result.failed counts such keys. Raises nothing for them.
+    blocking=False: when another run holds the rollup lock, return None at once instead of waiting for it.
     """
     started = timezone.now()
     now = connection.ops.adapt_datetimefield_value(started)
     failures: list[Failure] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor)
+        if not _lock(cursor, blocking=blocking):
+            return None
         queue_rows = _claim_queue(cursor)
         if not queue_rows and not full:
             return RunResult(queue_rows=0, buckets=0, seconds=0.0)
@@ -634,6 +644,37 @@ def run(*, full: bool = False) -> RunResult:
         result.seconds,
     )
     return result
+
+
+def roll_up_now_if_free() -> bool:
+    """Roll up the queued buckets in this process now if no other run holds the rollup lock and the queue is short
+    (at most SYNC_KEYS keys, a few tens of milliseconds); otherwise nudge the worker. For whoever has just written
+    readings and shows them next (the reading form, an import, the API): True when rolled up here.
+
+    Never waits behind another run (a full rebuild takes minutes) and never fails the caller: a database error is
+    logged and left to the worker. Inside a transaction it runs once the transaction commits (the readings must be
+    visible to the run) and returns False. On SQLite the run's transaction is the lock: it rolls up here.
+    """
+    if connection.in_atomic_block:
+        transaction.on_commit(_roll_up_now_or_nudge)
+        return False
+    return _roll_up_now_or_nudge()
+
+
+def _roll_up_now_or_nudge() -> bool:
+    try:
+        if RollupQueue.objects.all()[: SYNC_KEYS + 1].count() <= SYNC_KEYS and run(blocking=False) is not None:
+            return True
+    except DatabaseError as error:
+        log.warning("rollup in the request failed, left to the worker: %s: %s", type(error).__name__, error)
+    _nudge_worker()
+    return False
+
+
+def _nudge_worker() -> None:
+    from metrics.tasks import run_rollups
+
+    best_effort.enqueue(run_rollups)
 
 
 def queue_readings(*, ids: list[int]) -> int:

@@ -6,7 +6,7 @@ jobs (metrics.services.import_jobs): done in the request for a small file; for a
 page shows their progress and polls until they finish.
 """
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.http import Http404
@@ -22,7 +22,7 @@ from core.exceptions import RuleViolation
 from metrics.forms.imports import ConfirmImportForm, UploadReadingsForm
 from metrics.models import ReadingImport
 from metrics.selectors import figures as selectors
-from metrics.services import import_jobs, imports
+from metrics.services import import_jobs, imports, rollups
 
 UPLOAD_KIND = import_jobs.UPLOAD_KIND
 POLL_SECONDS = 2
@@ -40,10 +40,12 @@ def upload(request):
         import_jobs.start(user=request.user, upload=pending, action=ReadingImport.Action.CHECK)
         return redirect("metrics:import_preview", token=pending.token)
     metrics = selectors.visible_metrics(request.user).active().select_related("department")
+    through = import_jobs.rollup_pending(user=request.user)  # just imported: the figures are on their way
     return render(
         request,
         "metrics/import_upload.html",
         {
+            "rollup_poll": urlencode({"through": through.isoformat()}) if through else None,
             "form": form,
             "metrics": metrics.order_by("department__path", "code")[:100],
             "columns": imports.COLUMNS,
@@ -90,6 +92,7 @@ def preview(request, token):
                         reverse("metrics:index"),
                     ),
                 )
+                rollups.roll_up_now_if_free()  # else the upload page says when the figures have them
             else:
                 messages.info(request, f"{job.name} was imported already.")
             return _go(request, reverse("metrics:import"))

@@ -1,22 +1,32 @@
 """Pages of the metrics app: dashboards, metric definitions and recording a reading."""
 
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from core import confirmation, periods
 from core.confirmation import Confirmation
 from core.forms import form_errors_from
 from metrics.forms.metrics import MetricForm, ReadingForm, TargetFormSet
 from metrics.models import Metric, Reading
-from metrics.selectors import dashboards
+from metrics.selectors import dashboards, rollup_progress
 from metrics.selectors import figures as selectors
 from metrics.services import readings as services
+from metrics.services import rollups
 from metrics.services.awards import awards_for
 from org import access
+
+STOP_POLLING = 286  # htmx stops polling an element whose poll is answered with this status
+GIVE_UP_AFTER = timedelta(minutes=10)  # a page waiting this long for a rollup stops asking (the worker is down?)
 
 
 def _period(request) -> str:
@@ -24,13 +34,28 @@ def _period(request) -> str:
     return period if period in periods.PERIODS else periods.WEEK
 
 
+def _waiting(request, period: str) -> dict | None:
+    """What a page that has just been sent readings waits for (their rollup): the metric whose card updates itself
+    and the query its polls carry; None when nothing is waited for (or the rollup has already caught up)."""
+    through = rollup_progress.parse_mark(request.GET.get("through"))
+    metric_id = request.GET.get("metric", "")
+    if through is None or not metric_id.isdigit() or rollup_progress.caught_up(through):
+        return None
+    return {
+        "metric_id": int(metric_id),
+        "query": urlencode({"period": period, "through": through.isoformat()}),
+    }
+
+
 def index(request):
-    """My metrics: the page an employee opens every morning."""
+    """My metrics: the page an employee opens every morning. After recording a reading (?metric=&through=, see
+    reading_create) the card of its metric updates itself once the rollup has the reading."""
     period = _period(request)
     return render(
         request,
         "metrics/my_metrics.html",
         {
+            "waiting": _waiting(request, period),
             "cards": dashboards.personal_cards(user=request.user, period=period),
             "my_awards": awards_for(request.user)[:5],
             "period": period,
@@ -63,6 +88,42 @@ def overview(request):
             **dashboards.organization_overview(departments=access.managed_departments(request.user), period=period),
         },
     )
+
+
+@vary_on_headers("HX-Request")
+def card(request, pk):
+    """One card of My metrics, polled (htmx) by a card waiting for the rollup of a reading just recorded
+    (?through=<mark>): 204 while the rollup has not caught up, then the card with status 286, which stops the
+    polling. A mark older than GIVE_UP_AFTER gets the card as it is, and the polling stops too."""
+    period = _period(request)
+    through = rollup_progress.parse_mark(request.GET.get("through"))
+    given_up = through is None or timezone.now() - through > GIVE_UP_AFTER
+    if not given_up and not rollup_progress.caught_up(through):
+        return HttpResponse(status=204)
+    found = [c for c in dashboards.personal_cards(user=request.user, period=period) if c.metric.pk == pk]
+    if not found:
+        raise Http404("No such metric on your dashboard.")
+    return render(
+        request,
+        "metrics/_live_card.html",
+        {
+            "card": found[0],
+            "period": period,
+            "period_label": periods.current_label(period),
+            "previous_label": periods.previous_label(period),
+        },
+        status=STOP_POLLING,
+    )
+
+
+@vary_on_headers("HX-Request")
+def rollup_status(request):
+    """Whether the rollup has caught up with ?through=<mark> (a page that has just imported readings polls it):
+    204 while not, then a line saying the figures are up to date, with status 286, which stops the polling."""
+    through = rollup_progress.parse_mark(request.GET.get("through"))
+    if through is not None and timezone.now() - through <= GIVE_UP_AFTER and not rollup_progress.caught_up(through):
+        return HttpResponse(status=204)
+    return render(request, "metrics/_rollup_status.html", {"done": True}, status=STOP_POLLING)
 
 
 def department(request, pk):
@@ -222,12 +283,14 @@ def reading_create(request):
                 recorded_by=request.user,
                 source=Reading.Source.FORM,
                 override_reason=data.get("override_reason", ""),
+                nudge_rollup=False,  # rolled up below, or the worker nudged
             )
         if not refused:
             verb = "updated" if result.updated else "recorded"
-            messages.success(
-                request,
-                f"Reading of “{metric}” {verb}. Dashboards show it after the next rollup, within a minute or two.",
-            )
-            return redirect(reverse("metrics:index"))
+            messages.success(request, f"Reading of “{metric}” {verb}.")
+            if rollups.roll_up_now_if_free():
+                return redirect(reverse("metrics:index"))
+            # Another rollup runs (a rebuild, say): the worker has been nudged, and the card waits for it.
+            query = urlencode({"metric": metric.pk, "through": rollup_progress.mark().isoformat()})
+            return redirect(f"{reverse('metrics:index')}?{query}")
     return render(request, "metrics/reading_form.html", {"form": form})

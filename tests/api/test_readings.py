@@ -1,6 +1,6 @@
 """POST /api/v1/readings: the one write path, per-row messages, modes, idempotency, the 10,000 cap."""
 
-from metrics.models import Reading, RollupQueue
+from metrics.models import Reading, Rollup, RollupQueue
 from tests.api.conftest import reading
 
 
@@ -126,3 +126,14 @@ def test_a_nul_in_any_text_is_a_field_problem(org, support_metrics, as_token):
         answer = api.post("/readings", {"readings": [reading(**{field: "a\x00b"})]})
         assert answer.status_code == 422, field
         assert answer.json()["errors"][0]["pointer"] == f"/readings/0/{field}"
+
+
+def test_a_posted_reading_is_rolled_up_at_once_when_the_lock_is_free(
+    org, support_metrics, as_token, django_capture_on_commit_callbacks
+):
+    """As after the form: the figures a dashboard reads exist when the answer arrives (no worker needed)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = as_token(org.bob).post("/readings", {"readings": [reading()]})
+    assert answer.status_code == 200, answer.content
+    assert not RollupQueue.objects.exists()
+    assert Rollup.objects.filter(metric=support_metrics[0], owner_type="p", owner_id=org.bob.pk).exists()
