@@ -16,24 +16,30 @@ from core.exceptions import RuleViolation
 from org import access
 
 
+def _issue_from_form(request, *, owner) -> tuple:
+    """(the token issued to `owner` by the person signed in, or None; the form to show next): a valid POST issues
+    one and answers an empty form, a refusal stays on the bound form as its error."""
+    form = TokenForm(request.POST or None)
+    if not (request.method == "POST" and form.is_valid()):
+        return None, form
+    try:
+        issued = services.issue_token(
+            user=owner,
+            by=request.user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            expires_at=form.expires_at(),
+            ip=client_address(request),
+        )
+    except RuleViolation as error:
+        form.add_error(None, error.message)
+        return None, form
+    return issued, TokenForm()
+
+
 def tokens(request):
     """The person's own tokens, a form to create one; a new token's secret is shown once, on this answer."""
-    form = TokenForm(request.POST or None)
-    issued = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = services.issue_token(
-                user=request.user,
-                by=request.user,
-                name=form.cleaned_data["name"],
-                scope=form.cleaned_data["scope"],
-                expires_at=form.expires_at(),
-                ip=client_address(request),
-            )
-        except RuleViolation as error:
-            form.add_error(None, error.message)
-        else:
-            form = TokenForm()
+    issued, form = _issue_from_form(request, owner=request.user)
     listed = ApiToken.objects.filter(user=request.user)
     return render(
         request,
@@ -85,22 +91,7 @@ def service_account(request, pk):
     account = access.get_visible_or_404(
         ServiceAccount.objects.select_related("user").prefetch_related("departments"), "No such account.", pk=pk
     )
-    form = TokenForm(request.POST or None)
-    issued = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = services.issue_token(
-                user=account.user,
-                by=request.user,
-                name=form.cleaned_data["name"],
-                scope=form.cleaned_data["scope"],
-                expires_at=form.expires_at(),
-                ip=client_address(request),
-            )
-        except RuleViolation as error:
-            form.add_error(None, error.message)
-        else:
-            form = TokenForm()
+    issued, form = _issue_from_form(request, owner=account.user)
     events = TokenEvent.objects.filter(account=account) | TokenEvent.objects.filter(token__user=account.user)
     return render(
         request,
