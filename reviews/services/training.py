@@ -329,7 +329,9 @@ def _deadline_sql(k: str) -> str:
 # lowest programme id, as the reference computation keeps the first programme it meets).
 DUE_SET_SQL = """
 WITH pairs AS MATERIALIZED (
-    SELECT DISTINCT p.id AS programme_id, u.id AS person_id, pd.qualitydefinition_id AS definition_id
+    SELECT DISTINCT p.id AS programme_id, u.id AS person_id, pd.qualitydefinition_id AS definition_id,
+           p.every_months, p."window", p.fixed_date, p.created_at, u.username, u.first_name, u.last_name,
+           d.id AS department_id, d.name AS department, qd.title AS definition
     FROM reviews_refresherprogramme p
     JOIN reviews_refresherprogramme_departments pdep ON pdep.refresherprogramme_id = p.id
     JOIN org_department branch ON branch.id = pdep.department_id
@@ -362,9 +364,10 @@ attempted AS (
     GROUP BY a.person_id, q.definition_id
 ),
 base AS (
-    SELECT pairs.programme_id, pairs.person_id, pairs.definition_id,
-           p.every_months AS every, p."window" = 'fixed' AND p.fixed_date IS NOT NULL AS fixed, p.fixed_date AS first,
-           (p.created_at AT TIME ZONE %s)::date AS started,
+    SELECT pairs.programme_id, pairs.person_id, pairs.definition_id, pairs.username, pairs.first_name,
+           pairs.last_name, pairs.department_id, pairs.department, pairs.definition,
+           pairs.every_months AS every, pairs."window" = 'fixed' AND pairs.fixed_date IS NOT NULL AS fixed,
+           pairs.fixed_date AS first, (pairs.created_at AT TIME ZONE %s)::date AS started,
            completed.last_at, (completed.last_at AT TIME ZONE %s)::date AS last_day,
            attempted.failed_at, attempted.score,
            CASE WHEN completed.last_at IS NOT NULL AND majors.major_at > completed.last_at
@@ -373,26 +376,25 @@ base AS (
                      AND (completed.last_at IS NULL OR attempted.failed_at > completed.last_at)
                 THEN (attempted.failed_at AT TIME ZONE %s)::date END AS failed_day
     FROM pairs
-    JOIN reviews_refresherprogramme p ON p.id = pairs.programme_id
     LEFT JOIN majors ON majors.definition_id = pairs.definition_id
     LEFT JOIN completed ON completed.person_id = pairs.person_id AND completed.definition_id = pairs.definition_id
     LEFT JOIN attempted ON attempted.person_id = pairs.person_id AND attempted.definition_id = pairs.definition_id
 ),
-indexed AS (
+indexed AS MATERIALIZED (
     SELECT b.*, x.day, first_k.k0 FROM base b
     CROSS JOIN LATERAL (SELECT COALESCE(b.last_day, b.started) AS day) x
     CROSS JOIN LATERAL (SELECT GREATEST(0, (
         (EXTRACT(YEAR FROM x.day)::int - EXTRACT(YEAR FROM b.first)::int) * 12
         + EXTRACT(MONTH FROM x.day)::int - EXTRACT(MONTH FROM b.first)::int) / b.every - 1) AS k0) first_k
 ),
-deadline AS (
+deadline AS MATERIALIZED (
     SELECT i.*, CASE WHEN NOT i.fixed THEN NULL
                      WHEN {deadline_k0} >= i.day THEN i.k0
                      WHEN {deadline_k1} >= i.day THEN i.k0 + 1
                      ELSE i.k0 + 2 END AS k
     FROM indexed i
 ),
-programme_due AS (
+programme_due AS MATERIALIZED (
     SELECT b.*, LEAST(
         CASE WHEN b.fixed AND b.last_day IS NOT NULL THEN
                   CASE WHEN b.k > 0 AND (b.day - {deadline_before}) < ({deadline_k} - b.day)
@@ -409,18 +411,14 @@ earliest AS (
     ORDER BY person_id, definition_id, due, programme_id
 ),
 states AS (
-    SELECT e.person_id, u.username, u.first_name, u.last_name, dept.id AS department_id,
-           dept.name AS department, e.definition_id, qd.title AS definition,
-           e.last_at, e.failed_at, e.score, e.due,
+    SELECT e.person_id, e.username, e.first_name, e.last_name, e.department_id, e.department, e.definition_id,
+           e.definition, e.last_at, e.failed_at, e.score, e.due,
            CASE WHEN e.due < %s THEN 'overdue' WHEN e.due <= %s THEN 'due' ELSE 'current' END AS state,
            CASE WHEN e.failed_day IS NOT NULL THEN 'failed' WHEN e.major_day IS NOT NULL THEN 'major'
                 WHEN e.last_day IS NOT NULL THEN 'completed' ELSE 'none' END AS reason,
            COALESCE(e.failed_day, e.major_day, e.last_day) AS reason_day,
-           COALESCE(NULLIF(BTRIM(u.first_name || ' ' || u.last_name, {blank}), ''), u.username) AS person_name
+           COALESCE(NULLIF(BTRIM(e.first_name || ' ' || e.last_name, {blank}), ''), e.username) AS person_name
     FROM earliest e
-    JOIN org_user u ON u.id = e.person_id
-    JOIN org_department dept ON dept.id = u.department_id
-    JOIN goals_qualitydefinition qd ON qd.id = e.definition_id
 )
 """
 # The order of _sort_key: department, person's name case-folded, person, definition case-folded; compared by code
