@@ -137,15 +137,12 @@ class _Counted:
 
 
 def _page_number(raw) -> int | None:
-    """Paginator.get_page's reading of ?page=: not a whole number: 1; below 1: the last page (None)."""
+    """Paginator.get_page's reading of ?page=: not a whole number (int() refuses it): 1; below 1: the last page
+    (None)."""
     try:
-        number = int(raw) if raw not in (None, "") else 1
+        number = int(raw)
     except (TypeError, ValueError):
-        try:
-            value = float(raw)
-            number = int(value) if value.is_integer() else 1
-        except (TypeError, ValueError, OverflowError):
-            number = 1
+        return 1
     return None if number < 1 else number
 
 
