@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db import connection
 
 from core import periods
 from metrics.models import Metric, Rollup, aggregate_value
@@ -81,6 +81,32 @@ def _combined(metric: Metric, days: list[_Stats]) -> float | None:
     )
 
 
+# The ranges as a list of rows joined to the rollups: one plan whatever their number, where an OR of a
+# condition per range cost the ORM milliseconds to build and the planner as much to read (a large cycle's cascade
+# asks for hundreds). Raw SQL because the ORM cannot join a list of values.
+RANGES_SQL = """
+WITH wanted (metric_id, owner_id, period, first_start, last_start) AS (VALUES {values})
+SELECT r.metric_id, r.owner_id, r.period, r.start, r.n, r.total, r.minimum, r.maximum, r.last_value, r.denominator
+FROM metrics_rollup r
+JOIN wanted w ON r.metric_id = w.metric_id AND r.owner_type = %s AND r.owner_id = w.owner_id
+     AND r.period = w.period AND r.start BETWEEN w.first_start AND w.last_start
+"""
+
+
+def _rollups_in(ranges: list[tuple[int, int, str, date, date]]) -> list[tuple]:
+    """Department rollups whose (metric, owner, period) is a range's and whose start lies in it: one query."""
+    # PostgreSQL reads a VALUES list's column types from its first row: say them there (not on SQLite, where a
+    # CAST to date is numeric and keeps only the year)
+    first = "(%s, %s, %s, %s, %s)"
+    if connection.vendor == "postgresql":
+        first = "(%s::bigint, %s::bigint, %s::varchar(5), %s::date, %s::date)"
+    values = ", ".join([first] + ["(%s, %s, %s, %s, %s)"] * (len(ranges) - 1))
+    params = [value for row in ranges for value in row]
+    with connection.cursor() as cursor:
+        cursor.execute(RANGES_SQL.format(values=values), [*params, Rollup.DEPARTMENT])
+        return cursor.fetchall()
+
+
 def series(windows: Iterable[Window], *, on: date) -> dict[Window, list[Point]]:
     """{window: [Point, ...]} oldest first, only pieces with a figure: one query for every window.
 
@@ -89,30 +115,25 @@ def series(windows: Iterable[Window], *, on: date) -> dict[Window, list[Point]]:
     """
     windows = list(dict.fromkeys(windows))
     cuts = {w: periods.cut(w.first, min(w.last, on), w.period) for w in windows}
-    buckets: dict[tuple[int, int, str], set[date]] = defaultdict(set)
-    edges: dict[tuple[int, int], set[tuple[date, date]]] = defaultdict(set)
+    # Per window, its whole pieces are consecutive buckets and its edge pieces runs of days: each is one range of
+    # bucket starts (metric, owner, period, first start, last start), and exactly the wanted rollups lie in them.
+    ranges: set[tuple[int, int, str, date, date]] = set()
     for window, pieces in cuts.items():
+        whole = [piece.bucket for piece in pieces if piece.whole]
+        if whole:
+            ranges.add((window.metric.pk, window.owner_id, window.period, whole[0], whole[-1]))
         for piece in pieces:
-            if piece.whole:
-                buckets[(window.metric.pk, window.owner_id, window.period)].add(piece.bucket)
-            else:
-                edges[(window.metric.pk, window.owner_id)].add((piece.first, piece.last))
-    wanted = Q()
-    for (metric_id, owner_id, period), starts in buckets.items():
-        wanted |= Q(metric_id=metric_id, owner_id=owner_id, period=period, start__in=sorted(starts))
-    for (metric_id, owner_id), ranges in edges.items():
-        for first, last in sorted(ranges):
-            wanted |= Q(metric_id=metric_id, owner_id=owner_id, period=periods.DAY, start__gte=first, start__lte=last)
-    if not wanted:
+            if not piece.whole:
+                ranges.add((window.metric.pk, window.owner_id, periods.DAY, piece.first, piece.last))
+    if not ranges:
         return {w: [] for w in windows}
-    rows = map(
-        _Stats._make,
-        Rollup.objects.filter(wanted, owner_type=Rollup.DEPARTMENT).values_list(*_Stats._fields),
-    )
     found: dict[tuple[int, int, str, date], _Stats] = {}
     days: dict[tuple[int, int], list[_Stats]] = defaultdict(list)
-    for row in rows:
-        found[(row.metric_id, row.owner_id, row.period, row.start)] = row
+    for row in map(_Stats._make, _rollups_in(sorted(ranges))):
+        key = (row.metric_id, row.owner_id, row.period, row.start)
+        if key in found:  # ranges of two windows may overlap
+            continue
+        found[key] = row
         if row.period == periods.DAY:
             days[(row.metric_id, row.owner_id)].append(row)
     result = {}

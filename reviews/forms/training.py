@@ -5,7 +5,7 @@ from django import forms
 from django.forms import formset_factory
 
 from core.dates import BoundedDatesMixin
-from core.forms import ModelMultipleChoiceField
+from core.forms import ModelMultipleChoiceField, PlainSelect
 from goals.forms.definitions import DepartmentChoiceField, DepartmentsChoiceField
 from goals.models import QualityDefinition
 from org import access
@@ -138,7 +138,7 @@ class QuizAnswerForm(forms.Form):
 
 class ComplianceFilterForm(forms.Form):
     department = DepartmentChoiceField(
-        queryset=Department.objects.none(), required=False, empty_label="All my departments"
+        queryset=Department.objects.none(), required=False, empty_label="All my departments", widget=PlainSelect
     )
     definition = forms.ModelChoiceField(
         queryset=QualityDefinition.objects.none(), required=False, empty_label="All definitions"

@@ -3,6 +3,7 @@
 import csv
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 
 from core.spreadsheets import csv_cell, workbook_bytes, xlsx_row
@@ -54,9 +55,11 @@ class Report:
     weak: dict[int, list[WeakQuestion]]  # definition id -> most often missed first
     definitions: dict[int, str]
 
-    @property
-    def total(self) -> int:
-        return len(self.rows)
+    total: int | None = None  # rows of the whole report, when `rows` holds only one page of them
+
+    def __post_init__(self):
+        if self.total is None:
+            self.total = len(self.rows)
 
     @property
     def totals(self) -> list[tuple[str, object, int]]:
@@ -109,6 +112,68 @@ def build_report(
     return Report(
         rows=rows, counts=counts, weak=weak_questions(paths=paths, definition_ids=definitions), definitions=definitions
     )
+
+
+@dataclass
+class ReportPage:
+    """What the report page shows: the totals of the whole report, one page of its rows, the weak questions."""
+
+    report: Report  # rows: this page's only; counts and definitions: the whole report's
+    page: Page
+
+
+class _Counted:
+    """A sequence of `length` rows of which only one page is known: what Paginator needs to number the pages."""
+
+    def __init__(self, length: int, offset: int, rows: list):
+        self.length, self.offset, self.rows = length, offset, rows
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, cut: slice) -> list:
+        assert cut.start == self.offset, "the page asked is the one fetched"
+        return self.rows
+
+
+def _page_number(raw) -> int | None:
+    """Paginator.get_page's reading of ?page=: not a whole number (int() refuses it): 1; below 1: the last page
+    (None)."""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1
+    return None if number < 1 else number
+
+
+def build_report_page(
+    *,
+    user,
+    department: Department | None = None,
+    definition_id: int | None = None,
+    state: str | None = None,
+    page=None,
+    per_page: int = 50,
+) -> ReportPage:
+    """One page of the report (`page` as ?page= gave it, Paginator's rules) with the whole report's totals and
+    weak questions: two queries, and on PostgreSQL only the page's rows leave the database."""
+    paths = scope_paths(user, department)
+    found = training.due_page(
+        department_paths=paths,
+        definition_ids=[definition_id] if definition_id else None,
+        state=state,
+        page=_page_number(page),
+        per_page=per_page,
+    )
+    report = Report(
+        rows=found.rows,
+        counts=found.counts,
+        weak=weak_questions(paths=paths, definition_ids=found.definitions),
+        definitions=found.definitions,
+        total=found.total,
+    )
+    shown = Paginator(_Counted(found.total, found.offset, found.rows), per_page).get_page(page)
+    return ReportPage(report=report, page=shown)
 
 
 # Exports: the same rows as the page (all of them, not one page), statuses in words.

@@ -163,6 +163,7 @@ JOIN org_user u ON u.id = pairs.person_id
 JOIN org_department dept ON dept.id = u.department_id
 JOIN goals_qualitydefinition qd ON qd.id = pairs.definition_id
 LEFT JOIN majors ON majors.definition_id = pairs.definition_id
+ORDER BY pairs.programme_id
 """
 
 
@@ -200,38 +201,56 @@ def _programme_due(
     return due, reason
 
 
-def due_states(
-    *,
-    person_id: int | None = None,
-    department_paths: Iterable[str] | None = None,
-    definition_ids: Iterable[int] | None = None,
-    today: date | None = None,
-) -> list[DueState]:
-    """Everyone's status on every definition a programme asks of them, in one query.
-
-    Narrow with person_id (one person), department_paths (people in those subtrees: pass a manager's scope) and
-    definition_ids. Sorted by department, person, definition.
-    """
-    filters, params = [], [True, True]
+def _narrowing(
+    person_id: int | None, department_paths: Iterable[str] | None, definition_ids: Iterable[int] | None
+) -> tuple[str, list] | None:
+    """The pairs' extra conditions and their parameters, or None when the narrowing leaves nobody."""
+    filters, params = [], []
     if person_id is not None:
         filters.append("u.id = %s")
         params.append(person_id)
     if department_paths is not None:
         paths = list(department_paths)
         if not paths:
-            return []
+            return None
         condition, path_params = paths_sql("d", paths)
         filters.append(condition)
         params += path_params
     if definition_ids is not None:
         ids = [int(i) for i in definition_ids]
         if not ids:
-            return []
+            return None
         filters.append("pd.qualitydefinition_id IN (" + ", ".join(["%s"] * len(ids)) + ")")
         params += ids
-    sql = DUE_SQL.format(subtree=subtree_sql("d", "branch"), filters="".join(f" AND {f}" for f in filters))
+    return "".join(f" AND {f}" for f in filters), params
+
+
+def _person_name(first: str, last_name: str, username: str) -> str:
+    return f"{first} {last_name}".strip() or username
+
+
+def _sort_key(s: DueState):
+    return s.department, s.person_name.lower(), s.person_id, s.definition.lower()
+
+
+def _due_states_python(
+    *,
+    person_id: int | None = None,
+    department_paths: Iterable[str] | None = None,
+    definition_ids: Iterable[int] | None = None,
+    today: date | None = None,
+) -> list[DueState]:
+    """The reference computation: one row per (programme, person, definition), dates worked out in Python.
+
+    Used on databases without the set-based statement (SQLite), and by the tests as the rule's executable
+    statement against which the SQL is checked."""
+    narrowing = _narrowing(person_id, department_paths, definition_ids)
+    if narrowing is None:
+        return []
+    filters, params = narrowing
+    sql = DUE_SQL.format(subtree=subtree_sql("d", "branch"), filters=filters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, False])
+        cursor.execute(sql, [True, True, *params, False])
         rows = cursor.fetchall()
 
     today = today or periods.today()
@@ -271,7 +290,7 @@ def due_states(
         states[key] = DueState(
             person_id=person_id_,
             username=username,
-            person_name=f"{first} {last_name}".strip() or username,
+            person_name=_person_name(first, last_name, username),
             department_id=dept_id,
             department=dept_name,
             definition_id=definition_id,
@@ -283,9 +302,288 @@ def due_states(
             state=state_of(due, today),
             reason=reason,
         )
-    return sorted(
-        states.values(), key=lambda s: (s.department, s.person_name.lower(), s.person_id, s.definition.lower())
+    return sorted(states.values(), key=_sort_key)
+
+
+def _add_months_sql(day: str, months: str) -> str:
+    """PostgreSQL: add_months() as an expression (a date plus whole months clamps to the month's end already;
+    a month's last day stays the last)."""
+    month = f"date_trunc('month', ({day})::timestamp)"
+    return (
+        f"(CASE WHEN ({day}) = ({month} + interval '1 month' - interval '1 day')::date"
+        f" THEN ({month} + (({months}) + 1) * interval '1 month' - interval '1 day')::date"
+        f" ELSE (({day})::timestamp + ({months}) * interval '1 month')::date END)"
     )
+
+
+def _deadline_sql(k: str) -> str:
+    """PostgreSQL: the fixed window's k-th deadline, fixed_date + k × every_months."""
+    return _add_months_sql("b.first", f"({k}) * b.every")
+
+
+# PostgreSQL: the whole rule in one set-based statement. The pairs as in DUE_SQL; each pair's last completion, last
+# failed check and last score from one aggregate over the people's completions and one over their attempts (no
+# correlated subquery per pair); the local days, every programme's due date (the fixed window's deadline index
+# from the months between, then the nearest deadline as due_after_completion says), the reason and the state as
+# expressions; the earliest due date per (person, definition) with DISTINCT ON (ties: the
+# lowest programme id, as the reference computation keeps the first programme it meets).
+DUE_SET_SQL = """
+WITH pairs AS MATERIALIZED (
+    SELECT DISTINCT p.id AS programme_id, u.id AS person_id, pd.qualitydefinition_id AS definition_id,
+           p.every_months, p."window", p.fixed_date, p.created_at, u.username, u.first_name, u.last_name,
+           d.id AS department_id, d.name AS department, qd.title AS definition
+    FROM reviews_refresherprogramme p
+    JOIN reviews_refresherprogramme_departments pdep ON pdep.refresherprogramme_id = p.id
+    JOIN org_department branch ON branch.id = pdep.department_id
+    JOIN org_department d ON {subtree}
+    JOIN org_user u ON u.department_id = d.id
+    JOIN reviews_refresherprogramme_definitions pd ON pd.refresherprogramme_id = p.id
+    JOIN goals_qualitydefinition qd ON qd.id = pd.qualitydefinition_id
+    WHERE p.active AND u.is_active AND qd.retired_at IS NULL {filters}
+),
+majors AS (
+    SELECT v.definition_id, MIN(v.published_at) AS major_at
+    FROM goals_definitionversion v
+    WHERE v.published_at IS NOT NULL AND v.major = (
+        SELECT MAX(v2.major) FROM goals_definitionversion v2
+        WHERE v2.definition_id = v.definition_id AND v2.published_at IS NOT NULL)
+    GROUP BY v.definition_id
+),
+completed AS (
+    SELECT c.person_id, c.definition_id, MAX(c.completed_at) AS last_at
+    FROM reviews_completion c
+    WHERE c.person_id IN (SELECT person_id FROM pairs)
+    GROUP BY c.person_id, c.definition_id
+),
+attempted AS (
+    SELECT a.person_id, q.definition_id,
+           MAX(CASE WHEN NOT a.passed THEN a.submitted_at END) AS failed_at,
+           (ARRAY_AGG(a.score ORDER BY a.submitted_at DESC, a.id DESC))[1] AS score
+    FROM reviews_quizattempt a JOIN reviews_quiz q ON q.id = a.quiz_id
+    WHERE a.submitted_at IS NOT NULL AND a.person_id IN (SELECT person_id FROM pairs)
+    GROUP BY a.person_id, q.definition_id
+),
+base AS (
+    SELECT pairs.programme_id, pairs.person_id, pairs.definition_id, pairs.username, pairs.first_name,
+           pairs.last_name, pairs.department_id, pairs.department, pairs.definition,
+           pairs.every_months AS every, pairs."window" = 'fixed' AND pairs.fixed_date IS NOT NULL AS fixed,
+           pairs.fixed_date AS first, (pairs.created_at AT TIME ZONE %s)::date AS started,
+           completed.last_at, (completed.last_at AT TIME ZONE %s)::date AS last_day,
+           attempted.failed_at, attempted.score,
+           CASE WHEN completed.last_at IS NOT NULL AND majors.major_at > completed.last_at
+                THEN (majors.major_at AT TIME ZONE %s)::date END AS major_day,
+           CASE WHEN attempted.failed_at IS NOT NULL
+                     AND (completed.last_at IS NULL OR attempted.failed_at > completed.last_at)
+                THEN (attempted.failed_at AT TIME ZONE %s)::date END AS failed_day
+    FROM pairs
+    LEFT JOIN majors ON majors.definition_id = pairs.definition_id
+    LEFT JOIN completed ON completed.person_id = pairs.person_id AND completed.definition_id = pairs.definition_id
+    LEFT JOIN attempted ON attempted.person_id = pairs.person_id AND attempted.definition_id = pairs.definition_id
+),
+indexed AS MATERIALIZED (
+    SELECT b.*, x.day, first_k.k0 FROM base b
+    CROSS JOIN LATERAL (SELECT COALESCE(b.last_day, b.started) AS day) x
+    CROSS JOIN LATERAL (SELECT GREATEST(0, (
+        (EXTRACT(YEAR FROM x.day)::int - EXTRACT(YEAR FROM b.first)::int) * 12
+        + EXTRACT(MONTH FROM x.day)::int - EXTRACT(MONTH FROM b.first)::int) / b.every - 1) AS k0) first_k
+),
+deadline AS MATERIALIZED (
+    SELECT i.*, CASE WHEN NOT i.fixed THEN NULL
+                     WHEN {deadline_k0} >= i.day THEN i.k0
+                     WHEN {deadline_k1} >= i.day THEN i.k0 + 1
+                     ELSE i.k0 + 2 END AS k
+    FROM indexed i
+),
+programme_due AS MATERIALIZED (
+    SELECT b.*, LEAST(
+        CASE WHEN b.fixed AND b.last_day IS NOT NULL THEN
+                  CASE WHEN b.k > 0 AND (b.day - {deadline_before}) < ({deadline_k} - b.day)
+                       THEN {deadline_k} ELSE {deadline_after} END
+             WHEN b.fixed THEN {deadline_k}
+             WHEN b.last_day IS NOT NULL THEN {rolling}
+             ELSE b.started + {at_once} END,
+        b.major_day + {at_once}, b.failed_day + {at_once}) AS due
+    FROM deadline b
+),
+earliest AS (
+    SELECT DISTINCT ON (person_id, definition_id) *
+    FROM programme_due
+    ORDER BY person_id, definition_id, due, programme_id
+),
+states AS (
+    SELECT e.person_id, e.username, e.first_name, e.last_name, e.department_id, e.department, e.definition_id,
+           e.definition, e.last_at, e.failed_at, e.score, e.due,
+           CASE WHEN e.due < %s THEN 'overdue' WHEN e.due <= %s THEN 'due' ELSE 'current' END AS state,
+           CASE WHEN e.failed_day IS NOT NULL THEN 'failed' WHEN e.major_day IS NOT NULL THEN 'major'
+                WHEN e.last_day IS NOT NULL THEN 'completed' ELSE 'none' END AS reason,
+           COALESCE(e.failed_day, e.major_day, e.last_day) AS reason_day,
+           COALESCE(NULLIF(BTRIM(e.first_name || ' ' || e.last_name, {blank}), ''), e.username) AS person_name
+    FROM earliest e
+)
+"""
+# The order of _sort_key: department, person's name case-folded, person, definition case-folded; compared by code
+# point (COLLATE "C"), as Python compares strings.
+SET_ORDER = 'department COLLATE "C", LOWER(person_name) COLLATE "C", person_id, LOWER(definition) COLLATE "C"'
+SET_COLUMNS = (
+    "person_id, username, person_name, department_id, department, definition_id, definition, last_at, failed_at,"
+    " score, due, state, reason, reason_day"
+)
+
+
+def _set_statement(filters: str) -> str:
+    k = "b.k"
+    return DUE_SET_SQL.format(
+        subtree=subtree_sql("d", "branch"),
+        filters=filters,
+        deadline_k0=_add_months_sql("i.first", "i.k0 * i.every"),
+        deadline_k1=_add_months_sql("i.first", "(i.k0 + 1) * i.every"),
+        deadline_before=_deadline_sql(f"{k} - 1"),
+        deadline_k=_deadline_sql(k),
+        deadline_after=_deadline_sql(f"{k} + 1"),
+        rolling=_add_months_sql("b.last_day", "b.every"),
+        at_once=AT_ONCE_DAYS,
+        blank="' ' || CHR(9) || CHR(10) || CHR(11) || CHR(12) || CHR(13)",  # what str.strip() strips, in ASCII
+    )
+
+
+def _set_params(params: list, today: date) -> list:
+    zone = periods.organization_zone().key
+    return [*params, zone, zone, zone, zone, today, today + timedelta(days=DUE_SOON_DAYS)]
+
+
+REASONS = {
+    "failed": "failed the check on {:%-d %b %Y}",
+    "major": "new major version on {:%-d %b %Y}",
+    "completed": "completed {:%-d %b %Y}",
+}
+
+
+def _state_from_row(row) -> DueState:
+    (person_id, username, person_name, dept_id, dept_name, definition_id, title, last, failed, score, due, state,
+     reason, reason_day) = row  # fmt: skip
+    return DueState(
+        person_id=person_id,
+        username=username,
+        person_name=person_name,
+        department_id=dept_id,
+        department=dept_name,
+        definition_id=definition_id,
+        definition=title,
+        last_completed_at=last,
+        last_failed_at=failed,
+        last_score=score,
+        due_date=due,
+        state=state,
+        reason=REASONS[reason].format(reason_day) if reason in REASONS else "not completed yet",
+    )
+
+
+def set_based() -> bool:
+    """True when the due states are computed by the database in one set-based statement (PostgreSQL)."""
+    return connection.vendor == "postgresql"
+
+
+def due_states(
+    *,
+    person_id: int | None = None,
+    department_paths: Iterable[str] | None = None,
+    definition_ids: Iterable[int] | None = None,
+    today: date | None = None,
+) -> list[DueState]:
+    """Everyone's status on every definition a programme asks of them, in one query.
+
+    Narrow with person_id (one person), department_paths (people in those subtrees: pass a manager's scope) and
+    definition_ids. Sorted by department, person, definition. On PostgreSQL the database works out every date
+    (DUE_SET_SQL); elsewhere Python does, on one row per (programme, person, definition).
+    """
+    if not set_based():
+        return _due_states_python(
+            person_id=person_id, department_paths=department_paths, definition_ids=definition_ids, today=today
+        )
+    narrowing = _narrowing(person_id, department_paths, definition_ids)
+    if narrowing is None:
+        return []
+    filters, params = narrowing
+    sql = f"{_set_statement(filters)} SELECT {SET_COLUMNS} FROM states ORDER BY {SET_ORDER}"  # noqa: S608 (constants)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _set_params(params, today or periods.today()))
+        return [_state_from_row(row) for row in cursor.fetchall()]
+
+
+@dataclass
+class DuePage:
+    """One page of due states and what the whole report needs: counts per state, the definitions present."""
+
+    rows: list[DueState]
+    counts: dict[str, int]  # state -> how many (before narrowing by state)
+    definitions: dict[int, str]  # definition id -> title, of every row (before narrowing by state)
+    total: int  # rows after narrowing by state
+    offset: int  # of the first row on this page
+
+
+def due_page(
+    *,
+    department_paths: Iterable[str] | None = None,
+    definition_ids: Iterable[int] | None = None,
+    state: str | None = None,
+    page: int | None = 1,
+    per_page: int = 50,
+    today: date | None = None,
+) -> DuePage:
+    """One page of due_states() (narrowed by state), with the counts of the whole set: one statement.
+
+    `page` counts from 1; None or a page past the last means the last page (as Paginator.get_page does). Only the
+    page's rows are sent back on PostgreSQL; elsewhere every row is computed and the page cut in Python.
+    """
+    state = state if state in STATES else None
+    today = today or periods.today()
+    if not set_based():
+        rows = _due_states_python(department_paths=department_paths, definition_ids=definition_ids, today=today)
+        counts = {s: 0 for s in STATES}
+        for row in rows:
+            counts[row.state] += 1
+        definitions = {row.definition_id: row.definition for row in rows}
+        chosen = [row for row in rows if state is None or row.state == state]
+        pages = max(1, -(-len(chosen) // per_page))
+        number = pages if page is None or page > pages else page
+        offset = (number - 1) * per_page
+        return DuePage(chosen[offset : offset + per_page], counts, definitions, len(chosen), offset)
+    narrowing = _narrowing(None, department_paths, definition_ids)
+    if narrowing is None:
+        return DuePage([], {s: 0 for s in STATES}, {}, 0, 0)
+    filters, params = narrowing
+    # The counts (per state and definition) come back as rows of their own, kind 0, after the page's rows.
+    sql = f"""{_set_statement(filters)},
+chosen AS (
+    SELECT *, ROW_NUMBER() OVER (ORDER BY {SET_ORDER}) AS position, COUNT(*) OVER () AS total
+    FROM states WHERE %s::text IS NULL OR state = %s::text
+),
+shown AS (
+    SELECT * FROM chosen
+    WHERE position > %s * (LEAST(COALESCE(%s, total), GREATEST(1, CEIL(total / %s::numeric))) - 1)
+      AND position <= %s * LEAST(COALESCE(%s, total), GREATEST(1, CEIL(total / %s::numeric)))
+)
+SELECT 1 AS kind, {SET_COLUMNS}, position, total FROM shown
+UNION ALL
+SELECT 0, NULL, NULL, NULL, NULL, NULL, definition_id, definition, NULL, NULL, NULL, NULL, state, NULL, NULL,
+       COUNT(*), NULL
+FROM states GROUP BY definition_id, definition, state
+ORDER BY kind DESC, position
+"""  # noqa: S608 (constants and placeholders only)
+    paging = [per_page, page, per_page]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_set_params(params, today), state, state, *paging, *paging])
+        found = cursor.fetchall()
+    counts, definitions, rows, total, offset = {s: 0 for s in STATES}, {}, [], 0, 0
+    for kind, *row, position, number in found:
+        if kind:
+            if not rows:
+                total, offset = number, position - 1
+            rows.append(_state_from_row(row))
+        else:
+            definitions[row[5]] = row[6]
+            counts[row[11]] += position
+    return DuePage(rows, counts, definitions, total, offset)
 
 
 def record_completion(

@@ -4,7 +4,6 @@ editing (admins), and the compliance report with its exports (managers for their
 import io
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -195,23 +194,28 @@ def quiz_edit(request, definition_pk):
     )
 
 
-def _report(request):
+def _narrowing(request) -> tuple[ComplianceFilterForm, dict]:
     _require_manager(request.user)
     filters = ComplianceFilterForm(request.GET or None, user=request.user)
     definition = filters.value("definition")
-    report = compliance.build_report(
-        user=request.user,
-        department=filters.value("department"),
-        definition_id=definition.pk if definition else None,
-        state=filters.value("state"),
-    )
-    return filters, report
+    return filters, {
+        "user": request.user,
+        "department": filters.value("department"),
+        "definition_id": definition.pk if definition else None,
+        "state": filters.value("state"),
+    }
+
+
+def _report(request):
+    filters, narrowing = _narrowing(request)
+    return filters, compliance.build_report(**narrowing)
 
 
 def compliance_report(request):
-    filters, report = _report(request)
-    page = Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reviews/compliance.html", {"filters": filters, "report": report, "page": page})
+    """The report's totals, one page of its rows and the weak questions; only that page is fetched."""
+    filters, narrowing = _narrowing(request)
+    found = compliance.build_report_page(**narrowing, page=request.GET.get("page"), per_page=PAGE_SIZE)
+    return render(request, "reviews/compliance.html", {"filters": filters, "report": found.report, "page": found.page})
 
 
 def compliance_csv(request):

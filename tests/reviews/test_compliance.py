@@ -141,3 +141,19 @@ def test_a_completion_days_before_the_fixed_deadline_is_not_overdue_in_the_repor
     with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC)):
         rows = {r.username: r for r in compliance.build_report(user=org.admin).rows}
     assert (rows["bob"].state, rows["bob"].due_date) == (training.CURRENT, date(2027, 11, 15))
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [("2", 2), ("999999999999999999999999", 3), ("0", 3), ("-1", 3), ("abc", 1), ("2.0", 1), ("\x00", 1), ("", 1)],
+)
+def test_any_page_number_shows_the_page_paginator_would(scene, client, asked, shown):
+    org, *_ = scene
+    _crowd(org, 30)  # 129 rows: three pages of 50
+    client.force_login(org.admin)
+    response = client.get(reverse("reviews:compliance"), {"page": asked})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Page {shown} of 3" in page
+    assert "People (129)" in page
+    assert page.count('data-status="') == (29 if shown == 3 else 50)
