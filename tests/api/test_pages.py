@@ -70,3 +70,13 @@ def test_an_admin_deactivates_a_service_account_and_its_tokens_are_refused(org, 
     assert client.post(f"/account/api/service-accounts/{account.pk}/deactivate/").status_code == 302
     client.logout()
     assert api.get("/metrics").status_code == 401
+
+
+def test_a_department_id_no_database_holds_is_an_invalid_choice_not_a_500(org, client):
+    """SQLite raised OverflowError for it in the IN (...) list (Django's multiple choice field checks only
+    each value alone); core.forms.ModelMultipleChoiceField refuses it first."""
+    signed_in(client, org.admin)
+    for odd in ["99999999999999999999999", "²"]:
+        answer = client.post("/account/api/service-accounts/", {"username": "erp-sync", "departments": [odd]})
+        assert answer.status_code == 200 and "is not a valid value" in answer.content.decode()
+    assert not ServiceAccount.objects.exists()
