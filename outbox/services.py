@@ -45,7 +45,9 @@ def queue_email(
     defaults = {
         "to": to,
         "from_email": from_email[:300],
-        "subject": subject[:255],
+        # One line: a title typed with a line break (a campaign's customer-facing title, a session's) made every
+        # send fail for good (BadHeaderError: header values can't contain newlines).
+        "subject": " ".join(subject.split())[:255],
         "body": body,
         "html_body": html_body,
         "attachments": list(attachments),
