@@ -178,3 +178,9 @@ def test_a_subject_with_line_breaks_is_sent_on_one_line(db):
     assert services.send(email_id=email.pk) is True
     assert [m.subject for m in mail.outbox] == ["Your tickets Bcc: someone@example.com"]
     assert mail.outbox[0].bcc == []
+
+
+def test_a_sender_name_with_a_line_break_is_sent_on_one_line(db):
+    email = queue(from_email='"Acme\nLtd via Keel" <keel@example.com>')
+    assert services.send(email_id=email.pk) is True
+    assert mail.outbox[0].from_email == '"Acme Ltd via Keel" <keel@example.com>'
