@@ -147,10 +147,13 @@ def create_service_account(
     return account
 
 
-def deactivate_service_account(*, account: ServiceAccount, by: User, ip: str = "") -> None:
-    """Deactivate the account's user: all of its tokens are refused from the next request on."""
+def deactivate_service_account(*, account: ServiceAccount, by: User, ip: str = "") -> bool:
+    """Deactivate the account's user: all of its tokens are refused from the next request on. False (and nothing
+    audited again) when it was deactivated already, e.g. by a second click."""
     if not access.is_admin(by):
         raise RuleViolation("Only an admin can deactivate service accounts.")
     with transaction.atomic():
-        User.objects.filter(pk=account.user_id).update(is_active=False)
-        _audit(action=TokenEvent.Action.ACCOUNT_DEACTIVATED, actor=by, account=account, ip=ip)
+        done = User.objects.filter(pk=account.user_id, is_active=True).update(is_active=False)
+        if done:
+            _audit(action=TokenEvent.Action.ACCOUNT_DEACTIVATED, actor=by, account=account, ip=ip)
+    return bool(done)

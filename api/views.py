@@ -51,8 +51,10 @@ def tokens(request):
 @require_POST
 def revoke(request, pk):
     token = access.get_visible_or_404(_revocable_tokens(request.user), "No such token.", pk=pk)
-    services.revoke_token(token=token, by=request.user, ip=client_address(request))
-    messages.success(request, _("Token “%(name)s” revoked: it is refused from now on.") % {"name": token.name})
+    if services.revoke_token(token=token, by=request.user, ip=client_address(request)):
+        messages.success(request, _("Token “%(name)s” revoked: it is refused from now on.") % {"name": token.name})
+    else:  # a second click, or another tab
+        messages.info(request, _("Token “%(name)s” was revoked already.") % {"name": token.name})
     if token.user_id != request.user.pk:
         return redirect("api_pages:service_account", pk=token.user.service_account.pk)
     return redirect("api_pages:tokens")
@@ -111,8 +113,10 @@ def service_account(request, pk):
 def deactivate_service_account(request, pk):
     access.require(access.is_admin(request.user), "Service accounts are for admins.")
     account = access.get_visible_or_404(ServiceAccount.objects.select_related("user"), "No such account.", pk=pk)
-    services.deactivate_service_account(account=account, by=request.user, ip=client_address(request))
-    messages.success(request, _("“%(name)s” deactivated: its tokens are refused from now on.") % {"name": account})
+    if services.deactivate_service_account(account=account, by=request.user, ip=client_address(request)):
+        messages.success(request, _("“%(name)s” deactivated: its tokens are refused from now on.") % {"name": account})
+    else:  # a second click, or another tab
+        messages.info(request, _("“%(name)s” was deactivated already.") % {"name": account})
     return redirect("api_pages:service_account", pk=account.pk)
 
 

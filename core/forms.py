@@ -77,8 +77,10 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value:
-            text = str(pk).strip()
-            if text.lstrip("+-").isdigit() and abs(int(text)) > LARGEST_ID:
+            digits = str(pk).strip().lstrip("+-")
+            # ASCII digits only: "²" is a digit to isdigit() but not to int(), nor is "+-5"; 20+ digits overflow.
+            if digits.isascii() and digits.isdigit() and (len(digits) > 19 or int(digits) > LARGEST_ID):
+                text = str(pk).strip()
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:20] + "…"}
                 )

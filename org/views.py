@@ -47,7 +47,8 @@ def department(request, pk):
     members = dept.members.filter(is_active=True).order_by("last_name", "first_name", "username")
     page_number, highlighted = request.GET.get("page"), None
     person = request.GET.get("person", "")
-    if person.isdigit() and len(person) < 12:  # a search hit: open the page of the list where the person is
+    # A search hit: open the page of the list where the person is (ASCII digits: int() refuses "²").
+    if person.isascii() and person.isdigit() and len(person) < 12:
         found = members.filter(pk=int(person)).values_list("last_name", "first_name", "username").first()
         if found:
             highlighted = int(person)

@@ -44,8 +44,10 @@ def queue_email(
 
     defaults = {
         "to": to,
-        "from_email": from_email[:300],
-        "subject": subject[:255],
+        "from_email": " ".join(from_email.split())[:300],  # one line too: it names the organization
+        # One line: a title typed with a line break (a campaign's customer-facing title, a session's) made every
+        # send fail for good (BadHeaderError: header values can't contain newlines).
+        "subject": " ".join(subject.split())[:255],
         "body": body,
         "html_body": html_body,
         "attachments": list(attachments),

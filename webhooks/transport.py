@@ -5,15 +5,21 @@ the connection go to the address webhooks.targets checked while the Host header 
 check) still use the name in the URL.
 """
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 
 from webhooks.targets import Target
 
 CONNECT_TIMEOUT = 5  # seconds to open the connection
 READ_TIMEOUT = 10  # seconds of silence allowed while sending and reading
+# Seconds for the whole attempt, however slowly the receiver drips its answer (or however many addresses its name
+# has): a watchdog cuts the connection then. Keep TOTAL_TIMEOUT + CONNECT_TIMEOUT below services.CLAIM_SECONDS, or
+# another worker takes the delivery over while this one still waits, and the receiver gets it twice.
+TOTAL_TIMEOUT = 30
 READ_LIMIT = 64 * 1024  # bytes of the answer read at most; the rest is left unread
 EXCERPT_LENGTH = 1000  # characters of the answer kept on the delivery (Delivery.last_response)
 
@@ -51,21 +57,47 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
     """POST body to the target's first reachable checked address; raises OSError (and http.client errors) when
-    no answer came. Any HTTP status is an Answer: the caller decides what counts as delivered."""
+    no answer came, TimeoutError when none came within TOTAL_TIMEOUT seconds in all. Any HTTP status is an Answer:
+    the caller decides what counts as delivered."""
     last_error: Exception = OSError("no address to connect to")
+    current: dict[str, http.client.HTTPConnection] = {}
+    expired = threading.Event()
+
+    def cut() -> None:  # runs on the watchdog's thread: wakes the worker's blocked send or receive
+        expired.set()
+        sock = getattr(current.get("connection"), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, under any TLS layer
+
+    watchdog = threading.Timer(TOTAL_TIMEOUT, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return _post(target, body=body, headers=headers, current=current, expired=expired, last_error=last_error)
+    finally:
+        watchdog.cancel()
+
+
+def _post(target, *, body, headers, current, expired, last_error) -> Answer:
     for address in target.addresses:
+        if expired.is_set():
+            break
         if target.scheme == "https":
             connection = _PinnedHTTPSConnection(
                 target.host, target.port, address=address, context=ssl.create_default_context()
             )
         else:
             connection = _PinnedHTTPConnection(target.host, target.port, address=address)
+        current["connection"] = connection
         try:
             try:
                 connection.connect()
             except OSError as error:  # try the name's next address
                 last_error = error
                 continue
+            if expired.is_set():  # the watchdog fired while this connection opened, before it had a socket to cut
+                raise TimeoutError(f"no answer within {TOTAL_TIMEOUT} s")
             connection.putrequest("POST", target.path, skip_host=True, skip_accept_encoding=True)
             connection.putheader("Host", target.host_header)
             for name, value in {**headers, "Content-Length": str(len(body))}.items():
@@ -74,6 +106,12 @@ def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
             response = connection.getresponse()
             raw = response.read(READ_LIMIT)
             return Answer(status=response.status, excerpt=raw.decode("utf-8", "replace")[:EXCERPT_LENGTH])
+        except (OSError, http.client.HTTPException) as error:
+            if expired.is_set():
+                raise TimeoutError(f"no complete answer within {TOTAL_TIMEOUT} s") from error
+            raise
         finally:
             connection.close()
+    if expired.is_set():
+        raise TimeoutError(f"no answer within {TOTAL_TIMEOUT} s")
     raise last_error

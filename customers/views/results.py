@@ -55,9 +55,11 @@ def goal_from_gap(request, pk):
     campaign's reading, then the goal form opens pre-filled with it as the baseline."""
     campaign = _campaign_for(request.user, pk)
     question = request.POST.get("question", "")
+    # isdigit() alone lets "²" and 5,000-digit numbers through, which int() refuses (a 500): ASCII, 18 digits at most.
+    readable = question.isascii() and question.isdigit() and len(question) <= 18
     with message_from(request, prefix="No goal can be started from this gap: ") as refused:
         start = result_services.start_gap_goal(
-            campaign=campaign, by=request.user, question_id=int(question) if question.isdigit() else None
+            campaign=campaign, by=request.user, question_id=int(question) if readable else None
         )
     if refused:
         return redirect("customers:campaign_results", campaign.pk)

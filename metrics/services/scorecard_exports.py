@@ -9,6 +9,8 @@ offers the download. A lost message is sent again by the page itself while it po
 import logging
 from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from core import best_effort
@@ -20,6 +22,18 @@ log = logging.getLogger(__name__)
 
 IN_REQUEST_ROWS = 1000  # up to this many rows the workbook is written while the person waits
 RESEND_AFTER = timedelta(seconds=60)
+
+
+def stale_after() -> timedelta:
+    """How long a job may stay running: past Celery's hard time limit its worker was killed (or died) with it."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def _claimable(now):
+    """Queued jobs, and running ones whose worker died (killed, out of memory, a deploy) before it finished."""
+    return Q(status=ScorecardExport.Status.QUEUED) | Q(
+        status=ScorecardExport.Status.RUNNING, started_at__lt=now - stale_after()
+    )
 
 
 def needs_worker(*, department: Department, rows: str) -> bool:
@@ -44,23 +58,28 @@ def request_export(
 
 
 def resend_if_stuck(job: ScorecardExport, *, now=None) -> bool:
-    """Nudge a worker again for a job still queued RESEND_AFTER after it was asked for (its message was lost)."""
+    """Nudge a worker again for a job still queued RESEND_AFTER after it was asked for (its message was lost), or
+    still running past stale_after() (its worker died with it)."""
     from metrics.tasks import build_scorecard_export
 
     now = now or timezone.now()
-    if job.status != ScorecardExport.Status.QUEUED or job.created_at > now - RESEND_AFTER:
+    lost = job.status == ScorecardExport.Status.QUEUED and job.created_at <= now - RESEND_AFTER
+    dead = job.status == ScorecardExport.Status.RUNNING and job.started_at and job.started_at < now - stale_after()
+    if not (lost or dead):
         return False
     return best_effort.enqueue(build_scorecard_export, job.pk)
 
 
 def build(*, job_id: int) -> bool:
-    """Claim a queued job and write its workbook; False when another run claimed it (or it is gone).
+    """Claim a queued job (or a running one whose worker died) and write its workbook; False when another run
+    claimed it (or it is gone, or done).
 
     A failure is kept on the row (status failed, the error for the admin) and logged; it is not raised again, so
     the page says so instead of waiting for ever.
     """
-    claimed = ScorecardExport.objects.filter(pk=job_id, status=ScorecardExport.Status.QUEUED).update(
-        status=ScorecardExport.Status.RUNNING, started_at=timezone.now()
+    now = timezone.now()
+    claimed = ScorecardExport.objects.filter(_claimable(now), pk=job_id).update(
+        status=ScorecardExport.Status.RUNNING, started_at=now
     )
     if not claimed:
         return False

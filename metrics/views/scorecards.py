@@ -550,9 +550,11 @@ def award_confirm_all(request, pk):
             ),
         )
     expected = request.POST.get("expected", "")
+    # isdigit() alone lets "²" and 5,000-digit numbers through, which int() refuses (a 500): ASCII, 9 digits at most.
+    readable = expected.isascii() and expected.isdigit() and len(expected) <= 9
     with message_from(request) as refused:
         done = awards.confirm_all(
-            closed_period=closed, confirmed_by=request.user, expected=int(expected) if expected.isdigit() else -1
+            closed_period=closed, confirmed_by=request.user, expected=int(expected) if readable else -1
         )
     if not refused:
         messages.success(

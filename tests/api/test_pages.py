@@ -70,3 +70,33 @@ def test_an_admin_deactivates_a_service_account_and_its_tokens_are_refused(org, 
     assert client.post(f"/account/api/service-accounts/{account.pk}/deactivate/").status_code == 302
     client.logout()
     assert api.get("/metrics").status_code == 401
+
+
+def test_a_department_id_no_database_holds_is_an_invalid_choice_not_a_500(org, client):
+    """SQLite raised OverflowError for it in the IN (...) list (Django's multiple choice field checks only
+    each value alone); core.forms.ModelMultipleChoiceField refuses it first."""
+    signed_in(client, org.admin)
+    for odd in ["99999999999999999999999", "²"]:
+        answer = client.post("/account/api/service-accounts/", {"username": "erp-sync", "departments": [odd]})
+        assert answer.status_code == 200 and "is not a valid value" in answer.content.decode()
+    assert not ServiceAccount.objects.exists()
+
+
+def test_revoking_or_deactivating_twice_acts_and_is_audited_once(org, client):
+    from api import services
+    from api.models import TokenEvent
+    from tests.api.conftest import token_for
+
+    account = services.create_service_account(by=org.admin, username="erp", description="", departments=[org.sales])
+    token_for(account.user, by=org.admin)
+    token = ApiToken.objects.get(user=account.user)
+    signed_in(client, org.admin)
+    for _ in range(2):
+        answer = client.post(f"/account/api/tokens/{token.pk}/revoke/", follow=True)
+    assert "was revoked already" in answer.content.decode()
+    for _ in range(2):
+        answer = client.post(f"/account/api/service-accounts/{account.pk}/deactivate/", follow=True)
+    assert "was deactivated already" in answer.content.decode()
+    actions = list(TokenEvent.objects.values_list("action", flat=True))
+    assert actions.count(TokenEvent.Action.REVOKED) == 1
+    assert actions.count(TokenEvent.Action.ACCOUNT_DEACTIVATED) == 1

@@ -202,3 +202,26 @@ def test_a_control_character_in_a_title_exports_to_excel(client, org):
     response = client.get(reverse("goals:register_xlsx") + f"?cycle={cycle.pk}")
     assert response.status_code == 200
     assert load_workbook(io.BytesIO(response.content)).active["A2"].value == "Fix it"
+
+
+# isdigit() says yes to "²" (and to 5,000 digits), int() then raised ValueError: a 500 wherever an id was read so.
+ODD_DIGITS = ["²", "+-5", "9" * 5000, "١٢"]
+
+
+@pytest.mark.parametrize("odd", ODD_DIGITS)
+def test_an_odd_number_in_a_multiple_choice_is_an_invalid_choice_not_a_500(db, odd):
+    from django.core.exceptions import ValidationError
+
+    from core.forms import ModelMultipleChoiceField
+    from org.models import Department
+
+    field = ModelMultipleChoiceField(queryset=Department.objects.all())
+    with pytest.raises(ValidationError):
+        field.clean([odd])
+
+
+@pytest.mark.parametrize("odd", ODD_DIGITS)
+def test_an_odd_person_on_the_department_page_is_ignored(client, org, odd):
+    client.force_login(org.alice)
+    response = client.get(reverse("org:department", args=[org.support.pk]), {"person": odd})
+    assert response.status_code == 200

@@ -88,3 +88,11 @@ def test_only_managers_of_the_department_start_a_goal_from_its_gap(client, org, 
     client.force_login(getattr(org, who))
     assert _start(client, campaign).status_code == 404
     assert not Metric.objects.filter(code__startswith="reality-check-gap-").exists()
+
+
+@pytest.mark.parametrize("odd", ["²", "9" * 5000])
+def test_an_odd_question_number_is_treated_as_none_not_a_500(client, org, campaign, odd):
+    GoalCycleFactory()
+    client.force_login(org.alice)
+    response = client.post(reverse("customers:goal_from_gap", args=[campaign.pk]), {"question": odd})
+    assert response.status_code == 302  # as with no question: the largest gap

@@ -134,3 +134,27 @@ def test_suggestions_and_withdrawn_awards_are_not_emailed(scene):
     awards.reopen_period(closed_period=closed, reason="Late figures", reopened_by=scene.org.admin)
     assert awards.tell_winners() == 0
     assert not OutgoingEmail.objects.exists()
+
+
+@pytest.mark.parametrize("odd", ["²", "9" * 5000])
+def test_confirm_all_with_an_odd_expected_count_refuses_without_a_500(client, scene, odd):
+    closed = close(scene, rule=TOP, top_n=2)
+    client.force_login(scene.org.alice)
+    response = client.post(
+        reverse("metrics:award_confirm_all", args=[closed.pk]), {"confirmed": "yes", "expected": odd}, follow=True
+    )
+    assert response.status_code == 200 and "The awards changed since you looked" in response.content.decode()
+    assert not Award.objects.filter(confirmed=True).exists()
+
+
+def test_confirm_all_posted_twice_confirms_once_and_tells_each_person_once(client, scene):
+    closed = close(scene, rule=TOP, top_n=2)
+    client.force_login(scene.org.alice)
+    url = reverse("metrics:award_confirm_all", args=[closed.pk])
+    client.post(url, {"confirmed": "yes", "expected": "2"})
+    response = client.post(url, {"confirmed": "yes", "expected": "2"}, follow=True)
+    assert response.status_code == 200
+    assert Award.objects.filter(confirmed=True).count() == 2
+    tell_award_winners()
+    tell_award_winners()
+    assert OutgoingEmail.objects.count() == 2

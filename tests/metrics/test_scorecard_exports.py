@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from metrics.models import ClosedPeriod, ScorecardExport
@@ -252,3 +253,25 @@ def test_a_failed_export_says_so(client, scene, monkeypatch, django_capture_on_c
         response = export(client, scene, "xlsx")
     assert ScorecardExport.objects.get().status == "failed"
     assert "could not be written" in client.get(response.url).content.decode()
+
+
+def test_a_job_whose_worker_died_is_built_again_when_its_page_polls(
+    client, scene, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A claimed job stayed "running" for ever when its worker was killed mid-build: the page polled for ever."""
+    monkeypatch.setattr(scorecard_exports, "IN_REQUEST_ROWS", 1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = export(client, scene, "xlsx")
+    job = ScorecardExport.objects.get()
+    ScorecardExport.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())  # worker dies
+    assert scorecard_exports.build(job_id=job.pk) is False  # a live claim is left alone
+    assert client.get(response.url, headers=POLL).status_code == 204
+    long_ago = timezone.now() - scorecard_exports.stale_after() - timedelta(seconds=1)
+    ScorecardExport.objects.filter(pk=job.pk).update(started_at=long_ago)
+    sent = []
+    monkeypatch.setattr(scorecard_exports.best_effort, "enqueue", lambda task, *args: sent.append(args) or True)
+    assert client.get(response.url, headers=POLL).status_code == 204 and sent == [(job.pk,)]
+    assert scorecard_exports.build(job_id=job.pk) is True
+    assert scorecard_exports.build(job_id=job.pk) is False  # done: never built twice
+    assert client.get(response.url, headers=POLL)["HX-Redirect"] == response.url
+    assert callbacks  # the first nudge, never run: the worker "died"

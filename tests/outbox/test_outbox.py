@@ -170,3 +170,17 @@ def test_a_sent_message_keeps_no_copy_of_its_text(client, org):
     assert link not in email.body and email.html_body == ""
     assert "Removed after sending" in email.body
     assert link in mail.outbox[0].body  # what was sent was whole
+
+
+def test_a_subject_with_line_breaks_is_sent_on_one_line(db):
+    """A campaign's customer-facing title posted with a line break made every invitation fail (BadHeaderError)."""
+    email = queue(subject="Your tickets\r\nBcc: someone@example.com\n")
+    assert services.send(email_id=email.pk) is True
+    assert [m.subject for m in mail.outbox] == ["Your tickets Bcc: someone@example.com"]
+    assert mail.outbox[0].bcc == []
+
+
+def test_a_sender_name_with_a_line_break_is_sent_on_one_line(db):
+    email = queue(from_email='"Acme\nLtd via Keel" <keel@example.com>')
+    assert services.send(email_id=email.pk) is True
+    assert mail.outbox[0].from_email == '"Acme Ltd via Keel" <keel@example.com>'
