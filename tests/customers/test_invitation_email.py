@@ -1,7 +1,8 @@
 """The invitation comes from the organization, under the customer-facing title, and names the same last day as
 the answer page, in the organization's time zone."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -88,26 +89,36 @@ def test_org_date_ignores_the_active_zone(settings):
     assert org_date(date(2026, 12, 20)) == "20 Dec 2026"
 
 
+def berlin_midnight_after(day: date) -> datetime:
+    """The instant a day ends in Berlin, in UTC (23:00 in winter, 22:00 in summer)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo("Europe/Berlin")).astimezone(UTC)
+
+
 def test_a_campaigns_links_end_with_its_last_day(org, settings):
     settings.TIME_ZONE = "Europe/Berlin"
-    campaign = CampaignFactory(department=org.support, ends_on=date(2026, 12, 20))
+    end = periods.today() + timedelta(days=25)  # any day after the clock's, whatever KEEL_TEST_NOW says
+    campaign = CampaignFactory(department=org.support, ends_on=end)
     expiry = link_expiry(campaign)
-    assert expiry == datetime(2026, 12, 20, 23, 0, tzinfo=UTC)
-    assert periods.last_day_before(expiry) == date(2026, 12, 20)
+    assert expiry == berlin_midnight_after(end)
+    assert periods.last_day_before(expiry) == end
 
 
 def test_the_email_and_the_answer_page_name_the_same_day(client, org, settings):
     settings.TIME_ZONE = "Europe/Berlin"
+    end = periods.today() + timedelta(days=25)
     CustomerFactory.create_batch(1, department=org.support)
-    campaign = CampaignFactory(department=org.support, sample_size=1, ends_on=date(2026, 12, 20))
+    campaign = CampaignFactory(department=org.support, sample_size=1, ends_on=end)
     draw_sample(campaign=campaign, seed=5)
     services.send_campaign(by=org.alice, campaign=campaign)
-    # The boundary: a link that ends at 23:30 UTC, i.e. 00:30 on 21 December in Berlin.
-    Recipient.objects.filter(campaign=campaign).update(expires_at=datetime(2026, 12, 20, 23, 30, tzinfo=UTC))
+    # The boundary: a link that ends half an hour into the next day in Berlin (23:30 UTC in winter), which a UTC
+    # date would call the day before.
+    Recipient.objects.filter(campaign=campaign).update(expires_at=berlin_midnight_after(end) + timedelta(minutes=30))
+    next_day = end + timedelta(days=1)
+    said = f"until the end of {next_day.day} {next_day:%B %Y}"
     invitations.send_invitations()
     email = OutgoingEmail.objects.get()
-    assert "until the end of 21 December 2026" in email.body and "until the end of 21 December 2026" in email.html_body
+    assert said in email.body and said in email.html_body
     token = email.body.split("/r/")[1].split("/")[0]
     assert Recipient.objects.filter(token_hash=hash_token(token)).exists()
     page = client.get(reverse("respond:answer", args=[token])).content.decode()
-    assert "until the end of 21 December 2026" in page
+    assert said in page
