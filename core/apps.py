@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Shared infrastructure"
+
+    def ready(self) -> None:
+        from core import stamps
+
+        # After every migrate (and flush), when every app's tables exist: the data stamp triggers as declared.
+        post_migrate.connect(stamps.install, sender=self, dispatch_uid="core.stamps.install")

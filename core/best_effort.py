@@ -1,4 +1,4 @@
-"""Work that helps but must never fail a request: broker nudges and cache counters.
+"""Work that helps but must never fail a request: broker nudges, cache counters and cached results.
 
 The database is the queue of truth (ARCHITECTURE.md): a task nudged here is caught up by beat from the
 database if the broker is down, and a counter that cannot be kept only stops limiting for a while. So when
@@ -47,3 +47,20 @@ def count_hit(key: str, *, window: int) -> int:
     except Exception as error:  # any cache failure
         log.warning("cache unreachable, %s not counted: %s: %s", key, type(error).__name__, error)
         return 0
+
+
+def cache_get(key: str):
+    """The cached value, or None when it is missing or the cache cannot be reached (logged): compute instead."""
+    try:
+        return cache.get(key)
+    except Exception as error:  # any cache failure
+        log.warning("cache unreachable, computing: %s: %s", type(error).__name__, error)
+        return None
+
+
+def cache_set(key: str, value, seconds: int) -> None:
+    """Keep a value `seconds` long; when the cache cannot be reached (logged), the next request computes again."""
+    try:
+        cache.set(key, value, seconds)
+    except Exception as error:  # any cache failure
+        log.warning("cache unreachable, not cached: %s: %s", type(error).__name__, error)

@@ -39,3 +39,16 @@ class PendingUploadChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}#{self.seq}"
+
+
+class DataStamp(models.Model):
+    """A topic's current version (core.stamps): written only by the database triggers core.stamps installs."""
+
+    topic = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField()
+
+    class Meta:
+        db_table = "core_datastamp"
+
+    def __str__(self) -> str:
+        return f"{self.topic} @ {self.version}"

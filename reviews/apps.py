@@ -7,6 +7,8 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from reviews import demo, today
+        from reviews.selectors import compliance
 
         today.register()
         demo.register()
+        compliance.watch_sources()

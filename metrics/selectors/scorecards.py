@@ -29,7 +29,7 @@ from datetime import date
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, Sum
 
-from core import periods
+from core import best_effort, periods
 from core.spreadsheets import Styled, csv_lines, xlsx_table
 from metrics import status as status_rules
 from metrics.models import ClosedPeriod, Metric, Rollup, RollupRun
@@ -440,18 +440,11 @@ def forget_closed_scorecard(closed_period: ClosedPeriod) -> None:
 
 def cache_get(key: str):
     """The cached value, or None when it is missing or the cache cannot be reached (logged)."""
-    try:
-        return cache.get(key)
-    except Exception as error:  # any cache failure: the page is computed instead
-        log.warning("scorecard cache unreachable, computing: %s: %s", type(error).__name__, error)
-        return None
+    return best_effort.cache_get(key)
 
 
 def cache_set(key: str, value) -> None:
-    try:
-        cache.set(key, value, CACHE_SECONDS)
-    except Exception as error:  # any cache failure: the next request computes again
-        log.warning("scorecard cache unreachable, not cached: %s: %s", type(error).__name__, error)
+    best_effort.cache_set(key, value, CACHE_SECONDS)
 
 
 def sort_keys(columns: list[Column]) -> set[str]:

@@ -1,11 +1,15 @@
 """The compliance report: who is current, due or overdue on which definition, and the most often missed questions."""
 
 import csv
+import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
+from django.utils import translation
 
+from core import best_effort, periods, stamps
 from core.spreadsheets import csv_cell, workbook_bytes, xlsx_row
 from org import access
 from org.models import Department
@@ -13,6 +17,38 @@ from reviews.models import Question
 from reviews.services import training
 
 WEAK_QUESTIONS_PER_DEFINITION = 3
+
+# The report page's figures are cached (Redis in production) under the data stamp of everything they are derived
+# from (core.stamps): a completion, a check taken, a programme, a definition or its versions, a question, a person
+# joining, leaving, moving or renamed, a department renamed or moved gives the topic a new version, so the next
+# page computes afresh. The day (states turn due and overdue with it), the time zone, the scope, the narrowing
+# and the page are in the key too. CACHE_SECONDS only bounds how long an unused entry takes room.
+STAMP = "compliance"
+CACHE_SECONDS = 60 * 60
+CACHE_FORMAT = 1  # move on when what is cached changes shape
+WATCHED = (
+    "reviews_completion",
+    "reviews_quizattempt",
+    "reviews_answer",
+    "reviews_question",
+    "reviews_quiz",
+    "reviews_refresherprogramme",
+    "reviews_refresherprogramme_departments",
+    "reviews_refresherprogramme_definitions",
+    "goals_qualitydefinition",
+    "goals_definitionversion",
+    "org_department",
+)
+WATCHED_PEOPLE_COLUMNS = ("username", "first_name", "last_name", "is_active", "department_id")
+
+
+def watch_sources() -> None:
+    """Declare what the report is derived from (called by ReviewsConfig.ready)."""
+    for table in WATCHED:
+        stamps.watch(STAMP, table)
+    stamps.watch(STAMP, "org_user", columns=WATCHED_PEOPLE_COLUMNS)
+
+
 EXPORT_HEADER = [
     "Person",
     "Username",
@@ -154,26 +190,42 @@ def build_report_page(
     state: str | None = None,
     page=None,
     per_page: int = 50,
+    today=None,
 ) -> ReportPage:
     """One page of the report (`page` as ?page= gave it, Paginator's rules) with the whole report's totals and
-    weak questions: two queries, and on PostgreSQL only the page's rows leave the database."""
+    weak questions. Queries: the data stamp, then from the cache nothing more; otherwise two, and on PostgreSQL
+    only the page's rows leave the database. `today` (the organization's, by default) decides due and overdue."""
     paths = scope_paths(user, department)
-    found = training.due_page(
-        department_paths=paths,
-        definition_ids=[definition_id] if definition_id else None,
-        state=state,
-        page=_page_number(page),
-        per_page=per_page,
-    )
-    report = Report(
-        rows=found.rows,
-        counts=found.counts,
-        weak=weak_questions(paths=paths, definition_ids=found.definitions),
-        definitions=found.definitions,
-        total=found.total,
-    )
+    today = today or periods.today()
+    number = _page_number(page)
+    key = _cache_key(paths=paths, definition_id=definition_id, state=state, page=number, per_page=per_page, today=today)
+    cached = best_effort.cache_get(key) if key else None
+    if cached is None:
+        found = training.due_page(
+            department_paths=paths,
+            definition_ids=[definition_id] if definition_id else None,
+            state=state,
+            page=number,
+            per_page=per_page,
+            today=today,
+        )
+        cached = (found, weak_questions(paths=paths, definition_ids=found.definitions))
+        if key:
+            best_effort.cache_set(key, cached, CACHE_SECONDS)
+    found, weak = cached
+    report = Report(rows=found.rows, counts=found.counts, weak=weak, definitions=found.definitions, total=found.total)
     shown = Paginator(_Counted(found.total, found.offset, found.rows), per_page).get_page(page)
     return ReportPage(report=report, page=shown)
+
+
+def _cache_key(*, paths, definition_id, state, page, per_page, today) -> str | None:
+    """Where a report page is cached; None (cache nothing) when the data stamp cannot be read."""
+    version = stamps.version(STAMP)
+    if version is None:
+        return None
+    parts = (sorted(paths), definition_id, state, page, per_page, today.isoformat(), settings.TIME_ZONE)
+    digest = hashlib.sha256(repr((parts, translation.get_language())).encode()).hexdigest()[:32]
+    return f"keel:compliance:{CACHE_FORMAT}:{version}:{digest}"
 
 
 # Exports: the same rows as the page (all of them, not one page), statuses in words.

@@ -1,0 +1,162 @@
+"""Data stamps: a version per topic that changes whenever a table the topic watches is written; for cache keys.
+
+Something derived from many rows (the compliance report, say) may be cached only as long as those rows stay as
+they were. A topic names the tables whose writes may change what it derives (for a table written often for other
+reasons, only the columns that matter). Database triggers, installed after every `migrate` (and `flush`), give
+the topic a new version on every INSERT, DELETE, TRUNCATE and UPDATE (of those columns) of those tables, inside the
+writing transaction:
+
+- a reader sees the new version exactly when it can see the new rows: the version row commits with them;
+- a version is never given twice (a sequence on PostgreSQL, a random 63-bit number on SQLite), so a write that
+  was rolled back cannot make a cache entry of its uncommitted rows look current later;
+- every path that writes is seen: the ORM, bulk updates, raw SQL, another program on the same database.
+
+A reader takes the version first (one query), then computes: rows committed in between may already show in what it
+caches under the older version, which is harmless (the next reader asks under the newer one).
+
+Cost to writers: the topic's row is written, and locked until commit, once per statement (PostgreSQL) or once per
+row (SQLite). So watch tables written at human pace (completions, programmes, people), never a table written
+in bulk all day (readings).
+
+Apps declare their topics in AppConfig.ready() with watch(); tests/core/test_stamps.py checks the triggers.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+log = logging.getLogger(__name__)
+
+TABLE = "core_datastamp"
+SEQUENCE = "core_datastamp_version"
+PREFIX = "keel_stamp_"  # every trigger this module installs is named so; others of that name are dropped
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Watch:
+    topic: str
+    table: str
+    columns: tuple[str, ...] = ()  # () = every UPDATE; else only an UPDATE that sets one of these
+
+
+_watches: dict[tuple[str, str], Watch] = {}
+
+
+def watch(topic: str, table: str, *, columns: tuple[str, ...] = ()) -> None:
+    """Declare that writes to `table` (database table name; with `columns`, an UPDATE only when it sets one of
+    them) change what `topic` derives. Idempotent; raises ValueError for a name that is not a plain identifier."""
+    for name in (topic, table, *columns):
+        if not _NAME.match(name):
+            raise ValueError(f"not a plain lower-case identifier: {name!r}")
+    _watches[(topic, table)] = Watch(topic, table, tuple(columns))
+
+
+def watches() -> list[Watch]:
+    return sorted(_watches.values(), key=lambda w: (w.topic, w.table))
+
+
+def version(topic: str, *, using: str = DEFAULT_DB_ALIAS) -> int | None:
+    """The topic's current version (one query), or None when it has none yet or it cannot be read: then cache
+    nothing, as there is no way to tell a state from an earlier one."""
+    try:
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT version FROM {TABLE} WHERE topic = %s", [topic])  # noqa: S608 (constant)
+            row = cursor.fetchone()
+    except DatabaseError as error:  # not migrated yet; the caller computes instead
+        log.warning("data stamp %s unreadable: %s", topic, error)
+        return None
+    return row[0] if row else None
+
+
+def _trigger_names(w: Watch) -> str:
+    return f"{PREFIX}{w.topic}"[:63]
+
+
+def _postgresql_statements(current: list[Watch], existing: set[tuple[str, str]]) -> list[str]:
+    statements = [
+        f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}",
+        f"""CREATE OR REPLACE FUNCTION {PREFIX}bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {TABLE} (topic, version) VALUES (TG_ARGV[0], nextval('{SEQUENCE}'))
+    ON CONFLICT (topic) DO UPDATE SET version = EXCLUDED.version;
+    RETURN NULL;
+END $$""",  # noqa: S608 (constants)
+    ]
+    wanted = {(w.table, _trigger_names(w)) for w in current}
+    for table, name in sorted(existing - wanted):
+        statements.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+    for w in current:
+        update = "UPDATE OF " + ", ".join(f'"{c}"' for c in w.columns) if w.columns else "UPDATE"
+        statements.append(
+            f'CREATE OR REPLACE TRIGGER "{_trigger_names(w)}" AFTER INSERT OR DELETE OR TRUNCATE OR {update} '
+            f"ON \"{w.table}\" FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}bump('{w.topic}')"
+        )
+    return statements
+
+
+def _sqlite_statements(current: list[Watch], existing: set[tuple[str, str]]) -> list[str]:
+    # SQLite has no statement triggers and no CREATE OR REPLACE: one trigger per event and row, dropped and made
+    # again each time (a table rebuilt by a migration loses its triggers; this puts them back).
+    statements = [f'DROP TRIGGER IF EXISTS "{name}"' for _table, name in sorted(existing)]
+    bump = (
+        f"INSERT INTO {TABLE} (topic, version) VALUES ('{{topic}}', abs(random())) "  # noqa: S608 (constants)
+        "ON CONFLICT (topic) DO UPDATE SET version = excluded.version;"
+    )
+    for w in current:
+        update = "UPDATE OF " + ", ".join(f'"{c}"' for c in w.columns) if w.columns else "UPDATE"
+        for event, suffix in (("INSERT", "i"), ("DELETE", "d"), (update, "u")):
+            name = f"{PREFIX}{w.topic}_{w.table}_{suffix}"
+            statements.append(
+                f'CREATE TRIGGER "{name}" AFTER {event} ON "{w.table}" FOR EACH ROW '
+                f"BEGIN {bump.format(topic=w.topic)} END"
+            )
+    return statements
+
+
+def installed(using: str = DEFAULT_DB_ALIAS) -> set[tuple[str, str]]:
+    """(table, trigger name) of every stamp trigger in the database."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND t.tgname LIKE %s",
+                [PREFIX + "%"],
+            )
+        else:
+            cursor.execute(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [PREFIX + "%"]
+            )
+        return set(cursor.fetchall())
+
+
+def install(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> int:
+    """Make the database's stamp triggers exactly what watch() declared (tables that do not exist yet are skipped;
+    stale triggers dropped), and give each topic without a version one. Connected to post_migrate; safe to run
+    any number of times. Returns how many watches are installed. PostgreSQL (14 or later: CREATE OR REPLACE
+    TRIGGER) and SQLite only, the two databases Keel runs on."""
+    connection = connections[using]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return 0
+    tables = set(connection.introspection.table_names())
+    if TABLE not in tables:
+        return 0
+    current = [w for w in watches() if w.table in tables]
+    existing = installed(using)
+    statements = (_postgresql_statements if connection.vendor == "postgresql" else _sqlite_statements)(
+        current, existing
+    )
+    # A topic with no version yet gets one now (any later write moves it on), so caching starts at once.
+    fresh = "nextval(%s)" if connection.vendor == "postgresql" else "abs(random() + 0 * length(%s))"
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+        for topic in sorted({w.topic for w in current}):
+            cursor.execute(
+                f"INSERT INTO {TABLE} (topic, version) VALUES (%s, {fresh}) ON CONFLICT (topic) DO NOTHING",  # noqa: S608
+                [topic, SEQUENCE],
+            )
+    return len(current)
