@@ -18,7 +18,9 @@ Cost to writers: the topic's row is written, and locked until commit, once per s
 row (SQLite). So watch tables written at human pace (completions, programmes, people), never a table written
 in bulk all day (readings).
 
-Apps declare their topics in AppConfig.ready() with watch(); tests/core/test_stamps.py checks the triggers.
+Apps declare their topics in AppConfig.ready() with watch(). `migrate` drops the triggers before it starts and
+installs them again when it ends, with a new version for every topic (so whatever was cached before is never
+read again); tests/core/test_stamps.py checks them.
 """
 
 import logging
@@ -135,7 +137,7 @@ def installed(using: str = DEFAULT_DB_ALIAS) -> set[tuple[str, str]]:
 
 def install(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> int:
     """Make the database's stamp triggers exactly what watch() declared (tables that do not exist yet are skipped;
-    stale triggers dropped), and give each topic without a version one. Connected to post_migrate; safe to run
+    stale triggers dropped), and give each topic a new version. Connected to post_migrate; safe to run
     any number of times. Returns how many watches are installed. PostgreSQL (14 or later: CREATE OR REPLACE
     TRIGGER) and SQLite only, the two databases Keel runs on."""
     connection = connections[using]
@@ -149,14 +151,32 @@ def install(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> int:
     statements = (_postgresql_statements if connection.vendor == "postgresql" else _sqlite_statements)(
         current, existing
     )
-    # A topic with no version yet gets one now (any later write moves it on), so caching starts at once.
+    # Every topic gets a new version: a write made while the triggers were away (a migrate drops them first)
+    # must not leave an older cache entry looking current.
     fresh = "nextval(%s)" if connection.vendor == "postgresql" else "abs(random() + 0 * length(%s))"
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
         for topic in sorted({w.topic for w in current}):
             cursor.execute(
-                f"INSERT INTO {TABLE} (topic, version) VALUES (%s, {fresh}) ON CONFLICT (topic) DO NOTHING",  # noqa: S608
+                f"INSERT INTO {TABLE} (topic, version) VALUES (%s, {fresh}) "  # noqa: S608 (constants)
+                "ON CONFLICT (topic) DO UPDATE SET version = excluded.version",
                 [topic, SEQUENCE],
             )
     return len(current)
+
+
+def uninstall(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
+    """Drop every stamp trigger. Connected to pre_migrate: migrations then never meet a trigger (SQLite refuses
+    to drop or rename a column a trigger names; a table it rebuilds would lose them anyway), and install() puts
+    them back, with new versions, afterwards."""
+    connection = connections[using]
+    if connection.vendor not in ("postgresql", "sqlite") or TABLE not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cursor:
+        for table, name in sorted(installed(using)):
+            cursor.execute(
+                f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"'
+                if connection.vendor == "postgresql"
+                else f'DROP TRIGGER IF EXISTS "{name}"'
+            )

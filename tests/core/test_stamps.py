@@ -93,8 +93,30 @@ def test_no_version_means_nothing_is_cached(db):
     assert stamps.version(TOPIC) is None
 
 
-def test_install_gives_a_topic_without_a_version_one(db):
+def test_install_gives_every_topic_a_new_version(db):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_datastamp")
     stamps.install()
-    assert stamps.version(TOPIC) is not None
+    first = stamps.version(TOPIC)
+    assert first is not None
+    stamps.install()
+    assert stamps.version(TOPIC) not in (None, first)
+
+
+def test_migrate_finds_no_trigger_and_leaves_them_all(db):
+    from django.core.management import call_command
+    from django.db.models.signals import pre_migrate
+
+    seen = []
+
+    def look(**_kwargs):
+        seen.append(stamps.installed())
+
+    pre_migrate.connect(look, dispatch_uid="test-look")  # connected after core's: runs after the triggers went
+    try:
+        before = stamps.installed()
+        call_command("migrate", verbosity=0)
+    finally:
+        pre_migrate.disconnect(dispatch_uid="test-look")
+    assert seen and not seen[-1]
+    assert stamps.installed() == before
