@@ -7,8 +7,9 @@ the topic a new version on every INSERT, DELETE, TRUNCATE and UPDATE (of those c
 writing transaction:
 
 - a reader sees the new version exactly when it can see the new rows: the version row commits with them;
-- a version is never given twice (a sequence on PostgreSQL, a random 63-bit number on SQLite), so a write that
-  was rolled back cannot make a cache entry of its uncommitted rows look current later;
+- a version is a random number (about 52 bits of chance on PostgreSQL, 63 on SQLite), never the next of a
+  count: a write that was rolled back, or a database restored from a backup, cannot hand a later state a version
+  some cache entry of another state already has;
 - every path that writes is seen: the ORM, bulk updates, raw SQL, another program on the same database.
 
 A reader takes the version first (one query), then computes: rows committed in between may already show in what it
@@ -32,7 +33,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 log = logging.getLogger(__name__)
 
 TABLE = "core_datastamp"
-SEQUENCE = "core_datastamp_version"
+RANDOM = {"postgresql": "(random() * 9.2e18)::bigint", "sqlite": "(random() & 9223372036854775807)"}
 PREFIX = "keel_stamp_"  # every trigger this module installs is named so; others of that name are dropped
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -79,10 +80,9 @@ def _trigger_names(w: Watch) -> str:
 
 def _postgresql_statements(current: list[Watch], existing: set[tuple[str, str]]) -> list[str]:
     statements = [
-        f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}",
         f"""CREATE OR REPLACE FUNCTION {PREFIX}bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO {TABLE} (topic, version) VALUES (TG_ARGV[0], nextval('{SEQUENCE}'))
+    INSERT INTO {TABLE} (topic, version) VALUES (TG_ARGV[0], {RANDOM["postgresql"]})
     ON CONFLICT (topic) DO UPDATE SET version = EXCLUDED.version;
     RETURN NULL;
 END $$""",  # noqa: S608 (constants)
@@ -104,7 +104,7 @@ def _sqlite_statements(current: list[Watch], existing: set[tuple[str, str]]) -> 
     # again each time (a table rebuilt by a migration loses its triggers; this puts them back).
     statements = [f'DROP TRIGGER IF EXISTS "{name}"' for _table, name in sorted(existing)]
     bump = (
-        f"INSERT INTO {TABLE} (topic, version) VALUES ('{{topic}}', abs(random())) "  # noqa: S608 (constants)
+        f"INSERT INTO {TABLE} (topic, version) VALUES ('{{topic}}', {RANDOM['sqlite']}) "  # noqa: S608 (constants)
         "ON CONFLICT (topic) DO UPDATE SET version = excluded.version;"
     )
     for w in current:
@@ -153,15 +153,14 @@ def install(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> int:
     )
     # Every topic gets a new version: a write made while the triggers were away (a migrate drops them first)
     # must not leave an older cache entry looking current.
-    fresh = "nextval(%s)" if connection.vendor == "postgresql" else "abs(random() + 0 * length(%s))"
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
         for topic in sorted({w.topic for w in current}):
             cursor.execute(
-                f"INSERT INTO {TABLE} (topic, version) VALUES (%s, {fresh}) "  # noqa: S608 (constants)
+                f"INSERT INTO {TABLE} (topic, version) VALUES (%s, {RANDOM[connection.vendor]}) "  # noqa: S608 (constants)
                 "ON CONFLICT (topic) DO UPDATE SET version = excluded.version",
-                [topic, SEQUENCE],
+                [topic],
             )
     return len(current)
 
