@@ -161,3 +161,15 @@ def test_last_use_is_written_at_most_once_a_minute(world, org, client, django_as
     assert first is not None
     api.get("/metrics")
     assert ApiToken.objects.get().last_used_at == first
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_a_method_a_path_does_not_take_is_a_405_problem(world, org, as_token, method):
+    api = as_token(org.alice)
+    answer = getattr(api.client, method)("/api/v1/readings", **api._headers(None))
+    assert answer.status_code == 405
+    assert answer["Content-Type"] == "application/problem+json"
+    assert answer["Allow"] == "POST"
+    problem = answer.json()
+    assert problem["status"] == 405 and problem["type"].endswith("/method-not-allowed")
+    assert method.upper() in problem["detail"]
