@@ -199,6 +199,7 @@ OUTBOX_MAX_ATTEMPTS = env.integer("KEEL_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 # allowed, one by one).
 WEBHOOKS_MAX_ATTEMPTS = env.integer("KEEL_WEBHOOKS_MAX_ATTEMPTS", 8, minimum=1)
 KEEL_WEBHOOKS_ALLOW_PRIVATE = env.flag("KEEL_WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOKS_RETENTION_DAYS = env.integer("KEEL_WEBHOOKS_RETENTION_DAYS", 90, minimum=1)
 
 # Quality definitions: first reminder to acknowledge after this many days, then at most once per interval.
 KEEL_ACK_REMINDER_DAYS = env.integer("KEEL_ACK_REMINDER_DAYS", 3, minimum=0)
@@ -250,6 +251,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "outbox.tasks.send_pending_emails", "schedule": 60.0},
     "webhooks-send-due": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 60.0},
+    "webhooks-forget-old": {"task": "webhooks.tasks.forget_old_deliveries", "schedule": 24 * 3600.0},
     "customers-announce-overdue-follow-ups": {
         "task": "customers.tasks.announce_overdue_follow_ups",
         "schedule": 3600.0,

@@ -22,3 +22,10 @@ def send_delivery(self, delivery_id: int) -> bool:
 def send_due_deliveries() -> int:
     """Beat's catch-up: send what a lost message, a killed worker or a long backoff left due."""
     return services.send_due()
+
+
+@shared_task
+def forget_old_deliveries() -> int:
+    """Beat, daily: settled deliveries and their events past KEEL_WEBHOOKS_RETENTION_DAYS go (services.forget_old)."""
+    deliveries, _events = services.forget_old()
+    return deliveries

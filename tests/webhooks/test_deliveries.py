@@ -255,3 +255,46 @@ def test_a_storage_failure_does_not_fail_the_action(org, caplog):
         assert emit(org) == 0
         assert WebhookEvent.objects.count() == 0  # the savepoint rolled back; the transaction goes on
     assert "could not be recorded" in caplog.text
+
+
+def test_settled_deliveries_past_the_retention_go_and_pending_ones_stay(org, settings):
+    settings.WEBHOOKS_RETENTION_DAYS = 30
+    SubscriptionFactory(department=org.support)
+    now = timezone.now()
+    emit(org)  # old, delivered: goes with its event
+    emit(org)  # old, given up: goes with its event
+    emit(org)  # old, still pending: stays with its event
+    emit(org, key="follow-up-7-overdue")  # old, keyed: the delivery goes, the event stays (no second announcement)
+    emit(org)  # recent, delivered: stays
+    old, failed, pending, keyed, recent = Delivery.objects.order_by("pk")
+    Delivery.objects.filter(pk__in=[old.pk, failed.pk, pending.pk, keyed.pk]).update(
+        created_at=now - timedelta(days=31)
+    )
+    WebhookEvent.objects.exclude(pk=recent.event_id).update(created_at=now - timedelta(days=31))
+    Delivery.objects.filter(pk__in=[old.pk, keyed.pk, recent.pk]).update(delivered_at=now - timedelta(days=1))
+    Delivery.objects.filter(pk=failed.pk).update(failed_at=now - timedelta(days=20))
+    assert services.forget_old(now=now) == (3, 2)
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {pending.pk, recent.pk}
+    assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {pending.event_id, keyed.event_id, recent.event_id}
+    assert services.forget_old(now=now) == (0, 0)  # safe to run twice
+    assert (
+        services.emit(
+            event=Event.CAMPAIGN_CLOSED,
+            departments=[org.front_line],
+            payload={},
+            summary="s",
+            url="/",
+            key="follow-up-7-overdue",
+        )
+        == 0
+    )  # the key still holds
+
+
+def test_forgetting_goes_in_batches(org, monkeypatch):
+    monkeypatch.setattr(services, "FORGET_BATCH", 2)
+    SubscriptionFactory(department=org.support)
+    for _ in range(5):
+        emit(org)
+    Delivery.objects.update(delivered_at=timezone.now())
+    assert tasks.forget_old_deliveries.apply().get() == 0  # nothing is old yet
+    assert services.forget_old(now=timezone.now() + timedelta(days=400)) == (5, 5)
