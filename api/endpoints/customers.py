@@ -14,6 +14,7 @@ from api.pagination import PageQuery, page
 from api.problems import Problem
 from api.schemas import READ_ERRORS, WRITE_ERRORS
 from core import dates
+from core.exceptions import RuleViolation
 from customers.models import Customer, FollowUp
 from customers.selectors import results
 from customers.selectors.visibility import visible_campaigns, visible_follow_ups
@@ -232,6 +233,12 @@ class CustomerOut(Schema):
     created: bool
 
 
+def _existing_customer(department, email: str) -> Customer | None:
+    return Customer.objects.filter(
+        department=department, kind=Customer.Kind.EXTERNAL, email__iexact=email.strip()
+    ).first()
+
+
 @router.put(
     "/departments/{int:department_id}/customers",
     response={200: CustomerOut, 201: CustomerOut, **WRITE_ERRORS},
@@ -250,13 +257,18 @@ def upsert_customer(request, department_id: int, payload: CustomerIn):
             f"“{payload.email}” is not an e-mail address.",
             errors=[{"pointer": "/email", "field": "email", "index": None, "detail": "Enter a valid e-mail address."}],
         ) from None
-    existing = Customer.objects.filter(
-        department=department, kind=Customer.Kind.EXTERNAL, email__iexact=payload.email.strip()
-    ).first()
+    existing = _existing_customer(department, payload.email)
     fields = {"name": payload.name, "email": payload.email, "segment": payload.segment, "products": payload.products}
     if existing is None:
-        customer = campaign_services.add_customer(by=request.user, department=department, **fields)
-    else:
+        try:
+            customer = campaign_services.add_customer(by=request.user, department=department, **fields)
+        except RuleViolation:
+            # Another request added the same address between the look-up and the insert: this one updates it,
+            # as it would have a moment later (an upsert must not fail because a twin of it was faster).
+            existing = _existing_customer(department, payload.email)
+            if existing is None:
+                raise
+    if existing is not None:
         customer = campaign_services.update_customer(by=request.user, customer=existing, **fields)
     out = {
         "id": customer.pk,

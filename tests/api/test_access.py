@@ -173,3 +173,24 @@ def test_a_method_a_path_does_not_take_is_a_405_problem(world, org, as_token, me
     problem = answer.json()
     assert problem["status"] == 405 and problem["type"].endswith("/method-not-allowed")
     assert method.upper() in problem["detail"]
+
+
+def test_an_upsert_beaten_to_the_insert_by_its_twin_updates_instead(org, as_token, monkeypatch):
+    from api.endpoints import customers as endpoint
+    from customers.models import Customer
+
+    api = as_token(org.alice)
+    path = f"/departments/{org.support.pk}/customers"
+    assert send(api, "put", path, {"email": "jo@example.com", "name": "Jo"}).status_code == 201
+    looked = []
+    real = endpoint._existing_customer
+
+    def late(department, email):  # the first look-up misses: the twin's insert had not committed yet
+        looked.append(email)
+        return None if len(looked) == 1 else real(department, email)
+
+    monkeypatch.setattr(endpoint, "_existing_customer", late)
+    answer = send(api, "put", path, {"email": "JO@example.com", "name": "Jo Twin"})
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["created"] is False
+    assert Customer.objects.get(department=org.support, email__iexact="jo@example.com").name == "Jo Twin"
