@@ -131,6 +131,10 @@ class Department(models.Model):
             )
         self.path, self.depth = new_path, new_depth
         sync_department_ancestors(within=new_path)
+        if old_path:
+            from org.signals import department_moved
+
+            department_moved.send(sender=Department, department=self, old_path=old_path, new_path=new_path)
 
 
 class KeelUserManager(UserManager):

@@ -13,6 +13,11 @@ def path_within(path: str, ancestor_path: str) -> bool:
     return bool(ancestor_path) and path.startswith(ancestor_path)
 
 
+def ids_on_path(path: str) -> list[int]:
+    """The department ids a path names, from the top down to the department itself: "/1/4/17/" -> [1, 4, 17]."""
+    return [int(part) for part in path.split(PATH_SEPARATOR) if part]
+
+
 def subtree_sql(descendant: str, ancestor: str) -> str:
     """SQL condition: the org_department row aliased `descendant` is the one aliased `ancestor` or below it.
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 from core import best_effort, periods
 from metrics.models import Metric, OwnerType, Rollup, RollupFailure, RollupQueue, RollupRun
 from org.models import sync_department_ancestors
+from org.paths import ids_on_path
 
 log = logging.getLogger(__name__)
 
@@ -684,6 +685,29 @@ def queue_readings(*, ids: list[int]) -> int:
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(QUEUE_READINGS.format(readings=placeholders), [now, *ids, now, *ids])
+        return cursor.rowcount
+
+
+def queue_moved_department(*, department_id: int, old_path: str, new_path: str) -> int:
+    """Queue the department buckets a move changed: every (metric, day) with readings in the moved subtree, for
+    each department it left or joined above it (those above both keep their totals). Call inside the move's
+    transaction, after the ancestor closure changed; returns the keys queued."""
+    old_above, new_above = (set(ids_on_path(path)) - {department_id} for path in (old_path, new_path))
+    changed = sorted(old_above ^ new_above)
+    if not changed:
+        return 0
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    owners = ", ".join(["%s"] * len(changed))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at)
+            SELECT k.metric_id, k.day, '{OwnerType.DEPARTMENT.value}', d.id, %s
+            FROM (SELECT DISTINCT r.metric_id, r.day FROM metrics_reading r
+                  JOIN org_departmentancestor a ON a.department_id = r.department_id
+                  WHERE a.ancestor_id = %s) k
+            CROSS JOIN org_department d WHERE d.id IN ({owners})""",
+            [now, department_id, *changed],
+        )
         return cursor.rowcount
 
 

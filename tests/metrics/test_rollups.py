@@ -251,8 +251,8 @@ def test_a_person_who_moved_corrects_a_reading_of_their_old_department(org):
 
 
 def test_a_department_moved_elsewhere_takes_its_figures_to_its_new_branch(org):
-    """Department buckets add up through the tree's closure: after a move, new readings and a rebuild count the
-    moved branch under its new parents only."""
+    """Department buckets add up through the tree's closure: after a move, the moved branch's figures, old and
+    new, count under its new parents only, at once (the move queues them), as a full rebuild would have them."""
     everywhere = MetricFactory(department=org.acme)
     record(org, everywhere, (org.bob, at("2026-11-02"), 80))
     rollups.run()
@@ -260,9 +260,15 @@ def test_a_department_moved_elsewhere_takes_its_figures_to_its_new_branch(org):
     org.front_line.save()
     record(org, everywhere, (org.bob, at("2026-11-03"), 60))
     rollups.run()
-    assert buckets(everywhere, "day", "d", org.sales.pk) == {"2026-11-03": 60}
+    # The move queued the branch's buckets for the departments it left and joined: no rebuild needed.
+    assert buckets(everywhere, "day", "d", org.sales.pk) == {"2026-11-02": 80, "2026-11-03": 60}
+    assert buckets(everywhere, "day", "d", org.support.pk) == {}
+    assert buckets(everywhere, "week", "d", org.support.pk) == {}
+    assert buckets(everywhere, "month", "d", org.sales.pk) == {"2026-11-01": 70}
     assert buckets(everywhere, "day", "d", org.acme.pk) == {"2026-11-02": 80, "2026-11-03": 60}
+    before = snapshot()
     rollups.run(full=True)
+    assert snapshot() == before
     assert buckets(everywhere, "day", "d", org.sales.pk) == {"2026-11-02": 80, "2026-11-03": 60}
     assert buckets(everywhere, "day", "d", org.support.pk) == {}
     assert buckets(everywhere, "week", "d", org.front_line.pk) == {"2026-11-02": 70}
@@ -303,3 +309,17 @@ def test_a_full_rebuild_keeps_the_tables_keys_and_indexes(org, fcr):
     rollups.run()
     assert buckets(fcr, "week", "p", org.bob.pk) == {"2026-11-02": 75}
     assert len({r.pk for r in Rollup.objects.all()}) == Rollup.objects.count()
+
+
+def test_moving_a_department_queues_only_the_departments_it_left_or_joined(org):
+    everywhere = MetricFactory(department=org.acme)
+    record(org, everywhere, (org.bob, at("2026-11-02"), 80), (org.bob, at("2026-11-05"), 70))
+    rollups.run()
+    org.front_line.parent = org.sales
+    org.front_line.save()
+    queued = set(RollupQueue.objects.values_list("owner_type", "owner_id", "day"))
+    days = [datetime.fromisoformat(d).date() for d in ("2026-11-02", "2026-11-05")]
+    assert queued == {("d", owner, day) for owner in (org.support.pk, org.sales.pk) for day in days}
+    org.front_line.name = "Front Line Team"
+    org.front_line.save()  # not a move: nothing more
+    assert RollupQueue.objects.count() == 4
