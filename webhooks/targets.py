@@ -8,6 +8,7 @@ an admin allowed them for the subscription, or the whole installation allows the
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -62,9 +63,32 @@ def parse(url: str) -> Target:
     return Target(scheme=scheme, host=parts.hostname, port=port or DEFAULT_PORTS[scheme], path=path)
 
 
-def resolve(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to (an IP literal resolves to itself); raises OSError when it does not."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+# Seconds a name may take to resolve. The system resolver has no limit of its own a caller can set (with several
+# name servers and retries it can hang for a minute): a request saving a subscription must not hang with it, nor a
+# worker past its claim on a delivery (services.CLAIM_SECONDS), after which another worker would send it again.
+RESOLVE_TIMEOUT = 5
+
+
+def resolve(host: str, port: int, *, timeout: float | None = None) -> list[str]:
+    """Every address `host` resolves to (an IP literal resolves to itself); raises OSError when it does not, and
+    TimeoutError (an OSError) when the resolver has not answered within `timeout` seconds (RESOLVE_TIMEOUT)."""
+    found: list = []
+
+    def ask() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as error:
+            found.append(error)
+
+    # A daemon thread: one left waiting on a hung resolver never holds up the process's exit.
+    asking = threading.Thread(target=ask, name="webhook-resolve", daemon=True)
+    asking.start()
+    asking.join(RESOLVE_TIMEOUT if timeout is None else timeout)
+    if not found:
+        raise TimeoutError(f"resolving {host} took longer than {RESOLVE_TIMEOUT if timeout is None else timeout} s")
+    if isinstance(found[0], BaseException):
+        raise found[0]
+    infos = found[0]
     addresses = []
     for _family, _type, _proto, _name, sockaddr in infos:
         if sockaddr[0] not in addresses:

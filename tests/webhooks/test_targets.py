@@ -1,9 +1,14 @@
 """A webhook goes to public internet addresses only, unless an admin allowed private ones."""
 
+import socket
+import threading
+
 import pytest
 
 from webhooks import targets
 from webhooks.targets import TargetRefused
+
+REAL_RESOLVE = targets.resolve  # the autouse fixture replaces it with a fixed table during each test
 
 
 @pytest.mark.parametrize(
@@ -63,3 +68,37 @@ def test_it_explains_addresses_it_cannot_use(url, words):
     with pytest.raises(TargetRefused) as refused:
         targets.check(url, allow_private=True)
     assert words in refused.value.message
+
+
+@pytest.fixture
+def hung_resolver(monkeypatch):
+    """getaddrinfo that never answers until the test ends (as a resolver with dead name servers)."""
+    release = threading.Event()
+
+    def hang(*_args, **_kwargs):
+        release.wait(30)
+        raise socket.gaierror("gave up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hang)
+    yield
+    release.set()
+
+
+def test_a_resolver_that_does_not_answer_is_given_up_on(hung_resolver, monkeypatch):
+    with pytest.raises(TimeoutError, match=r"hooks\.example\.com"):
+        REAL_RESOLVE("hooks.example.com", 443, timeout=0.2)
+    monkeypatch.setattr(targets, "resolve", lambda host, port: REAL_RESOLVE(host, port, timeout=0.2))
+    with pytest.raises(TargetRefused, match=r"could not find the host hooks\.example\.com"):
+        targets.check("https://hooks.example.com/hook")
+
+
+def test_the_resolvers_own_errors_and_answers_come_through(monkeypatch):
+    def unknown(*_args, **_kwargs):
+        raise socket.gaierror("Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    with pytest.raises(OSError, match="not known"):
+        REAL_RESOLVE("nowhere.invalid", 443)
+    answer = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))] * 2
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *_a, **_k: answer)
+    assert REAL_RESOLVE("hooks.example.com", 443) == ["93.184.215.14"]
