@@ -1,30 +1,19 @@
 """figures(): exactly the buckets and owners asked for, whichever way the query reads them."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from core import periods
-from metrics.models import Metric, Rollup
+from metrics.models import Metric
 from metrics.selectors.figures import DEPARTMENT, PERSON, figure_values, figures
-from tests.metrics.factories import MetricFactory
+from tests.metrics.factories import MetricFactory, RollupFactory
 
 WEEKS = [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)]
 
 
 def rollup(metric, owner, start, total, *, n=1, period=periods.WEEK):
     owner_type, owner_id = owner
-    return Rollup.objects.create(
-        metric=metric,
-        period=period,
-        start=start,
-        owner_type=owner_type,
-        owner_id=owner_id,
-        n=n,
-        total=total,
-        minimum=total,
-        maximum=total,
-        last_value=total,
-        last_at=datetime(2026, 11, 1, tzinfo=UTC),
-        updated_at=datetime(2026, 11, 1, tzinfo=UTC),
+    return RollupFactory(
+        metric=metric, period=period, start=start, owner_type=owner_type, owner_id=owner_id, n=n, total=total
     )
 
 
