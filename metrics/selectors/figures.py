@@ -52,7 +52,7 @@ def my_metrics(user):
     )
 
 
-def _owner_condition(owners: list[tuple[str, int]]) -> Q:
+def _owner_condition(owners: Iterable[tuple[str, int]]) -> Q:
     condition = Q()
     for owner_type in sorted({t for t, _ in owners}):
         condition |= Q(owner_type=owner_type, owner_id__in=[i for t, i in owners if t == owner_type])
@@ -76,9 +76,17 @@ def _value(metric: Metric, n, total, minimum, maximum, last_value, denominator) 
 
 
 def figures(
-    *, metrics: Iterable[Metric], owners: Iterable[tuple[str, int]], period: str, starts: Iterable[date]
+    *,
+    metrics: Iterable[Metric],
+    owners: Iterable[tuple[str, int]],
+    period: str,
+    starts: Iterable[date],
+    beside: tuple[Iterable[tuple[str, int]], date] | None = None,
 ) -> dict[tuple[int, str, int, date], float | None]:
     """{(metric id, owner type, owner id, bucket start): value} for every existing bucket, in one query.
+
+    beside=(other owners, start): owners whose figures are wanted for that one bucket only (a dashboard's
+    sub-departments side by side), read in the same query.
 
     The buckets are asked for as a range of starts (first to last wanted) and the others dropped here: with a list
     of starts, PostgreSQL 15 read the start (and owner type) as a filter, not as part of the index condition,
@@ -86,16 +94,23 @@ def figures(
     The statistics are read as tuples, not Rollup models.
     """
     metrics = {m.pk: m for m in metrics}
-    owners, wanted = list(owners), set(starts)
-    if not metrics or not owners or not wanted:
+    owners, wanted = set(owners), set(starts)
+    others, other_start = (set(beside[0]), beside[1]) if beside else (set(), None)
+    condition = Q()
+    if owners and wanted:
+        condition |= _owner_condition(owners) & Q(start__gte=min(wanted), start__lte=max(wanted))
+    if others:
+        condition |= _owner_condition(others) & Q(start=other_start)
+    if not metrics or not condition:
         return {}
-    rows = Rollup.objects.filter(
-        _owner_condition(owners), metric_id__in=metrics, period=period, start__gte=min(wanted), start__lte=max(wanted)
-    ).values_list("metric_id", "owner_type", "owner_id", "start", *STATISTICS)
+    rows = Rollup.objects.filter(condition, metric_id__in=metrics, period=period).values_list(
+        "metric_id", "owner_type", "owner_id", "start", *STATISTICS
+    )
     return {
         (metric_id, owner_type, owner_id, start): _value(metrics[metric_id], *statistics)
         for metric_id, owner_type, owner_id, start, *statistics in rows
-        if start in wanted
+        if ((owner_type, owner_id) in owners and start in wanted)
+        or ((owner_type, owner_id) in others and start == other_start)
     }
 
 

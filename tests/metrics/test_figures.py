@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.urls import reverse
+
 from core import periods
 from metrics.models import Metric
 from metrics.selectors.figures import DEPARTMENT, PERSON, figure_values, figures
@@ -79,3 +81,40 @@ def test_it_asks_nothing_of_the_database_without_metrics_owners_or_buckets(org, 
         assert figures(metrics=[], owners=[(PERSON, org.bob.pk)], period=periods.WEEK, starts=WEEKS) == {}
         assert figures(metrics=[metric], owners=[], period=periods.WEEK, starts=WEEKS) == {}
         assert figures(metrics=[metric], owners=[(PERSON, org.bob.pk)], period=periods.WEEK, starts=[]) == {}
+
+
+def test_owners_beside_are_read_for_their_one_bucket_only(org):
+    metric = MetricFactory(department=org.support)
+    own, child = (DEPARTMENT, org.support.pk), (DEPARTMENT, org.front_line.pk)
+    for number, start in enumerate(WEEKS):
+        rollup(metric, own, start, number)
+        rollup(metric, child, start, 10 + number)
+    found = figures(metrics=[metric], owners=[own], period=periods.WEEK, starts=WEEKS, beside=([child], WEEKS[2]))
+    assert found == {
+        **{(metric.pk, *own, start): number for number, start in enumerate(WEEKS)},
+        (metric.pk, *child, WEEKS[2]): 12,
+    }
+
+
+def test_owners_beside_alone_are_read_too(org, django_assert_num_queries):
+    metric = MetricFactory(department=org.support)
+    child = (DEPARTMENT, org.front_line.pk)
+    rollup(metric, child, WEEKS[1], 4)
+    with django_assert_num_queries(1):
+        found = figures(metrics=[metric], owners=[], period=periods.WEEK, starts=WEEKS, beside=([child], WEEKS[1]))
+    assert found == {(metric.pk, *child, WEEKS[1]): 4}
+
+
+def test_the_department_dashboard_compares_sub_departments_on_the_last_complete_week(client, org):
+    metric = MetricFactory(department=org.support, name="Resolution")
+    this_week = periods.bucket_start(periods.today(), periods.WEEK)
+    last_week, before = periods.shift(this_week, periods.WEEK, -1), periods.shift(this_week, periods.WEEK, -2)
+    for start, value in [(before, 50), (last_week, 70), (this_week, 90)]:
+        rollup(metric, (DEPARTMENT, org.support.pk), start, value)
+        rollup(metric, (DEPARTMENT, org.front_line.pk), start, value + 1)
+    client.force_login(org.alice)
+    response = client.get(reverse("metrics:department", args=[org.support.pk]) + "?period=week")
+    [card] = response.context["cards"]
+    assert card.trend["values"][-3:] == [50, 70, 90]
+    [row] = response.context["children"]
+    assert (row.department, [cell.value for cell in row.cells]) == (org.front_line, [71])
