@@ -3,6 +3,7 @@
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -129,7 +130,7 @@ class Piece:
     last: date
     period: str
 
-    @property
+    @cached_property  # asked again and again of a cycle's hundreds of pieces
     def whole(self) -> bool:
         """True when the window holds the bucket's every day, so the bucket's own rollup is the piece's figure."""
         return self.first == self.bucket and self.last == bucket_end(self.bucket, self.period)

@@ -132,9 +132,15 @@ def department_view(*, department: Department, period: str, until: date | None =
     starts = periods.recent_buckets(period, TREND_BUCKETS[period], until=day)
     current, complete = starts[-1], starts[-2]
     so_far = SoFar.of(current, period, on=day)
-    owners = [(DEPARTMENT, department.pk)] + [(DEPARTMENT, child.pk) for child in children]
-    figures = selectors.figures(metrics=metrics, owners=owners, period=period, starts=starts)
     own = (DEPARTMENT, department.pk)
+    # Its own figures for the trend; the sub-departments' only for the complete period they are compared on
+    figures = selectors.figures(
+        metrics=metrics,
+        owners=[own],
+        period=period,
+        starts=starts,
+        beside=([(DEPARTMENT, child.pk) for child in children], complete),
+    )
     cards = [
         MetricCard(
             metric=m,

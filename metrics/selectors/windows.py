@@ -114,7 +114,14 @@ def series(windows: Iterable[Window], *, on: date) -> dict[Window, list[Point]]:
     last day is over on `on` (pieces after `on` are left out).
     """
     windows = list(dict.fromkeys(windows))
-    cuts = {w: periods.cut(w.first, min(w.last, on), w.period) for w in windows}
+    # A cycle's goals mostly share their dates: each distinct window of days is cut once (pieces are immutable).
+    shared: dict[tuple[date, date, str], list[periods.Piece]] = {}
+    cuts = {}
+    for w in windows:
+        days_of = (w.first, min(w.last, on), w.period)
+        if days_of not in shared:
+            shared[days_of] = periods.cut(*days_of)
+        cuts[w] = shared[days_of]
     # Per window, its whole pieces are consecutive buckets and its edge pieces runs of days: each is one range of
     # bucket starts (metric, owner, period, first start, last start), and exactly the wanted rollups lie in them.
     ranges: set[tuple[int, int, str, date, date]] = set()
@@ -139,14 +146,13 @@ def series(windows: Iterable[Window], *, on: date) -> dict[Window, list[Point]]:
     result = {}
     for window, pieces in cuts.items():
         metric, points = window.metric, []
+        series_of = (metric.pk, window.owner_id)  # looked up once: a cycle's window has dozens of pieces
         for piece in pieces:
             if piece.whole:
-                row = found.get((metric.pk, window.owner_id, window.period, piece.bucket))
+                row = found.get((*series_of, window.period, piece.bucket))
                 value = row.value_for(metric) if row else None
             else:
-                value = _combined(
-                    metric, [d for d in days[(metric.pk, window.owner_id)] if piece.first <= d.start <= piece.last]
-                )
+                value = _combined(metric, [d for d in days[series_of] if piece.first <= d.start <= piece.last])
             if value is not None:
                 points.append(Point(piece=piece, value=value, complete=piece.complete_on(on)))
         result[window] = points

@@ -513,10 +513,12 @@ def tell_winners(*, award_ids: list[int] | None = None, now: datetime | None = N
 
 def awards_for(user: User):
     """The person's confirmed awards, newest period first (suggestions stay private until confirmed); withdrawn
-    ones are included, each with its withdrawal_note."""
+    ones are included, each with its withdrawal_note. Their closed period comes without its frozen scorecard
+    (hundreds of kilobytes on a large organization, read on every My metrics page, shown by none of them)."""
     return (
         Award.objects.filter(person=user, confirmed=True)
         .select_related("closed_period__department")
+        .defer("closed_period__scorecard")
         .order_by("-closed_period__start", "title")
     )
 

@@ -418,6 +418,18 @@ def test_each_person_sees_their_confirmed_awards(client, scene):
     assert "No awards yet" in client.get(reverse("metrics:scorecards")).content.decode()
 
 
+def test_my_metrics_shows_awards_without_reading_their_frozen_scorecards(client, scene, django_assert_num_queries):
+    closed = close(scene)
+    awards.confirm_award(award=closed.awards.get(), confirmed_by=scene.org.alice, note="Well done.")
+    [award] = awards.awards_for(scene.org.alice)
+    with django_assert_num_queries(0):  # period and department came with the award, the scorecard stays behind
+        assert (str(award.closed_period), award.closed_period.department) == (str(closed), closed.department)
+    assert "scorecard" in award.closed_period.get_deferred_fields()
+    client.force_login(scene.org.alice)
+    html = client.get(reverse("metrics:index")).content.decode()
+    assert "Your awards" in html and "On target on every metric" in html and str(closed) in html
+
+
 def test_the_closed_period_page_runs_a_fixed_number_of_queries(client, scene, django_assert_max_num_queries):
     closed = close(scene, rule=TOP_WEIGHTED, top_n=5)
     client.force_login(scene.org.alice)
