@@ -7,6 +7,8 @@ class GoalsConfig(AppConfig):
 
     def ready(self) -> None:
         from goals import demo, today
+        from goals.selectors import cascade
 
         today.register()
         demo.register()
+        cascade.watch_sources()

@@ -6,19 +6,21 @@ from django.contrib import messages
 from django.db.models import Count, F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core import confirmation, periods
+from core import best_effort, confirmation, periods
 from core.confirmation import Confirmation
 from core.forms import form_errors_from
 from core.spreadsheets import csv_cell, sheet_title, workbook_bytes, xlsx_row
 from goals import smart
 from goals.forms.goals import CarryOverForm, CheckInForm, CycleForm, GoalForm, KeyResultFormSet, StartForm
 from goals.models import Goal, GoalCycle
-from goals.selectors import progress
+from goals.selectors import cascade, progress
 from goals.selectors.cycles import cycles_with_goal_count
 from goals.selectors.visibility import manageable_goals, visible_goals
 from goals.services import goals as goal_services
@@ -61,31 +63,44 @@ def _visible_ids(user, cycle: GoalCycle) -> set[int] | None:
 def index(request):
     """The cascade: organization goals at the top, each opening onto the goals that support it.
 
-    Queries: cycles, the cycle's goals, alignments, rollups, and (not for admins) the ids the user may see.
+    Queries: cycles, (not for admins) the ids the user may see, the data stamp; then, unless the tree is cached
+    (goals.selectors.cascade), the cycle's goals, alignments and rollups.
     """
     cycles = list(cycles_with_goal_count())
     cycle = _cycle_from(request, cycles)
-    rows, computed, shown = [], None, 0
+    tree, shown = "", 0
     if cycle is not None:
-        computed = progress.for_cycle(cycle)
         visible = _visible_ids(request.user, cycle)
-        rows = computed.graph.cascade(computed.goals, visible=visible)
-        shown = len(computed.goals) if visible is None else len(visible)
-    for row in rows:
-        if "goal" in row:
-            row["progress"] = computed.progress[row["goal"].pk]
+        key = cascade.tree_key(cycle_id=cycle.pk, visible=visible)
+        cached = best_effort.cache_get(key) if key else None
+        if cached is None:
+            cached = _tree(cycle, visible)
+            if key:
+                best_effort.cache_set(key, cached, cascade.CACHE_SECONDS)
+        tree, shown = cached
     return render(
         request,
         "goals/goal_index.html",
         {
             "cycles": cycles,
             "cycle": cycle,
-            "rows": rows,
+            "tree": mark_safe(tree),
             "shown": shown,
             "is_admin": access.is_admin(request.user),
             "can_set_goals": access.manages_any(request.user),
         },
     )
+
+
+def _tree(cycle: GoalCycle, visible: set[int] | None) -> tuple[str, int]:
+    """The cascade's rows rendered ("" when there are none) and how many goals the viewer may see."""
+    computed = progress.for_cycle(cycle)
+    rows = computed.graph.cascade(computed.goals, visible=visible)
+    for row in rows:
+        if "goal" in row:
+            row["progress"] = computed.progress[row["goal"].pk]
+    shown = len(computed.goals) if visible is None else len(visible)
+    return (render_to_string("goals/_goal_tree.html", {"rows": rows}) if rows else ""), shown
 
 
 def _ancestor_paths(goal_id: int, graph: progress.Graph, goals: dict, limit: int = 12) -> list[list[Goal]]:
