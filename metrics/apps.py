@@ -7,10 +7,12 @@ class MetricsConfig(AppConfig):
 
     def ready(self) -> None:
         from metrics import demo, signals, today
+        from metrics.selectors import scorecards
         from org.signals import department_moved
 
         today.register()
         demo.register()
+        scorecards.watch_sources()
         signals.period_reopened.connect(_forget_reopened_scorecard, dispatch_uid="metrics.forget_reopened_scorecard")
         department_moved.connect(_queue_moved_department, dispatch_uid="metrics.queue_moved_department")
 

@@ -20,19 +20,18 @@ A Scorecard is plain data, so the very same structure is frozen as JSON when a p
 (`to_json` / `from_json`) and rendered, sorted and exported alike whether it is live or frozen.
 """
 
-import hashlib
 import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Q
 
-from core import best_effort, periods
+from core import best_effort, periods, stamps
 from core.spreadsheets import Styled, csv_lines, xlsx_table
 from metrics import status as status_rules
-from metrics.models import ClosedPeriod, Metric, Rollup, RollupRun
+from metrics.models import ClosedPeriod, Metric, Rollup
 from metrics.selectors.figures import figure_values, format_value, with_targets
 from org.models import Department, User
 from org.paths import path_within
@@ -385,45 +384,40 @@ def load_scorecard(*, department: Department, period: str, start: date) -> Loade
 # in the cache (Redis in production), under a key that changes whenever what it shows may have changed:
 #   - a closed period is frozen: its key names the closing, and forget_closed_scorecard() drops it (call it when
 #     a closing is reopened; a closing made again is a new row with a new key anyway);
-#   - a live matrix names the last rollup run (figures change only when rollups run), its metrics and targets
-#     as they are now, its sub-departments, and who sits below the department (a count, the newest id and where
-#     everyone sits); anything those miss (a person or sub-department renamed) shows within CACHE_SECONDS.
+#   - a live matrix names the data stamp (core.stamps) of everything it is built from: metrics and their targets,
+#     the rollup runs (a run writes metrics_rolluprun in the transaction of its buckets), departments, and people
+#     (who joins, leaves, moves or is renamed). Any write to them, by any path, shows on the next view.
 # A cache that cannot be reached never fails the page: it is built as if nothing were cached.
 
 CACHE_SECONDS = 10 * 60
 CACHE_PREFIX = f"keel:scorecard:{FORMAT_VERSION}"
+STAMP = "scorecard"
+WATCHED = ("metrics_metric", "metrics_target", "metrics_rolluprun", "org_department")
+WATCHED_PEOPLE_COLUMNS = ("username", "first_name", "last_name", "is_active", "department_id")
 log = logging.getLogger(__name__)
 
 
-def cache_key(*, department: Department, period: str, start: date, closed: ClosedPeriod | None) -> str:
-    """The key under which anything derived from this matrix is cached (append what varies within it).
+def watch_sources() -> None:
+    """Declare what a live scorecard is built from (called by MetricsConfig.ready)."""
+    for table in WATCHED:
+        stamps.watch(STAMP, table)
+    stamps.watch(STAMP, "org_user", columns=WATCHED_PEOPLE_COLUMNS)
 
-    Queries: none for a closed period; five for a live one (the last rollup run, metrics, their targets, one
-    aggregate over the people below the department and one over its sub-departments).
+
+def cache_key(*, department: Department, period: str, start: date, closed: ClosedPeriod | None) -> str | None:
+    """The key under which anything derived from this matrix is cached (append what varies within it); None when
+    nothing may be cached (the data stamp cannot be read).
+
+    Queries: none for a closed period (one cache read); one for a live one (the data stamp).
     """
     if closed is not None:
         generation = cache_get(f"{CACHE_PREFIX}:closed:{closed.pk}") or 0
         return f"{CACHE_PREFIX}:closed:{closed.pk}:{generation}"
+    version = stamps.version(STAMP)
+    if version is None:
+        return None
     start = periods.bucket_start(start, period)
-    last_run = RollupRun.objects.aggregate(last=Max("pk"))["last"]
-    fields = ("pk", "name", "code", "unit", "department_id", "weight", "direction", "owner_kind", "aggregation")
-    metrics = [
-        (
-            *(getattr(m, f) for f in (*fields, "decimals", "ratio_scale")),
-            m.department.name,
-            m.department.path,
-            *((t.pk, t.valid_from, t.target, t.warning) for t in m.targets.all()),
-        )
-        for m in line_metrics(department)
-    ]
-    people = User.objects.filter(is_active=True, department__in=Department.objects.subtree_of(department)).aggregate(
-        n=Count("pk"), newest=Max("pk"), where=Sum(F("pk") * F("department_id"))
-    )
-    children = Department.objects.filter(parent=department).aggregate(
-        n=Count("pk"), newest=Max("pk"), names=Max("name"), ids=Sum("pk")
-    )
-    shape = hashlib.sha256(repr((metrics, sorted(people.items()), sorted(children.items()))).encode()).hexdigest()
-    return f"{CACHE_PREFIX}:live:{department.pk}:{period}:{start.isoformat()}:{last_run}:{shape[:32]}"
+    return f"{CACHE_PREFIX}:live:{department.pk}:{period}:{start.isoformat()}:{version}"
 
 
 def forget_closed_scorecard(closed_period: ClosedPeriod) -> None:

@@ -192,15 +192,16 @@ def _closed_message(closed) -> str:
 
 def _render_scorecard(request, department, selection: Selection, close_form, status=200):
     # Queries: session, user, the user's managed paths (managers), the department, the user's own department
-    # (navigation), the closed periods concerning the bucket, then the cache key (none when frozen, five when live:
+    # (navigation), the closed periods concerning the bucket, then the cache key (none when frozen, one when live:
     # see scorecards.cache_key); only when the cache has nothing, build_scorecard's five.
     closed, covering = scorecards.load_closings(department=department, period=selection.period, start=selection.start)
     key = scorecards.cache_key(department=department, period=selection.period, start=selection.start, closed=closed)
-    key = f"{key}:table:{selection.rows}:{selection.sort}:{selection.page}"
-    shown = scorecards.cache_get(key)
+    key = key and f"{key}:table:{selection.rows}:{selection.sort}:{selection.page}"
+    shown = scorecards.cache_get(key) if key else None
     if shown is None:
         shown = _matrix_table(department, selection, closed)
-        scorecards.cache_set(key, shown)
+        if key:
+            scorecards.cache_set(key, shown)
     card = shown["head"]
     loaded = scorecards.Loaded(scorecard=card, closed=closed, covering=covering)
     page = Paginator(range(shown["count"]), ROWS_PER_PAGE).get_page(shown["number"])

@@ -395,11 +395,10 @@ def page_shown(response):
 
 # Queries of the matrix page for a manager (the expected list):
 #   1 session, 2 the user, 3 the departments the user manages (access), 4 the department,
-#   5 the closed periods concerning the bucket, then its cache key: 6 the last rollup run, 7 metrics, 8 their
-#   targets, 9 the people below the department (an aggregate), 10 its sub-departments (an aggregate); only when
-#   nothing is cached, the build: 11 metrics, 12 their targets, 13 the people, 14 the sub-departments, 15 the
-#   rollups of all of them; and 16 the user's own department (navigation menu).
-MATRIX_QUERIES = 16
+#   5 the closed periods concerning the bucket, then its cache key: 6 the data stamp; only when nothing is cached,
+#   the build: 7 metrics, 8 their targets, 9 the people, 10 the sub-departments, 11 the rollups of all of them;
+#   and 12 the user's own department (navigation menu).
+MATRIX_QUERIES = 12
 MATRIX_QUERIES_CACHED = MATRIX_QUERIES - 5
 
 

@@ -41,6 +41,18 @@ def test_it_shows_a_person_who_joins_at_once(client, org):
     assert "Dora Newman" in matrix(client, scene).content.decode()
 
 
+def test_a_person_or_team_renamed_shows_at_once(client, org):
+    scene = make_scene(org)
+    client.force_login(org.alice)
+    page = matrix(client, scene, rows="departments").content.decode()
+    assert "Front Line" in page
+    type(org.front_line).objects.filter(pk=org.front_line.pk).update(name="Front Desk")  # no signal, no save()
+    assert "Front Desk" in matrix(client, scene, rows="departments").content.decode()
+    assert "Bob" in matrix(client, scene).content.decode()
+    type(org.bob).objects.filter(pk=org.bob.pk).update(first_name="Robert")
+    assert "Robert" in matrix(client, scene).content.decode()
+
+
 def test_it_renders_a_closed_period_once_until_it_is_forgotten(client, org, django_assert_max_num_queries):
     scene = make_scene(org)
     client.force_login(org.alice)
