@@ -162,3 +162,21 @@ def test_a_reading_that_conflicts_after_all_is_replaced(org, metrics, monkeypatc
     report = imports.import_readings(file=io.BytesIO("\n".join([HEADER, *lines, ""]).encode()), recorded_by=org.admin)
     assert (report.created, report.updated) == (0, 2)
     assert sorted(Reading.objects.values_list("value", flat=True)) == [6, 81]
+
+
+def test_notes_are_stored_as_written_whatever_they_hold(org, metrics, monkeypatch):
+    """The staged rows reach COPY as text: a note with quotes, delimiters, line breaks or COPY's end-of-data marker
+    (a lone backslash-period) is stored as the row-by-row import stores it."""
+    notes = ['"say ""hi"", then wait"', '"two\nlines"', '"\\."', '"first\n\\.\nlast"', "back\\slash", '"a\r\nb"']
+    lines = [f"fcr,bob,2026-10-06T{hour:02}:00,50,,{note}" for hour, note in enumerate(notes)]
+    staged = run(org, lines, by=org.admin, row_by_row=False, monkeypatch=monkeypatch)
+    row_by_row = run(org, lines, by=org.admin, row_by_row=True, monkeypatch=monkeypatch)
+    assert said(staged[0]) == said(row_by_row[0]) and staged[1] == row_by_row[1]
+    assert [note for *_, note in staged[1]] == [
+        'say "hi", then wait',
+        "two\nlines",
+        "\\.",
+        "first\n\\.\nlast",
+        "back\\slash",
+        "a\r\nb",
+    ]
