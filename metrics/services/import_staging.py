@@ -156,7 +156,7 @@ def run(
             summary = _Summary(recorded_by)
             report.rows = _stage(cursor, records, columns=columns, shape=shape, zone=zone, first=first, summary=summary)
             rules = ReadingRules(recorded_by=recorded_by)
-            cursor.execute(f"ANALYZE {STAGE}; {DUPLICATES}")
+            cursor.execute(DUPLICATES)  # no ANALYZE: it cost more than any plan it changed (every join is small)
             _find_suspects(cursor, rules=rules, zone=zone, summary=summary)
             _word_suspects(cursor, rules=rules)
             _fill_report(cursor, report=report, first=first, columns=columns, shape=shape, zone=zone)
@@ -221,7 +221,10 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
     how many there were. Raises ImportFileError past MAX_ROWS, or when there are none.
 
     Most rows repeat what earlier ones wrote (the same metric and person, the same time, the same number): each
-    of those is read once, and kept as the text COPY takes, so that a row costs a few dictionary look-ups."""
+    of those is read once, and kept as the text COPY takes, so that a row costs a few dictionary look-ups. A row
+    whose metric and person are known already is staged as soon as it is read; the others wait for the end of
+    their batch, when the lookup loads the names they give, as imports.parse_readings does (so that only they are
+    held, and few objects outlive a row)."""
     width = len(columns)
     position = {name: columns.get(name) for name in imports.COLUMNS}
     metric_at, person_at, moment_at, value_at = (position[n] for n in ("metric", "person", "measured_at", "value"))
@@ -232,6 +235,7 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
     metrics, people = lookup.metrics, lookup.people
     # Each keyed by the field(s) as written; emptied when full, so memory stays bounded whatever the file.
     owners: dict[tuple[str, str], tuple[int, str]] = {}  # (metric, person) -> metric id, STAGE's owner columns
+    ambiguous = _ambiguous_names() if person_at is not None else set()
     moments: dict[str, tuple[str, str]] = {}  # a time -> STAGE's moment columns, local day in ISO 8601
     numbers: dict[str, str] = {}  # a number -> as STAGE takes it
     days = summary.days
@@ -274,9 +278,11 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
             person = people.get(name.lower())
             if person is None:
                 return None
-        if len(owners) >= CACHED:
-            owners.clear()
-        found = owners[key] = (metric.id, _owner_columns(metric, person, summary))
+        found = (metric.id, _owner_columns(metric, person, summary))
+        if name.lower() not in ambiguous:  # whom the name means cannot change: remember it
+            if len(owners) >= CACHED:
+                owners.clear()
+            owners[key] = found
         return found
 
     def reading(line: int, fields: list[str]) -> str | None:
@@ -319,30 +325,37 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
         days.add((metric_id, moment[1]))
         return f"{line},{owner_columns},{moment[0]},{value},{denominator},{note}\n"
 
-    def unknown(fields: list[str]) -> bool:
-        """Whether a row's metric and person may be new to the lookup (not read on an earlier row)."""
+    def known(fields: list[str]) -> bool:
+        """Whether a row's metric and person were read on an earlier row (so no lookup can change them)."""
         if len(fields) != width:
-            return True
-        return (fields[metric_at], fields[person_at] if person_at is not None else "") not in owners
+            return False
+        return (fields[metric_at], fields[person_at] if person_at is not None else "") in owners
 
-    while batch := list(islice(records, BATCH)):
-        count += len(batch)
+    while True:
+        readings: list[str] = []
+        waiting: list[tuple[int, list[str]]] = []  # rows to read once the lookup has loaded the names they give
+        read = 0
+        for record in islice(records, BATCH):
+            read += 1
+            if len(first) < import_reports.PREVIEW_ROWS:
+                first.append(record)
+            if known(record[1]) and (staged := reading(*record)) is not None:
+                readings.append(staged)
+            else:
+                waiting.append(record)
+        if not read:
+            break
+        count += read
         if count > imports.MAX_ROWS:
             raise imports.ImportFileError(
                 f"The file has more than {imports.MAX_ROWS:,} readings. Split it into files of at "
                 f"most {imports.MAX_ROWS:,} rows and import them one after the other."
             )
-        if len(first) < import_reports.PREVIEW_ROWS:
-            first.extend(batch[: import_reports.PREVIEW_ROWS - len(first)])
-        if new := [record for record in batch if unknown(record[1])]:
-            known = len(metrics), len(people)
-            lookup.load(columns=columns, records=new)
-            if (len(metrics), len(people)) != known:
-                owners.clear()  # someone found may take a name (an e-mail address) from someone else
-        readings: list[str] = []
+        if waiting:
+            lookup.load(columns=columns, records=waiting)
         problems = io.StringIO()
         problem_writer = csv.writer(problems)
-        for line, fields in batch:
+        for line, fields in waiting:
             staged = reading(line, fields)
             if staged is not None:
                 readings.append(staged)
@@ -369,6 +382,8 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
                 readings.append(f"{line},{owner_columns},{moment[0]},{r.value!r},{denominator},{note}\n")
         _copy(cursor, STAGE, "".join(readings), options="FORCE_NOT_NULL (note)")
         _copy(cursor, f"{PROBLEMS} (line, seq, field, message)", problems.getvalue())
+        if read < BATCH:
+            break
     if not count:
         raise imports.ImportFileError("The file has a header but no readings below it.")
     return count
@@ -391,6 +406,18 @@ class _Summary:
             self.first = moment
         if self.last is None or moment > self.last:
             self.last = moment
+
+
+def _ambiguous_names() -> set[str]:
+    """Names (lower-cased) that are one person's username and someone else's e-mail address. Whom a row giving one
+    means depends on whom imports._Lookup has loaded so far (a username wins once its owner is loaded), so such
+    rows are read as every other source reads them: after the load of their batch, never from memory."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lower(u.username) FROM org_user u JOIN org_user v ON lower(v.email) = lower(u.username) "
+            "WHERE v.id <> u.id"
+        )
+        return {name for (name,) in cursor.fetchall()}
 
 
 def _moment(moment: datetime) -> tuple[str, str]:
