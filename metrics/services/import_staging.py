@@ -43,6 +43,7 @@ PROBLEMS = "keel_import_problem"  # every problem found, by line
 SUSPECTS = "keel_import_suspect"  # lines some rule may refuse: ReadingRules decides
 ALLOWED = "keel_import_allowed"  # (metric, self or not, person's department) the importer may record
 BATCH = 5_000  # rows read, copied and worded together
+CACHED = 50_000  # metric-and-person pairs, times and numbers read once and remembered, at most
 
 CREATE_TABLES = f"""
 DROP TABLE IF EXISTS {STAGE}, {PROBLEMS}, {SUSPECTS}, {ALLOWED};
@@ -64,23 +65,31 @@ JOIN (SELECT metric_id, COALESCE(person_id, 0) AS owner, measured_at, min(line) 
     ON d.metric_id = s.metric_id AND d.owner = COALESCE(s.person_id, 0) AND d.measured_at = s.measured_at
 WHERE s.line > d.first"""
 
-SELF = "CASE WHEN s.person_id IS NULL THEN -1 WHEN s.person_id = %(user)s THEN 1 ELSE 0 END"
+SELF = "CASE WHEN o.person_id IS NULL THEN -1 WHEN o.person_id = %(user)s THEN 1 ELSE 0 END"
 
-# Rows any rule of ReadingRules.problems() may refuse (the same conditions, loosely: Python has the last word).
+# Rows any rule of ReadingRules.problems() may refuse (the same conditions, loosely: Python has the last word). The
+# rules on who records what for whom are asked once for each (metric, person) of the file, the others of each row.
 SUSPECT = f"""
+WITH owners AS (
+    SELECT DISTINCT metric_id, per_person, person_id, person_department_id FROM {STAGE}
+), doubtful AS (
+    SELECT o.metric_id, COALESCE(o.person_id, 0) AS owner FROM owners o
+    JOIN metrics_metric m ON m.id = o.metric_id
+    JOIN org_department md ON md.id = m.department_id
+    LEFT JOIN org_user u ON u.id = o.person_id
+    LEFT JOIN org_department pd ON pd.id = o.person_department_id
+    LEFT JOIN {ALLOWED} a ON a.metric_id = o.metric_id AND a.is_self = {SELF}
+        AND a.department_id = COALESCE(o.person_department_id, 0)
+    WHERE m.archived_at IS NOT NULL
+        OR o.per_person <> (o.person_id IS NOT NULL)
+        OR (u.id IS NOT NULL AND (NOT u.is_active OR pd.id IS NULL OR NOT {subtree_sql("pd", "md")}))
+        OR a.metric_id IS NULL
+)
 INSERT INTO {SUSPECTS} (line)
 SELECT s.line FROM {STAGE} s
 JOIN metrics_metric m ON m.id = s.metric_id
-JOIN org_department md ON md.id = m.department_id
-LEFT JOIN org_user u ON u.id = s.person_id
-LEFT JOIN org_department pd ON pd.id = s.person_department_id
-LEFT JOIN {ALLOWED} a ON a.metric_id = s.metric_id AND a.is_self = {SELF}
-    AND a.department_id = COALESCE(s.person_department_id, 0)
 WHERE NOT EXISTS (SELECT 1 FROM {PROBLEMS} p WHERE p.line = s.line) AND (
-    m.archived_at IS NOT NULL
-    OR s.per_person <> (s.person_id IS NOT NULL)
-    OR (u.id IS NOT NULL AND (NOT u.is_active OR pd.id IS NULL OR NOT {subtree_sql("pd", "md")}))
-    OR a.metric_id IS NULL
+    (s.metric_id, COALESCE(s.person_id, 0)) IN (SELECT metric_id, owner FROM doubtful)
     OR abs(s.value) > %(limit)s OR s.value < m.min_value OR s.value > m.max_value
     OR (m.aggregation = '{Metric.Aggregation.RATIO}' AND (s.denominator IS NULL OR s.denominator < %(smallest)s
         OR s.denominator > %(limit)s))
@@ -147,7 +156,7 @@ def run(
             summary = _Summary(recorded_by)
             report.rows = _stage(cursor, records, columns=columns, shape=shape, zone=zone, first=first, summary=summary)
             rules = ReadingRules(recorded_by=recorded_by)
-            cursor.execute(f"ANALYZE {STAGE}; {DUPLICATES}")
+            cursor.execute(DUPLICATES)  # no ANALYZE: it cost more than any plan it changed (every join is small)
             _find_suspects(cursor, rules=rules, zone=zone, summary=summary)
             _word_suspects(cursor, rules=rules)
             _fill_report(cursor, report=report, first=first, columns=columns, shape=shape, zone=zone)
@@ -209,7 +218,13 @@ def _write(
 def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list, summary: "_Summary") -> int:
     """Read the records a BATCH at a time and COPY them into STAGE as readings; a row that cannot be read gets
     its problems (imports._parse_row's) in PROBLEMS. Keeps the first PREVIEW_ROWS records in `first`; returns
-    how many there were. Raises ImportFileError past MAX_ROWS, or when there are none."""
+    how many there were. Raises ImportFileError past MAX_ROWS, or when there are none.
+
+    Most rows repeat what earlier ones wrote (the same metric and person, the same time, the same number): each
+    of those is read once, and kept as the text COPY takes, so that a row costs a few dictionary look-ups. A row
+    whose metric and person are known already is staged as soon as it is read; the others wait for the end of
+    their batch, when the lookup loads the names they give, as imports.parse_readings does (so that only they are
+    held, and few objects outlive a row)."""
     width = len(columns)
     position = {name: columns.get(name) for name in imports.COLUMNS}
     metric_at, person_at, moment_at, value_at = (position[n] for n in ("metric", "person", "measured_at", "value"))
@@ -218,79 +233,132 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
     group = "," if mark == "." else "."
     lookup = imports._Lookup()
     metrics, people = lookup.metrics, lookup.people
-    moments: dict[str, tuple[str, str]] = {}  # a time as written -> as staged: ISO 8601 with its offset, local day
+    # Each keyed by the field(s) as written; emptied when full, so memory stays bounded whatever the file.
+    owners: dict[tuple[str, str], tuple[int, str]] = {}  # (metric, person) -> metric id, STAGE's owner columns
+    ambiguous = _ambiguous_names() if person_at is not None else set()
+    moments: dict[str, tuple[str, str]] = {}  # a time -> STAGE's moment columns, local day in ISO 8601
+    numbers: dict[str, str] = {}  # a number -> as STAGE takes it
+    days = summary.days
     count = 0
 
-    def number(text: str) -> float | None:
-        """imports.parse_number's reading of a number written without grouping; None for anything else."""
-        if not text or group in text or "_" in text:
+    def number(text: str) -> str | None:
+        """imports.parse_number's reading of a number written without grouping, as STAGE takes it (what
+        csv.writer writes of the float: its repr); None for anything else."""
+        staged = numbers.get(text)
+        if staged is not None:
+            return staged
+        written = text.strip()
+        if not written or group in written or "_" in written:
             return None
         if mark == ",":
-            if text.count(",") > 1:
+            if written.count(",") > 1:
                 return None
-            text = text.replace(",", ".")
+            written = written.replace(",", ".")
         try:
-            value = float(text)
+            value = float(written)
         except ValueError:
             return None
-        return value if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        if len(numbers) >= CACHED:
+            numbers.clear()
+        staged = numbers[text] = repr(value)
+        return staged
 
-    def reading(fields: list[str]) -> tuple | None:
-        """What imports._parse_row reads from a row without problems, as STAGE's columns; None if it has any."""
+    def owner(key: tuple[str, str]) -> tuple[int, str] | None:
+        """The metric id and STAGE's owner columns of a (metric, person) as written; None if either is unknown."""
+        found = owners.get(key)
+        if found is not None:
+            return found
+        metric = metrics.get(key[0].strip())
+        if metric is None:
+            return None
+        person = None
+        if name := key[1].strip():
+            person = people.get(name.lower())
+            if person is None:
+                return None
+        found = (metric.id, _owner_columns(metric, person, summary))
+        if name.lower() not in ambiguous:  # whom the name means cannot change: remember it
+            if len(owners) >= CACHED:
+                owners.clear()
+            owners[key] = found
+        return found
+
+    def reading(line: int, fields: list[str]) -> str | None:
+        """What imports._parse_row reads from a row without problems, as a line of STAGE's COPY; None if it has
+        any."""
         if len(fields) != width:
             if len(fields) > width:
                 return None
             fields = fields + [""] * (width - len(fields))
-        metric = metrics.get(fields[metric_at].strip())
-        if metric is None:
+        resolved = owner((fields[metric_at], fields[person_at] if person_at is not None else ""))
+        if resolved is None:
             return None
-        person = None
-        if person_at is not None and (name := fields[person_at].strip()):
-            person = people.get(name.lower())
-            if person is None:
-                return None
-        value = number(fields[value_at].strip())
+        value = number(fields[value_at])
         if value is None:
             return None
-        denominator = None
-        if denominator_at is not None and (written := fields[denominator_at].strip()):
-            denominator = number(written)
+        denominator = ""
+        if denominator_at is not None and fields[denominator_at].strip():
+            denominator = number(fields[denominator_at])
             if denominator is None:
                 return None
-        note = fields[note_at].strip() if note_at is not None else ""
-        if len(note) > imports.MAX_NOTE or "\x00" in note:
-            return None
-        written = fields[moment_at].strip()
+        note = ""
+        if note_at is not None and (note := fields[note_at].strip()):
+            if len(note) > imports.MAX_NOTE or "\x00" in note:
+                return None
+            note = _quoted(note)
+        written = fields[moment_at]
         moment = moments.get(written)
         if moment is None:  # many rows share a time (a day's readings of everyone): each is read once
+            if not (text := written.strip()):
+                return None
             try:
-                moment = imports.parse_moment(written, zone=zone) if written else None
+                parsed = imports.parse_moment(text, zone=zone)
             except ValueError:
                 return None
-            if moment is None:
-                return None
-            summary.add_moment(moment)
-            if len(moments) > 50_000:
+            summary.add_moment(parsed)
+            if len(moments) >= CACHED:
                 moments.clear()
-            moment = moments[written] = _moment(moment)
-        return _staged(metric, person, moment, value, denominator, note, summary)
+            moment = moments[written] = _moment(parsed)
+        metric_id, owner_columns = resolved
+        days.add((metric_id, moment[1]))
+        return f"{line},{owner_columns},{moment[0]},{value},{denominator},{note}\n"
 
-    while batch := list(islice(records, BATCH)):
-        count += len(batch)
+    def known(fields: list[str]) -> bool:
+        """Whether a row's metric and person were read on an earlier row (so no lookup can change them)."""
+        if len(fields) != width:
+            return False
+        return (fields[metric_at], fields[person_at] if person_at is not None else "") in owners
+
+    while True:
+        readings: list[str] = []
+        waiting: list[tuple[int, list[str]]] = []  # rows to read once the lookup has loaded the names they give
+        read = 0
+        for record in islice(records, BATCH):
+            read += 1
+            if len(first) < import_reports.PREVIEW_ROWS:
+                first.append(record)
+            if known(record[1]) and (staged := reading(*record)) is not None:
+                readings.append(staged)
+            else:
+                waiting.append(record)
+        if not read:
+            break
+        count += read
         if count > imports.MAX_ROWS:
             raise imports.ImportFileError(
                 f"The file has more than {imports.MAX_ROWS:,} readings. Split it into files of at "
                 f"most {imports.MAX_ROWS:,} rows and import them one after the other."
             )
-        if len(first) < import_reports.PREVIEW_ROWS:
-            first.extend(batch[: import_reports.PREVIEW_ROWS - len(first)])
-        lookup.load(columns=columns, records=batch)
-        readings, problems = io.StringIO(), io.StringIO()
-        reading_writer, problem_writer = csv.writer(readings), csv.writer(problems)
-        for line, fields in batch:
-            row = reading(fields)
-            if row is not None:
-                reading_writer.writerow((line, *row))
+        if waiting:
+            lookup.load(columns=columns, records=waiting)
+        problems = io.StringIO()
+        problem_writer = csv.writer(problems)
+        for line, fields in waiting:
+            staged = reading(line, fields)
+            if staged is not None:
+                readings.append(staged)
                 continue
             parsed = imports._parse_row(
                 line,
@@ -307,10 +375,15 @@ def _stage(cursor, records, *, columns: dict[str, int], shape, zone, first: list
                 r = parsed.reading
                 summary.add_moment(r.measured_at)
                 moment = _moment(r.measured_at)
-                staged = _staged(r.metric, r.person, moment, r.value, r.denominator, r.note, summary)
-                reading_writer.writerow((line, *staged))
-        _copy(cursor, STAGE, readings, options="FORCE_NOT_NULL (note)")
-        _copy(cursor, f"{PROBLEMS} (line, seq, field, message)", problems)
+                days.add((r.metric.id, moment[1]))
+                denominator = repr(r.denominator) if r.denominator is not None else ""
+                note = _quoted(r.note) if r.note else ""
+                owner_columns = _owner_columns(r.metric, r.person, summary)
+                readings.append(f"{line},{owner_columns},{moment[0]},{r.value!r},{denominator},{note}\n")
+        _copy(cursor, STAGE, "".join(readings), options="FORCE_NOT_NULL (note)")
+        _copy(cursor, f"{PROBLEMS} (line, seq, field, message)", problems.getvalue())
+        if read < BATCH:
+            break
     if not count:
         raise imports.ImportFileError("The file has a header but no readings below it.")
     return count
@@ -335,40 +408,51 @@ class _Summary:
             self.last = moment
 
 
+def _ambiguous_names() -> set[str]:
+    """Names (lower-cased) that are one person's username and someone else's e-mail address. Whom a row giving one
+    means depends on whom imports._Lookup has loaded so far (a username wins once its owner is loaded), so such
+    rows are read as every other source reads them: after the load of their batch, never from memory."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lower(u.username) FROM org_user u JOIN org_user v ON lower(v.email) = lower(u.username) "
+            "WHERE v.id <> u.id"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
 def _moment(moment: datetime) -> tuple[str, str]:
-    """A moment as STAGE takes it: in ISO 8601 with its offset, and its day in the organization's zone."""
-    return moment.isoformat(), periods.local_day(moment).isoformat()
+    """A moment as STAGE's two columns take it (in ISO 8601 with its offset, then its day in the organization's
+    zone), and that day alone."""
+    day = periods.local_day(moment).isoformat()
+    return f"{moment.isoformat()},{day}", day
 
 
-def _staged(
-    metric: Metric, person: User | None, moment: tuple[str, str], value, denominator, note: str, summary: _Summary
-) -> tuple:
-    """A reading (its moment as _moment() gives it) as STAGE's columns after the line; its kind noted in summary."""
-    person_department = person.department_id if person is not None else None
-    summary.days.add((metric.id, moment[1]))
+def _owner_columns(metric: Metric, person: User | None, summary: _Summary) -> str:
+    """STAGE's columns of a reading's metric and person (metric_id to department_id), as COPY takes them; the kind
+    of row noted in summary."""
     if person is None:
         summary.kinds.setdefault((metric.id, -1, 0), (metric.id, None))
+        person_id = person_department = None
     else:
         is_self = 1 if person.id == summary.user_id else 0
+        person_id, person_department = person.id, person.department_id
         summary.kinds.setdefault((metric.id, is_self, person_department or 0), (metric.id, person.id))
-    return (
-        metric.id,
-        metric.per_person,
-        person.id if person is not None else None,
-        person_department,
-        person_department if metric.per_person else metric.department_id,
-        *moment,
-        value,
-        denominator,
-        note,
-    )
+    department = person_department if metric.per_person else metric.department_id
+    columns = (metric.id, "t" if metric.per_person else "f", person_id, person_department, department)
+    return ",".join("" if column is None else str(column) for column in columns)
 
 
-def _copy(cursor, table: str, buffer: io.StringIO, *, options: str = "") -> None:
-    if buffer.tell():
-        buffer.seek(0)
+def _quoted(text: str) -> str:
+    """A text field as COPY's CSV format takes it whatever it holds (delimiters, quotes, line breaks, a lone
+    backslash-period): quoted, its quotes doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _copy(cursor, table: str, text: str, *, options: str = "") -> None:
+    """COPY CSV text (lines as STAGE's or PROBLEMS' columns) into a table; nothing for no text."""
+    if text:
         extra = f", {options}" if options else ""
-        cursor.cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv{extra})", buffer)
+        cursor.cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv{extra})", io.StringIO(text))
 
 
 def _batches(cursor, query: str, *, line: str) -> Iterator[list[tuple]]:

@@ -162,3 +162,53 @@ def test_a_reading_that_conflicts_after_all_is_replaced(org, metrics, monkeypatc
     report = imports.import_readings(file=io.BytesIO("\n".join([HEADER, *lines, ""]).encode()), recorded_by=org.admin)
     assert (report.created, report.updated) == (0, 2)
     assert sorted(Reading.objects.values_list("value", flat=True)) == [6, 81]
+
+
+def test_notes_are_stored_as_written_whatever_they_hold(org, metrics, monkeypatch):
+    """The staged rows reach COPY as text: a note with quotes, delimiters, line breaks or COPY's end-of-data marker
+    (a lone backslash-period) is stored as the row-by-row import stores it."""
+    notes = ['"say ""hi"", then wait"', '"two\nlines"', '"\\."', '"first\n\\.\nlast"', "back\\slash", '"a\r\nb"']
+    lines = [f"fcr,bob,2026-10-06T{hour:02}:00,50,,{note}" for hour, note in enumerate(notes)]
+    staged = run(org, lines, by=org.admin, row_by_row=False, monkeypatch=monkeypatch)
+    row_by_row = run(org, lines, by=org.admin, row_by_row=True, monkeypatch=monkeypatch)
+    assert said(staged[0]) == said(row_by_row[0]) and staged[1] == row_by_row[1]
+    assert [note for *_, note in staged[1]] == [
+        'say "hi", then wait',
+        "two\nlines",
+        "\\.",
+        "first\n\\.\nlast",
+        "back\\slash",
+        "a\r\nb",
+    ]
+
+
+def test_a_name_that_is_a_username_and_someone_elses_e_mail_means_whom_the_row_by_row_import_says(
+    org, metrics, monkeypatch
+):
+    """Rows are staged from memory once their metric and person are known, except for a name that two people
+    answer to: whom it means depends on who has been loaded so far (a username wins once its owner is)."""
+    from metrics.services import import_staging
+    from tests.org.factories import UserFactory
+
+    UserFactory(username="quinn", email="x@example.com", department=org.front_line)
+    UserFactory(username="x@example.com", email="xavier@example.com", department=org.front_line)
+    monkeypatch.setattr(imports, "BATCH", 2)
+    monkeypatch.setattr(import_staging, "BATCH", 2)
+    lines = [
+        "fcr,quinn,2026-10-01T09:00,50,,",
+        "fcr,bob,2026-10-01T09:00,50,,",
+        "fcr,x@example.com,2026-10-01T10:00,51,,quinn's e-mail: she is loaded and he is not",
+        "fcr,quinn,2026-10-01T09:30,50,,",
+        "fcr,xavier@example.com,2026-10-01T11:00,52,,loads him",
+        "fcr,x@example.com,2026-10-01T12:00,53,,his username now",
+        "fcr,x@example.com,2026-10-01T13:00,54,,",
+    ]
+    staged = run(org, lines, by=org.admin, row_by_row=False, monkeypatch=monkeypatch)
+    row_by_row = run(org, lines, by=org.admin, row_by_row=True, monkeypatch=monkeypatch)
+    assert said(staged[0]) == said(row_by_row[0]) and staged[1] == row_by_row[1]
+    assert [(person, value) for _, person, _, _, _, value, _, _ in staged[1] if value > 50] == [
+        ("quinn", 51),
+        ("x@example.com", 52),
+        ("x@example.com", 53),
+        ("x@example.com", 54),
+    ]
