@@ -125,6 +125,26 @@ WITH written AS (
 )
 SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FROM written"""
 
+# When no stored reading can conflict (_write's `fresh`), every staged row of the kind is inserted: a plain
+# INSERT … SELECT with no RETURNING to hold, the same rollup keys taken from the staging table itself; its row
+# count is the readings written.
+WRITE_FRESH = f"""
+WITH queued AS (
+    INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at)
+    SELECT DISTINCT metric_id, day, '{OwnerType.PERSON}', person_id, now() FROM {STAGE} s
+    WHERE person_id IS NOT NULL AND {{per_person}} {{without_problems}}
+    UNION ALL
+    SELECT DISTINCT w.metric_id, w.day, '{OwnerType.DEPARTMENT}', a.id, now()
+    FROM (SELECT DISTINCT metric_id, day, department_id FROM {STAGE} s
+          WHERE person_id IS {{not_}}NULL {{without_problems}}) w
+    JOIN org_department d ON d.id = w.department_id JOIN org_department a ON {subtree_sql("d", "a")}
+)
+INSERT INTO metrics_reading ({COLUMNS})
+SELECT metric_id, person_id, department_id, measured_at, day, value,
+       denominator, note, %(source)s, %(user)s, '', now(), now()
+FROM {STAGE} s
+WHERE person_id IS {{not_}}NULL {{without_problems}}"""
+
 
 def run(
     *,
@@ -207,8 +227,14 @@ def _write(
     if fresh:
         try:
             with transaction.atomic():
-                cursor.execute(WRITE.format(not_=not_, on_conflict="", without_problems=without_problems), params)
-                return cursor.fetchone()
+                cursor.execute(
+                    WRITE_FRESH.format(
+                        not_=not_, per_person="true" if per_person else "false", without_problems=without_problems
+                    ),
+                    params,
+                )
+                inserted = cursor.rowcount
+                return inserted, inserted
         except IntegrityError:
             pass
     cursor.execute(WRITE.format(not_=not_, on_conflict=upsert, without_problems=without_problems), params)

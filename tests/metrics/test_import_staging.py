@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from metrics.models import ClosedPeriod, Metric, Reading
+from metrics.models import ClosedPeriod, Metric, Reading, RollupQueue
 from metrics.services import imports
 from tests.metrics.factories import MetricFactory
 
@@ -91,8 +91,8 @@ def tricky_lines(org) -> list[str]:
 
 
 def run(org, lines, *, by, row_by_row: bool, monkeypatch, valid_only=True, decimal=None, header=HEADER):
-    """Import as `by`, through the staged path or (row_by_row) the one SQLite takes; returns the report and what
-    was stored, then removes it."""
+    """Import as `by`, through the staged path or (row_by_row) the one SQLite takes; returns the report, what was
+    stored and the rollup keys queued, then removes them."""
     with monkeypatch.context() as patch:
         if row_by_row:
             patch.setattr(imports, "connection", SimpleNamespace(vendor="sqlite"))
@@ -103,8 +103,10 @@ def run(org, lines, *, by, row_by_row: bool, monkeypatch, valid_only=True, decim
             "metric__code", "person__username", "department_id", "measured_at", "day", "value", "denominator", "note"
         )
     )
+    queued = sorted(set(RollupQueue.objects.values_list("metric__code", "day", "owner_type", "owner_id")))
     Reading.objects.all().delete()
-    return report, stored
+    RollupQueue.objects.all().delete()
+    return report, stored, queued
 
 
 def said(report) -> tuple:
@@ -136,6 +138,8 @@ def test_the_staged_import_agrees_with_the_row_by_row_one(org, metrics, monkeypa
     row_by_row = run(org, lines, by=by, row_by_row=True, monkeypatch=monkeypatch, valid_only=valid_only)
     assert said(staged[0]) == said(row_by_row[0])
     assert staged[1] == row_by_row[1]
+    assert staged[2] == row_by_row[2]  # the same rollup keys queued, people's and departments'
+    assert bool(staged[2]) == bool(staged[1])  # keys whenever something was stored
     assert connection.vendor == "postgresql"
 
 
