@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from core import best_effort, periods, stamps
 from core.spreadsheets import csv_cell, workbook_bytes, xlsx_row
@@ -25,7 +27,7 @@ WEAK_QUESTIONS_PER_DEFINITION = 3
 # and the page are in the key too. CACHE_SECONDS only bounds how long an unused entry takes room.
 STAMP = "compliance"
 CACHE_SECONDS = 60 * 60
-CACHE_FORMAT = 1  # move on when what is cached changes shape
+CACHE_FORMAT = 2  # move on when what is cached changes shape
 WATCHED = (
     "reviews_completion",
     "reviews_quizattempt",
@@ -156,6 +158,7 @@ class ReportPage:
 
     report: Report  # rows: this page's only; counts and definitions: the whole report's
     page: Page
+    rows_html: str = ""  # the page's rows as the report's table shows them (rendered once, cached with them)
 
 
 class _Counted:
@@ -209,13 +212,14 @@ def build_report_page(
             per_page=per_page,
             today=today,
         )
-        cached = (found, weak_questions(paths=paths, definition_ids=found.definitions))
+        rows_html = render_to_string("reviews/_compliance_rows.html", {"page": found.rows})
+        cached = (found, weak_questions(paths=paths, definition_ids=found.definitions), rows_html)
         if key:
             best_effort.cache_set(key, cached, CACHE_SECONDS)
-    found, weak = cached
+    found, weak, rows_html = cached
     report = Report(rows=found.rows, counts=found.counts, weak=weak, definitions=found.definitions, total=found.total)
     shown = Paginator(_Counted(found.total, found.offset, found.rows), per_page).get_page(page)
-    return ReportPage(report=report, page=shown)
+    return ReportPage(report=report, page=shown, rows_html=mark_safe(rows_html))
 
 
 def _cache_key(*, paths, definition_id, state, page, per_page, today) -> str | None:

@@ -215,7 +215,11 @@ def compliance_report(request):
     """The report's totals, one page of its rows and the weak questions; only that page is fetched."""
     filters, narrowing = _narrowing(request)
     found = compliance.build_report_page(**narrowing, page=request.GET.get("page"), per_page=PAGE_SIZE)
-    return render(request, "reviews/compliance.html", {"filters": filters, "report": found.report, "page": found.page})
+    return render(
+        request,
+        "reviews/compliance.html",
+        {"filters": filters, "report": found.report, "page": found.page, "page_rows": found.rows_html},
+    )
 
 
 def compliance_csv(request):
