@@ -168,11 +168,16 @@ def install(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> int:
 def uninstall(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
     """Drop every stamp trigger. Connected to pre_migrate: migrations then never meet a trigger (SQLite refuses
     to drop or rename a column a trigger names; a table it rebuilds would lose them anyway), and install() puts
-    them back, with new versions, afterwards."""
+    them back, with new versions, afterwards.
+
+    Every topic's version goes with them: until install() runs again no reader caches anything (version() is
+    None), so a migrate that fails half way, leaving no trigger to see the writes that follow, cannot leave a
+    cached page looking current."""
     connection = connections[using]
     if connection.vendor not in ("postgresql", "sqlite") or TABLE not in connection.introspection.table_names():
         return
     with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608 (constant)
         for table, name in sorted(installed(using)):
             cursor.execute(
                 f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"'

@@ -120,3 +120,25 @@ def test_migrate_finds_no_trigger_and_leaves_them_all(db):
         pre_migrate.disconnect(dispatch_uid="test-look")
     assert seen and not seen[-1]
     assert stamps.installed() == before
+
+
+def test_a_migrate_that_fails_leaves_nothing_cacheable(org, monkeypatch):
+    """A migrate drops the triggers first and puts them back only when it ends: one that fails half way leaves
+    writes unseen, so no version may be left for a reader to cache under."""
+    from django.core.management import call_command
+    from django.db.migrations.executor import MigrationExecutor
+
+    assert stamps.version(TOPIC) is not None
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("a migration failed")
+
+    monkeypatch.setattr(MigrationExecutor, "migrate", fail)
+    with pytest.raises(RuntimeError):
+        call_command("migrate", verbosity=0)
+    try:
+        assert not stamps.installed()
+        complete(org.alice, QualityDefinitionFactory(department=org.support), days_ago=1)  # no trigger sees it
+        assert stamps.version(TOPIC) is None, "a version outlived the triggers: a cached page hides the write"
+    finally:
+        stamps.install()
