@@ -216,3 +216,58 @@ def test_a_name_that_is_a_username_and_someone_elses_e_mail_means_whom_the_row_b
         ("x@example.com", 53),
         ("x@example.com", 54),
     ]
+
+
+def test_hostile_rows_agree_too(org, metrics, monkeypatch):
+    """COPY's own markers (tab, \\N, \\r), far and odd numbers and dates, the same reading written two ways."""
+    lines = [
+        "fcr,bob,2026-10-07T00:00,50,,tab\there",
+        "fcr,bob,2026-10-07T01:00,50,,\\N",
+        'fcr,bob,2026-10-07T02:00,50,,"lone\rreturn"',
+        "fcr,bob,2026-10-07T03:00,50,,\\",
+        "fcr,bob,2026-10-07T04:00,50,,\\t\\n",
+        "fcr,bob,2026-10-07T05:00,1e308,,",
+        "fcr,bob,2026-10-07T06:00,-0,,",
+        "fcr,bob,2026-10-07T07:00,+5,,",
+        "fcr,bob,2026-10-07T08:00,Infinity,,",
+        "fcr,bob,2026-10-07T09:00,0x10,,",
+        "fcr,bob,2026-10-07T10:00,1e-320,,",
+        "fcr,bob,0001-01-01T00:00,50,,",
+        "fcr,bob,9999-12-31T23:59,50,,",
+        "fcr,bob,2026-10-07T11:00Z,50,,",
+        "fcr,bob,2026-10-07T11:00+00:00,51,,same instant",
+        "fcr,bob@example.com,2026-10-07T12:00,50,,",
+        "fcr,bob,2026-10-07T12:00,51,,same person by username",
+        "fcr,bob,2026-10-07T13:00,50,,\u2028separator\u2029",
+        "calls,,2026-10-07T13:00,99999999999999999999,,",
+        "defects,bob,2026-10-07T14:00,3,1e-320,",
+        "fcr,bob,2026-10-07T15:00,50,,,",
+    ]
+    for header in (HEADER, "\ufeff" + HEADER):
+        staged = run(org, lines, by=org.admin, row_by_row=False, monkeypatch=monkeypatch, header=header)
+        row_by_row = run(org, lines, by=org.admin, row_by_row=True, monkeypatch=monkeypatch, header=header)
+        assert said(staged[0]) == said(row_by_row[0])
+        assert staged[1:] == row_by_row[1:]
+
+
+@pytest.mark.parametrize("lines", [[], [""], ["", ""]])
+def test_an_empty_file_agrees_too(org, metrics, monkeypatch, lines):
+    staged = run(org, lines, by=org.admin, row_by_row=False, monkeypatch=monkeypatch)
+    row_by_row = run(org, lines, by=org.admin, row_by_row=True, monkeypatch=monkeypatch)
+    assert said(staged[0]) == said(row_by_row[0]) and staged[1:] == row_by_row[1:]
+
+
+@pytest.mark.parametrize("count", [3, 4])
+@pytest.mark.parametrize("blank", [False, True])
+def test_the_row_limit_is_the_same_either_way(org, metrics, monkeypatch, count, blank):
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(imports, "BATCH", 2)
+    lines = [f"fcr,bob,2026-10-08T{hour:02}:00,50,," for hour in range(count)] + ([""] * 2 if blank else [])
+    outcomes = []
+    for row_by_row in (False, True):
+        try:
+            report, *rest = run(org, lines, by=org.admin, row_by_row=row_by_row, monkeypatch=monkeypatch)
+            outcomes.append((said(report), rest))
+        except imports.ImportFileError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]
