@@ -15,9 +15,11 @@ writing transaction:
 A reader takes the version first (one query), then computes: rows committed in between may already show in what it
 caches under the older version, which is harmless (the next reader asks under the newer one).
 
-Cost to writers: the topic's row is written, and locked until commit, once per statement (PostgreSQL) or once per
-row (SQLite). So watch tables written at human pace (completions, programmes, people), never a table written
-in bulk all day (readings).
+Cost to writers: the topic's row is written once per statement (PostgreSQL) or once per row (SQLite). On PostgreSQL
+every topic's row is locked until commit, all of them at the first write, in one order (writers of watched tables
+wait for each other whatever their topics, but two of them never deadlock on these rows, in whichever order they
+write). So watch tables written at human pace (completions, programmes, people), never a table written in bulk all
+day (readings).
 
 Apps declare their topics in AppConfig.ready() with watch(). `migrate` drops the triggers before it starts and
 installs them again when it ends, with a new version for every topic (so whatever was cached before is never
@@ -82,6 +84,9 @@ def _postgresql_statements(current: list[Watch], existing: set[tuple[str, str]])
     statements = [
         f"""CREATE OR REPLACE FUNCTION {PREFIX}bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Every topic's row, in one order, before this one's is written: a transaction writing a goal then a
+    -- completion and another writing a completion then a goal would otherwise each hold what the other waits for.
+    PERFORM 1 FROM {TABLE} ORDER BY topic FOR UPDATE;
     INSERT INTO {TABLE} (topic, version) VALUES (TG_ARGV[0], {RANDOM["postgresql"]})
     ON CONFLICT (topic) DO UPDATE SET version = EXCLUDED.version;
     RETURN NULL;
