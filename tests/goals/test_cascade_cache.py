@@ -109,3 +109,16 @@ def test_a_new_day_is_a_new_tree(client, org, scene):
         assert count_queries(client, reverse("goals:index")) == cold - 3
     with time_machine.travel(today + timedelta(days=1), tick=False):
         assert count_queries(client, reverse("goals:index")) == cold  # expected progress moves with the day
+
+
+def test_with_the_cache_down_the_tree_is_computed(client, org, scene, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    client.force_login(org.admin)
+    assert client.get(reverse("goals:index")).status_code == 200
+    assert percent(client, "Resolve first time") == "50%"
