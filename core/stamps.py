@@ -59,6 +59,14 @@ def watch(topic: str, table: str, *, columns: tuple[str, ...] = ()) -> None:
     _watches[(topic, table)] = Watch(topic, table, tuple(columns))
 
 
+def watch_all(topic: str, tables) -> None:
+    """watch() every entry of `tables`: a table name, or a (table name, columns) pair for a table whose UPDATEs
+    count only when they set one of those columns."""
+    for entry in tables:
+        table, columns = (entry, ()) if isinstance(entry, str) else entry
+        watch(topic, table, columns=tuple(columns))
+
+
 def watches() -> list[Watch]:
     return sorted(_watches.values(), key=lambda w: (w.topic, w.table))
 

@@ -137,6 +137,11 @@ class Department(models.Model):
             department_moved.send(sender=Department, department=self, old_path=old_path, new_path=new_path)
 
 
+# What a page naming people by their department shows of them: data stamps (core.stamps) of such pages watch
+# org_user's UPDATEs of these columns only (a sign-in, which sets last_login, changes nothing shown).
+PEOPLE_AS_SHOWN = ("org_user", ("username", "first_name", "last_name", "is_active", "department_id"))
+
+
 class KeelUserManager(UserManager):
     def get_by_natural_key(self, username):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})

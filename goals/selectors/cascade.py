@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import translation
 
 from core import periods, stamps
+from org.models import PEOPLE_AS_SHOWN
 
 STAMP = "goals"
 CACHE_SECONDS = 60 * 60
@@ -26,15 +27,13 @@ WATCHED = (
     "metrics_metric",
     "metrics_rolluprun",
     "org_department",
+    PEOPLE_AS_SHOWN,
 )
-WATCHED_PEOPLE_COLUMNS = ("username", "first_name", "last_name", "is_active", "department_id")
 
 
 def watch_sources() -> None:
     """Declare what the tree is derived from (called by GoalsConfig.ready)."""
-    for table in WATCHED:
-        stamps.watch(STAMP, table)
-    stamps.watch(STAMP, "org_user", columns=WATCHED_PEOPLE_COLUMNS)
+    stamps.watch_all(STAMP, WATCHED)
 
 
 def tree_key(*, cycle_id: int, visible: set[int] | None) -> str | None:

@@ -33,7 +33,7 @@ from core.spreadsheets import Styled, csv_lines, xlsx_table
 from metrics import status as status_rules
 from metrics.models import ClosedPeriod, Metric, Rollup
 from metrics.selectors.figures import figure_values, format_value, with_targets
-from org.models import Department, User
+from org.models import PEOPLE_AS_SHOWN, Department, User
 from org.paths import path_within
 
 PEOPLE, DEPARTMENTS = "people", "departments"
@@ -392,16 +392,13 @@ def load_scorecard(*, department: Department, period: str, start: date) -> Loade
 CACHE_SECONDS = 10 * 60
 CACHE_PREFIX = f"keel:scorecard:{FORMAT_VERSION}"
 STAMP = "scorecard"
-WATCHED = ("metrics_metric", "metrics_target", "metrics_rolluprun", "org_department")
-WATCHED_PEOPLE_COLUMNS = ("username", "first_name", "last_name", "is_active", "department_id")
+WATCHED = ("metrics_metric", "metrics_target", "metrics_rolluprun", "org_department", PEOPLE_AS_SHOWN)
 log = logging.getLogger(__name__)
 
 
 def watch_sources() -> None:
     """Declare what a live scorecard is built from (called by MetricsConfig.ready)."""
-    for table in WATCHED:
-        stamps.watch(STAMP, table)
-    stamps.watch(STAMP, "org_user", columns=WATCHED_PEOPLE_COLUMNS)
+    stamps.watch_all(STAMP, WATCHED)
 
 
 def cache_key(*, department: Department, period: str, start: date, closed: ClosedPeriod | None) -> str | None:

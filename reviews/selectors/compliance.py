@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from core import best_effort, periods, stamps
 from core.spreadsheets import csv_cell, workbook_bytes, xlsx_row
 from org import access
-from org.models import Department
+from org.models import PEOPLE_AS_SHOWN, Department
 from reviews.models import Question
 from reviews.services import training
 
@@ -40,15 +40,13 @@ WATCHED = (
     "goals_qualitydefinition",
     "goals_definitionversion",
     "org_department",
+    PEOPLE_AS_SHOWN,
 )
-WATCHED_PEOPLE_COLUMNS = ("username", "first_name", "last_name", "is_active", "department_id")
 
 
 def watch_sources() -> None:
     """Declare what the report is derived from (called by ReviewsConfig.ready)."""
-    for table in WATCHED:
-        stamps.watch(STAMP, table)
-    stamps.watch(STAMP, "org_user", columns=WATCHED_PEOPLE_COLUMNS)
+    stamps.watch_all(STAMP, WATCHED)
 
 
 EXPORT_HEADER = [
