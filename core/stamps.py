@@ -197,3 +197,36 @@ def uninstall(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
                 if connection.vendor == "postgresql"
                 else f'DROP TRIGGER IF EXISTS "{name}"'
             )
+
+
+def missing(using: str = DEFAULT_DB_ALIAS) -> list[Watch]:
+    """The declared watches whose table has no stamp trigger in the database (a deploy that skipped `migrate`, a
+    restore without triggers): their topics' caches could go stale. Empty when all are installed."""
+    connection = connections[using]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return []
+    tables = {table for table, _name in installed(using)}
+    present = set(connection.introspection.table_names())
+    return [w for w in watches() if w.table in present and w.table not in tables]
+
+
+def check_installed(app_configs=None, databases=None, **_kwargs):
+    """System check (run with `manage.py check --database default`): every declared stamp trigger is installed."""
+    from django.core.checks import Error
+
+    found = []
+    for alias in databases or ():
+        try:
+            gaps = missing(alias)
+        except DatabaseError:  # not migrated yet: migrate installs them
+            continue
+        if gaps:
+            names = ", ".join(f"{w.table} ({w.topic})" for w in gaps)
+            found.append(
+                Error(
+                    f"Data stamp triggers are missing on {names}: cached pages could show stale figures.",
+                    hint="Run `python manage.py migrate`, which installs them (core/stamps.py).",
+                    id="keel.E001",
+                )
+            )
+    return found

@@ -142,3 +142,16 @@ def test_a_migrate_that_fails_leaves_nothing_cacheable(org, monkeypatch):
         assert stamps.version(TOPIC) is None, "a version outlived the triggers: a cached page hides the write"
     finally:
         stamps.install()
+
+
+def test_the_system_check_names_a_table_whose_triggers_are_missing(db):
+    from django.core.checks import run_checks
+
+    assert not [e for e in run_checks(databases=["default"]) if e.id == "keel.E001"]
+    stamps.uninstall()
+    try:
+        [error] = [e for e in run_checks(databases=["default"]) if e.id == "keel.E001"]
+        assert "reviews_completion (compliance)" in error.msg and "migrate" in error.hint
+    finally:
+        stamps.install()
+    assert not stamps.missing()
