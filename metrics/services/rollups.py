@@ -699,6 +699,11 @@ def queue_moved_department(*, department_id: int, old_path: str, new_path: str) 
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     owners = ", ".join(["%s"] * len(changed))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A reading written meanwhile queued its keys through the ancestors as they were, and this statement
+            # would not see it: wait for such writers to commit, and hold new ones until the move commits (they
+            # then add up through the new ancestors). Moves are rare and this lock lasts only until commit.
+            cursor.execute("LOCK TABLE metrics_reading IN SHARE MODE")
         cursor.execute(
             f"""INSERT INTO metrics_rollupqueue (metric_id, day, owner_type, owner_id, queued_at)
             SELECT k.metric_id, k.day, '{OwnerType.DEPARTMENT.value}', d.id, %s

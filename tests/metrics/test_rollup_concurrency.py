@@ -129,3 +129,57 @@ def test_readings_committed_during_a_run_wait_whole_for_the_next(org, monkeypatc
     incremental = snapshot()
     rollups.run(full=True)
     assert snapshot() == incremental
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite serializes writers; the race needs PostgreSQL")
+def test_a_reading_written_while_its_department_moves_counts_under_the_new_parent(org, monkeypatch):
+    """The reading's transaction queued its keys through the old ancestors before the move committed; the move
+    waits for it, so the departments the team joins count the reading too."""
+    from django.db import transaction
+
+    from metrics.services import readings as services
+
+    monkeypatch.setattr(services, "_enqueue_rollup", lambda: None)  # this test runs the rollups itself
+    metric = MetricFactory(department=org.acme, aggregation="sum")
+    ready, go = threading.Event(), threading.Event()
+    errors = []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                record_readings(
+                    rows=[ReadingRow(metric=metric, person=org.bob, measured_at=at("2026-11-02"), value=7)],
+                    recorded_by=org.admin,
+                    source=Reading.Source.FORM,
+                )
+                ready.set()
+                go.wait(20)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def move():
+        try:
+            org.front_line.parent = org.sales
+            org.front_line.save()
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    writing = threading.Thread(target=writer)
+    writing.start()
+    assert ready.wait(20)
+    moving = threading.Thread(target=move)
+    moving.start()
+    moving.join(timeout=1.5)  # without the lock the move commits at once, before the reading
+    go.set()
+    writing.join(timeout=20)
+    moving.join(timeout=20)
+    assert errors == [] and not moving.is_alive() and not writing.is_alive()
+    rollups.run()
+    day = datetime.fromisoformat("2026-11-02").date()
+    sales = Rollup.objects.filter(metric=metric, period="day", owner_type="d", owner_id=org.sales.pk, start=day)
+    assert [r.total for r in sales] == [7]
+    assert not Rollup.objects.filter(metric=metric, owner_type="d", owner_id=org.support.pk).exists()
