@@ -159,3 +159,13 @@ def open_user_menu(page: Page):
     menu = page.locator('[aria-labelledby="user-menu"]')
     expect(menu).to_be_visible()
     return menu
+
+
+# A cache that never answers (Redis on a port nobody listens on): pages must be computed, never fail.
+UNREACHABLE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}

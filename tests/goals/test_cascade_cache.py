@@ -10,7 +10,7 @@ from django.urls import reverse
 from goals.models import Alignment, Goal, KeyResult
 from tests.goals.factories import GoalFactory, record_weekly, this_year
 from tests.goals.test_goal_pages import titles, tree_rows
-from tests.helpers import count_queries
+from tests.helpers import UNREACHABLE_CACHE, count_queries
 from tests.metrics.factories import MetricFactory
 
 
@@ -112,13 +112,7 @@ def test_a_new_day_is_a_new_tree(client, org, scene):
 
 
 def test_with_the_cache_down_the_tree_is_computed(client, org, scene, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+    settings.CACHES = UNREACHABLE_CACHE
     client.force_login(org.admin)
     assert client.get(reverse("goals:index")).status_code == 200
     assert percent(client, "Resolve first time") == "50%"

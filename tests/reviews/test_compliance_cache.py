@@ -12,6 +12,7 @@ from reviews.models import Completion, RefresherProgramme
 from reviews.selectors import compliance
 from reviews.services import training
 from tests.goals.factories import QualityDefinitionFactory
+from tests.helpers import UNREACHABLE_CACHE
 from tests.reviews.factories import RefresherProgrammeFactory, complete, make_quiz, take
 
 
@@ -92,13 +93,7 @@ def test_scopes_and_narrowings_never_share_an_entry(scene):
 
 def test_with_the_cache_down_the_page_is_computed(scene, settings, client):
     org, *_ = scene
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+    settings.CACHES = UNREACHABLE_CACHE
     client.force_login(org.admin)
     response = client.get(reverse("reviews:compliance"))
     assert response.status_code == 200
