@@ -84,8 +84,22 @@ def version(topic: str, *, using: str = DEFAULT_DB_ALIAS) -> int | None:
     return row[0] if row else None
 
 
-def _trigger_names(w: Watch) -> str:
+def _trigger_name(w: Watch) -> str:
+    """PostgreSQL's name of the watch's trigger (one per topic and table; trigger names are per table there)."""
     return f"{PREFIX}{w.topic}"[:63]
+
+
+def _update_event(w: Watch) -> str:
+    """The trigger's UPDATE event: of the watched columns only, when the watch names some."""
+    return "UPDATE OF " + ", ".join(f'"{c}"' for c in w.columns) if w.columns else "UPDATE"
+
+
+def _drop(vendor: str, table: str, name: str) -> str:
+    return (
+        f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"'
+        if vendor == "postgresql"
+        else f'DROP TRIGGER IF EXISTS "{name}"'
+    )
 
 
 def _postgresql_statements(current: list[Watch], existing: set[tuple[str, str]]) -> list[str]:
@@ -100,13 +114,13 @@ BEGIN
     RETURN NULL;
 END $$""",  # noqa: S608 (constants)
     ]
-    wanted = {(w.table, _trigger_names(w)) for w in current}
+    wanted = {(w.table, _trigger_name(w)) for w in current}
     for table, name in sorted(existing - wanted):
-        statements.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+        statements.append(_drop("postgresql", table, name))
     for w in current:
-        update = "UPDATE OF " + ", ".join(f'"{c}"' for c in w.columns) if w.columns else "UPDATE"
+        update = _update_event(w)
         statements.append(
-            f'CREATE OR REPLACE TRIGGER "{_trigger_names(w)}" AFTER INSERT OR DELETE OR TRUNCATE OR {update} '
+            f'CREATE OR REPLACE TRIGGER "{_trigger_name(w)}" AFTER INSERT OR DELETE OR TRUNCATE OR {update} '
             f"ON \"{w.table}\" FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}bump('{w.topic}')"
         )
     return statements
@@ -115,13 +129,13 @@ END $$""",  # noqa: S608 (constants)
 def _sqlite_statements(current: list[Watch], existing: set[tuple[str, str]]) -> list[str]:
     # SQLite has no statement triggers and no CREATE OR REPLACE: one trigger per event and row, dropped and made
     # again each time (a table rebuilt by a migration loses its triggers; this puts them back).
-    statements = [f'DROP TRIGGER IF EXISTS "{name}"' for _table, name in sorted(existing)]
+    statements = [_drop("sqlite", table, name) for table, name in sorted(existing)]
     bump = (
         f"INSERT INTO {TABLE} (topic, version) VALUES ('{{topic}}', {RANDOM['sqlite']}) "  # noqa: S608 (constants)
         "ON CONFLICT (topic) DO UPDATE SET version = excluded.version;"
     )
     for w in current:
-        update = "UPDATE OF " + ", ".join(f'"{c}"' for c in w.columns) if w.columns else "UPDATE"
+        update = _update_event(w)
         for event, suffix in (("INSERT", "i"), ("DELETE", "d"), (update, "u")):
             name = f"{PREFIX}{w.topic}_{w.table}_{suffix}"
             statements.append(
@@ -192,11 +206,7 @@ def uninstall(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608 (constant)
         for table, name in sorted(installed(using)):
-            cursor.execute(
-                f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"'
-                if connection.vendor == "postgresql"
-                else f'DROP TRIGGER IF EXISTS "{name}"'
-            )
+            cursor.execute(_drop(connection.vendor, table, name))
 
 
 def missing(using: str = DEFAULT_DB_ALIAS) -> list[Watch]:
